@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: the builder installs the same pinned tools scripts/dev
+# does (from the package registries only) and builds the release site; the
+# runtime image holds just the binary, the site folder and CA certificates,
+# and runs as an unprivileged user.
+
+FROM rust:1.95-bookworm AS builder
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Tools first, so source edits do not rebuild them.
+COPY rust-toolchain.toml Cargo.toml Cargo.lock package.json package-lock.json ./
+COPY scripts ./scripts
+RUN scripts/dev setup tools
+COPY . .
+RUN cargo leptos build --release
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cairn
+WORKDIR /app
+COPY --from=builder /src/target/release/cairn /app/cairn
+COPY --from=builder /src/target/site /app/site
+USER 10001:10001
+ENV CAIRN_ENV=production \
+    CAIRN_BIND=0.0.0.0:3000 \
+    CAIRN_SITE_ROOT=/app/site
+# Probe /healthz (alive) and /readyz (database reachable) over HTTP.
+EXPOSE 3000
+ENTRYPOINT ["/app/cairn"]
+CMD ["serve"]

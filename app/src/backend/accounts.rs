@@ -1,0 +1,166 @@
+//! Accounts: creating them, and checking a password at sign-in.
+//!
+//! One way to create an account with a password ([`create_with_password`]),
+//! used by `cairn create-admin` and the demo seed alike, so both go through
+//! the same validation and hashing.
+
+use super::{
+    db::{internal, schema::users},
+    password::{PasswordHashString, Passwords, Verified},
+};
+use crate::{
+    error::{AppError, FieldErrors},
+    model::{
+        Role, UserStatus,
+        validate::{check_display_name, check_email, check_new_password, check_sign_in_password},
+    },
+};
+use diesel::{
+    prelude::*,
+    result::{DatabaseErrorKind, Error as DieselError},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// An account as sign-in needs it. The hash stays private to this module.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct Account {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub status: UserStatus,
+    password_hash: Option<String>,
+}
+
+/// What a person typed to create an account, before any checking.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// Validates, hashes and inserts an active account in `organization_id`.
+/// Field errors name the field (`email`, `display_name`, `password`).
+pub async fn create_with_password(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+    organization_id: Uuid,
+    input: NewAccount,
+) -> Result<Uuid, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = check_email(&mut errors, "email", &input.email);
+    let display_name = check_display_name(&mut errors, "display_name", &input.display_name);
+    check_new_password(
+        &mut errors,
+        "password",
+        &input.password,
+        input.role,
+        email.as_deref().unwrap_or_default(),
+    );
+    errors.into_result()?;
+    let (Some(email), Some(display_name)) = (email, display_name) else {
+        return Err(AppError::Internal);
+    };
+
+    let hash = passwords.hash(input.password).await?;
+    diesel::insert_into(users::table)
+        .values((
+            users::organization_id.eq(organization_id),
+            users::email.eq(&email),
+            users::display_name.eq(&display_name),
+            users::role.eq(input.role),
+            users::status.eq(UserStatus::Active),
+            users::password_hash.eq(hash.as_str()),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+        .await
+        .map_err(|error| match error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "email",
+                    "An account with this email already exists in this practice.",
+                );
+                AppError::Invalid(errors)
+            }
+            other => internal(other),
+        })
+}
+
+/// Checks an email and password. Unknown account, wrong password and an
+/// account that may not sign in all answer [`AppError::BadCredentials`],
+/// after the same amount of hashing work.
+pub async fn authenticate(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+    email: &str,
+    password: String,
+) -> Result<Account, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = check_email(&mut errors, "email", email);
+    check_sign_in_password(&mut errors, "password", &password);
+    errors.into_result()?;
+    let email = email.ok_or(AppError::Internal)?;
+
+    // Emails are unique per practice, so one address may have an account
+    // in more than one practice; the password picks which.
+    let candidates: Vec<Account> = users::table
+        .filter(lower(users::email).eq(&email))
+        .order(users::created_at)
+        .select(Account::as_select())
+        .load(conn)
+        .await
+        .map_err(internal)?;
+
+    if candidates.is_empty() {
+        passwords.verify(password, None).await?;
+        return Err(AppError::BadCredentials);
+    }
+    for account in candidates {
+        let stored = account
+            .password_hash
+            .clone()
+            .map(PasswordHashString::from_stored);
+        let verified = passwords.verify(password.clone(), stored).await?;
+        if verified == Verified::No {
+            continue;
+        }
+        if account.status != UserStatus::Active {
+            return Err(AppError::BadCredentials);
+        }
+        if verified == Verified::YesRehash {
+            rehash(conn, passwords, account.id, password).await;
+        }
+        return Ok(account);
+    }
+    Err(AppError::BadCredentials)
+}
+
+/// Stores a fresh hash at the current parameters. A failure here must not
+/// fail the sign-in that triggered it, so it is logged and dropped.
+async fn rehash(conn: &mut AsyncPgConnection, passwords: &Passwords, id: Uuid, password: String) {
+    let result = match passwords.hash(password).await {
+        Ok(hash) => diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(hash.as_str()))
+            .execute(conn)
+            .await
+            .map(drop)
+            .map_err(|error| error.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    match result {
+        Ok(()) => tracing::info!(user.id = %id, "password rehashed at current parameters"),
+        Err(error) => tracing::warn!(user.id = %id, %error, "password rehash failed"),
+    }
+}

@@ -1,0 +1,45 @@
+//! Migrations are embedded in the binary, so a deployment is one file.
+//! `cairn migrate` and `serve` (unless told not to) apply them.
+
+use diesel::{Connection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, async_connection_wrapper::AsyncConnectionWrapper};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Any constant both instances agree on: serializes migration runs when
+/// several app instances start against one database at the same time.
+const MIGRATION_LOCK_KEY: i64 = 0x00ca_1e40_0000_0001;
+
+/// Why migrating failed, said for an operator (no URL, no password).
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("could not connect to the database: {0}")]
+    Connect(String),
+    #[error("a migration failed: {0}")]
+    Migration(String),
+}
+
+/// Applies every pending migration and returns the versions it applied.
+pub async fn run_pending(database_url: &str) -> Result<Vec<String>, MigrateError> {
+    let url = database_url.to_owned();
+    // The harness is synchronous; run it on a blocking thread with the
+    // async connection wrapped, as diesel-async recommends.
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| MigrateError::Connect(e.to_string()))?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)
+            .map_err(|e| MigrateError::Connect(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| MigrateError::Migration(e.to_string()));
+        // Released with the connection anyway; unlock explicitly for clarity.
+        let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn);
+        applied
+    })
+    .await
+    .map_err(|e| MigrateError::Migration(format!("migration task stopped: {e}")))?
+}

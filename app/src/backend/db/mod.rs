@@ -1,0 +1,109 @@
+//! The PostgreSQL connection pool and the readiness gate in front of it.
+//!
+//! Every request that needs the database goes through [`Database::conn`],
+//! which answers [`AppError::Unavailable`] (a clean 503) while the database
+//! is unreachable or the schema is not migrated yet, never a panic.
+
+pub mod enums;
+pub mod migrate;
+pub mod schema;
+
+use crate::error::AppError;
+use diesel_async::{
+    AsyncPgConnection, RunQueryDsl,
+    pooled_connection::{AsyncDieselConnectionManager, bb8},
+};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+pub type Pool = bb8::Pool<AsyncPgConnection>;
+pub type Conn<'a> = bb8::PooledConnection<'a, AsyncPgConnection>;
+
+/// How long a request waits for a connection before it is told the
+/// database is unavailable.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The pool plus whether the schema is known to be current.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    schema_ready: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Database {
+    // Never print the pool: its manager holds the connection URL.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("schema_ready", &self.schema_ready())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Builds the pool without connecting: the server starts and answers
+    /// `/healthz` even while PostgreSQL is still coming up.
+    pub fn new(url: &str, max_size: u32) -> Self {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(CONNECTION_TIMEOUT)
+            .build_unchecked(manager);
+        Self {
+            pool,
+            schema_ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Marks the schema as migrated (or known current); until then every
+    /// [`Database::conn`] answers `Unavailable`.
+    pub fn set_schema_ready(&self) {
+        AtomicBool::store(&self.schema_ready, true, Ordering::Release);
+    }
+
+    pub fn schema_ready(&self) -> bool {
+        AtomicBool::load(&self.schema_ready, Ordering::Acquire)
+    }
+
+    /// A pooled connection for one unit of work.
+    pub async fn conn(&self) -> Result<Conn<'_>, AppError> {
+        if !self.schema_ready() {
+            return Err(AppError::Unavailable);
+        }
+        self.pool.get().await.map_err(|error| {
+            tracing::warn!(%error, "database connection unavailable");
+            AppError::Unavailable
+        })
+    }
+
+    /// True when the schema is current and a round trip to PostgreSQL
+    /// succeeds: what `/readyz` reports.
+    pub async fn is_ready(&self) -> bool {
+        let Ok(mut conn) = self.conn().await else {
+            return false;
+        };
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok()
+    }
+}
+
+/// Lets `?` and diesel-async transactions use [`AppError`]; an error that
+/// reaches this conversion was not expected, so it is logged as internal.
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        internal(error)
+    }
+}
+
+/// Logs an unexpected database error once, with its detail, and turns it
+/// into the fixed message users see.
+pub fn internal(error: diesel::result::Error) -> AppError {
+    tracing::error!(%error, "database query failed");
+    AppError::Internal
+}

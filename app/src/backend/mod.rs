@@ -1,0 +1,11 @@
+//! Server-only backend (`ssr`): everything that touches the database or
+//! secrets. Nothing in here is compiled into the browser bundle.
+
+pub mod accounts;
+pub mod db;
+pub mod organizations;
+pub mod password;
+pub mod seed;
+pub mod state;
+
+pub use state::AppState;

@@ -1,0 +1,81 @@
+//! Organizations (practices): the tenancy boundary of every query.
+
+use super::db::schema::organizations;
+use diesel::{OptionalExtension, prelude::*};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// The practice's name when this instance serves exactly one practice,
+/// which is what the sign-in page greets people with.
+pub async fn single_practice_name(conn: &mut AsyncPgConnection) -> QueryResult<Option<String>> {
+    let names: Vec<String> = organizations::table
+        .select(organizations::name)
+        .order(organizations::created_at)
+        .limit(2)
+        .load(conn)
+        .await?;
+    Ok(match names.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    })
+}
+
+pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<Uuid>> {
+    organizations::table
+        .filter(organizations::slug.eq(slug))
+        .select(organizations::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Returns the organization with `slug`, creating it with `name` if absent.
+pub async fn find_or_create(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    slug: &str,
+) -> QueryResult<Uuid> {
+    diesel::insert_into(organizations::table)
+        .values((organizations::name.eq(name), organizations::slug.eq(slug)))
+        .on_conflict(organizations::slug)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    organizations::table
+        .filter(organizations::slug.eq(slug))
+        .select(organizations::id)
+        .first(conn)
+        .await
+}
+
+/// Turns a practice name into a slug: lower-case ASCII letters and digits
+/// joined by single hyphens.
+pub fn slugify(name: &str) -> Option<String> {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(63).collect();
+    let slug = slug.trim_end_matches('-').to_owned();
+    (slug.len() >= 2).then_some(slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_hyphens() {
+        assert_eq!(
+            slugify("Juniper Creek Counseling (demo)").as_deref(),
+            Some("juniper-creek-counseling-demo")
+        );
+        assert_eq!(slugify("  A&B  Therapy!! ").as_deref(), Some("a-b-therapy"));
+        assert_eq!(slugify("!!"), None);
+        assert!(slugify(&"x".repeat(100)).is_some_and(|s| s.len() == 63));
+    }
+}

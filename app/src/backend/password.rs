@@ -1,0 +1,286 @@
+//! Password hashing with argon2id.
+//!
+//! Hashing is deliberately expensive, so it runs on blocking threads with a
+//! bound on how many run at once: a flood of sign-ins waits its turn instead
+//! of starving page rendering. Unknown accounts are checked against a dummy
+//! hash made with the same parameters, so the answer takes as long whether or
+//! not the account exists.
+
+use crate::error::AppError;
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
+};
+use std::{fmt, sync::Arc};
+use tokio::sync::Semaphore;
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes over memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl HashCost {
+    /// OWASP's recommendation for argon2id: 19 MiB, 2 passes, 1 lane.
+    pub const OWASP: HashCost = HashCost {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    fn params(self) -> Result<Params, argon2::Error> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+    }
+}
+
+/// A stored argon2id PHC string. Not `Serialize`, and `Debug` shows nothing
+/// of it: a hash is still an offline-guessing target.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHashString(String);
+
+impl PasswordHashString {
+    /// Wraps a hash read from the database.
+    pub fn from_stored(phc: String) -> Self {
+        Self(phc)
+    }
+
+    /// The PHC text, for writing to the database only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHashString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHashString(<redacted>)")
+    }
+}
+
+/// The outcome of checking a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Correct, and the stored hash uses the current parameters.
+    Yes,
+    /// Correct, but hashed with other parameters: store a fresh hash.
+    YesRehash,
+    No,
+}
+
+/// Hashes and verifies passwords with a bounded number running at once.
+#[derive(Clone)]
+pub struct Passwords {
+    cost: HashCost,
+    params: Params,
+    permits: Arc<Semaphore>,
+    dummy: Arc<PasswordHashString>,
+}
+
+impl fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Passwords")
+            .field("cost", &self.cost)
+            .finish()
+    }
+}
+
+impl Passwords {
+    /// `max_concurrent` hashes run at once; the rest wait.
+    pub fn new(cost: HashCost, max_concurrent: usize) -> Result<Self, argon2::Error> {
+        let params = cost.params()?;
+        let dummy = hash_blocking(&params, "cairn dummy password for unknown accounts")
+            .map_err(|_| argon2::Error::OutputTooShort)?;
+        Ok(Self {
+            cost,
+            params,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy: Arc::new(dummy),
+        })
+    }
+
+    pub fn cost(&self) -> HashCost {
+        self.cost
+    }
+
+    /// Hashes a new password with a fresh random salt.
+    pub async fn hash(&self, password: String) -> Result<PasswordHashString, AppError> {
+        let params = self.params.clone();
+        self.run(move || hash_blocking(&params, &password)).await?
+    }
+
+    /// Checks `password` against `stored`; with `None` (no such account, or
+    /// no password set) it checks a dummy hash and answers `No`, taking the
+    /// same time as a real check.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<PasswordHashString>,
+    ) -> Result<Verified, AppError> {
+        let exists = stored.is_some();
+        let stored = stored.unwrap_or_else(|| (*self.dummy).clone());
+        let params = self.params.clone();
+        let verified = self
+            .run(move || verify_blocking(&params, &password, &stored))
+            .await?;
+        Ok(if exists { verified } else { Verified::No })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(|error| {
+            tracing::error!(%error, "password hashing task failed");
+            AppError::Internal
+        })
+    }
+}
+
+fn argon2(params: &Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+}
+
+fn hash_blocking(params: &Params, password: &str) -> Result<PasswordHashString, AppError> {
+    argon2(params)
+        .hash_password(password.as_bytes())
+        .map(|hash| PasswordHashString(hash.to_string()))
+        .map_err(|error| {
+            tracing::error!(%error, "password hashing failed");
+            AppError::Internal
+        })
+}
+
+fn verify_blocking(params: &Params, password: &str, stored: &PasswordHashString) -> Verified {
+    let Ok(parsed) = PasswordHash::new(stored.as_str()) else {
+        tracing::error!("stored password hash does not parse");
+        return Verified::No;
+    };
+    // Verification uses the parameters recorded in the hash itself.
+    if argon2(params)
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
+        return Verified::No;
+    }
+    let current = parsed.algorithm.as_str() == "argon2id"
+        && Params::try_from(&parsed).is_ok_and(|p| {
+            p.m_cost() == params.m_cost()
+                && p.t_cost() == params.t_cost()
+                && p.p_cost() == params.p_cost()
+        });
+    if current {
+        Verified::Yes
+    } else {
+        Verified::YesRehash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small parameters keep unit tests quick; the logic is the same.
+    const CHEAP: HashCost = HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    fn passwords(cost: HashCost) -> Passwords {
+        Passwords::new(cost, 2).expect("valid parameters")
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_own_password() {
+        let passwords = passwords(CHEAP);
+        let hash = passwords
+            .hash("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(hash.as_str().starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        let check = |pw: &str| passwords.verify(pw.into(), Some(hash.clone()));
+        assert_eq!(check("correct horse battery").await, Ok(Verified::Yes));
+        assert_eq!(check("correct horse batterY").await, Ok(Verified::No));
+    }
+
+    #[tokio::test]
+    async fn same_password_gets_a_different_salt_each_time() {
+        let passwords = passwords(CHEAP);
+        let a = passwords
+            .hash("same password here".into())
+            .await
+            .expect("hash");
+        let b = passwords
+            .hash("same password here".into())
+            .await
+            .expect("hash");
+        assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn changed_parameters_ask_for_a_rehash() {
+        let old = passwords(CHEAP)
+            .hash("correct horse battery".into())
+            .await
+            .expect("hash");
+        let stronger = passwords(HashCost {
+            memory_kib: 128,
+            ..CHEAP
+        });
+        assert_eq!(
+            stronger
+                .verify("correct horse battery".into(), Some(old.clone()))
+                .await,
+            Ok(Verified::YesRehash)
+        );
+        assert_eq!(
+            stronger
+                .verify("wrong horse battery".into(), Some(old))
+                .await,
+            Ok(Verified::No)
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_never_verify() {
+        let passwords = passwords(CHEAP);
+        let dummy_password = "cairn dummy password for unknown accounts";
+        assert_eq!(
+            passwords.verify(dummy_password.into(), None).await,
+            Ok(Verified::No)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_hash_never_verifies() {
+        let passwords = passwords(CHEAP);
+        let corrupt = PasswordHashString::from_stored("$argon2id$garbage".into());
+        assert_eq!(
+            passwords.verify("anything".into(), Some(corrupt)).await,
+            Ok(Verified::No)
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_hash() {
+        let hash =
+            PasswordHashString::from_stored("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".into());
+        assert!(!format!("{hash:?}").contains("argon2id"));
+    }
+
+    #[test]
+    fn owasp_cost_is_the_default_recommendation() {
+        assert_eq!(HashCost::OWASP.memory_kib, 19_456);
+        assert_eq!(HashCost::OWASP.iterations, 2);
+        assert!(HashCost::OWASP.params().is_ok());
+    }
+}

@@ -1,0 +1,92 @@
+//! The demo practice: obviously fake people for trying Cairn out.
+//!
+//! Every address is under `.example` (reserved, RFC 2606), every name is
+//! invented, and the shared password is printed on purpose. `serve` refuses
+//! to start in production while this practice exists.
+
+use super::{
+    accounts::{NewAccount, create_with_password},
+    db::internal,
+    organizations,
+    password::Passwords,
+};
+use crate::{error::AppError, model::Role};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+pub const DEMO_PRACTICE_NAME: &str = "Juniper Creek Counseling (demo)";
+pub const DEMO_PRACTICE_SLUG: &str = "juniper-creek-demo";
+/// DEMO ONLY. Printed by `cairn seed-demo`; never valid in production.
+pub const DEMO_PASSWORD: &str = "demo-only-password";
+
+/// (display name, email, role) of every demo account.
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role)] = &[
+    ("Morgan Reyes", "admin@juniper-creek.example", Role::Admin),
+    (
+        "Dr. Rowan Ellis",
+        "rowan.ellis@juniper-creek.example",
+        Role::Therapist,
+    ),
+    (
+        "Sam Okafor, LCSW",
+        "sam.okafor@juniper-creek.example",
+        Role::Therapist,
+    ),
+    ("Avery Quinn", "avery.quinn@patients.example", Role::Patient),
+    ("Jordan Lee", "jordan.lee@patients.example", Role::Patient),
+    (
+        "Priya Natarajan",
+        "priya.natarajan@patients.example",
+        Role::Patient,
+    ),
+    (
+        "Mateo Alvarez",
+        "mateo.alvarez@patients.example",
+        Role::Patient,
+    ),
+    (
+        "Harper Nguyen",
+        "harper.nguyen@patients.example",
+        Role::Patient,
+    ),
+];
+
+/// Whether seeding created the practice or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seeded {
+    Created,
+    AlreadyPresent,
+}
+
+/// Creates the demo practice and its accounts, once, in one transaction:
+/// a failure leaves nothing half-made, and running it again changes nothing.
+pub async fn seed_demo(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+) -> Result<Seeded, AppError> {
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if demo_present(conn).await? {
+            return Ok(Seeded::AlreadyPresent);
+        }
+        let organization_id =
+            organizations::find_or_create(conn, DEMO_PRACTICE_NAME, DEMO_PRACTICE_SLUG).await?;
+        for (display_name, email, role) in DEMO_ACCOUNTS {
+            let account = NewAccount {
+                email: (*email).to_owned(),
+                display_name: (*display_name).to_owned(),
+                role: *role,
+                password: DEMO_PASSWORD.to_owned(),
+            };
+            create_with_password(conn, passwords, organization_id, account).await?;
+        }
+        Ok(Seeded::Created)
+    })
+    .await
+}
+
+/// True when the demo practice exists (production refuses to serve then).
+pub async fn demo_present(conn: &mut AsyncPgConnection) -> Result<bool, AppError> {
+    organizations::find_by_slug(conn, DEMO_PRACTICE_SLUG)
+        .await
+        .map(|found| found.is_some())
+        .map_err(internal)
+}

@@ -1,0 +1,165 @@
+//! The one error type of Cairn's server functions.
+//!
+//! It crosses the wire (JSON), so every message here is safe to show to a
+//! person: no internals, no database text, nothing about whether an account
+//! exists. The detail of an internal failure goes to the log, once, where it
+//! happened; the user sees a fixed sentence.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Messages for individual form fields, keyed by the field's `name`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a message for `field`; the first message for a field wins,
+    /// so rules checked in order report the most basic problem.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, else the errors as an [`AppError`].
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input broke a rule; each field says which.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(FieldErrors),
+    /// Sign-in failed. Deliberately one message for unknown account, wrong
+    /// password and locked account.
+    #[error("That email and password did not match. Please try again.")]
+    BadCredentials,
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You do not have access to this.")]
+    Forbidden,
+    #[error("We could not find that page or record.")]
+    NotFound,
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    RateLimited,
+    /// The database (or another dependency) is unreachable.
+    #[error("Cairn is temporarily unavailable. Please try again in a moment.")]
+    Unavailable,
+    #[error("Something went wrong on our side. It has been logged; please try again.")]
+    Internal,
+    /// The request could not be understood (malformed body or arguments).
+    #[error("The request could not be understood. Please reload the page and try again.")]
+    BadRequest,
+    /// Seen by the browser when the server could not be reached at all.
+    #[error("Could not reach Cairn. Check your connection and try again.")]
+    Network,
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) => 422,
+            AppError::BadCredentials | AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::RateLimited => 429,
+            AppError::Unavailable => 503,
+            AppError::Internal => 500,
+            AppError::BadRequest => 400,
+            AppError::Network => 502,
+        }
+    }
+
+    /// The message for `field`, when this error is about form fields.
+    pub fn field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => errors.get(field).map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that do not parse are the client's fault.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Network,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_message_for_a_field_wins() {
+        let mut errors = FieldErrors::new();
+        errors.add("email", "Enter your email address.");
+        errors.add("email", "Enter a valid email address.");
+        assert_eq!(errors.get("email"), Some("Enter your email address."));
+        assert_eq!(
+            AppError::Invalid(errors).field("email").as_deref(),
+            Some("Enter your email address.")
+        );
+    }
+
+    #[test]
+    fn no_field_errors_is_ok() {
+        assert_eq!(FieldErrors::new().into_result(), Ok(()));
+    }
+
+    #[test]
+    fn statuses_are_distinct_for_what_clients_act_on() {
+        assert_eq!(AppError::Invalid(FieldErrors::new()).status(), 422);
+        assert_eq!(AppError::BadCredentials.status(), 401);
+        assert_eq!(AppError::Unavailable.status(), 503);
+        assert_eq!(AppError::Internal.status(), 500);
+    }
+
+    #[test]
+    fn round_trips_through_the_wire_encoding() {
+        let mut errors = FieldErrors::new();
+        errors.add("password", "Enter your password.");
+        let original = AppError::Invalid(errors);
+        assert_eq!(AppError::de(original.ser()), original);
+    }
+
+    #[test]
+    fn messages_leak_no_internals() {
+        let internal = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "relation \"users\" does not exist".into(),
+        ));
+        assert_eq!(internal, AppError::Internal);
+        assert!(!internal.to_string().contains("users"));
+    }
+}

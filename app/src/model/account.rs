@@ -1,0 +1,122 @@
+//! Roles and account states, as stored in `users.role` / `users.status`.
+
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// A stored spelling that no variant has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value")]
+pub struct UnknownValue;
+
+/// Declares an enum stored as text: its variants, their database spellings
+/// (never change a spelling: rows store them), `ALL`, `as_str`, `Display`
+/// and `FromStr`. On the server it also reads and writes as a diesel `Text`
+/// column (see `backend::db::enums`).
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        #[cfg_attr(
+            feature = "ssr",
+            derive(diesel::AsExpression, diesel::FromSqlRow),
+            diesel(sql_type = diesel::sql_types::Text)
+        )]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The database and wire spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or(UnknownValue)
+            }
+        }
+    };
+}
+
+stored_enum! {
+    /// What a person is to the practice. Exactly one per account.
+    pub enum Role {
+        Admin => "admin",
+        Therapist => "therapist",
+        Patient => "patient",
+    }
+}
+
+stored_enum! {
+    /// Where an account is in its life.
+    pub enum UserStatus {
+        /// Created by an admin or therapist; no password set yet.
+        Invited => "invited",
+        Active => "active",
+        /// Too many failed sign-ins; unlocks after a while or by an admin.
+        Locked => "locked",
+        /// Switched off by an admin; keeps its history.
+        Deactivated => "deactivated",
+    }
+}
+
+impl Role {
+    /// How the role reads to a person.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Therapist => "Therapist",
+            Role::Patient => "Patient",
+        }
+    }
+
+    /// Staff can reach other people's records; patients only their own.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Therapist)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(*role));
+        }
+        for status in UserStatus::ALL {
+            assert_eq!(status.as_str().parse::<UserStatus>(), Ok(*status));
+        }
+        assert_eq!("root".parse::<Role>(), Err(UnknownValue));
+        assert_eq!(Role::Therapist.to_string(), "therapist");
+    }
+
+    #[test]
+    fn serde_uses_the_stored_spelling() {
+        assert_eq!(
+            serde_json::to_string(&UserStatus::Deactivated)
+                .ok()
+                .as_deref(),
+            Some("\"deactivated\"")
+        );
+    }
+
+    #[test]
+    fn only_admins_and_therapists_are_staff() {
+        assert!(Role::Admin.is_staff());
+        assert!(Role::Therapist.is_staff());
+        assert!(!Role::Patient.is_staff());
+    }
+}

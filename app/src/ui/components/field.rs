@@ -1,0 +1,106 @@
+//! Form fields with their messages next to them, wired for screen readers
+//! (`aria-invalid`, `aria-describedby`).
+
+use leptos::prelude::*;
+
+/// A labelled text input with its error message.
+#[component]
+pub fn TextField(
+    /// The form field name (also the id).
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    /// The message for this field, when the last submission broke a rule.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="space-y-1">
+            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <input
+                id=name
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+                class=FIELD_CLASS
+            />
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
+/// A password input with a Show/Hide button (the button needs the WASM;
+/// the field works without it).
+#[component]
+pub fn PasswordField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "current-password")] autocomplete: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="space-y-1">
+            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <div class="flex gap-2">
+                <input
+                    id=name
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby=error_id.clone()
+                    class=FIELD_CLASS
+                />
+                <button
+                    type="button"
+                    aria-controls=name
+                    aria-pressed=move || shown.get().to_string()
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                    class="rounded-md border border-stone-300 px-3 text-sm font-medium text-stone-700 hover:bg-stone-100"
+                >
+                    {move || if shown.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
+/// A form-level message (not tied to a field), announced when it appears.
+#[component]
+pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div role="alert" aria-live="assertive">
+            {move || {
+                message
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <p class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900">
+                                {text}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p id=id class="min-h-5 text-sm text-red-800">
+            {move || error.get()}
+        </p>
+    }
+}
+
+const FIELD_CLASS: &str = "block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm \
+     focus:border-teal-600 focus:outline-none focus:ring-2 focus:ring-teal-600/30 \
+     aria-[invalid=true]:border-red-600";

@@ -1,0 +1,57 @@
+//! Pages and components. Every page renders on the server and works before
+//! the WASM arrives; hydration only adds convenience.
+
+pub mod components;
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Redirect, Route, Router, Routes},
+};
+
+use layout::Layout;
+use pages::{NotFound, SignInPage};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-stone-50 text-stone-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: routes inside the common layout.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="cairn" href="/pkg/cairn.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Cairn".to_owned() } else { format!("{page} · Cairn") }
+        } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=|| view! { <Redirect path="/sign-in" /> } />
+                    <Route path=StaticSegment("sign-in") view=SignInPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

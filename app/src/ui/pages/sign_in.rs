@@ -1,0 +1,87 @@
+//! The sign-in page. Works as a plain HTML form before the WASM arrives; once
+//! hydrated it submits without a page load and keeps what was typed.
+
+use crate::{
+    api::{SignIn, practice::get_practice_info},
+    error::AppError,
+    ui::components::{FormAlert, PasswordField, TextField, UnavailableNotice},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    // Blocking: the practice name is part of the first HTML, and the page's
+    // status (503 when the database is down) is known before it is sent.
+    let practice = Resource::new_blocking(|| (), |_| get_practice_info());
+    let sign_in = ServerAction::<SignIn>::new();
+
+    let last_error = move || sign_in.value().get().and_then(Result::err);
+    let field =
+        move |name: &'static str| Signal::derive(move || last_error().and_then(|e| e.field(name)));
+    let form_message = Signal::derive(move || {
+        last_error().and_then(|e| match e {
+            AppError::Invalid(_) => None,
+            other => Some(other.to_string()),
+        })
+    });
+    let signed_in = move || sign_in.value().get().and_then(Result::ok);
+
+    view! {
+        <Title text="Sign in" />
+        <section class="mx-auto max-w-md">
+            <div class="rounded-xl border border-stone-200 bg-white p-8 shadow-sm">
+                <h1 class="text-2xl font-semibold">"Sign in"</h1>
+                <Suspense fallback=|| view! { <p class="mt-1 text-stone-600">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match practice.await {
+                            Ok(info) => {
+                                view! {
+                                    <p class="mt-1 text-stone-600" data-testid="practice-name">
+                                        {info.name.unwrap_or_else(|| "Cairn clinic portal".to_owned())}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <div class="mt-4"><UnavailableNotice error /></div> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+
+                <Show when=move || signed_in().is_some()>
+                    <div role="status" class="mt-6 rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900">
+                        {move || {
+                            signed_in()
+                                .map(|who| {
+                                    format!(
+                                        "Password accepted for {} ({}). Signed-in pages open here once sessions are enabled.",
+                                        who.display_name,
+                                        who.role.label(),
+                                    )
+                                })
+                        }}
+                    </div>
+                </Show>
+
+                <ActionForm action=sign_in attr:class="mt-6 space-y-4" attr:novalidate=true>
+                    <TextField
+                        name="email"
+                        label="Email"
+                        input_type="email"
+                        autocomplete="username"
+                        error=field("email")
+                    />
+                    <PasswordField name="password" label="Password" error=field("password") />
+                    <FormAlert message=form_message />
+                    <button
+                        type="submit"
+                        class="w-full rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60"
+                        disabled=move || sign_in.pending().get()
+                    >
+                        {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}

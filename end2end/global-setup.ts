@@ -1,0 +1,93 @@
+// Starts two `cairn serve` processes for the suite, each on a free port:
+//  - "up": a fresh database (created here, migrated and seeded by the binary)
+//  - "down": a database URL where nothing listens, to see the 503 paths.
+// Their URLs reach the tests through environment variables; the returned
+// function stops both and drops the database.
+import { spawn, spawnSync, ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdirSync, openSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const bin = process.env.CAIRN_BIN ?? path.join(root, "target/release/cairn");
+const siteRoot = process.env.CAIRN_SITE_ROOT ?? path.join(root, "target/site");
+const adminUrl = process.env.CAIRN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+function psql(sql: string) {
+  const result = spawnSync("psql", [adminUrl, "-v", "ON_ERROR_STOP=1", "-qc", sql], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+}
+
+function withDatabase(url: string, name: string): string {
+  const [base, query] = url.split("?");
+  return base.replace(/\/[^/]*$/, `/${name}`) + (query ? `?${query}` : "");
+}
+
+async function waitFor(url: string, status: number, child: ChildProcess, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cairn exited early (${child.exitCode}); see end2end/test-results/*.log`);
+    try {
+      const response = await fetch(url);
+      if (response.status === status) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer ${status} within ${seconds} s`);
+}
+
+function serve(name: string, env: Record<string, string>): ChildProcess {
+  mkdirSync(path.join(__dirname, "test-results"), { recursive: true });
+  const log = openSync(path.join(__dirname, "test-results", `${name}.log`), "w");
+  return spawn(bin, ["serve"], {
+    env: { ...process.env, CAIRN_SITE_ROOT: siteRoot, CAIRN_LOG_FORMAT: "json", ...env },
+    stdio: ["ignore", log, log],
+  });
+}
+
+export default async function globalSetup() {
+  const database = `cairn_e2e_${randomBytes(6).toString("hex")}`;
+  const databaseUrl = withDatabase(adminUrl, database);
+  psql(`CREATE DATABASE ${database}`);
+
+  const seed = spawnSync(bin, ["seed-demo"], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" });
+  if (seed.status !== 0) throw new Error(`cairn seed-demo failed: ${seed.stderr}`);
+
+  const [upPort, downPort, deadDbPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const up = serve("server-up", { DATABASE_URL: databaseUrl, CAIRN_BIND: `127.0.0.1:${upPort}` });
+  const down = serve("server-down", {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${deadDbPort}/nothing`,
+    CAIRN_BIND: `127.0.0.1:${downPort}`,
+  });
+  process.env.CAIRN_E2E_URL = `http://127.0.0.1:${upPort}`;
+  process.env.CAIRN_E2E_DOWN_URL = `http://127.0.0.1:${downPort}`;
+
+  const stop = async () => {
+    for (const child of [up, down]) child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  };
+  try {
+    await waitFor(`${process.env.CAIRN_E2E_URL}/readyz`, 200, up);
+    await waitFor(`${process.env.CAIRN_E2E_DOWN_URL}/healthz`, 200, down);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}

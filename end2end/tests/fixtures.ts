@@ -1,0 +1,28 @@
+import { test as base, expect } from "@playwright/test";
+
+/** The running servers global-setup.ts started. */
+export const servers = {
+  get up(): string {
+    const url = process.env.CAIRN_E2E_URL;
+    if (!url) throw new Error("CAIRN_E2E_URL is not set: run through playwright.config.ts");
+    return url;
+  },
+  get down(): string {
+    const url = process.env.CAIRN_E2E_DOWN_URL;
+    if (!url) throw new Error("CAIRN_E2E_DOWN_URL is not set: run through playwright.config.ts");
+    return url;
+  },
+};
+
+/** The demo practice seeded by `cairn seed-demo` (obviously fake people). */
+export const demo = {
+  practice: "Juniper Creek Counseling (demo)",
+  password: "demo-only-password",
+  therapist: { email: "rowan.ellis@juniper-creek.example", name: "Dr. Rowan Ellis" },
+};
+
+export const test = base.extend({
+  baseURL: async ({}, use) => use(servers.up),
+});
+
+export { expect };

@@ -1,0 +1,86 @@
+//! The command line: `cairn [--production] <command>`.
+
+mod create_admin;
+
+use crate::{config::Config, serve};
+use anyhow::{Context, bail};
+use app::backend::{db::migrate, seed};
+use clap::{Parser, Subcommand};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn: a secure clinic portal for mental-health practices"
+)]
+pub struct Cli {
+    /// Run in production mode (same as CAIRN_ENV=production): insecure
+    /// settings and the demo practice are refused.
+    #[arg(long, global = true)]
+    pub production: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Create the demo practice with fake people (development only).
+    SeedDemo,
+    /// Create an administrator (and their practice, if new).
+    CreateAdmin(create_admin::Args),
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::serve(config).await,
+        Command::Migrate => {
+            let applied = migrate::run_pending(config.database_url.expose()).await?;
+            println!(
+                "Applied {} migration(s); the schema is current.",
+                applied.len()
+            );
+            Ok(())
+        }
+        Command::SeedDemo => seed_demo(&config).await,
+        Command::CreateAdmin(args) => create_admin::run(args, &config).await,
+    }
+}
+
+/// Opens one connection for a command (commands do not need a pool).
+pub(crate) async fn connect(config: &Config) -> anyhow::Result<AsyncPgConnection> {
+    AsyncPgConnection::establish(config.database_url.expose())
+        .await
+        .context("could not connect to the database (DATABASE_URL)")
+}
+
+async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    if config.is_production() {
+        bail!("seed-demo is refused in production: demo accounts have published passwords");
+    }
+    migrate::run_pending(config.database_url.expose()).await?;
+    let state = serve::build_state(config)?;
+    let mut conn = connect(config).await?;
+    let outcome = seed::seed_demo(&mut conn, &state.passwords)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    match outcome {
+        seed::Seeded::Created => println!(
+            "Created the demo practice \"{}\".",
+            seed::DEMO_PRACTICE_NAME
+        ),
+        seed::Seeded::AlreadyPresent => {
+            println!("The demo practice is already there; nothing changed.")
+        }
+    }
+    println!("Demo logins (password for all: {}):", seed::DEMO_PASSWORD);
+    for (name, email, role) in seed::DEMO_ACCOUNTS {
+        println!("  {:<10} {:<38} {}", role.label(), email, name);
+    }
+    Ok(())
+}

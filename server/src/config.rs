@@ -1,0 +1,380 @@
+//! Configuration, read once from the environment (plus an optional `.env`)
+//! and validated before anything listens. A missing or malformed value stops
+//! the process with a message naming the variable. The README's
+//! configuration table lists every variable; keep the two in step.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `CAIRN_ENV` | `development` | `production` refuses insecure settings (also `--production`) |
+//! | `DATABASE_URL` | required | PostgreSQL URL |
+//! | `CAIRN_BIND` | `127.0.0.1:3000` | address to listen on |
+//! | `CAIRN_PUBLIC_URL` | `http://127.0.0.1:3000`; required (https) in production | origin people use |
+//! | `CAIRN_SITE_ROOT` | `target/site` | folder with the built pkg/ and assets |
+//! | `CAIRN_MIGRATE_ON_START` | `true` | apply pending migrations at `serve` start |
+//! | `CAIRN_DB_POOL_SIZE` | `10` | maximum database connections |
+//! | `CAIRN_LOG` | `info` | log filter (tracing `EnvFilter` syntax) |
+//! | `CAIRN_LOG_FORMAT` | `pretty`; `json` in production | log line format |
+//! | `CAIRN_REQUEST_TIMEOUT_SECS` | `30` | whole-request timeout |
+//! | `CAIRN_MAX_BODY_BYTES` | `1048576` | request body limit |
+//! | `CAIRN_ARGON2_MEMORY_KIB` | `19456` | argon2id memory; production refuses less |
+//! | `CAIRN_ARGON2_ITERATIONS` | `2` | argon2id passes; production refuses less |
+//! | `CAIRN_ARGON2_PARALLELISM` | `1` | argon2id lanes |
+//! | `CAIRN_HASH_CONCURRENCY` | number of CPUs | password hashes computed at once |
+
+use app::backend::password::HashCost;
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+/// Where Cairn runs: development allows conveniences production refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A database URL. `Debug` hides it: it usually carries a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DatabaseUrl(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub public_url: String,
+    pub site_root: PathBuf,
+    pub migrate_on_start: bool,
+    pub db_pool_size: u32,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    pub hash_cost: HashCost,
+    pub hash_concurrency: usize,
+}
+
+/// A variable that is missing or malformed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment. `production` forces production mode.
+    pub fn from_env(production: bool) -> Result<Self, ConfigError> {
+        Self::from_lookup(production, |name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the
+    /// process environment.
+    pub fn from_lookup(
+        production_flag: bool,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let environment = match var("CAIRN_ENV").as_deref() {
+            _ if production_flag => Environment::Production,
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(_) => {
+                return Err(problem(
+                    "CAIRN_ENV",
+                    "expected `development` or `production`",
+                ));
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let database_url = var("DATABASE_URL").ok_or_else(|| {
+            problem(
+                "DATABASE_URL",
+                "required: the PostgreSQL URL, e.g. postgres://cairn@localhost/cairn",
+            )
+        })?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(problem(
+                "DATABASE_URL",
+                "expected a postgres:// or postgresql:// URL",
+            ));
+        }
+
+        let bind = parse(
+            &var,
+            "CAIRN_BIND",
+            "127.0.0.1:3000".parse().ok(),
+            "an address such as 127.0.0.1:3000",
+        )?;
+
+        let public_url = match var("CAIRN_PUBLIC_URL") {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if production => {
+                return Err(problem(
+                    "CAIRN_PUBLIC_URL",
+                    "required in production: the https:// origin people use",
+                ));
+            }
+            None => format!("http://{bind}"),
+        };
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            return Err(problem(
+                "CAIRN_PUBLIC_URL",
+                "expected an http:// or https:// origin",
+            ));
+        }
+        if production && !public_url.starts_with("https://") {
+            return Err(problem("CAIRN_PUBLIC_URL", "production requires https://"));
+        }
+
+        let log_format = match var("CAIRN_LOG_FORMAT").as_deref() {
+            None if production => LogFormat::Json,
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(problem("CAIRN_LOG_FORMAT", "expected `pretty` or `json`")),
+        };
+
+        let hash_cost = HashCost {
+            memory_kib: parse(
+                &var,
+                "CAIRN_ARGON2_MEMORY_KIB",
+                Some(HashCost::OWASP.memory_kib),
+                "a whole number of KiB",
+            )?,
+            iterations: parse(
+                &var,
+                "CAIRN_ARGON2_ITERATIONS",
+                Some(HashCost::OWASP.iterations),
+                "a whole number",
+            )?,
+            parallelism: parse(
+                &var,
+                "CAIRN_ARGON2_PARALLELISM",
+                Some(HashCost::OWASP.parallelism),
+                "a whole number",
+            )?,
+        };
+        if production && hash_cost.memory_kib < HashCost::OWASP.memory_kib {
+            return Err(problem(
+                "CAIRN_ARGON2_MEMORY_KIB",
+                "production requires at least 19456 (OWASP)",
+            ));
+        }
+        if production && hash_cost.iterations < HashCost::OWASP.iterations {
+            return Err(problem(
+                "CAIRN_ARGON2_ITERATIONS",
+                "production requires at least 2 (OWASP)",
+            ));
+        }
+        if !(8..=4 * 1024 * 1024).contains(&hash_cost.memory_kib) {
+            return Err(problem(
+                "CAIRN_ARGON2_MEMORY_KIB",
+                "expected between 8 and 4194304",
+            ));
+        }
+        if !(1..=16).contains(&hash_cost.iterations) || !(1..=16).contains(&hash_cost.parallelism) {
+            return Err(problem(
+                "CAIRN_ARGON2_ITERATIONS",
+                "iterations and parallelism must be between 1 and 16",
+            ));
+        }
+
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        let config = Config {
+            environment,
+            database_url: DatabaseUrl::new(database_url),
+            bind,
+            public_url,
+            site_root: PathBuf::from(
+                var("CAIRN_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            ),
+            migrate_on_start: parse_bool(&var, "CAIRN_MIGRATE_ON_START", true)?,
+            db_pool_size: bounded(&var, "CAIRN_DB_POOL_SIZE", 10, 1..=500)?,
+            log_filter: var("CAIRN_LOG").unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            request_timeout: Duration::from_secs(bounded(
+                &var,
+                "CAIRN_REQUEST_TIMEOUT_SECS",
+                30,
+                1..=600,
+            )?),
+            max_body_bytes: bounded(
+                &var,
+                "CAIRN_MAX_BODY_BYTES",
+                1024 * 1024,
+                1024..=64 * 1024 * 1024,
+            )?,
+            hash_cost,
+            hash_concurrency: bounded(&var, "CAIRN_HASH_CONCURRENCY", cpus, 1..=256)?,
+        };
+        Ok(config)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+fn parse<T: FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Option<T>,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    match var(name) {
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| problem(name, format!("expected {expected}"))),
+        None => default.ok_or_else(|| problem(name, "required")),
+    }
+}
+
+fn bounded<T>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + fmt::Display,
+{
+    let value = parse(var, name, Some(default), "a whole number")?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(problem(
+            name,
+            format!("expected between {} and {}", range.start(), range.end()),
+        ))
+    }
+}
+
+fn parse_bool(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(_) => Err(problem(name, "expected true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(production: bool, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        Config::from_lookup(production, |name| vars.get(name).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://cairn:secret@localhost/cairn");
+
+    #[test]
+    fn development_defaults_need_only_a_database() {
+        let config = config(false, &[DB]).expect("valid");
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(config.hash_cost, HashCost::OWASP);
+        assert!(config.migrate_on_start);
+    }
+
+    #[test]
+    fn a_missing_database_url_is_named() {
+        let error = config(false, &[]).expect_err("missing");
+        assert_eq!(error.variable, "DATABASE_URL");
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        for (name, value) in [
+            ("CAIRN_BIND", "not an address"),
+            ("CAIRN_ENV", "staging"),
+            ("CAIRN_DB_POOL_SIZE", "0"),
+            ("CAIRN_MIGRATE_ON_START", "maybe"),
+            ("CAIRN_LOG_FORMAT", "xml"),
+            ("CAIRN_REQUEST_TIMEOUT_SECS", "-1"),
+        ] {
+            let error = config(false, &[DB, (name, value)]).expect_err(name);
+            assert_eq!(error.variable, name, "{error}");
+        }
+    }
+
+    #[test]
+    fn production_requires_an_https_public_url() {
+        let error = config(true, &[DB]).expect_err("no public url");
+        assert_eq!(error.variable, "CAIRN_PUBLIC_URL");
+        let error =
+            config(true, &[DB, ("CAIRN_PUBLIC_URL", "http://cairn.example")]).expect_err("http");
+        assert!(error.problem.contains("https"), "{error}");
+        let ok = config(
+            false,
+            &[
+                DB,
+                ("CAIRN_ENV", "production"),
+                ("CAIRN_PUBLIC_URL", "https://cairn.example/"),
+            ],
+        )
+        .expect("valid");
+        assert!(ok.is_production());
+        assert_eq!(ok.public_url, "https://cairn.example");
+        assert_eq!(ok.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn production_refuses_weak_password_hashing() {
+        let https = ("CAIRN_PUBLIC_URL", "https://cairn.example");
+        let error =
+            config(true, &[DB, https, ("CAIRN_ARGON2_MEMORY_KIB", "1024")]).expect_err("weak");
+        assert_eq!(error.variable, "CAIRN_ARGON2_MEMORY_KIB");
+        assert!(config(false, &[DB, ("CAIRN_ARGON2_MEMORY_KIB", "1024")]).is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let config = config(false, &[DB]).expect("valid");
+        assert!(!format!("{config:?}").contains("secret"));
+    }
+}

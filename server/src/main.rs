@@ -1,0 +1,38 @@
+//! `cairn`: the Cairn clinic portal server and its admin commands.
+
+use clap::Parser;
+use server::{cli::Cli, config::Config, telemetry};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // An optional .env supplies variables not already set in the environment.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = match Config::from_env(cli.production) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("cairn: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format, &config.log_filter);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cairn: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::cli::run(cli, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("cairn: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `cairn serve`: build the state, prepare the database in the background,
+//! listen, and shut down gracefully on SIGTERM or Ctrl-C.
+
+use crate::{config::Config, http};
+use anyhow::{Context, bail};
+use app::backend::{
+    AppState,
+    db::{Database, migrate},
+    password::Passwords,
+    seed,
+};
+use leptos::config::{Env, LeptosOptions};
+use std::time::Duration;
+use tokio::{net::TcpListener, sync::oneshot};
+
+/// The state every request sees, built from configuration without touching
+/// the database.
+pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("cairn")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .env(if config.is_production() {
+            Env::PROD
+        } else {
+            Env::DEV
+        })
+        .build();
+    let passwords = Passwords::new(config.hash_cost, config.hash_concurrency)
+        .context("invalid argon2 parameters (CAIRN_ARGON2_*)")?;
+    Ok(AppState {
+        leptos_options,
+        db: Database::new(config.database_url.expose(), config.db_pool_size),
+        passwords,
+    })
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    if !config.site_root.join("pkg").is_dir() {
+        bail!(
+            "CAIRN_SITE_ROOT: {} has no pkg/ folder; build the site first (scripts/dev run, or cargo leptos build --release)",
+            config.site_root.display()
+        );
+    }
+    let state = build_state(&config)?;
+    let (fatal_tx, fatal_rx) = oneshot::channel();
+    tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
+
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("CAIRN_BIND: could not listen on {}", config.bind))?;
+    tracing::info!(address = %config.bind, public_url = %config.public_url, "Cairn is listening");
+
+    let app = http::router(state, (&config).into());
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal());
+    tokio::select! {
+        result = server => result.context("server error")?,
+        Ok(reason) = fatal_rx => bail!(reason),
+    }
+    tracing::info!("Cairn stopped");
+    Ok(())
+}
+
+/// Applies migrations (or waits for the database), retrying with backoff
+/// while it is unreachable; then opens the readiness gate. In production a
+/// database that still holds the demo practice stops the server.
+async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<String>) {
+    let mut delay = Duration::from_millis(500);
+    let mut attempt = 1u32;
+    loop {
+        let result = if config.migrate_on_start {
+            migrate::run_pending(config.database_url.expose())
+                .await
+                .map(|applied| {
+                    if !applied.is_empty() {
+                        tracing::info!(count = applied.len(), "applied migrations");
+                    }
+                })
+        } else {
+            // The operator migrates; assume the schema is theirs to keep current.
+            db.set_schema_ready();
+            if db.is_ready().await {
+                Ok(())
+            } else {
+                Err(migrate::MigrateError::Connect("not reachable".into()))
+            }
+        };
+        match result {
+            Ok(()) => break,
+            Err(error) => {
+                tracing::warn!(attempt, retry_in_ms = delay.as_millis() as u64, %error, "database not ready; will retry");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+                attempt += 1;
+            }
+        }
+    }
+    // Production never serves a database holding the demo practice: its
+    // passwords are printed in the README. Checked before the gate opens.
+    if config.is_production() {
+        match demo_present(&config).await {
+            Ok(false) => {}
+            Ok(true) => {
+                let _ = fatal.send(
+                    "production refuses to serve a database that contains the demo practice (its passwords are public); use a fresh database".into(),
+                );
+                return;
+            }
+            Err(error) => {
+                let _ = fatal.send(format!(
+                    "could not check the database for the demo practice: {error}"
+                ));
+                return;
+            }
+        }
+    }
+    db.set_schema_ready();
+    tracing::info!("database ready");
+}
+
+async fn demo_present(config: &Config) -> anyhow::Result<bool> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
+    Ok(seed::demo_present(&mut conn).await?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

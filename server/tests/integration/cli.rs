@@ -1,0 +1,252 @@
+//! The `cairn` binary itself: configuration errors, commands, and `serve`
+//! riding out a database that is not there yet.
+
+use crate::support::{
+    TestDb,
+    db::{admin_url, url_for},
+};
+use diesel::sql_query;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+fn cairn(env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    // Cheap hashing keeps the binary tests quick; the parameters are real argon2id.
+    command
+        .env("CAIRN_ARGON2_MEMORY_KIB", "1024")
+        .env("CAIRN_ARGON2_ITERATIONS", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.stdin(Stdio::null());
+    command
+}
+
+fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
+    cairn(env, args).output().expect("run cairn")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_missing_database_url_stops_cairn_naming_the_variable() {
+    let output = run(&[], &["serve"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("DATABASE_URL"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn production_refuses_an_insecure_public_url() {
+    let output = run(
+        &[
+            ("DATABASE_URL", "postgres://x@127.0.0.1:1/x"),
+            ("CAIRN_PUBLIC_URL", "http://cairn.example"),
+        ],
+        &["--production", "serve"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("CAIRN_PUBLIC_URL"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_refuses_to_seed_the_demo() {
+    let db = TestDb::new().await;
+    let output = run(
+        &[
+            ("DATABASE_URL", &db.url),
+            ("CAIRN_PUBLIC_URL", "https://cairn.example"),
+            ("CAIRN_ARGON2_MEMORY_KIB", "19456"),
+            ("CAIRN_ARGON2_ITERATIONS", "2"),
+        ],
+        &["--production", "seed-demo"],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("refused in production"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_admin_refuses_weak_input_and_creates_nothing() {
+    let db = TestDb::new().await;
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CAIRN_ADMIN_EMAIL", "not-an-email"),
+        ("CAIRN_ADMIN_NAME", "Lee Admin"),
+        ("CAIRN_ADMIN_PRACTICE", "Alder Street Therapy"),
+        ("CAIRN_ADMIN_PASSWORD", "short"),
+    ];
+    let output = run(&env, &["create-admin"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("email: Enter an email address"),
+        "{message}"
+    );
+    assert!(
+        message.contains("password: Use at least 15 characters"),
+        "{message}"
+    );
+    assert_eq!(user_count(&db).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_admin_creates_an_admin_who_can_sign_in() {
+    let db = TestDb::new().await;
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CAIRN_ADMIN_EMAIL", "lee@alder.example"),
+        ("CAIRN_ADMIN_NAME", "Lee Admin"),
+        ("CAIRN_ADMIN_PRACTICE", "Alder Street Therapy"),
+        ("CAIRN_ADMIN_PASSWORD", "a long admin passphrase"),
+    ];
+    let output = run(&env, &["create-admin"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("passphrase"),
+        "password never echoed"
+    );
+    let again = run(&env, &["create-admin"]);
+    assert!(
+        stderr(&again).contains("email: An account with this email already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(user_count(&db).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() {
+    let name = format!("cairn_late_{}", uuid::Uuid::new_v4().simple());
+    let url = url_for(&name);
+    let port = free_port();
+    let site = tempdir_with_pkg();
+    let mut server = Guard(
+        cairn(
+            &[
+                ("DATABASE_URL", &url),
+                ("CAIRN_BIND", &format!("127.0.0.1:{port}")),
+                ("CAIRN_SITE_ROOT", site.to_str().expect("utf-8 path")),
+            ],
+            &["serve"],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn cairn serve"),
+    );
+
+    assert_eq!(
+        wait_for_status(port, "/healthz", 200).await,
+        200,
+        "alive without a database"
+    );
+    assert_eq!(http_status(port, "/readyz").await, Some(503));
+
+    let mut admin = AsyncPgConnection::establish(&admin_url())
+        .await
+        .expect("admin");
+    sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create late database");
+    let status = wait_for_status(port, "/readyz", 200).await;
+    server.stop();
+    sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+    assert_eq!(
+        status, 200,
+        "ready once the database exists and is migrated"
+    );
+}
+
+struct Guard(Child);
+
+impl Guard {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn user_count(db: &TestDb) -> i64 {
+    use diesel::QueryDsl;
+    let mut conn = db.conn().await;
+    app::backend::db::schema::users::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn tempdir_with_pkg() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-site-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dir.join("pkg")).expect("site dir");
+    dir
+}
+
+/// Polls `path` for up to 60 s; returns the last status seen.
+async fn wait_for_status(port: u16, path: &str, want: u16) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = 0;
+    while Instant::now() < deadline {
+        if let Some(status) = http_status(port, path).await {
+            last = status;
+            if status == want {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    last
+}
+
+/// A bare HTTP/1.1 GET; enough for health checks without an HTTP client crate.
+async fn http_status(port: u16, path: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.ok()?;
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace().nth(1)?.parse().ok()
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real router and the real `cairn` binary against a
+//! real PostgreSQL, one fresh database per test.
+
+mod support;
+
+mod cli;
+mod health;
+mod pages;
+mod schema;
+mod sign_in;

@@ -1,0 +1,230 @@
+use crate::support::{TestApp, app::call};
+use app::{
+    backend::{
+        accounts::{self, NewAccount},
+        db::schema::users,
+        password::{HashCost, Passwords},
+        seed::{DEMO_ACCOUNTS, DEMO_PASSWORD},
+    },
+    error::AppError,
+    model::{Role, SignedIn},
+};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use http::StatusCode;
+
+const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
+
+fn error_of(body: &str) -> AppError {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_right_password_signs_in_and_says_who() {
+    let app = TestApp::with_demo().await;
+    let reply = app
+        .call(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let who: SignedIn = serde_json::from_str(&reply.body).expect("SignedIn");
+    assert_eq!(who.display_name, "Dr. Rowan Ellis");
+    assert_eq!(who.role, Role::Therapist);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn email_is_matched_case_insensitively_and_trimmed() {
+    let app = TestApp::with_demo().await;
+    let reply = app
+        .call(
+            "/api/sign-in",
+            &[
+                ("email", "  Rowan.Ellis@JUNIPER-creek.example "),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_account_wrong_password_and_deactivated_account_get_the_same_answer() {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    diesel::update(users::table.filter(users::email.eq("sam.okafor@juniper-creek.example")))
+        .set(users::status.eq("deactivated"))
+        .execute(&mut conn)
+        .await
+        .expect("deactivate");
+
+    let unknown = app
+        .call(
+            "/api/sign-in",
+            &[
+                ("email", "nobody@juniper-creek.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    let wrong = app
+        .call(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", "not the password")],
+        )
+        .await;
+    let deactivated = app
+        .call(
+            "/api/sign-in",
+            &[
+                ("email", "sam.okafor@juniper-creek.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    for reply in [&unknown, &wrong, &deactivated] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(error_of(&reply.body), AppError::BadCredentials);
+        assert_eq!(reply.body, unknown.body, "identical bodies");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_message_per_field_and_changes_nothing() {
+    let app = TestApp::with_demo().await;
+    let reply = app
+        .call(
+            "/api/sign-in",
+            &[("email", "not-an-email"), ("password", "")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = error_of(&reply.body);
+    assert_eq!(
+        error.field("email").as_deref(),
+        Some("Enter an email address like name@example.com.")
+    );
+    assert_eq!(
+        error.field("password").as_deref(),
+        Some("Enter your password.")
+    );
+
+    let long = "p".repeat(129);
+    let reply = app
+        .call("/api/sign-in", &[("email", THERAPIST), ("password", &long)])
+        .await;
+    assert_eq!(
+        error_of(&reply.body).field("password").as_deref(),
+        Some("A password has at most 128 characters.")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_form_fields_are_a_bad_request_not_a_crash() {
+    let app = TestApp::with_demo().await;
+    let reply = app.call("/api/sign-in", &[("email", THERAPIST)]).await;
+    assert_eq!(error_of(&reply.body), AppError::BadRequest);
+    assert!(reply.status.is_client_error() || reply.status.is_server_error());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_form_post_returns_to_the_form_with_the_error() {
+    let app = TestApp::with_demo().await;
+    let reply = app
+        .post_html_form(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", "wrong")],
+            "http://127.0.0.1/sign-in",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let location = reply.header("location").expect("location");
+    assert!(
+        location.starts_with("http://127.0.0.1/sign-in?"),
+        "{location}"
+    );
+    assert!(location.contains("__err="), "{location}");
+
+    // Following the redirect shows the message in the server-rendered page.
+    let path = location.trim_start_matches("http://127.0.0.1");
+    let page = app.get(path).await;
+    assert!(
+        page.body.contains("That email and password did not match"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hash_with_old_parameters_is_upgraded_at_sign_in() {
+    let app = TestApp::with_demo().await;
+    let weak = Passwords::new(
+        HashCost {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        },
+        1,
+    )
+    .expect("params");
+    let mut conn = app.db.conn().await;
+    let org = users::table
+        .select(users::organization_id)
+        .first::<uuid::Uuid>(&mut conn)
+        .await
+        .expect("org");
+    let account = NewAccount {
+        email: "legacy.user@juniper-creek.example".into(),
+        display_name: "Legacy User".into(),
+        role: Role::Therapist,
+        password: "an older long password".into(),
+    };
+    accounts::create_with_password(&mut conn, &weak, org, account)
+        .await
+        .expect("create");
+
+    let reply = app
+        .call(
+            "/api/sign-in",
+            &[
+                ("email", "legacy.user@juniper-creek.example"),
+                ("password", "an older long password"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let stored: Option<String> = users::table
+        .filter(users::email.eq("legacy.user@juniper-creek.example"))
+        .select(users::password_hash)
+        .first(&mut conn)
+        .await
+        .expect("hash");
+    let stored = stored.expect("has hash");
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "rehashed: {stored}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_share_one_database() {
+    let app = TestApp::with_demo().await;
+    let second = app.another_instance();
+    for (_, email, _) in DEMO_ACCOUNTS.iter().take(3) {
+        let first = app
+            .call(
+                "/api/sign-in",
+                &[("email", email), ("password", DEMO_PASSWORD)],
+            )
+            .await;
+        let other = call(
+            &second,
+            "/api/sign-in",
+            &[("email", email), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.body, other.body);
+    }
+}

@@ -1,0 +1,8 @@
+//! Test support: a fresh PostgreSQL database per test, and the real router
+//! driven in-process.
+
+pub mod app;
+pub mod db;
+
+pub use app::TestApp;
+pub use db::TestDb;
