@@ -9,18 +9,12 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String) -> Result<SignedIn, AppError> {
     use crate::backend::accounts;
-    super::respond(
-        async {
-            let state = super::state()?;
-            let mut conn = state.db.conn().await?;
-            let account =
-                accounts::authenticate(&mut conn, &state.passwords, &email, password).await?;
-            tracing::info!(user.id = %account.id, "credentials verified");
-            Ok(SignedIn {
-                display_name: account.display_name,
-                role: account.role,
-            })
-        }
-        .await,
-    )
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let account = accounts::authenticate(&mut conn, &state.passwords, &email, password).await?;
+    tracing::info!(user.id = %account.id, "credentials verified");
+    Ok(SignedIn {
+        display_name: account.display_name,
+        role: account.role,
+    })
 }

@@ -8,13 +8,8 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "practice-info")]
 pub async fn get_practice_info() -> Result<PracticeInfo, AppError> {
     use crate::backend::organizations;
-    super::respond(
-        async {
-            let state = super::state()?;
-            let mut conn = state.db.conn().await?;
-            let name = organizations::single_practice_name(&mut conn).await?;
-            Ok(PracticeInfo { name })
-        }
-        .await,
-    )
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let name = organizations::single_practice_name(&mut conn).await?;
+    Ok(PracticeInfo { name })
 }

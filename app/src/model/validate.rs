@@ -187,7 +187,9 @@ mod tests {
         let message =
             new_password(&"x".repeat(PASSWORD_MAX + 1), Role::Patient).unwrap_or_default();
         assert!(message.contains("at most 128"), "{message}");
-        assert!(new_password(&"correct horse ".repeat(9)[..PASSWORD_MAX], Role::Patient).is_none());
+        assert!(
+            new_password(&"correct horse ".repeat(10)[..PASSWORD_MAX], Role::Patient).is_none()
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The HTTP stack: Leptos pages and server functions, health checks, static
 //! files, and the middleware every request passes through.
 
+mod error_status;
 mod health;
 
 use crate::config::Config;
 use app::{App, backend::AppState, shell};
-use axum::{Router, routing::get};
+use axum::{Router, middleware, routing::get};
 use http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::time::Duration;
@@ -48,6 +49,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+        .layer(middleware::from_fn(error_status::set_error_status))
         .layer(
             // Outermost first: the request id exists before anything logs.
             ServiceBuilder::new()

@@ -1,6 +1,5 @@
 use crate::support::{TestApp, app::send};
-use axum::body::Body;
-use http::{Request, StatusCode};
+use http::StatusCode;
 
 /// Strings that would mean internals reached a person.
 const INTERNALS: &[&str] = &[
@@ -62,13 +61,7 @@ async fn an_unknown_page_is_404_and_says_nothing_internal() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_needing_the_database_are_a_clean_503_while_it_is_down() {
     let router = crate::support::app::down_router();
-    let reply = send(
-        &router,
-        Request::get("/sign-in")
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await;
+    let reply = send(&router, crate::support::app::page_request("/sign-in")).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         reply.body.contains("temporarily unavailable"),

@@ -8,7 +8,7 @@ use app::backend::{
 };
 use app::{error::AppError, model::Role};
 use diesel::{prelude::*, sql_query};
-use diesel_async::RunQueryDsl;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 
 fn passwords() -> Passwords {
     Passwords::new(HashCost::OWASP, 2).expect("params")
@@ -28,10 +28,12 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
 async fn concurrent_migrations_from_two_instances_both_succeed() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
-    sql_query("DROP TABLE users; DROP TABLE organizations; DROP FUNCTION cairn_set_updated_at(); TRUNCATE __diesel_schema_migrations")
-        .execute(&mut conn)
-        .await
-        .expect("reset schema");
+    conn.batch_execute(
+        "DROP TABLE users; DROP TABLE organizations; DROP FUNCTION cairn_set_updated_at(); \
+         TRUNCATE __diesel_schema_migrations",
+    )
+    .await
+    .expect("reset schema");
     let (a, b) = tokio::join!(migrate::run_pending(&db.url), migrate::run_pending(&db.url));
     let total = a.expect("first").len() + b.expect("second").len();
     assert_eq!(

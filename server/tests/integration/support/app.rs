@@ -69,12 +69,9 @@ impl TestApp {
         Self { db, state, router }
     }
 
+    /// A page load, as a browser sends it.
     pub async fn get(&self, path: &str) -> Reply {
-        send(
-            &self.router,
-            Request::get(path).body(Body::empty()).expect("request"),
-        )
-        .await
+        send(&self.router, page_request(path)).await
     }
 
     /// A server function call as the hydrated app makes it.
@@ -84,23 +81,35 @@ impl TestApp {
 
     /// A plain HTML form post, as a browser without JavaScript makes it.
     pub async fn post_html_form(&self, path: &str, form: &[(&str, &str)], referer: &str) -> Reply {
+        let body = encode(form);
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_LENGTH, body.len())
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .header(header::REFERER, referer)
-            .body(Body::from(encode(form)))
+            .body(Body::from(body))
             .expect("request");
         send(&self.router, request).await
     }
 }
 
 pub async fn call(router: &Router, path: &str, form: &[(&str, &str)]) -> Reply {
+    let body = encode(form);
     let request = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len())
         .header(header::ACCEPT, "application/json")
-        .body(Body::from(encode(form)))
+        .body(Body::from(body))
         .expect("request");
     send(router, request).await
+}
+
+/// A GET as a browser's navigation sends it (leptos decides redirects by Accept).
+pub fn page_request(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .expect("request")
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> Reply {

@@ -1,0 +1,34 @@
+//! The one place server-function errors get their HTTP status.
+//!
+//! Leptos answers every server-function error with 500 and the encoded
+//! error. This layer decodes our [`AppError`] and sets the status it names
+//! (422 for invalid input, 401, 503, ...), including for errors raised
+//! before our code runs (malformed or oversized arguments). Redirects made
+//! for plain HTML form posts are left alone: the error travels in the URL.
+
+use app::error::AppError;
+use axum::{body::Body, extract::Request, middleware::Next, response::Response};
+use http::StatusCode;
+
+/// Leptos marks server-function error responses with this header.
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+/// Encoded `AppError`s are tiny; anything larger is not one of ours.
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+pub async fn set_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BYTES).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
