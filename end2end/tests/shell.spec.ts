@@ -84,7 +84,7 @@ test("/readyz says 503 while the database is down, and pages fail cleanly", asyn
 
   const response = await page.goto(`${servers.down}/sign-in`);
   expect(response?.status()).toBe(503);
-  await expect(page.getByRole("alert")).toContainText("temporarily unavailable");
+  await expect(page.getByRole("alert").filter({ hasText: "temporarily unavailable" })).toBeVisible();
   await expect(page.locator("body")).not.toContainText(/refused|diesel|postgres/i);
 });
 

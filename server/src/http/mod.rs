@@ -73,9 +73,12 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                     header::X_FRAME_OPTIONS,
                     HeaderValue::from_static("DENY"),
                 ))
+                // same-origin: other sites never see our URLs (which can name
+                // records), while plain form posts can still return to the
+                // page they came from (server functions redirect to Referer).
                 .layer(SetResponseHeaderLayer::overriding(
                     header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
+                    HeaderValue::from_static("same-origin"),
                 )),
         )
 }

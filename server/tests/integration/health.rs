@@ -56,6 +56,7 @@ async fn every_response_carries_a_request_id_and_baseline_headers() {
     for reply in [&first, &second] {
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(reply.header("x-frame-options"), Some("DENY"));
+        assert_eq!(reply.header("referrer-policy"), Some("same-origin"));
     }
 }
 
