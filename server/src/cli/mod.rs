@@ -80,7 +80,7 @@ async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     }
     println!("Demo logins (password for all: {}):", seed::DEMO_PASSWORD);
     for (name, email, role) in seed::DEMO_ACCOUNTS {
-        println!("  {:<10} {:<38} {}", role.label(), email, name);
+        println!("  {:<14} {:<38} {}", role.label(), email, name);
     }
     Ok(())
 }
