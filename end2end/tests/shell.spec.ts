@@ -52,7 +52,8 @@ test("the sign-in server function answers: messages next to fields, then success
 
   await page.getByLabel("Password", { exact: true }).fill(demo.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("status")).toContainText(`Password accepted for ${demo.therapist.name} (Therapist)`);
+  await expect(page).toHaveURL(/\/home$/);
+  await expect(page.getByRole("heading", { name: `Welcome, ${demo.therapist.name}` })).toBeVisible();
 });
 
 test.describe("without JavaScript", () => {

@@ -20,9 +20,22 @@
 //! | `CAIRN_ARGON2_ITERATIONS` | `2` | argon2id passes; production refuses less |
 //! | `CAIRN_ARGON2_PARALLELISM` | `1` | argon2id lanes |
 //! | `CAIRN_HASH_CONCURRENCY` | number of CPUs | password hashes computed at once |
+//! | `CAIRN_SESSION_IDLE_SECS` | `900` | idle timeout (15 min) |
+//! | `CAIRN_SESSION_IDLE_ADMIN_SECS` | `CAIRN_SESSION_IDLE_SECS` | idle timeout for administrators |
+//! | `CAIRN_SESSION_ABSOLUTE_SECS` | `28800` | absolute session lifetime (8 h) |
+//! | `CAIRN_SESSIONS_PER_USER` | `3` | concurrent sessions; the oldest ends first |
+//! | `CAIRN_LOCKOUT_THRESHOLD` | `5` | consecutive failed sign-ins that lock an account |
+//! | `CAIRN_LOCKOUT_SECS` | `900` | how long the lock lasts (15 min) |
+//! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 
-use app::backend::password::HashCost;
-use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+use app::backend::{SignInPolicy, password::HashCost, session::SessionPolicy};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
 
 /// Where Cairn runs: development allows conveniences production refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +85,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub hash_cost: HashCost,
     pub hash_concurrency: usize,
+    pub sessions: SessionPolicy,
+    pub sign_in: SignInPolicy,
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// A variable that is missing or malformed, and why.
@@ -212,6 +228,35 @@ impl Config {
             ));
         }
 
+        let seconds =
+            |name, default, max| bounded(&var, name, default, 1..=max).map(Duration::from_secs);
+        let idle = seconds("CAIRN_SESSION_IDLE_SECS", 15 * 60, 24 * 3600)?;
+        let sessions = SessionPolicy {
+            idle_admin: seconds("CAIRN_SESSION_IDLE_ADMIN_SECS", idle.as_secs(), 24 * 3600)?,
+            idle_therapist: idle,
+            idle_patient: idle,
+            idle_anonymous: idle,
+            absolute: seconds("CAIRN_SESSION_ABSOLUTE_SECS", 8 * 3600, 7 * 24 * 3600)?,
+            max_per_user: bounded(&var, "CAIRN_SESSIONS_PER_USER", 3, 1..=50)?,
+        };
+        let sign_in = SignInPolicy {
+            lockout_threshold: bounded(&var, "CAIRN_LOCKOUT_THRESHOLD", 5, 1..=100)?,
+            lockout: seconds("CAIRN_LOCKOUT_SECS", 15 * 60, 7 * 24 * 3600)?,
+        };
+        let trusted_proxies = match var("CAIRN_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|ip| ip.trim().parse::<IpAddr>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    problem(
+                        "CAIRN_TRUSTED_PROXIES",
+                        "expected comma-separated IP addresses",
+                    )
+                })?,
+        };
+
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
         let config = Config {
             environment,
@@ -239,6 +284,9 @@ impl Config {
             )?,
             hash_cost,
             hash_concurrency: bounded(&var, "CAIRN_HASH_CONCURRENCY", cpus, 1..=256)?,
+            sessions,
+            sign_in,
+            trusted_proxies,
         };
         Ok(config)
     }
@@ -318,6 +366,9 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:3000");
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.hash_cost, HashCost::OWASP);
+        assert_eq!(config.sessions, SessionPolicy::DEFAULT);
+        assert_eq!(config.sign_in, SignInPolicy::DEFAULT);
+        assert!(config.trusted_proxies.is_empty());
         assert!(config.migrate_on_start);
     }
 
@@ -336,6 +387,8 @@ mod tests {
             ("CAIRN_MIGRATE_ON_START", "maybe"),
             ("CAIRN_LOG_FORMAT", "xml"),
             ("CAIRN_REQUEST_TIMEOUT_SECS", "-1"),
+            ("CAIRN_SESSION_IDLE_SECS", "0"),
+            ("CAIRN_TRUSTED_PROXIES", "10.0.0.1, proxy.internal"),
         ] {
             let error = config(false, &[DB, (name, value)]).expect_err(name);
             assert_eq!(error.variable, name, "{error}");

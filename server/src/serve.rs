@@ -33,6 +33,8 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         leptos_options,
         db: Database::new(config.database_url.expose(), config.db_pool_size),
         passwords,
+        sessions: config.sessions,
+        sign_in: config.sign_in,
     })
 }
 
@@ -46,6 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(&config)?;
     let (fatal_tx, fatal_rx) = oneshot::channel();
     tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
+    tokio::spawn(sweep_expired_sessions(state.db.clone()));
 
     let listener = TcpListener::bind(config.bind)
         .await
@@ -121,6 +124,23 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
     }
     db.set_schema_ready();
     tracing::info!("database ready");
+}
+
+/// Deletes expired sessions once a minute. Expiry is enforced on every
+/// request regardless; this only keeps the table small.
+async fn sweep_expired_sessions(db: Database) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        let Ok(mut conn) = db.conn().await else {
+            continue;
+        };
+        match app::backend::session::activity::sweep(&mut conn).await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "swept expired sessions"),
+            Err(error) => tracing::warn!(%error, "session sweep failed"),
+        }
+    }
 }
 
 async fn demo_present(config: &Config) -> anyhow::Result<bool> {

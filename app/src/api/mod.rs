@@ -4,15 +4,59 @@
 
 pub mod auth;
 pub mod practice;
+pub mod session;
 
-pub use auth::SignIn;
+pub use auth::{GetCurrentUser, SignIn, SignOut};
 pub use practice::GetPracticeInfo;
+pub use session::{ExtendSession, GetSessionStatus};
 
-/// The application state provided to every route and server function.
 #[cfg(feature = "ssr")]
-pub(crate) fn state() -> Result<crate::backend::AppState, crate::error::AppError> {
-    leptos::prelude::use_context::<crate::backend::AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from server function context");
-        crate::error::AppError::Internal
-    })
+pub(crate) use server::{client, session, signed_in, state};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::{
+        backend::{
+            AppState,
+            client::ClientInfo,
+            session::{self as sessions, SignedIn},
+        },
+        error::AppError,
+    };
+    use leptos::prelude::use_context;
+    use tower_sessions::Session;
+
+    /// The application state provided to every route and server function.
+    pub(crate) fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from server function context");
+            AppError::Internal
+        })
+    }
+
+    /// This request's session (the session layer always provides one).
+    pub(crate) async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>().await.map_err(|error| {
+            tracing::error!(%error, "no session on the request");
+            AppError::Internal
+        })
+    }
+
+    /// The signed-in person, or `Unauthenticated`. Every server function
+    /// that needs a person starts here.
+    pub(crate) async fn signed_in() -> Result<(Session, SignedIn), AppError> {
+        let session = session().await?;
+        let who = sessions::current(&session)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok((session, who))
+    }
+
+    /// The client's address and user agent, as the middleware found them.
+    pub(crate) async fn client() -> ClientInfo {
+        leptos_axum::extract::<axum::Extension<ClientInfo>>()
+            .await
+            .map(|axum::Extension(info)| info)
+            .unwrap_or_default()
+    }
 }

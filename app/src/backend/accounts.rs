@@ -5,6 +5,7 @@
 //! the same validation and hashing.
 
 use super::{
+    SignInPolicy,
     db::{internal, schema::users},
     password::{PasswordHashString, Passwords, Verified},
 };
@@ -38,6 +39,16 @@ pub struct Account {
     pub role: Role,
     pub status: UserStatus,
     password_hash: Option<String>,
+    pub locked_until: Option<time::OffsetDateTime>,
+}
+
+impl Account {
+    /// Locked after too many failed sign-ins, until the lock runs out or an
+    /// admin lifts it.
+    pub fn is_locked(&self) -> bool {
+        self.locked_until
+            .is_some_and(|until| until > time::OffsetDateTime::now_utc())
+    }
 }
 
 /// What a person typed to create an account, before any checking.
@@ -98,12 +109,15 @@ pub async fn create_with_password(
         })
 }
 
-/// Checks an email and password. Unknown account, wrong password and an
-/// account that may not sign in all answer [`AppError::BadCredentials`],
-/// after the same amount of hashing work.
+/// Checks an email and password. Unknown account, wrong password, locked
+/// account and an account that may not sign in all answer
+/// [`AppError::BadCredentials`], after the same amount of hashing work.
+/// Each wrong password counts against the account; `policy.lockout_threshold`
+/// consecutive ones lock it for `policy.lockout`.
 pub async fn authenticate(
     conn: &mut AsyncPgConnection,
     passwords: &Passwords,
+    policy: SignInPolicy,
     email: &str,
     password: String,
 ) -> Result<Account, AppError> {
@@ -134,17 +148,67 @@ pub async fn authenticate(
             .map(PasswordHashString::from_stored);
         let verified = passwords.verify(password.clone(), stored).await?;
         if verified == Verified::No {
+            record_failure(conn, account.id, policy).await?;
             continue;
         }
-        if account.status != UserStatus::Active {
+        // The right password does not open a locked or inactive account,
+        // and says nothing different about it.
+        if account.is_locked() || account.status != UserStatus::Active {
             return Err(AppError::BadCredentials);
         }
+        diesel::update(users::table.find(account.id))
+            .set((
+                users::failed_sign_ins.eq(0),
+                users::locked_until.eq(None::<time::OffsetDateTime>),
+            ))
+            .execute(conn)
+            .await?;
         if verified == Verified::YesRehash {
             rehash(conn, passwords, account.id, password).await;
         }
         return Ok(account);
     }
     Err(AppError::BadCredentials)
+}
+
+/// Counts a failed sign-in; the one that reaches the threshold locks the
+/// account. Returns true when this failure locked it.
+async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    policy: SignInPolicy,
+) -> Result<bool, AppError> {
+    let failures: i32 = diesel::update(users::table.find(id))
+        .set(users::failed_sign_ins.eq(users::failed_sign_ins + 1))
+        .returning(users::failed_sign_ins)
+        .get_result(conn)
+        .await?;
+    let threshold = i32::try_from(policy.lockout_threshold).unwrap_or(i32::MAX);
+    if failures < threshold {
+        return Ok(false);
+    }
+    let until = time::OffsetDateTime::now_utc() + policy.lockout;
+    diesel::update(users::table.find(id))
+        .set((
+            users::locked_until.eq(Some(until)),
+            users::failed_sign_ins.eq(0),
+        ))
+        .execute(conn)
+        .await?;
+    tracing::warn!(user.id = %id, "account locked after repeated failed sign-ins");
+    Ok(true)
+}
+
+/// Lifts a lock early (an administrator's action).
+pub async fn unlock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_sign_ins.eq(0),
+            users::locked_until.eq(None::<time::OffsetDateTime>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Stores a fresh hash at the current parameters. A failure here must not

@@ -2,10 +2,12 @@
 //! secrets. Nothing in here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod client;
 pub mod db;
 pub mod organizations;
 pub mod password;
 pub mod seed;
+pub mod session;
 pub mod state;
 
-pub use state::AppState;
+pub use state::{AppState, SignInPolicy};

@@ -1,8 +1,25 @@
 //! What every request handler and server function can reach.
 
-use super::{db::Database, password::Passwords};
+use super::{db::Database, password::Passwords, session::SessionPolicy};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use std::time::Duration;
+
+/// How sign-in resists guessing. From configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInPolicy {
+    /// Consecutive failures that lock an account.
+    pub lockout_threshold: u32,
+    /// How long the lock lasts (an admin can lift it sooner).
+    pub lockout: Duration,
+}
+
+impl SignInPolicy {
+    pub const DEFAULT: SignInPolicy = SignInPolicy {
+        lockout_threshold: 5,
+        lockout: Duration::from_secs(15 * 60),
+    };
+}
 
 /// Shared, cheaply cloned application state. Server functions get it with
 /// `expect_context::<AppState>()` (see `api::state`).
@@ -11,6 +28,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub passwords: Passwords,
+    pub sessions: SessionPolicy,
+    pub sign_in: SignInPolicy,
 }
 
 impl FromRef<AppState> for LeptosOptions {

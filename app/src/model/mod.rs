@@ -16,9 +16,31 @@ pub struct PracticeInfo {
     pub name: Option<String>,
 }
 
-/// What a successful sign-in tells the page.
+/// The signed-in person, as pages need them (no ids, nothing secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedIn {
+pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
+}
+
+/// How long the current session has left. Reading it is not activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionStatus {
+    /// Seconds until the server ends the session unless there is activity
+    /// (never beyond the absolute lifetime). 0 when not signed in.
+    pub expires_in_secs: i64,
+    /// The idle timeout of this session, for the sign-out message.
+    pub idle_timeout_secs: i64,
+}
+
+/// Why the sign-in page was reached, shown as a notice above the form.
+pub fn sign_in_notice(reason: &str) -> Option<&'static str> {
+    match reason {
+        "signed-out" => Some("You have signed out."),
+        "expired" => {
+            Some("You were signed out after a period of inactivity. Please sign in again.")
+        }
+        "required" => Some("Please sign in to continue."),
+        _ => None,
+    }
 }

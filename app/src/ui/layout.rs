@@ -1,10 +1,12 @@
 //! The frame around every page: header with navigation, main, footer.
 
 use super::components::{ErrorPage, NavBar};
+use crate::api::SignOut;
 use leptos::prelude::*;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    super::provide_current_user();
     view! {
         <a
             href="#main"
@@ -19,9 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <CairnMark />
                         "Cairn"
                     </a>
-                    // Nobody is signed in until sessions exist; the bar already
-                    // knows what each role sees.
-                    <NavBar role=None />
+                    <UserBar />
                 </div>
             </header>
             <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-10" tabindex="-1">
@@ -33,6 +33,40 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </div>
             </footer>
         </div>
+    }
+}
+
+/// Navigation for whoever is signed in (re-read on every navigation, so
+/// signing in or out updates it), and the sign-out button.
+#[component]
+fn UserBar() -> impl IntoView {
+    let user = super::current_user();
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Transition fallback=|| view! { <NavBar role=None /> }>
+            {move || Suspend::new(async move {
+                match user.await.ok().flatten() {
+                    Some(user) => {
+                        view! {
+                            <div class="flex items-center gap-4">
+                                <NavBar role=Some(user.role) />
+                                <span class="hidden text-sm text-stone-600 sm:inline">{user.display_name}</span>
+                                <ActionForm action=sign_out>
+                                    <button
+                                        type="submit"
+                                        class="rounded-md border border-stone-300 px-3 py-1 text-sm font-medium text-stone-700 hover:bg-stone-100"
+                                    >
+                                        "Sign out"
+                                    </button>
+                                </ActionForm>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    None => view! { <NavBar role=None /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -12,8 +12,10 @@ use leptos_router::{
     components::{Redirect, Route, Router, Routes},
 };
 
+use crate::{api::auth::get_current_user, error::AppError, model::CurrentUser};
 use layout::Layout;
-use pages::{NotFound, SignInPage};
+use leptos_router::hooks::use_location;
+use pages::{HomePage, NotFound, SignInPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,8 +52,30 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=|| view! { <Redirect path="/sign-in" /> } />
                     <Route path=StaticSegment("sign-in") view=SignInPage />
+                    <Route path=StaticSegment("home") view=HomePage />
                 </Routes>
             </Layout>
         </Router>
     }
+}
+
+/// Who is signed in, read once per page (and again on every navigation, so
+/// signing in or out shows at once). Layout and pages share it.
+pub type CurrentUserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+/// Creates and provides the resource; called by the layout, inside the
+/// router, so every page below sees it.
+pub(crate) fn provide_current_user() -> CurrentUserResource {
+    let location = use_location();
+    // Blocking: the first HTML already knows who is signed in (menus,
+    // redirects) and the status is set before the response starts.
+    let user: CurrentUserResource =
+        Resource::new_blocking(move || location.pathname.get(), |_| get_current_user());
+    provide_context(user);
+    user
+}
+
+/// The shared current-user resource.
+pub fn current_user() -> CurrentUserResource {
+    expect_context::<CurrentUserResource>()
 }

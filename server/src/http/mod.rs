@@ -1,15 +1,17 @@
 //! The HTTP stack: Leptos pages and server functions, health checks, static
 //! files, and the middleware every request passes through.
 
+mod client_ip;
 mod error_status;
 mod health;
+mod session;
 
 use crate::config::Config;
 use app::{App, backend::AppState, shell};
 use axum::{Router, middleware, routing::get};
 use http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::time::Duration;
+use std::{net::IpAddr, sync::Arc, time::Duration};
 use tower::ServiceBuilder;
 use tower_http::{
     limit::RequestBodyLimitLayer,
@@ -20,11 +22,12 @@ use tower_http::{
 };
 use tracing::Level;
 
-/// Limits the middleware enforces; from [`Config`].
-#[derive(Debug, Clone, Copy)]
+/// What the middleware needs from [`Config`].
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl From<&Config> for Limits {
@@ -32,6 +35,7 @@ impl From<&Config> for Limits {
         Self {
             request_timeout: config.request_timeout,
             max_body_bytes: config.max_body_bytes,
+            trusted_proxies: config.trusted_proxies.clone(),
         }
     }
 }
@@ -42,14 +46,26 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, limits: Limits) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let sessions = session::layer(&state);
+    let trusted: client_ip::TrustedProxies = Arc::new(limits.trusted_proxies);
 
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state)
+        .with_state(state.clone())
+        // Innermost first: each .layer() wraps everything above it.
         .layer(middleware::from_fn(error_status::set_error_status))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            state,
+            session::touch_activity,
+        ))
+        .layer(middleware::from_fn_with_state(
+            trusted,
+            client_ip::client_info,
+        ))
         .layer(
             // Outermost first: the request id exists before anything logs.
             ServiceBuilder::new()

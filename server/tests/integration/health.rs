@@ -67,7 +67,7 @@ async fn a_client_supplied_request_id_is_kept() {
         .header("x-request-id", "lb-1234")
         .body(Body::empty())
         .expect("request");
-    let reply = send(&crate::support::app::router_of(&app), request).await;
+    let reply = send(&app.router(), request).await;
     assert_eq!(reply.header("x-request-id"), Some("lb-1234"));
 }
 

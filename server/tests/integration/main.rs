@@ -7,4 +7,5 @@ mod cli;
 mod health;
 mod pages;
 mod schema;
+mod sessions;
 mod sign_in;

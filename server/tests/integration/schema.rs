@@ -28,12 +28,9 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
 async fn concurrent_migrations_from_two_instances_both_succeed() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
-    conn.batch_execute(
-        "DROP TABLE users; DROP TABLE organizations; DROP FUNCTION cairn_set_updated_at(); \
-         TRUNCATE __diesel_schema_migrations",
-    )
-    .await
-    .expect("reset schema");
+    conn.batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        .await
+        .expect("reset schema");
     let (a, b) = tokio::join!(migrate::run_pending(&db.url), migrate::run_pending(&db.url));
     let total = a.expect("first").len() + b.expect("second").len();
     assert_eq!(

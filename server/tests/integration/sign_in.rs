@@ -1,4 +1,9 @@
-use crate::support::{TestApp, app::call};
+//! Signing in: credentials, validation, the form without JavaScript.
+
+use crate::support::{
+    TestApp,
+    app::{Browser, call},
+};
 use app::{
     backend::{
         accounts::{self, NewAccount},
@@ -7,7 +12,7 @@ use app::{
         seed::{DEMO_ACCOUNTS, DEMO_PASSWORD},
     },
     error::AppError,
-    model::{Role, SignedIn},
+    model::Role,
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -20,33 +25,45 @@ fn error_of(body: &str) -> AppError {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_right_password_signs_in_and_says_who() {
+async fn the_right_password_signs_in_and_goes_home() {
     let app = TestApp::with_demo().await;
-    let reply = app
+    let mut browser = app.browser();
+    assert_eq!(browser.current_user().await, None);
+    let reply = browser
         .call(
             "/api/sign-in",
             &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let who: SignedIn = serde_json::from_str(&reply.body).expect("SignedIn");
+    assert_eq!(reply.header("location"), Some("/home"));
+    let who = browser.current_user().await.expect("signed in");
     assert_eq!(who.display_name, "Dr. Rowan Ellis");
     assert_eq!(who.role, Role::Therapist);
+
+    let home = browser.get("/home").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("Welcome, Dr. Rowan Ellis"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn home_sends_strangers_to_sign_in() {
+    let app = TestApp::with_demo().await;
+    let reply = app.get("/home").await;
+    assert!(reply.status.is_redirection(), "{}", reply.status);
+    assert_eq!(reply.header("location"), Some("/sign-in?reason=required"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn email_is_matched_case_insensitively_and_trimmed() {
     let app = TestApp::with_demo().await;
-    let reply = app
-        .call(
-            "/api/sign-in",
-            &[
-                ("email", "  Rowan.Ellis@JUNIPER-creek.example "),
-                ("password", DEMO_PASSWORD),
-            ],
-        )
+    app.browser()
+        .sign_in("  Rowan.Ellis@JUNIPER-creek.example ", DEMO_PASSWORD)
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,6 +104,13 @@ async fn unknown_account_wrong_password_and_deactivated_account_get_the_same_ans
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(error_of(&reply.body), AppError::BadCredentials);
         assert_eq!(reply.body, unknown.body, "identical bodies");
+        assert!(
+            reply
+                .set_cookies()
+                .iter()
+                .all(|c| !c.starts_with("__Host-cairn=")),
+            "no session"
+        );
     }
 }
 
@@ -157,6 +181,22 @@ async fn a_plain_form_post_returns_to_the_form_with_the_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_plain_form_post_with_the_right_password_lands_on_home() {
+    let app = TestApp::with_demo().await;
+    let mut browser = app.browser();
+    let reply = browser
+        .post_html_form(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
+            "http://127.0.0.1/sign-in",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.header("location"), Some("/home"));
+    assert!(browser.current_user().await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_hash_with_old_parameters_is_upgraded_at_sign_in() {
     let app = TestApp::with_demo().await;
     let weak = Passwords::new(
@@ -184,16 +224,12 @@ async fn a_hash_with_old_parameters_is_upgraded_at_sign_in() {
         .await
         .expect("create");
 
-    let reply = app
-        .call(
-            "/api/sign-in",
-            &[
-                ("email", "legacy.user@juniper-creek.example"),
-                ("password", "an older long password"),
-            ],
+    app.browser()
+        .sign_in(
+            "legacy.user@juniper-creek.example",
+            "an older long password",
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let stored: Option<String> = users::table
         .filter(users::email.eq("legacy.user@juniper-creek.example"))
         .select(users::password_hash)
@@ -211,20 +247,23 @@ async fn a_hash_with_old_parameters_is_upgraded_at_sign_in() {
 async fn two_instances_share_one_database() {
     let app = TestApp::with_demo().await;
     let second = app.another_instance();
-    for (_, email, _) in DEMO_ACCOUNTS.iter().take(3) {
-        let first = app
-            .call(
-                "/api/sign-in",
-                &[("email", email), ("password", DEMO_PASSWORD)],
-            )
-            .await;
+    for (name, email, _) in DEMO_ACCOUNTS.iter().take(3) {
+        // Signed in on one instance, recognised by the other.
+        let mut browser = app.browser();
+        browser.sign_in(email, DEMO_PASSWORD).await;
+        let mut elsewhere = Browser::new(second.clone());
+        elsewhere.cookies = browser.cookies.clone();
+        let who = elsewhere
+            .current_user()
+            .await
+            .expect("same session on the other instance");
+        assert_eq!(who.display_name, *name);
         let other = call(
             &second,
             "/api/sign-in",
-            &[("email", email), ("password", DEMO_PASSWORD)],
+            &[("email", email), ("password", "wrong password")],
         )
         .await;
-        assert_eq!(first.status, StatusCode::OK);
-        assert_eq!(first.body, other.body);
+        assert_eq!(other.status, StatusCode::UNAUTHORIZED);
     }
 }

@@ -11,6 +11,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Bytea,
+        data -> Jsonb,
+        user_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        idle_timeout_secs -> Int4,
+        absolute_expires_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -21,9 +36,13 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        failed_sign_ins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        password_changed_at -> Nullable<Timestamptz>,
     }
 }
 
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organizations, users,);
+diesel::allow_tables_to_appear_in_same_query!(organizations, sessions, users,);

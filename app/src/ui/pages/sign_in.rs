@@ -4,10 +4,12 @@
 use crate::{
     api::{SignIn, practice::get_practice_info},
     error::AppError,
+    model::sign_in_notice,
     ui::components::{FormAlert, PasswordField, TextField, UnavailableNotice},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -25,7 +27,8 @@ pub fn SignInPage() -> impl IntoView {
             other => Some(other.to_string()),
         })
     });
-    let signed_in = move || sign_in.value().get().and_then(Result::ok);
+    let query = use_query_map();
+    let notice = move || query.with(|q| q.get("reason").and_then(|reason| sign_in_notice(&reason)));
 
     view! {
         <Title text="Sign in" />
@@ -48,20 +51,18 @@ pub fn SignInPage() -> impl IntoView {
                     })}
                 </Suspense>
 
-                <Show when=move || signed_in().is_some()>
-                    <div role="status" class="mt-6 rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900">
-                        {move || {
-                            signed_in()
-                                .map(|who| {
-                                    format!(
-                                        "Password accepted for {} ({}). Signed-in pages open here once sessions are enabled.",
-                                        who.display_name,
-                                        who.role.label(),
-                                    )
-                                })
-                        }}
-                    </div>
-                </Show>
+                <div role="status">
+                    {move || {
+                        notice()
+                            .map(|text| {
+                                view! {
+                                    <p class="mt-6 rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900">
+                                        {text}
+                                    </p>
+                                }
+                            })
+                    }}
+                </div>
 
                 <ActionForm action=sign_in attr:class="mt-6 space-y-4" attr:novalidate=true>
                     <TextField

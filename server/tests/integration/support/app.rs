@@ -1,12 +1,16 @@
 //! The real router (every layer, every route) over a test database, called
-//! in-process.
+//! in-process, and a cookie-keeping [`Browser`] to drive it like a person.
 
 use super::db::TestDb;
 use app::backend::{AppState, seed};
 use axum::{Router, body::Body};
 use http::{HeaderMap, Request, StatusCode, header};
 use server::{config::Config, http::router, serve::build_state};
+use std::collections::HashMap;
 use tower::ServiceExt;
+
+/// The origin the default configuration expects (CAIRN_PUBLIC_URL).
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 pub struct TestApp {
     pub db: TestDb,
@@ -26,30 +30,55 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Every Set-Cookie line.
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
 }
 
-/// Configuration as a deployment would give it, for `database_url`.
+/// Configuration as a deployment would give it, for `database_url`, with
+/// `extra` variables on top.
+pub fn config_with(database_url: &str, extra: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    vars.insert("DATABASE_URL".into(), database_url.to_owned());
+    Config::from_lookup(false, move |name| vars.get(name).cloned()).expect("test configuration")
+}
+
 pub fn config_for(database_url: &str) -> Config {
-    let url = database_url.to_owned();
-    Config::from_lookup(false, move |name| match name {
-        "DATABASE_URL" => Some(url.clone()),
-        _ => None,
-    })
-    .expect("test configuration")
+    config_with(database_url, &[])
 }
 
 impl TestApp {
     /// A migrated, empty database behind the full router.
     pub async fn new() -> Self {
+        Self::with_settings(&[]).await
+    }
+
+    /// Like [`TestApp::new`], with configuration variables set.
+    pub async fn with_settings(extra: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
-        let state = build_state(&config_for(&db.url)).expect("state");
+        let config = config_with(&db.url, extra);
+        let state = build_state(&config).expect("state");
         state.db.set_schema_ready();
-        Self::assemble(db, state)
+        let router = router(state.clone(), (&config).into());
+        Self { db, state, router }
     }
 
     /// Like [`TestApp::new`], with the demo practice seeded.
     pub async fn with_demo() -> Self {
-        let app = Self::new().await;
+        Self::with_demo_and(&[]).await
+    }
+
+    pub async fn with_demo_and(extra: &[(&str, &str)]) -> Self {
+        let app = Self::with_settings(extra).await;
         let mut conn = app.db.conn().await;
         seed::seed_demo(&mut conn, &app.state.passwords)
             .await
@@ -59,49 +88,160 @@ impl TestApp {
 
     /// A second app instance (its own state and pool) on the same database.
     pub fn another_instance(&self) -> Router {
-        let state = build_state(&config_for(&self.db.url)).expect("state");
+        let config = config_for(&self.db.url);
+        let state = build_state(&config).expect("state");
         state.db.set_schema_ready();
-        router(state, (&config_for(&self.db.url)).into())
+        router(state, (&config).into())
     }
 
-    fn assemble(db: TestDb, state: AppState) -> Self {
-        let router = router(state.clone(), (&config_for(&db.url)).into());
-        Self { db, state, router }
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
-    /// A page load, as a browser sends it.
+    /// A fresh browser (no cookies) on this app.
+    pub fn browser(&self) -> Browser {
+        Browser::new(self.router.clone())
+    }
+
+    /// A page load without cookies.
     pub async fn get(&self, path: &str) -> Reply {
-        send(&self.router, page_request(path)).await
+        self.browser().get(path).await
+    }
+
+    /// A server function call without cookies.
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.browser().call(path, form).await
+    }
+
+    /// A plain HTML form post without cookies, as a browser without
+    /// JavaScript makes it.
+    pub async fn post_html_form(&self, path: &str, form: &[(&str, &str)], referer: &str) -> Reply {
+        self.browser().post_html_form(path, form, referer).await
+    }
+}
+
+/// Keeps cookies between requests and sends what a same-origin browser
+/// sends.
+pub struct Browser {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(router: Router) -> Self {
+        Self {
+            router,
+            cookies: HashMap::new(),
+        }
+    }
+
+    /// The session cookie's value, if any.
+    pub fn session_cookie(&self) -> Option<&str> {
+        self.cookies.get("__Host-cairn").map(String::as_str)
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let request = self.with_cookies(
+            Request::get(path).header(header::ACCEPT, "text/html,application/xhtml+xml"),
+        );
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
     }
 
     /// A server function call as the hydrated app makes it.
-    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
-        call(&self.router, path, form).await
+    pub async fn call(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.post(path, form, "application/json", None).await
     }
 
     /// A plain HTML form post, as a browser without JavaScript makes it.
-    pub async fn post_html_form(&self, path: &str, form: &[(&str, &str)], referer: &str) -> Reply {
+    pub async fn post_html_form(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+    ) -> Reply {
+        self.post(path, form, "text/html,application/xhtml+xml", Some(referer))
+            .await
+    }
+
+    /// A same-origin form post with the cookies this browser holds.
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        accept: &str,
+        referer: Option<&str>,
+    ) -> Reply {
         let body = encode(form);
-        let request = Request::post(path)
+        let mut request = self
+            .with_cookies(Request::post(path))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::CONTENT_LENGTH, body.len())
-            .header(header::ACCEPT, "text/html,application/xhtml+xml")
-            .header(header::REFERER, referer)
-            .body(Body::from(body))
-            .expect("request");
-        send(&self.router, request).await
+            .header(header::ACCEPT, accept)
+            .header(header::ORIGIN, ORIGIN)
+            .header("sec-fetch-site", "same-origin");
+        if let Some(referer) = referer {
+            request = request.header(header::REFERER, referer);
+        }
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Signs in and asserts it worked.
+    pub async fn sign_in(&mut self, email: &str, password: &str) {
+        let reply = self
+            .call("/api/sign-in", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "sign-in failed: {}",
+            reply.body
+        );
+        assert!(
+            self.session_cookie().is_some(),
+            "no session cookie after sign-in"
+        );
+    }
+
+    /// Who the server thinks is signed in (`None` when nobody).
+    pub async fn current_user(&mut self) -> Option<app::model::CurrentUser> {
+        let reply = self.call("/api/current-user", &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).expect("CurrentUser JSON")
+    }
+
+    fn with_cookies(&self, builder: http::request::Builder) -> http::request::Builder {
+        if self.cookies.is_empty() {
+            return builder;
+        }
+        let line = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        builder.header(header::COOKIE, line)
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Reply {
+        let reply = send(&self.router, request).await;
+        for line in reply.set_cookies() {
+            let pair = line.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let removed = line.to_ascii_lowercase().contains("max-age=0") || value.is_empty();
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        reply
     }
 }
 
 pub async fn call(router: &Router, path: &str, form: &[(&str, &str)]) -> Reply {
-    let body = encode(form);
-    let request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_LENGTH, body.len())
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
-        .expect("request");
-    send(router, request).await
+    Browser::new(router.clone()).call(path, form).await
 }
 
 /// A GET as a browser's navigation sends it (leptos decides redirects by Accept).
@@ -140,8 +280,4 @@ pub fn down_router() -> Router {
     let state = build_state(&config).expect("state");
     state.db.set_schema_ready();
     router(state, (&config).into())
-}
-
-pub fn router_of(app: &TestApp) -> Router {
-    app.router.clone()
 }

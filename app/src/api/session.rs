@@ -1,0 +1,46 @@
+//! The signed-in session's own state: how long it has left, and keeping it.
+
+use crate::{error::AppError, model::SessionStatus};
+use leptos::prelude::*;
+
+/// How long this session has left. The server does not count this call as
+/// activity (see the server's `is_passive`), so polling it never keeps an
+/// unattended session alive.
+#[server(prefix = "/api", endpoint = "session-status")]
+pub async fn get_session_status() -> Result<SessionStatus, AppError> {
+    let (session, _) = super::signed_in().await?;
+    status_of(&session).await
+}
+
+/// "Stay signed in": a real request, so the idle deadline has already moved
+/// when this runs; answers the new status.
+#[server(prefix = "/api", endpoint = "extend-session")]
+pub async fn extend_session() -> Result<SessionStatus, AppError> {
+    let (session, _) = super::signed_in().await?;
+    status_of(&session).await
+}
+
+#[cfg(feature = "ssr")]
+async fn status_of(session: &tower_sessions::Session) -> Result<SessionStatus, AppError> {
+    use crate::backend::{db::schema::sessions, session::id_hash};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let id = session.id().ok_or(AppError::Unauthenticated)?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let (expires_at, idle): (time::OffsetDateTime, i32) = sessions::table
+        .find(id_hash(&id))
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .select((sessions::expires_at, sessions::idle_timeout_secs))
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(SessionStatus {
+        expires_in_secs: (expires_at - time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(0),
+        idle_timeout_secs: i64::from(idle),
+    })
+}

@@ -1,0 +1,12 @@
+//! Who is on the other end of a request, as far as the server can tell.
+
+use std::net::IpAddr;
+
+/// Set on every request by the server's middleware: the client's address
+/// (from the socket, or from `X-Forwarded-For` only when the socket peer is a
+/// configured trusted proxy) and its user agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}

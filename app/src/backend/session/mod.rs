@@ -1,0 +1,166 @@
+//! Server-side sessions: who is signed in, for how long, from where.
+//!
+//! The cookie (`__Host-cairn`) carries only a random 128-bit id; the row in
+//! `sessions` is keyed by the id's SHA-256. Expiry is the server's: a session
+//! dies at `least(last_seen + idle timeout, created + absolute lifetime)`,
+//! whatever the browser does. Only real requests move `last_seen`
+//! ([`activity::touch`]); asking how long is left does not.
+
+pub mod activity;
+pub mod store;
+
+use crate::model::Role;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tower_sessions::session::Id;
+use uuid::Uuid;
+
+pub use store::PgSessionStore;
+
+/// The session cookie's name. `__Host-` makes browsers insist on Secure,
+/// Path=/ and no Domain, so no subdomain can plant or read it.
+pub const COOKIE_NAME: &str = "__Host-cairn";
+
+/// Session data key holding [`SignedIn`].
+pub(crate) const SIGNED_IN_KEY: &str = "signed_in";
+
+/// How long sessions live. From configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Idle timeout for each role (admins may be shorter).
+    pub idle_admin: Duration,
+    pub idle_therapist: Duration,
+    pub idle_patient: Duration,
+    /// Idle timeout of a session nobody has signed in to (it carries only a
+    /// CSRF token).
+    pub idle_anonymous: Duration,
+    /// From sign-in, however active the session is.
+    pub absolute: Duration,
+    /// Signed-in sessions a user may have at once; the oldest ends first.
+    pub max_per_user: u32,
+}
+
+impl SessionPolicy {
+    pub const DEFAULT: SessionPolicy = SessionPolicy {
+        idle_admin: Duration::from_secs(15 * 60),
+        idle_therapist: Duration::from_secs(15 * 60),
+        idle_patient: Duration::from_secs(15 * 60),
+        idle_anonymous: Duration::from_secs(15 * 60),
+        absolute: Duration::from_secs(8 * 60 * 60),
+        max_per_user: 3,
+    };
+
+    pub fn idle_for(&self, role: Role) -> Duration {
+        match role {
+            Role::Admin => self.idle_admin,
+            Role::Therapist => self.idle_therapist,
+            Role::Patient => self.idle_patient,
+        }
+    }
+}
+
+/// Who is signed in to a session. Stored in the session data; the store
+/// copies the user id and timings into columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub role: Role,
+    pub display_name: String,
+    /// Unix seconds of the password check.
+    pub authenticated_at: i64,
+    pub idle_timeout_secs: u32,
+    /// Unix seconds after which the session is over, however active.
+    pub absolute_expires_at: i64,
+    /// Where the sign-in came from, for the user's list of sessions.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Starts a signed-in session for `account`: a new session id (so an id
+/// planted before sign-in is worthless), and who is signed in. The row is
+/// written when the response goes out.
+pub async fn begin(
+    session: &tower_sessions::Session,
+    policy: &SessionPolicy,
+    account: &crate::backend::accounts::Account,
+    client: &crate::backend::client::ClientInfo,
+) -> Result<(), crate::error::AppError> {
+    let now = time::OffsetDateTime::now_utc();
+    let idle = policy.idle_for(account.role);
+    let signed_in = SignedIn {
+        user_id: account.id,
+        organization_id: account.organization_id,
+        role: account.role,
+        display_name: account.display_name.clone(),
+        authenticated_at: now.unix_timestamp(),
+        idle_timeout_secs: u32::try_from(idle.as_secs()).unwrap_or(u32::MAX),
+        absolute_expires_at: (now + policy.absolute).unix_timestamp(),
+        ip: client.ip.map(|ip| ip.to_string()),
+        user_agent: client.user_agent.clone(),
+    };
+    session.cycle_id().await.map_err(store_error)?;
+    session
+        .insert(SIGNED_IN_KEY, signed_in)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// Who is signed in to `session`, if anyone (an expired session reads as
+/// nobody: the store does not load it).
+pub async fn current(
+    session: &tower_sessions::Session,
+) -> Result<Option<SignedIn>, crate::error::AppError> {
+    session
+        .get::<SignedIn>(SIGNED_IN_KEY)
+        .await
+        .map_err(store_error)
+}
+
+fn store_error(error: tower_sessions::session::Error) -> crate::error::AppError {
+    tracing::warn!(%error, "session store unavailable");
+    crate::error::AppError::Unavailable
+}
+
+/// The stored key of a session id: its SHA-256.
+pub fn id_hash(id: &Id) -> Vec<u8> {
+    Sha256::digest(id.to_string().as_bytes()).to_vec()
+}
+
+/// The stored key for a raw cookie value, or `None` when it is not a
+/// well-formed session id.
+pub fn cookie_hash(cookie_value: &str) -> Option<Vec<u8>> {
+    cookie_value.parse::<Id>().ok().map(|id| id_hash(&id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_key_is_a_hash_of_the_cookie_value() {
+        let id = Id::default();
+        let hash = id_hash(&id);
+        assert_eq!(hash.len(), 32);
+        assert_eq!(cookie_hash(&id.to_string()), Some(hash.clone()));
+        assert_ne!(hash, id.to_string().into_bytes());
+    }
+
+    #[test]
+    fn malformed_cookies_have_no_key() {
+        assert_eq!(cookie_hash("not a session id"), None);
+        assert_eq!(cookie_hash(""), None);
+    }
+
+    #[test]
+    fn idle_timeout_follows_the_role() {
+        let policy = SessionPolicy {
+            idle_admin: Duration::from_secs(300),
+            ..SessionPolicy::DEFAULT
+        };
+        assert_eq!(policy.idle_for(Role::Admin), Duration::from_secs(300));
+        assert_eq!(policy.idle_for(Role::Patient), Duration::from_secs(900));
+    }
+}

@@ -1,0 +1,170 @@
+//! tower-sessions' `SessionStore` on PostgreSQL through diesel-async.
+
+use super::{SIGNED_IN_KEY, SessionPolicy, SignedIn, id_hash};
+use crate::backend::db::{Database, schema::sessions};
+use async_trait::async_trait;
+use diesel::{OptionalExtension, prelude::*};
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+    session_store::{Error, Result},
+};
+
+/// Sessions in the `sessions` table. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct PgSessionStore {
+    db: Database,
+    policy: SessionPolicy,
+}
+
+impl PgSessionStore {
+    pub fn new(db: Database, policy: SessionPolicy) -> Self {
+        Self { db, policy }
+    }
+
+    pub fn policy(&self) -> SessionPolicy {
+        self.policy
+    }
+}
+
+/// What the columns of a new row hold, derived from the session data.
+struct Timing {
+    user_id: Option<uuid::Uuid>,
+    idle_timeout_secs: i32,
+    absolute_expires_at: OffsetDateTime,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl PgSessionStore {
+    fn timing(&self, record: &Record) -> Timing {
+        let now = OffsetDateTime::now_utc();
+        let signed_in = record
+            .data
+            .get(SIGNED_IN_KEY)
+            .and_then(|value| serde_json::from_value::<SignedIn>(value.clone()).ok());
+        match signed_in {
+            Some(who) => Timing {
+                user_id: Some(who.user_id),
+                idle_timeout_secs: i32::try_from(who.idle_timeout_secs).unwrap_or(i32::MAX),
+                absolute_expires_at: OffsetDateTime::from_unix_timestamp(who.absolute_expires_at)
+                    .unwrap_or(now),
+                ip: who.ip.map(|ip| ip.chars().take(64).collect()),
+                user_agent: who.user_agent.map(|ua| ua.chars().take(512).collect()),
+            },
+            None => Timing {
+                user_id: None,
+                idle_timeout_secs: secs(self.policy.idle_anonymous),
+                absolute_expires_at: now + self.policy.absolute,
+                ip: None,
+                user_agent: None,
+            },
+        }
+    }
+}
+
+fn secs(duration: std::time::Duration) -> i32 {
+    i32::try_from(duration.as_secs()).unwrap_or(i32::MAX)
+}
+
+fn backend(error: impl std::fmt::Display) -> Error {
+    Error::Backend(error.to_string())
+}
+
+fn data_json(record: &Record) -> Result<serde_json::Value> {
+    serde_json::to_value(&record.data).map_err(|e| Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for PgSessionStore {
+    /// Inserts a new row, drawing a fresh id on the (astronomically
+    /// unlikely) collision. A signed-in session beyond the user's limit
+    /// ends their oldest.
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        let mut conn = self.db.conn().await.map_err(backend)?;
+        let timing = self.timing(record);
+        let data = data_json(record)?;
+        let now = OffsetDateTime::now_utc();
+        let idle = time::Duration::seconds(i64::from(timing.idle_timeout_secs));
+        let expires_at = (now + idle).min(timing.absolute_expires_at);
+        loop {
+            let inserted = diesel::insert_into(sessions::table)
+                .values((
+                    sessions::id_hash.eq(id_hash(&record.id)),
+                    sessions::data.eq(&data),
+                    sessions::user_id.eq(timing.user_id),
+                    sessions::idle_timeout_secs.eq(timing.idle_timeout_secs),
+                    sessions::absolute_expires_at.eq(timing.absolute_expires_at),
+                    sessions::expires_at.eq(expires_at),
+                    sessions::ip.eq(&timing.ip),
+                    sessions::user_agent.eq(&timing.user_agent),
+                ))
+                .on_conflict_do_nothing()
+                .execute(&mut conn)
+                .await
+                .map_err(backend)?;
+            if inserted == 1 {
+                break;
+            }
+            record.id = Id::default();
+        }
+        if let Some(user_id) = timing.user_id {
+            super::activity::enforce_limit(&mut conn, user_id, self.policy.max_per_user)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    /// Saves changed data. Timings stay as they are: only sign-in (a new
+    /// row) starts them and only real requests move them.
+    async fn save(&self, record: &Record) -> Result<()> {
+        let mut conn = self.db.conn().await.map_err(backend)?;
+        let updated = diesel::update(sessions::table.find(id_hash(&record.id)))
+            .filter(sessions::expires_at.gt(diesel::dsl::now))
+            .set(sessions::data.eq(data_json(record)?))
+            .execute(&mut conn)
+            .await
+            .map_err(backend)?;
+        if updated == 0 {
+            // Expired (or swept) while the request ran: start a fresh row
+            // under the same id rather than lose what was saved.
+            let mut fresh = record.clone();
+            drop(conn);
+            return self.create(&mut fresh).await;
+        }
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let mut conn = self.db.conn().await.map_err(backend)?;
+        let row: Option<(serde_json::Value, OffsetDateTime)> = sessions::table
+            .find(id_hash(id))
+            .filter(sessions::expires_at.gt(diesel::dsl::now))
+            .select((sessions::data, sessions::expires_at))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(backend)?;
+        row.map(|(data, expiry_date)| {
+            let data = serde_json::from_value(data).map_err(|e| Error::Decode(e.to_string()))?;
+            Ok(Record {
+                id: *id,
+                data,
+                expiry_date,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        let mut conn = self.db.conn().await.map_err(backend)?;
+        diesel::delete(sessions::table.find(id_hash(id)))
+            .execute(&mut conn)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

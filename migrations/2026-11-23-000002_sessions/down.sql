@@ -1,0 +1,5 @@
+ALTER TABLE users
+    DROP COLUMN failed_sign_ins,
+    DROP COLUMN locked_until,
+    DROP COLUMN password_changed_at;
+DROP TABLE sessions;
