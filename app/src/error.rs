@@ -60,6 +60,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("You do not have access to this.")]
     Forbidden,
+    /// A state change that did not come from Cairn's own pages (CSRF defence).
+    #[error(
+        "This request did not come from Cairn's own pages, so it was refused. Reload the page and try again."
+    )]
+    CrossSite,
     #[error("We could not find that page or record.")]
     NotFound,
     #[error("Too many attempts. Please wait a few minutes and try again.")]
@@ -83,7 +88,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) => 422,
             AppError::BadCredentials | AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::CrossSite => 403,
             AppError::NotFound => 404,
             AppError::RateLimited => 429,
             AppError::Unavailable => 503,

@@ -23,6 +23,18 @@ export const demo = {
 
 export const test = base.extend({
   baseURL: async ({}, use) => use(servers.up),
+  // Every test also fails if Chromium reports a Content-Security-Policy
+  // violation: hydration must work under the nonce policy, not beside it.
+  page: async ({ page }, use) => {
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" && /content security policy/i.test(message.text())) {
+        violations.push(message.text());
+      }
+    });
+    await use(page);
+    expect(violations, "CSP violations").toEqual([]);
+  },
 });
 
 export { expect };

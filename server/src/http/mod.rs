@@ -2,21 +2,22 @@
 //! files, and the middleware every request passes through.
 
 mod client_ip;
+mod csrf;
 mod error_status;
+mod headers;
 mod health;
 mod session;
 
 use crate::config::Config;
 use app::{App, backend::AppState, shell};
 use axum::{Router, middleware, routing::get};
-use http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use http::{HeaderName, Request, StatusCode};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{net::IpAddr, sync::Arc, time::Duration};
 use tower::ServiceBuilder;
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -28,6 +29,7 @@ pub struct Limits {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub trusted_proxies: Vec<IpAddr>,
+    pub public_url: String,
 }
 
 impl From<&Config> for Limits {
@@ -36,6 +38,7 @@ impl From<&Config> for Limits {
             request_timeout: config.request_timeout,
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies.clone(),
+            public_url: config.public_url.clone(),
         }
     }
 }
@@ -48,6 +51,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     let options = state.leptos_options.clone();
     let sessions = session::layer(&state);
     let trusted: client_ip::TrustedProxies = Arc::new(limits.trusted_proxies);
+    let origin: csrf::PublicOrigin = Arc::from(limits.public_url.as_str());
 
     Router::new()
         .route("/healthz", get(health::live))
@@ -66,6 +70,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             trusted,
             client_ip::client_info,
         ))
+        // Before anything reads or changes a session.
+        .layer(middleware::from_fn_with_state(
+            origin,
+            csrf::same_origin_only,
+        ))
         .layer(
             // Outermost first: the request id exists before anything logs.
             ServiceBuilder::new()
@@ -76,25 +85,12 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                // Outside the limits, so their 408/413 answers carry the headers too.
+                .layer(middleware::from_fn(headers::security_headers))
                 .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     limits.request_timeout,
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_FRAME_OPTIONS,
-                    HeaderValue::from_static("DENY"),
-                ))
-                // same-origin: other sites never see our URLs (which can name
-                // records), while plain form posts can still return to the
-                // page they came from (server functions redirect to Referer).
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("same-origin"),
                 )),
         )
 }

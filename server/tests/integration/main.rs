@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod edge;
 mod health;
 mod pages;
 mod schema;
