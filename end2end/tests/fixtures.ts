@@ -29,7 +29,7 @@ export const test = base.extend({
     const violations: string[] = [];
     page.on("console", (message) => {
       if (message.type() === "error" && /content security policy/i.test(message.text())) {
-        violations.push(message.text());
+        violations.push(`${page.url()}: ${message.text()}`);
       }
     });
     await use(page);
