@@ -1,5 +1,4 @@
 ALTER TABLE users
     DROP COLUMN failed_sign_ins,
-    DROP COLUMN locked_until,
-    DROP COLUMN password_changed_at;
+    DROP COLUMN locked_until;
 DROP TABLE sessions;

@@ -26,5 +26,4 @@ CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 -- Consecutive failed sign-ins and the lock they cause.
 ALTER TABLE users
     ADD COLUMN failed_sign_ins integer NOT NULL DEFAULT 0 CHECK (failed_sign_ins >= 0),
-    ADD COLUMN locked_until timestamptz,
-    ADD COLUMN password_changed_at timestamptz;
+    ADD COLUMN locked_until timestamptz;

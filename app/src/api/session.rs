@@ -22,20 +22,12 @@ pub async fn extend_session() -> Result<SessionStatus, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn status_of(session: &tower_sessions::Session) -> Result<SessionStatus, AppError> {
-    use crate::backend::{db::schema::sessions, session::id_hash};
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-
+    use crate::backend::session::{activity, id_hash};
     let id = session.id().ok_or(AppError::Unauthenticated)?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    let (expires_at, idle): (time::OffsetDateTime, i32) = sessions::table
-        .find(id_hash(&id))
-        .filter(sessions::expires_at.gt(diesel::dsl::now))
-        .select((sessions::expires_at, sessions::idle_timeout_secs))
-        .first(&mut conn)
-        .await
-        .optional()?
+    let (expires_at, idle) = activity::deadline(&mut conn, &id_hash(&id))
+        .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok(SessionStatus {
         expires_in_secs: (expires_at - time::OffsetDateTime::now_utc())

@@ -156,13 +156,7 @@ pub async fn authenticate(
         if account.is_locked() || account.status != UserStatus::Active {
             return Err(AppError::BadCredentials);
         }
-        diesel::update(users::table.find(account.id))
-            .set((
-                users::failed_sign_ins.eq(0),
-                users::locked_until.eq(None::<time::OffsetDateTime>),
-            ))
-            .execute(conn)
-            .await?;
+        unlock(conn, account.id).await?;
         if verified == Verified::YesRehash {
             rehash(conn, passwords, account.id, password).await;
         }
@@ -199,7 +193,8 @@ async fn record_failure(
     Ok(true)
 }
 
-/// Lifts a lock early (an administrator's action).
+/// Clears the failure count and any lock: after a successful sign-in, or
+/// when an administrator lifts a lock early.
 pub async fn unlock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
     diesel::update(users::table.find(id))
         .set((

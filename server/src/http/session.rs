@@ -1,6 +1,7 @@
 //! Sessions on every request: the cookie, and activity that keeps a session
 //! alive.
 
+use app::api::GetSessionStatus;
 use app::backend::{
     AppState,
     session::{COOKIE_NAME, PgSessionStore, activity, cookie_hash},
@@ -11,6 +12,7 @@ use axum::{
     response::Response,
 };
 use http::{HeaderMap, header};
+use leptos::server_fn::ServerFn;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 /// The tower-sessions layer with Cairn's cookie: `__Host-cairn`, Secure,
@@ -33,10 +35,9 @@ pub fn layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
 /// health checks.
 fn is_passive(path: &str) -> bool {
     path.starts_with("/pkg/")
-        || matches!(
-            path,
-            "/healthz" | "/readyz" | "/favicon.svg" | "/api/session-status"
-        )
+        || matches!(path, "/healthz" | "/readyz" | "/favicon.svg")
+        // The status check is passive by name of the server function itself.
+        || path == <GetSessionStatus as ServerFn>::PATH
 }
 
 /// Moves the session's idle deadline for a real request, before anything

@@ -38,7 +38,6 @@ diesel::table! {
         updated_at -> Timestamptz,
         failed_sign_ins -> Int4,
         locked_until -> Nullable<Timestamptz>,
-        password_changed_at -> Nullable<Timestamptz>,
     }
 }
 

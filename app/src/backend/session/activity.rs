@@ -1,8 +1,8 @@
 //! What happens to sessions between requests: activity moves the idle
-//! deadline, a sweep deletes the dead, and users (or admins) end sessions.
+//! deadline, a sweep deletes the dead, and a user's session count is capped.
 
 use crate::backend::db::schema::sessions;
-use diesel::{prelude::*, sql_types};
+use diesel::{OptionalExtension, prelude::*, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -53,64 +53,17 @@ pub async fn enforce_limit(
     .await
 }
 
-/// One of a user's sessions, for their "your sessions" list.
-#[derive(Debug, Clone, Queryable)]
-pub struct SessionRow {
-    pub id_hash: Vec<u8>,
-    pub created_at: OffsetDateTime,
-    pub last_seen_at: OffsetDateTime,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-/// A user's live sessions, newest activity first.
-pub async fn list_for_user(
+/// When a live session ends unless there is activity, and its idle
+/// timeout in seconds; `None` when it has ended. Reading this is not activity.
+pub async fn deadline(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-) -> QueryResult<Vec<SessionRow>> {
-    sessions::table
-        .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::expires_at.gt(diesel::dsl::now))
-        .order(sessions::last_seen_at.desc())
-        .select((
-            sessions::id_hash,
-            sessions::created_at,
-            sessions::last_seen_at,
-            sessions::ip,
-            sessions::user_agent,
-        ))
-        .load(conn)
-        .await
-}
-
-/// Ends one of `user_id`'s sessions. Scoped to the user, so nobody can end
-/// another person's session by guessing its key.
-pub async fn end_one(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
     id_hash: &[u8],
-) -> QueryResult<bool> {
-    let deleted = diesel::delete(
-        sessions::table
-            .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::id_hash.eq(id_hash)),
-    )
-    .execute(conn)
-    .await?;
-    Ok(deleted == 1)
-}
-
-/// Ends every session of `user_id` except `keep` (the caller's own, when
-/// signing out elsewhere or after a password change).
-pub async fn end_all_for_user(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    keep: Option<&[u8]>,
-) -> QueryResult<usize> {
-    let mut query =
-        diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).into_boxed();
-    if let Some(keep) = keep {
-        query = query.filter(sessions::id_hash.ne(keep));
-    }
-    query.execute(conn).await
+) -> QueryResult<Option<(OffsetDateTime, i32)>> {
+    sessions::table
+        .find(id_hash)
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .select((sessions::expires_at, sessions::idle_timeout_secs))
+        .first(conn)
+        .await
+        .optional()
 }

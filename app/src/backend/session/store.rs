@@ -129,11 +129,10 @@ impl SessionStore for PgSessionStore {
             .await
             .map_err(backend)?;
         if updated == 0 {
-            // Expired (or swept) while the request ran: start a fresh row
-            // under the same id rather than lose what was saved.
-            let mut fresh = record.clone();
-            drop(conn);
-            return self.create(&mut fresh).await;
+            // Ended (signed out, ended by an admin, expired) while this
+            // request ran: it stays ended. Recreating it here would bring a
+            // killed session back to life.
+            tracing::debug!("not saving a session that has ended");
         }
         Ok(())
     }
