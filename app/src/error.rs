@@ -62,13 +62,14 @@ pub enum AppError {
     Forbidden,
     /// A state change that did not come from Cairn's own pages (CSRF defence).
     #[error(
-        "This request did not come from Cairn's own pages, so it was refused. Reload the page and try again."
+        "This form has expired or did not come from Cairn's own pages, so it was refused. Reload the page and try again."
     )]
     CrossSite,
     #[error("We could not find that page or record.")]
     NotFound,
+    /// Too many requests; the server sends `Retry-After` with this.
     #[error("Too many attempts. Please wait a few minutes and try again.")]
-    RateLimited,
+    RateLimited { retry_after_secs: u64 },
     /// The database (or another dependency) is unreachable.
     #[error("Cairn is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
@@ -90,7 +91,7 @@ impl AppError {
             AppError::BadCredentials | AppError::Unauthenticated => 401,
             AppError::Forbidden | AppError::CrossSite => 403,
             AppError::NotFound => 404,
-            AppError::RateLimited => 429,
+            AppError::RateLimited { .. } => 429,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
             AppError::BadRequest => 400,

@@ -26,9 +26,13 @@
 //! | `CAIRN_SESSIONS_PER_USER` | `3` | concurrent sessions; the oldest ends first |
 //! | `CAIRN_LOCKOUT_THRESHOLD` | `5` | consecutive failed sign-ins that lock an account |
 //! | `CAIRN_LOCKOUT_SECS` | `900` | how long the lock lasts (15 min) |
+//! | `CAIRN_RATE_LIMIT_PER_MINUTE` | `100` | requests per minute from one IP (static files exempt) |
+//! | `CAIRN_SENSITIVE_LIMIT` | `10` | sign-in, invitation and password attempts per 15 min, per IP and per account |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 
-use app::backend::{SignInPolicy, password::HashCost, session::SessionPolicy};
+use app::backend::{
+    SignInPolicy, password::HashCost, session::SessionPolicy, throttle::RateLimits,
+};
 use std::{
     fmt,
     net::{IpAddr, SocketAddr},
@@ -87,6 +91,7 @@ pub struct Config {
     pub hash_concurrency: usize,
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
+    pub rate_limits: RateLimits,
     pub trusted_proxies: Vec<IpAddr>,
 }
 
@@ -243,6 +248,10 @@ impl Config {
             lockout_threshold: bounded(&var, "CAIRN_LOCKOUT_THRESHOLD", 5, 1..=100)?,
             lockout: seconds("CAIRN_LOCKOUT_SECS", 15 * 60, 7 * 24 * 3600)?,
         };
+        let rate_limits = RateLimits {
+            requests_per_minute: bounded(&var, "CAIRN_RATE_LIMIT_PER_MINUTE", 100, 1..=1_000_000)?,
+            sensitive_per_15_minutes: bounded(&var, "CAIRN_SENSITIVE_LIMIT", 10, 1..=10_000)?,
+        };
         let trusted_proxies = match var("CAIRN_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(list) => list
@@ -286,6 +295,7 @@ impl Config {
             hash_concurrency: bounded(&var, "CAIRN_HASH_CONCURRENCY", cpus, 1..=256)?,
             sessions,
             sign_in,
+            rate_limits,
             trusted_proxies,
         };
         Ok(config)

@@ -8,6 +8,7 @@ use app::backend::{
     db::{Database, migrate},
     password::Passwords,
     seed,
+    throttle::Throttles,
 };
 use leptos::config::{Env, LeptosOptions};
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         passwords,
         sessions: config.sessions,
         sign_in: config.sign_in,
+        throttles: Throttles::new(config.rate_limits),
     })
 }
 
@@ -48,7 +50,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(&config)?;
     let (fatal_tx, fatal_rx) = oneshot::channel();
     tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
-    tokio::spawn(sweep_expired_sessions(state.db.clone()));
+    tokio::spawn(sweep_expired(state.clone()));
 
     let listener = TcpListener::bind(config.bind)
         .await
@@ -128,11 +130,14 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
 
 /// Deletes expired sessions once a minute. Expiry is enforced on every
 /// request regardless; this only keeps the table small.
-async fn sweep_expired_sessions(db: Database) {
+/// Once a minute: deletes expired sessions, and forgets rate-limit buckets
+/// that have filled up again.
+async fn sweep_expired(state: AppState) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     loop {
         every_minute.tick().await;
-        let Ok(mut conn) = db.conn().await else {
+        state.throttles.forget_idle();
+        let Ok(mut conn) = state.db.conn().await else {
             continue;
         };
         match app::backend::session::activity::sweep(&mut conn).await {

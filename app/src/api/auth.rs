@@ -1,17 +1,29 @@
 //! Signing in and out, and who is signed in.
 
-use crate::{error::AppError, model::CurrentUser};
-use leptos::prelude::*;
+use crate::{
+    error::AppError,
+    model::{CurrentUser, Visitor},
+};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Checks an email and password and, when they match, starts a signed-in
 /// session and sends the person to their home page. Answers the same for an
 /// unknown account, a wrong password and an account that may not sign in.
 #[server(prefix = "/api", endpoint = "sign-in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    csrf_token: String,
+) -> Result<(), AppError> {
     use crate::backend::{accounts, session};
+    super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
     let client = super::client().await;
+    state.throttles.sensitive(&[
+        client.throttle_key(),
+        format!("account:{}", email.trim().to_lowercase()),
+    ])?;
     let mut conn = state.db.conn().await?;
     let account =
         accounts::authenticate(&mut conn, &state.passwords, state.sign_in, &email, password)
@@ -24,7 +36,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 
 /// Ends this session and returns to the sign-in page.
 #[server(prefix = "/api", endpoint = "sign-out")]
-pub async fn sign_out() -> Result<(), AppError> {
+pub async fn sign_out(csrf_token: String) -> Result<(), AppError> {
+    super::checked_at_the_edge(csrf_token);
     let session = super::session().await?;
     if let Ok(Some(who)) = crate::backend::session::current(&session).await {
         tracing::info!(user.id = %who.user_id, "signed out");
@@ -37,13 +50,21 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in person, or `None`.
-#[server(prefix = "/api", endpoint = "current-user")]
-pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    let session = super::session().await?;
-    let who = crate::backend::session::current(&session).await?;
-    Ok(who.map(|who| CurrentUser {
+/// The signed-in person (or nobody) and the session's CSRF token. A GET:
+/// it changes nothing a person could notice (at most it starts an anonymous
+/// session to hold the token).
+#[server(prefix = "/api", endpoint = "visitor", input = GetUrl)]
+pub async fn get_visitor() -> Result<Visitor, AppError> {
+    use crate::backend::session;
+    // A visitor's first page starts a session to hold the token, written
+    // when the response goes out; while the database is down, say so now
+    // (503) rather than fail then.
+    drop(super::state()?.db.conn().await?);
+    let current = super::session().await?;
+    let user = session::current(&current).await?.map(|who| CurrentUser {
         display_name: who.display_name,
         role: who.role,
-    }))
+    });
+    let csrf_token = session::csrf::token(&current).await?;
+    Ok(Visitor { user, csrf_token })
 }

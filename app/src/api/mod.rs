@@ -6,12 +6,19 @@ pub mod auth;
 pub mod practice;
 pub mod session;
 
-pub use auth::{GetCurrentUser, SignIn, SignOut};
+pub use auth::{GetVisitor, SignIn, SignOut};
 pub use practice::GetPracticeInfo;
 pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
 pub(crate) use server::{client, session, signed_in, state};
+
+/// Every state-changing server function takes the session's CSRF token as
+/// `csrf_token` (forms send it as a hidden field). The server's edge has
+/// already compared it with the session's before the function runs
+/// (`server/src/http/csrf.rs`), so the function itself ignores it.
+#[cfg(feature = "ssr")]
+pub(crate) fn checked_at_the_edge(_csrf_token: String) {}
 
 #[cfg(feature = "ssr")]
 mod server {

@@ -1,12 +1,12 @@
 //! The signed-in session's own state: how long it has left, and keeping it.
 
 use crate::{error::AppError, model::SessionStatus};
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// How long this session has left. The server does not count this call as
 /// activity (see the server's `is_passive`), so polling it never keeps an
 /// unattended session alive.
-#[server(prefix = "/api", endpoint = "session-status")]
+#[server(prefix = "/api", endpoint = "session-status", input = GetUrl)]
 pub async fn get_session_status() -> Result<SessionStatus, AppError> {
     let (session, _) = super::signed_in().await?;
     status_of(&session).await
@@ -15,7 +15,8 @@ pub async fn get_session_status() -> Result<SessionStatus, AppError> {
 /// "Stay signed in": a real request, so the idle deadline has already moved
 /// when this runs; answers the new status.
 #[server(prefix = "/api", endpoint = "extend-session")]
-pub async fn extend_session() -> Result<SessionStatus, AppError> {
+pub async fn extend_session(csrf_token: String) -> Result<SessionStatus, AppError> {
+    super::checked_at_the_edge(csrf_token);
     let (session, _) = super::signed_in().await?;
     status_of(&session).await
 }

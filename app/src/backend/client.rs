@@ -10,3 +10,14 @@ pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
+
+impl ClientInfo {
+    /// The key of this client's rate-limit buckets. Clients whose address
+    /// is unknown (only in tests: a real socket always has one) share one.
+    pub fn throttle_key(&self) -> String {
+        match self.ip {
+            Some(ip) => format!("ip:{ip}"),
+            None => "ip:unknown".to_owned(),
+        }
+    }
+}

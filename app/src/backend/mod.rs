@@ -6,8 +6,10 @@ pub mod client;
 pub mod db;
 pub mod organizations;
 pub mod password;
+pub mod secret;
 pub mod seed;
 pub mod session;
 pub mod state;
+pub mod throttle;
 
 pub use state::{AppState, SignInPolicy};

@@ -1,6 +1,6 @@
 //! What every request handler and server function can reach.
 
-use super::{db::Database, password::Passwords, session::SessionPolicy};
+use super::{db::Database, password::Passwords, session::SessionPolicy, throttle::Throttles};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::time::Duration;
@@ -30,6 +30,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
+    pub throttles: Throttles,
 }
 
 impl FromRef<AppState> for LeptosOptions {

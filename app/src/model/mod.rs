@@ -23,6 +23,15 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
+/// Who is looking at the page: the signed-in person (or nobody), and the
+/// session's CSRF token, which every form and state-changing call carries
+/// as `csrf_token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+}
+
 /// How long the current session has left. Reading it is not activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionStatus {

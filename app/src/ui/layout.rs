@@ -1,12 +1,12 @@
 //! The frame around every page: header with navigation, main, footer.
 
-use super::components::{ErrorPage, NavBar};
+use super::components::{CsrfField, ErrorPage, NavBar};
 use crate::api::SignOut;
 use leptos::prelude::*;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    super::provide_current_user();
+    super::provide_visitor();
     view! {
         <a
             href="#main"
@@ -40,18 +40,19 @@ pub fn Layout(children: Children) -> impl IntoView {
 /// signing in or out updates it), and the sign-out button.
 #[component]
 fn UserBar() -> impl IntoView {
-    let user = super::current_user();
+    let visitor = super::visitor();
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Transition fallback=|| view! { <NavBar role=None /> }>
             {move || Suspend::new(async move {
-                match user.await.ok().flatten() {
+                match visitor.await.ok().and_then(|v| v.user) {
                     Some(user) => {
                         view! {
                             <div class="flex items-center gap-4">
                                 <NavBar role=Some(user.role) />
                                 <span class="hidden text-sm text-stone-600 sm:inline">{user.display_name}</span>
                                 <ActionForm action=sign_out>
+                                    <CsrfField />
                                     <button
                                         type="submit"
                                         class="rounded-md border border-stone-300 px-3 py-1 text-sm font-medium text-stone-700 hover:bg-stone-100"

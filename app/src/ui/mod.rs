@@ -12,7 +12,7 @@ use leptos_router::{
     components::{Redirect, Route, Router, Routes},
 };
 
-use crate::{api::auth::get_current_user, error::AppError, model::CurrentUser};
+use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{HomePage, NotFound, SignInPage};
@@ -82,23 +82,25 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Who is signed in, read once per page (and again on every navigation, so
-/// signing in or out shows at once). Layout and pages share it.
-pub type CurrentUserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+/// Who is signed in and the session's CSRF token, read once per page (and
+/// again on every navigation, so signing in or out shows at once, and a
+/// token renewed at sign-in reaches the forms). Layout and pages share it.
+pub type VisitorResource = Resource<Result<Visitor, AppError>>;
 
 /// Creates and provides the resource; called by the layout, inside the
 /// router, so every page below sees it.
-pub(crate) fn provide_current_user() -> CurrentUserResource {
+pub(crate) fn provide_visitor() -> VisitorResource {
     let location = use_location();
     // Blocking: the first HTML already knows who is signed in (menus,
-    // redirects) and the status is set before the response starts.
-    let user: CurrentUserResource =
-        Resource::new_blocking(move || location.pathname.get(), |_| get_current_user());
-    provide_context(user);
-    user
+    // redirects), the forms carry the token, and the status is set before
+    // the response starts.
+    let visitor: VisitorResource =
+        Resource::new_blocking(move || location.pathname.get(), |_| get_visitor());
+    provide_context(visitor);
+    visitor
 }
 
-/// The shared current-user resource.
-pub fn current_user() -> CurrentUserResource {
-    expect_context::<CurrentUserResource>()
+/// The shared visitor resource.
+pub fn visitor() -> VisitorResource {
+    expect_context::<VisitorResource>()
 }

@@ -1,11 +1,17 @@
-//! Cross-site request forgery defence: a state-changing request (anything
-//! but GET, HEAD, OPTIONS) is refused unless the browser says it came from
-//! our own origin. Browsers set `Origin` on every such request and scripts
-//! cannot forge it; `Sec-Fetch-Site` covers the rare request without one.
-//! A request that proves neither is refused too: it is not a page of ours.
-//! The session cookie's SameSite=Strict is a second, independent barrier.
+//! Cross-site request forgery defence, in three independent barriers. A
+//! state-changing request (anything but GET, HEAD, OPTIONS) is refused
+//! unless
+//! 1. the browser says it came from our own origin ([`same_origin_only`]):
+//!    browsers set `Origin` on every such request and scripts cannot forge
+//!    it; `Sec-Fetch-Site` covers the rare request without one; a request
+//!    that proves neither is not a page of ours;
+//! 2. it carries the session's CSRF token ([`token_required`]), as the
+//!    `csrf_token` form field (every form and server function has one) or
+//!    the `X-CSRF-Token` header;
+//! 3. and the session cookie is SameSite=Strict besides.
 
 use app::error::AppError;
+use app::backend::session::csrf;
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -14,6 +20,11 @@ use axum::{
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
+use tower_sessions::Session;
+
+/// The form field and header that carry the token.
+const FIELD: &str = "csrf_token";
+const HEADER: &str = "x-csrf-token";
 
 /// Our origin, e.g. `https://cairn.example` (CAIRN_PUBLIC_URL).
 pub type PublicOrigin = Arc<str>;
@@ -28,6 +39,57 @@ pub async fn same_origin_only(
     }
     tracing::warn!(path = %request.uri().path(), "refused a cross-site state change");
     refuse()
+}
+
+/// Barrier 2: the session's token. Runs inside the session layer. The body
+/// is read here (the body limit has already bounded it) and handed on
+/// unchanged.
+pub async fn token_required(request: Request, next: Next) -> Response {
+    if is_safe(request.method()) {
+        return next.run(request).await;
+    }
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
+        tracing::error!("token check outside the session layer");
+        return refuse();
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return status_only(StatusCode::PAYLOAD_TOO_LARGE);
+    };
+    let presented = presented_token(&parts.headers, &bytes);
+    let valid = match presented {
+        Some(token) => csrf::matches(&session, &token).await.unwrap_or(false),
+        None => false,
+    };
+    if !valid {
+        tracing::warn!(path = %parts.uri.path(), "refused a state change without a valid CSRF token");
+        return refuse();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The token from the header, or else from a URL-encoded form body.
+fn presented_token(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if let Some(value) = headers.get(HEADER) {
+        return value.to_str().ok().map(str::to_owned);
+    }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return None;
+    }
+    form_urlencoded::parse(body)
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value.into_owned())
+}
+
+fn status_only(status: StatusCode) -> Response {
+    Response::builder()
+        .status(status)
+        .body(Body::empty())
+        .unwrap_or_default()
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -67,6 +129,20 @@ mod tests {
             map.insert(*k, HeaderValue::from_static(v));
         }
         map
+    }
+
+    #[test]
+    fn the_token_comes_from_the_header_or_the_form_body() {
+        let form = headers(&[("content-type", "application/x-www-form-urlencoded")]);
+        assert_eq!(
+            presented_token(&form, b"email=a%40b.example&csrf_token=abc%2Fd"),
+            Some("abc/d".to_owned())
+        );
+        assert_eq!(presented_token(&form, b"email=a"), None);
+        let json = headers(&[("content-type", "application/json")]);
+        assert_eq!(presented_token(&json, b"csrf_token=abc"), None);
+        let header = headers(&[("x-csrf-token", "xyz")]);
+        assert_eq!(presented_token(&header, b""), Some("xyz".to_owned()));
     }
 
     #[test]

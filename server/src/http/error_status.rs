@@ -26,9 +26,14 @@ pub async fn set_error_status(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BYTES).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+    let error = serde_json::from_slice::<AppError>(&bytes).ok();
+    if let Some(error) = &error {
         parts.status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let mut response = Response::from_parts(parts, Body::from(bytes));
+    if let Some(AppError::RateLimited { retry_after_secs }) = error {
+        super::throttle::set_retry_after(&mut response, retry_after_secs);
+    }
+    response
 }

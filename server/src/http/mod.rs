@@ -7,6 +7,7 @@ mod error_status;
 mod headers;
 mod health;
 mod session;
+mod throttle;
 
 use crate::config::Config;
 use app::{App, backend::AppState, shell};
@@ -61,16 +62,19 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .with_state(state.clone())
         // Innermost first: each .layer() wraps everything above it.
         .layer(middleware::from_fn(error_status::set_error_status))
+        .layer(middleware::from_fn(csrf::token_required))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
-            state,
+            state.clone(),
             session::touch_activity,
         ))
+        .layer(middleware::from_fn_with_state(state, throttle::per_ip))
         .layer(middleware::from_fn_with_state(
             trusted,
             client_ip::client_info,
         ))
-        // Before anything reads or changes a session.
+        // Before anything reads or changes a session (the token check,
+        // which needs the session, is inside the session layer).
         .layer(middleware::from_fn_with_state(
             origin,
             csrf::same_origin_only,
@@ -93,6 +97,13 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                     limits.request_timeout,
                 )),
         )
+}
+
+/// Static files and health checks: never activity, never rate limited (a
+/// page load fetches several assets; a load balancer's probes must always
+/// get through).
+fn is_asset_or_probe(path: &str) -> bool {
+    path.starts_with("/pkg/") || matches!(path, "/healthz" | "/readyz" | "/favicon.svg")
 }
 
 /// One span per request, carrying the request id, method and path (never

@@ -34,8 +34,7 @@ pub fn layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
 /// has left (or polling would keep it alive forever), static files and
 /// health checks.
 fn is_passive(path: &str) -> bool {
-    path.starts_with("/pkg/")
-        || matches!(path, "/healthz" | "/readyz" | "/favicon.svg")
+    super::is_asset_or_probe(path)
         // The status check is passive by name of the server function itself.
         || path == <GetSessionStatus as ServerFn>::PATH
 }

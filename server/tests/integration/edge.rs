@@ -7,16 +7,26 @@ use http::{Request, StatusCode, header};
 
 const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
 
-fn sign_in_from(origin: Option<&str>, fetch_site: Option<&str>) -> Request<Body> {
-    let body = format!(
+/// A sign-in post with the given Origin and Sec-Fetch-Site, carrying the
+/// session cookie and CSRF token of `browser` when given.
+fn sign_in_from(
+    origin: Option<&str>,
+    fetch_site: Option<&str>,
+    session: Option<(&str, &str)>,
+) -> Request<Body> {
+    let mut body = format!(
         "email={}&password={}",
         THERAPIST.replace('@', "%40"),
         DEMO_PASSWORD
     );
     let mut request = Request::post("/api/sign-in")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_LENGTH, body.len())
         .header(header::ACCEPT, "application/json");
+    if let Some((cookie, token)) = session {
+        body.push_str(&format!("&csrf_token={token}"));
+        request = request.header(header::COOKIE, format!("__Host-cairn={cookie}"));
+    }
+    request = request.header(header::CONTENT_LENGTH, body.len());
     if let Some(origin) = origin {
         request = request.header(header::ORIGIN, origin);
     }
@@ -26,21 +36,35 @@ fn sign_in_from(origin: Option<&str>, fetch_site: Option<&str>) -> Request<Body>
     request.body(Body::from(body)).expect("request")
 }
 
+/// A browser that loaded a page: its session cookie and CSRF token.
+async fn visited(app: &TestApp) -> (String, String) {
+    let mut browser = app.browser();
+    let token = browser.csrf_token().await;
+    let cookie = browser.session_cookie().expect("a session").to_owned();
+    (cookie, token)
+}
+
+fn refused_as_cross_site(reply: &crate::support::app::Reply) {
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert_eq!(
+        serde_json::from_str::<AppError>(&reply.body).ok(),
+        Some(AppError::CrossSite)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_post_from_another_site_is_refused_before_it_signs_anyone_in() {
     let app = TestApp::with_demo().await;
+    let (cookie, token) = visited(&app).await;
+    let session = Some((cookie.as_str(), token.as_str()));
     for request in [
-        sign_in_from(Some("https://evil.example"), Some("cross-site")),
-        sign_in_from(Some("null"), None),
-        sign_in_from(None, Some("cross-site")),
-        sign_in_from(None, None),
+        sign_in_from(Some("https://evil.example"), Some("cross-site"), session),
+        sign_in_from(Some("null"), None, session),
+        sign_in_from(None, Some("cross-site"), session),
+        sign_in_from(None, None, session),
     ] {
         let reply = send(&app.router(), request).await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN);
-        assert_eq!(
-            serde_json::from_str::<AppError>(&reply.body).ok(),
-            Some(AppError::CrossSite)
-        );
+        refused_as_cross_site(&reply);
         assert!(
             reply.set_cookies().is_empty(),
             "no session for a refused request"
@@ -49,12 +73,89 @@ async fn a_post_from_another_site_is_refused_before_it_signs_anyone_in() {
     // The same request from our own origin works.
     let ok = send(
         &app.router(),
-        sign_in_from(Some(crate::support::app::ORIGIN), None),
+        sign_in_from(Some(crate::support::app::ORIGIN), None, session),
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    let ok = send(&app.router(), sign_in_from(None, Some("same-origin"))).await;
+    let (cookie, token) = visited(&app).await;
+    let ok = send(
+        &app.router(),
+        sign_in_from(None, Some("same-origin"), Some((&cookie, &token))),
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_change_without_the_sessions_token_is_refused() {
+    let app = TestApp::with_demo().await;
+    let origin = Some(crate::support::app::ORIGIN);
+    let (cookie, token) = visited(&app).await;
+    let (_, other_token) = visited(&app).await;
+
+    let without = send(&app.router(), sign_in_from(origin, None, None)).await;
+    refused_as_cross_site(&without);
+    let someone_elses = send(
+        &app.router(),
+        sign_in_from(origin, None, Some((&cookie, &other_token))),
+    )
+    .await;
+    refused_as_cross_site(&someone_elses);
+    let forged = send(
+        &app.router(),
+        sign_in_from(origin, None, Some((&cookie, "forged"))),
+    )
+    .await;
+    refused_as_cross_site(&forged);
+
+    let mut browser = app.browser();
+    let reply = browser
+        .call_without_token(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    refused_as_cross_site(&reply);
+    assert_eq!(browser.current_user().await, None, "nobody signed in");
+
+    let right = send(
+        &app.router(),
+        sign_in_from(origin, None, Some((&cookie, &token))),
+    )
+    .await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_replaces_the_token() {
+    let app = TestApp::with_demo().await;
+    let mut browser = app.browser();
+    let before = browser.csrf_token().await;
+    browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    let after = browser.csrf_token().await;
+    assert_ne!(before, after);
+    let stale = browser
+        .call_without_token("/api/sign-out", &[("csrf_token", &before)])
+        .await;
+    refused_as_cross_site(&stale);
+    assert!(browser.current_user().await.is_some(), "still signed in");
+    let fresh = browser.call("/api/sign-out", &[]).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert_eq!(browser.current_user().await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forms_carry_the_token_before_any_script_runs() {
+    let app = TestApp::with_demo().await;
+    let mut browser = app.browser();
+    let page = browser.get("/sign-in").await;
+    assert!(browser.session_cookie().is_some(), "the page started a session");
+    let token = browser.csrf_token().await;
+    assert!(
+        page.body
+            .contains(&format!(r#"name="csrf_token" value="{token}""#)),
+        "the sign-in form holds the session's token"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -93,13 +194,15 @@ async fn pages_and_server_functions_are_never_cached_and_carry_the_header_set() 
     let mut browser = app.browser();
     browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
     let page = browser.get("/home").await;
-    let function = browser.call("/api/current-user", &[]).await;
+    let function = browser.call("/api/extend-session", &[]).await;
+    assert_eq!(function.status, StatusCode::OK, "{}", function.body);
+    let read = browser.fetch("/api/visitor").await;
     let refused = send(
         &app.router(),
-        sign_in_from(Some("https://evil.example"), None),
+        sign_in_from(Some("https://evil.example"), None, None),
     )
     .await;
-    for reply in [&page, &function, &refused] {
+    for reply in [&page, &function, &read, &refused] {
         assert_eq!(reply.header("cache-control"), Some("no-store"));
         assert_eq!(
             reply.header("strict-transport-security"),
@@ -128,4 +231,52 @@ async fn pages_and_server_functions_are_never_cached_and_carry_the_header_set() 
         Some("default-src 'none'; frame-ancestors 'none'"),
         "non-page responses allow nothing"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_many_requests_from_one_address_get_429_with_retry_after() {
+    let app = TestApp::with_demo_and(&[("CAIRN_RATE_LIMIT_PER_MINUTE", "5")]).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/sign-in").await.status, StatusCode::OK);
+    }
+    let refused = app.get("/sign-in").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = refused
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=12).contains(&retry), "{retry}");
+    assert_eq!(refused.header("x-frame-options"), Some("DENY"));
+    // Probes and static files are never refused.
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_attempts_are_throttled_per_address_and_account() {
+    let app = TestApp::with_demo_and(&[
+        ("CAIRN_SENSITIVE_LIMIT", "3"),
+        ("CAIRN_LOCKOUT_THRESHOLD", "50"),
+    ])
+    .await;
+    let wrong = [("email", THERAPIST), ("password", "not the password")];
+    for _ in 0..3 {
+        assert_eq!(
+            app.call("/api/sign-in", &wrong).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let mut browser = app.browser();
+    let right = browser
+        .call(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "{}", right.body);
+    assert!(right.header("retry-after").is_some_and(|v| v.parse::<u64>().is_ok_and(|s| s > 0)));
+    assert!(matches!(
+        serde_json::from_str::<AppError>(&right.body),
+        Ok(AppError::RateLimited { .. })
+    ));
+    assert_eq!(browser.current_user().await, None, "nobody signed in");
 }

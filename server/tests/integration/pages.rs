@@ -74,7 +74,9 @@ async fn pages_needing_the_database_are_a_clean_503_while_it_is_down() {
 #[tokio::test(flavor = "multi_thread")]
 async fn server_functions_answer_503_while_the_database_is_down() {
     let router = crate::support::app::down_router();
-    let reply = crate::support::app::call(&router, "/api/practice-info", &[]).await;
+    let reply = crate::support::app::Browser::new(router)
+        .fetch("/api/practice-info")
+        .await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(reply.body.contains("Unavailable"), "{}", reply.body);
     assert_no_internals(&reply.body);

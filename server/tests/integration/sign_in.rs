@@ -1,9 +1,6 @@
 //! Signing in: credentials, validation, the form without JavaScript.
 
-use crate::support::{
-    TestApp,
-    app::{Browser, call},
-};
+use crate::support::{TestApp, app::Browser};
 use app::{
     backend::{
         accounts::{self, NewAccount},
@@ -258,12 +255,12 @@ async fn two_instances_share_one_database() {
             .await
             .expect("same session on the other instance");
         assert_eq!(who.display_name, *name);
-        let other = call(
-            &second,
-            "/api/sign-in",
-            &[("email", email), ("password", "wrong password")],
-        )
-        .await;
+        let other = Browser::new(second.clone())
+            .call(
+                "/api/sign-in",
+                &[("email", email), ("password", "wrong password")],
+            )
+            .await;
         assert_eq!(other.status, StatusCode::UNAUTHORIZED);
     }
 }

@@ -7,6 +7,7 @@
 //! ([`activity::touch`]); asking how long is left does not.
 
 pub mod activity;
+pub mod csrf;
 pub mod store;
 
 use crate::model::Role;
@@ -105,6 +106,7 @@ pub async fn begin(
         .insert(SIGNED_IN_KEY, signed_in)
         .await
         .map_err(store_error)?;
+    csrf::renew(session).await?;
     Ok(())
 }
 
@@ -119,7 +121,7 @@ pub async fn current(
         .map_err(store_error)
 }
 
-fn store_error(error: tower_sessions::session::Error) -> crate::error::AppError {
+pub(crate) fn store_error(error: tower_sessions::session::Error) -> crate::error::AppError {
     tracing::warn!(%error, "session store unavailable");
     crate::error::AppError::Unavailable
 }

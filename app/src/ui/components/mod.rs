@@ -1,9 +1,11 @@
 //! Small reusable pieces.
 
+mod csrf;
 mod field;
 mod nav;
 mod status;
 
+pub use csrf::CsrfField;
 pub use field::{FormAlert, PasswordField, TextField};
 pub use nav::NavBar;
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};

@@ -1,18 +1,18 @@
 //! Where a person lands after signing in.
 
-use crate::ui::{components::UnavailableNotice, current_user};
+use crate::ui::{components::UnavailableNotice, visitor};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let user = current_user();
+    let visitor = visitor();
     view! {
         <Title text="Home" />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match user.await {
+                match visitor.await.map(|v| v.user) {
                     Ok(Some(user)) => {
                         view! {
                             <section class="space-y-2">

@@ -5,7 +5,7 @@ use crate::{
     api::{SignIn, practice::get_practice_info},
     error::AppError,
     model::sign_in_notice,
-    ui::components::{FormAlert, PasswordField, TextField, UnavailableNotice},
+    ui::components::{CsrfField, FormAlert, PasswordField, TextField, UnavailableNotice},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,6 +65,7 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
 
                 <ActionForm action=sign_in attr:class="mt-6 space-y-4" attr:novalidate=true>
+                    <CsrfField />
                     <TextField
                         name="email"
                         label="Email"

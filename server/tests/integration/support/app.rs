@@ -108,7 +108,8 @@ impl TestApp {
         self.browser().get(path).await
     }
 
-    /// A server function call without cookies.
+    /// A server function call from a fresh browser (its first page load
+    /// gave it a session and a CSRF token, nothing more).
     pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
         self.browser().call(path, form).await
     }
@@ -125,6 +126,9 @@ impl TestApp {
 pub struct Browser {
     router: Router,
     pub cookies: HashMap<String, String>,
+    /// The CSRF token a page gave this browser, and the session cookie it
+    /// was given under (a new session means a new token).
+    csrf: Option<(Option<String>, String)>,
 }
 
 impl Browser {
@@ -132,7 +136,37 @@ impl Browser {
         Self {
             router,
             cookies: HashMap::new(),
+            csrf: None,
         }
+    }
+
+    /// The session's CSRF token, as the page's forms carry it; fetched
+    /// again when the session changed since.
+    pub async fn csrf_token(&mut self) -> String {
+        let session = self.session_cookie().map(str::to_owned);
+        if let Some((seen_under, token)) = &self.csrf
+            && *seen_under == session
+        {
+            return token.clone();
+        }
+        let visitor = self.visitor().await;
+        let session = self.session_cookie().map(str::to_owned);
+        self.csrf = Some((session, visitor.csrf_token.clone()));
+        visitor.csrf_token
+    }
+
+    /// Who the server says is looking, with the session's token.
+    pub async fn visitor(&mut self) -> app::model::Visitor {
+        let reply = self.fetch("/api/visitor").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).expect("Visitor JSON")
+    }
+
+    /// A read-only (GET) server function call.
+    pub async fn fetch(&mut self, path: &str) -> Reply {
+        let request = self.with_cookies(Request::get(path).header(header::ACCEPT, "application/json"));
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
     }
 
     /// The session cookie's value, if any.
@@ -148,8 +182,17 @@ impl Browser {
             .await
     }
 
-    /// A server function call as the hydrated app makes it.
+    /// A server function call as the hydrated app makes it (with the
+    /// session's CSRF token).
     pub async fn call(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        let token = self.csrf_token().await;
+        let mut form = form.to_vec();
+        form.push(("csrf_token", &token));
+        self.post(path, &form, "application/json", None).await
+    }
+
+    /// The same call without the token.
+    pub async fn call_without_token(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
         self.post(path, form, "application/json", None).await
     }
 
@@ -160,7 +203,10 @@ impl Browser {
         form: &[(&str, &str)],
         referer: &str,
     ) -> Reply {
-        self.post(path, form, "text/html,application/xhtml+xml", Some(referer))
+        let token = self.csrf_token().await;
+        let mut form = form.to_vec();
+        form.push(("csrf_token", &token));
+        self.post(path, &form, "text/html,application/xhtml+xml", Some(referer))
             .await
     }
 
@@ -206,9 +252,7 @@ impl Browser {
 
     /// Who the server thinks is signed in (`None` when nobody).
     pub async fn current_user(&mut self) -> Option<app::model::CurrentUser> {
-        let reply = self.call("/api/current-user", &[]).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).expect("CurrentUser JSON")
+        self.visitor().await.user
     }
 
     fn with_cookies(&self, builder: http::request::Builder) -> http::request::Builder {
@@ -238,10 +282,6 @@ impl Browser {
         }
         reply
     }
-}
-
-pub async fn call(router: &Router, path: &str, form: &[(&str, &str)]) -> Reply {
-    Browser::new(router.clone()).call(path, form).await
 }
 
 /// A GET as a browser's navigation sends it (leptos decides redirects by Accept).
