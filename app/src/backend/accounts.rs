@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, FieldErrors},
     model::{
         Role, UserStatus,
-        validate::{check_display_name, check_email, check_new_password, check_sign_in_password},
+        validate::{check_display_name, check_email, check_sign_in_password},
     },
 };
 use diesel::{
@@ -71,7 +71,7 @@ pub async fn create_with_password(
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &input.email);
     let display_name = check_display_name(&mut errors, "display_name", &input.display_name);
-    check_new_password(
+    super::password_rules::check_new(
         &mut errors,
         "password",
         &input.password,

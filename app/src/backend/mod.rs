@@ -6,6 +6,7 @@ pub mod client;
 pub mod db;
 pub mod organizations;
 pub mod password;
+pub mod password_rules;
 pub mod secret;
 pub mod seed;
 pub mod session;
