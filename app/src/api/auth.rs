@@ -10,11 +10,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// session and sends the person to their home page. Answers the same for an
 /// unknown account, a wrong password and an account that may not sign in.
 #[server(prefix = "/api", endpoint = "sign-in")]
-pub async fn sign_in(
-    email: String,
-    password: String,
-    csrf_token: String,
-) -> Result<(), AppError> {
+pub async fn sign_in(email: String, password: String, csrf_token: String) -> Result<(), AppError> {
     use crate::backend::{accounts, session};
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
@@ -42,11 +38,20 @@ pub async fn sign_out(csrf_token: String) -> Result<(), AppError> {
     if let Ok(Some(who)) = crate::backend::session::current(&session).await {
         tracing::info!(user.id = %who.user_id, "signed out");
     }
+    end_current(&session, "/sign-in?reason=signed-out").await
+}
+
+/// Deletes this session and sends the browser to `then`.
+#[cfg(feature = "ssr")]
+pub(crate) async fn end_current(
+    session: &tower_sessions::Session,
+    then: &str,
+) -> Result<(), AppError> {
     session.delete().await.map_err(|error| {
         tracing::warn!(%error, "could not delete session");
         AppError::Unavailable
     })?;
-    leptos_axum::redirect("/sign-in?reason=signed-out");
+    leptos_axum::redirect(then);
     Ok(())
 }
 

@@ -4,10 +4,12 @@
 
 pub mod auth;
 pub mod practice;
+pub mod security;
 pub mod session;
 
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use practice::GetPracticeInfo;
+pub use security::{ChangePassword, EndMySession, ListMySessions, SignOutEverywhere};
 pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]

@@ -223,3 +223,56 @@ async fn rehash(conn: &mut AsyncPgConnection, passwords: &Passwords, id: Uuid, p
         Err(error) => tracing::warn!(user.id = %id, %error, "password rehash failed"),
     }
 }
+
+/// Changes a signed-in person's password: the current one must be right
+/// (a wrong one counts toward the lockout, like a failed sign-in), the new
+/// one must meet the rules. Field errors name `current_password` and
+/// `new_password`.
+pub async fn change_password(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+    policy: SignInPolicy,
+    user_id: Uuid,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    let account: Account = users::table
+        .find(user_id)
+        .select(Account::as_select())
+        .first(conn)
+        .await?;
+    let mut errors = FieldErrors::new();
+    check_sign_in_password(&mut errors, "current_password", &current);
+    super::password_rules::check_new(
+        &mut errors,
+        "new_password",
+        &new,
+        account.role,
+        &account.email,
+    );
+    if errors.get("new_password").is_none() && new == current {
+        errors.add(
+            "new_password",
+            "Choose a password different from your current one.",
+        );
+    }
+    errors.into_result()?;
+
+    let stored = account.password_hash.map(PasswordHashString::from_stored);
+    if passwords.verify(current, stored).await? == Verified::No {
+        record_failure(conn, user_id, policy).await?;
+        let mut errors = FieldErrors::new();
+        errors.add("current_password", "That is not your current password.");
+        return Err(AppError::Invalid(errors));
+    }
+    let hash = passwords.hash(new).await?;
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(hash.as_str()),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    tracing::info!(user.id = %user_id, "password changed");
+    Ok(())
+}

@@ -64,7 +64,13 @@ mod tests {
 
     fn message(password: &str) -> Option<String> {
         let mut errors = FieldErrors::new();
-        check_new(&mut errors, "password", password, Role::Therapist, "rowan@example.org");
+        check_new(
+            &mut errors,
+            "password",
+            password,
+            Role::Therapist,
+            "rowan@example.org",
+        );
         errors.get("password").map(str::to_owned)
     }
 
@@ -75,7 +81,13 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_with_a_reason() {
-        for password in ["1qaz2wsx3edc", "PASSWORD1234", "LeaveMeAlone", "football2024!", "monkeymonkeymonkey"] {
+        for password in [
+            "1qaz2wsx3edc",
+            "PASSWORD1234",
+            "LeaveMeAlone",
+            "football2024!",
+            "monkeymonkeymonkey",
+        ] {
             let message = message(password).unwrap_or_else(|| panic!("{password} accepted"));
             assert!(message.contains("most common"), "{password}: {message}");
         }

@@ -85,7 +85,10 @@ impl Throttles {
     pub fn new(limits: RateLimits) -> Self {
         Self {
             requests: Throttle::new(limits.requests_per_minute, Duration::from_secs(60)),
-            sensitive: Throttle::new(limits.sensitive_per_15_minutes, Duration::from_secs(15 * 60)),
+            sensitive: Throttle::new(
+                limits.sensitive_per_15_minutes,
+                Duration::from_secs(15 * 60),
+            ),
         }
     }
 
@@ -130,7 +133,10 @@ mod tests {
             assert!(throttle.check("10.0.0.1").is_ok());
         }
         let wait = throttle.check("10.0.0.1").expect_err("spent");
-        assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(15) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         assert!(throttle.check("10.0.0.2").is_ok(), "other keys unaffected");
     }
 

@@ -42,6 +42,70 @@ pub struct SessionStatus {
     pub idle_timeout_secs: i64,
 }
 
+/// One of a person's sessions, for their Security page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// Names the session to its owner (not the session key).
+    pub handle: String,
+    /// The session this page was loaded in.
+    pub current: bool,
+    /// "Firefox on Linux", from the user agent.
+    pub device: String,
+    pub ip: Option<String>,
+    pub signed_in_secs_ago: i64,
+    pub last_seen_secs_ago: i64,
+}
+
+/// A short, readable device from a user agent string.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent else {
+        return "Unknown device".to_owned();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(marker, _)| ua.contains(marker))
+    .map_or("A browser", |(_, name)| name);
+    let system = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| ua.contains(marker))
+    .map(|(_, name)| *name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+/// "just now", "5 minutes ago", "2 hours ago", "3 days ago".
+pub fn ago(secs: i64) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match secs {
+        ..60 => "just now".to_owned(),
+        60..3600 => plural(secs / 60, "minute"),
+        3600..86400 => plural(secs / 3600, "hour"),
+        _ => plural(secs / 86400, "day"),
+    }
+}
+
 /// Why the sign-in page was reached, shown as a notice above the form.
 pub fn sign_in_notice(reason: &str) -> Option<&'static str> {
     match reason {
@@ -50,6 +114,31 @@ pub fn sign_in_notice(reason: &str) -> Option<&'static str> {
             Some("You were signed out after a period of inactivity. Please sign in again.")
         }
         "required" => Some("Please sign in to continue."),
+        "everywhere" => Some("You have signed out on every device."),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_read_like_people_say_them() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe_device(Some(firefox)), "Firefox on Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+        assert_eq!(describe_device(Some(chrome)), "Chrome on Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(Some(iphone)), "Safari on iPhone");
+        assert_eq!(describe_device(None), "Unknown device");
+    }
+
+    #[test]
+    fn times_ago_are_rounded_down_to_a_unit() {
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(7199), "1 hour ago");
+        assert_eq!(ago(3 * 86400), "3 days ago");
     }
 }

@@ -15,7 +15,7 @@ use leptos_router::{
 use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
-use pages::{HomePage, NotFound, SignInPage};
+use pages::{HomePage, NotFound, SecurityPage, SignInPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=|| view! { <Redirect path="/sign-in" /> } />
                     <Route path=StaticSegment("sign-in") view=SignInPage />
                     <Route path=StaticSegment("home") view=HomePage />
+                    <Route path=StaticSegment("security") view=SecurityPage />
                 </Routes>
             </Layout>
         </Router>

@@ -10,8 +10,8 @@
 //!    the `X-CSRF-Token` header;
 //! 3. and the session cookie is SameSite=Strict besides.
 
-use app::error::AppError;
 use app::backend::session::csrf;
+use app::error::AppError;
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -65,7 +65,8 @@ pub async fn token_required(request: Request, next: Next) -> Response {
         tracing::warn!(path = %parts.uri.path(), "refused a state change without a valid CSRF token");
         return refuse();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// The token from the header, or else from a URL-encoded form body.

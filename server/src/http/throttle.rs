@@ -17,10 +17,10 @@ pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next)
     if super::is_asset_or_probe(request.uri().path()) {
         return next.run(request).await;
     }
-    let key = request
-        .extensions()
-        .get::<ClientInfo>()
-        .map_or_else(|| ClientInfo::default().throttle_key(), ClientInfo::throttle_key);
+    let key = request.extensions().get::<ClientInfo>().map_or_else(
+        || ClientInfo::default().throttle_key(),
+        ClientInfo::throttle_key,
+    );
     match state.throttles.requests.check(&key) {
         Ok(()) => next.run(request).await,
         Err(wait) => {

@@ -149,7 +149,10 @@ async fn forms_carry_the_token_before_any_script_runs() {
     let app = TestApp::with_demo().await;
     let mut browser = app.browser();
     let page = browser.get("/sign-in").await;
-    assert!(browser.session_cookie().is_some(), "the page started a session");
+    assert!(
+        browser.session_cookie().is_some(),
+        "the page started a session"
+    );
     let token = browser.csrf_token().await;
     assert!(
         page.body
@@ -272,8 +275,17 @@ async fn sign_in_attempts_are_throttled_per_address_and_account() {
             &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
         )
         .await;
-    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "{}", right.body);
-    assert!(right.header("retry-after").is_some_and(|v| v.parse::<u64>().is_ok_and(|s| s > 0)));
+    assert_eq!(
+        right.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        right.body
+    );
+    assert!(
+        right
+            .header("retry-after")
+            .is_some_and(|v| v.parse::<u64>().is_ok_and(|s| s > 0))
+    );
     assert!(matches!(
         serde_json::from_str::<AppError>(&right.body),
         Ok(AppError::RateLimited { .. })

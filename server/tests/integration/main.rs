@@ -8,5 +8,6 @@ mod edge;
 mod health;
 mod pages;
 mod schema;
+mod security;
 mod sessions;
 mod sign_in;

@@ -13,11 +13,7 @@ const CSRF_KEY: &str = "csrf";
 /// This session's token, created on first use (which starts a session for
 /// a visitor who has none yet).
 pub async fn token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session
-        .get::<String>(CSRF_KEY)
-        .await
-        .map_err(store_error)?
-    {
+    if let Some(token) = session.get::<String>(CSRF_KEY).await.map_err(store_error)? {
         return Ok(token);
     }
     renew(session).await
@@ -36,9 +32,6 @@ pub async fn renew(session: &Session) -> Result<String, AppError> {
 /// Whether `presented` is this session's token. A session without one
 /// (none, or ended) matches nothing.
 pub async fn matches(session: &Session, presented: &str) -> Result<bool, AppError> {
-    let stored = session
-        .get::<String>(CSRF_KEY)
-        .await
-        .map_err(store_error)?;
+    let stored = session.get::<String>(CSRF_KEY).await.map_err(store_error)?;
     Ok(stored.is_some_and(|stored| secret::same(&stored, presented)))
 }

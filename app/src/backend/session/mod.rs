@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod csrf;
+pub mod mine;
 pub mod store;
 
 use crate::model::Role;

@@ -17,6 +17,7 @@ pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] 
             ("My information", "/me"),
             ("My care team", "/me/care-team"),
             ("Who accessed my record", "/me/access"),
+            ("Security", "/security"),
         ],
     }
 }
@@ -60,7 +61,7 @@ mod tests {
         assert!(
             links_for(Some(Role::Patient))
                 .iter()
-                .all(|(_, path)| path.starts_with("/me"))
+                .all(|(_, path)| path.starts_with("/me") || *path == "/security")
         );
     }
 }

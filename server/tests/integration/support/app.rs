@@ -164,7 +164,8 @@ impl Browser {
 
     /// A read-only (GET) server function call.
     pub async fn fetch(&mut self, path: &str) -> Reply {
-        let request = self.with_cookies(Request::get(path).header(header::ACCEPT, "application/json"));
+        let request =
+            self.with_cookies(Request::get(path).header(header::ACCEPT, "application/json"));
         self.send(request.body(Body::empty()).expect("request"))
             .await
     }
@@ -206,8 +207,13 @@ impl Browser {
         let token = self.csrf_token().await;
         let mut form = form.to_vec();
         form.push(("csrf_token", &token));
-        self.post(path, &form, "text/html,application/xhtml+xml", Some(referer))
-            .await
+        self.post(
+            path,
+            &form,
+            "text/html,application/xhtml+xml",
+            Some(referer),
+        )
+        .await
     }
 
     /// A same-origin form post with the cookies this browser holds.

@@ -1,0 +1,93 @@
+//! A person's own security: their sessions and their password.
+
+use crate::{error::AppError, model::SessionSummary};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+/// The signed-in person's live sessions, this one marked.
+#[server(prefix = "/api", endpoint = "my-sessions", input = GetUrl)]
+pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
+    use crate::backend::session::{id_hash, mine};
+    let (session, who) = super::signed_in().await?;
+    let current = session.id().map(|id| id_hash(&id)).unwrap_or_default();
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    Ok(mine::list(&mut conn, who.user_id, &current).await?)
+}
+
+/// Ends one of the person's sessions (another device). Ending this one is
+/// signing out. A session already gone is not an error: it has ended.
+#[server(prefix = "/api", endpoint = "end-session")]
+pub async fn end_my_session(handle: String, csrf_token: String) -> Result<(), AppError> {
+    use crate::backend::session::mine;
+    super::checked_at_the_edge(csrf_token);
+    let (session, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let is_current = mine::list(&mut conn, who.user_id, &current_key(&session))
+        .await?
+        .iter()
+        .any(|s| s.current && s.handle == handle);
+    if is_current {
+        return super::auth::end_current(&session, "/sign-in?reason=signed-out").await;
+    }
+    if mine::end_one(&mut conn, who.user_id, &handle).await? {
+        tracing::info!(user.id = %who.user_id, "ended one of their other sessions");
+    }
+    Ok(())
+}
+
+/// Ends every session of the person, this one included.
+#[server(prefix = "/api", endpoint = "sign-out-everywhere")]
+pub async fn sign_out_everywhere(csrf_token: String) -> Result<(), AppError> {
+    use crate::backend::session::mine;
+    super::checked_at_the_edge(csrf_token);
+    let (session, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
+    tracing::info!(user.id = %who.user_id, ended, "signed out everywhere");
+    super::auth::end_current(&session, "/sign-in?reason=everywhere").await
+}
+
+/// Changes the person's password (the current one is required) and ends
+/// every other session of theirs; this one continues under a new id.
+#[server(prefix = "/api", endpoint = "change-password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    csrf_token: String,
+) -> Result<(), AppError> {
+    use crate::backend::{accounts, session::mine};
+    super::checked_at_the_edge(csrf_token);
+    let (session, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    state
+        .throttles
+        .sensitive(&[client.throttle_key(), format!("user:{}", who.user_id)])?;
+    let mut conn = state.db.conn().await?;
+    accounts::change_password(
+        &mut conn,
+        &state.passwords,
+        state.sign_in,
+        who.user_id,
+        current_password,
+        new_password,
+    )
+    .await?;
+    let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
+    tracing::info!(user.id = %who.user_id, ended, "other sessions ended after a password change");
+    session.cycle_id().await.map_err(|error| {
+        tracing::warn!(%error, "could not cycle the session id");
+        AppError::Unavailable
+    })?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn current_key(session: &tower_sessions::Session) -> Vec<u8> {
+    session
+        .id()
+        .map(|id| crate::backend::session::id_hash(&id))
+        .unwrap_or_default()
+}
