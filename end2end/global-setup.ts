@@ -1,6 +1,10 @@
-// Starts two `cairn serve` processes for the suite, each on a free port:
+// Starts three `cairn serve` processes for the suite, each on a free port:
 //  - "up": a fresh database (created here, migrated and seeded by the binary)
+//  - "short": the same database with a 20 s idle timeout and a warning at
+//    10 s, to watch the session-timeout warning without waiting 15 minutes
 //  - "down": a database URL where nothing listens, to see the 503 paths.
+// The suite signs in from one address far more often than a person would,
+// so the sign-in rate limit is raised for it.
 // Their URLs reach the tests through environment variables; the returned
 // function stops both and drops the database.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
@@ -68,23 +72,33 @@ export default async function globalSetup() {
   const seed = spawnSync(bin, ["seed-demo"], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" });
   if (seed.status !== 0) throw new Error(`cairn seed-demo failed: ${seed.stderr}`);
 
-  const [upPort, downPort, deadDbPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const up = serve("server-up", { DATABASE_URL: databaseUrl, CAIRN_BIND: `127.0.0.1:${upPort}` });
+  const [upPort, shortPort, downPort, deadDbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const limits = { CAIRN_SENSITIVE_LIMIT: "200", CAIRN_RATE_LIMIT_PER_MINUTE: "2000" };
+  const up = serve("server-up", { ...limits, DATABASE_URL: databaseUrl, CAIRN_BIND: `127.0.0.1:${upPort}` });
+  const short = serve("server-short", {
+    ...limits,
+    DATABASE_URL: databaseUrl,
+    CAIRN_BIND: `127.0.0.1:${shortPort}`,
+    CAIRN_SESSION_IDLE_SECS: "20",
+    CAIRN_SESSION_WARNING_SECS: "10",
+  });
   const down = serve("server-down", {
     DATABASE_URL: `postgres://postgres@127.0.0.1:${deadDbPort}/nothing`,
     CAIRN_BIND: `127.0.0.1:${downPort}`,
   });
   process.env.CAIRN_E2E_URL = `http://127.0.0.1:${upPort}`;
   process.env.CAIRN_E2E_DOWN_URL = `http://127.0.0.1:${downPort}`;
+  process.env.CAIRN_E2E_SHORT_URL = `http://127.0.0.1:${shortPort}`;
 
   const stop = async () => {
-    for (const child of [up, down]) child.kill("SIGTERM");
+    for (const child of [up, short, down]) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   };
   try {
     await waitFor(`${process.env.CAIRN_E2E_URL}/readyz`, 200, up);
     await waitFor(`${process.env.CAIRN_E2E_DOWN_URL}/healthz`, 200, down);
+    await waitFor(`${process.env.CAIRN_E2E_SHORT_URL}/readyz`, 200, short);
   } catch (error) {
     await stop();
     throw error;

@@ -7,6 +7,11 @@ export const servers = {
     if (!url) throw new Error("CAIRN_E2E_URL is not set: run through playwright.config.ts");
     return url;
   },
+  get short(): string {
+    const url = process.env.CAIRN_E2E_SHORT_URL;
+    if (!url) throw new Error("CAIRN_E2E_SHORT_URL is not set: run through playwright.config.ts");
+    return url;
+  },
   get down(): string {
     const url = process.env.CAIRN_E2E_DOWN_URL;
     if (!url) throw new Error("CAIRN_E2E_DOWN_URL is not set: run through playwright.config.ts");

@@ -23,6 +23,7 @@
 //! | `CAIRN_SESSION_IDLE_SECS` | `900` | idle timeout (15 min) |
 //! | `CAIRN_SESSION_IDLE_ADMIN_SECS` | `CAIRN_SESSION_IDLE_SECS` | idle timeout for administrators |
 //! | `CAIRN_SESSION_ABSOLUTE_SECS` | `28800` | absolute session lifetime (8 h) |
+//! | `CAIRN_SESSION_WARNING_SECS` | `120` | the browser warns this long before the idle timeout |
 //! | `CAIRN_SESSIONS_PER_USER` | `3` | concurrent sessions; the oldest ends first |
 //! | `CAIRN_LOCKOUT_THRESHOLD` | `5` | consecutive failed sign-ins that lock an account |
 //! | `CAIRN_LOCKOUT_SECS` | `900` | how long the lock lasts (15 min) |
@@ -243,6 +244,7 @@ impl Config {
             idle_anonymous: idle,
             absolute: seconds("CAIRN_SESSION_ABSOLUTE_SECS", 8 * 3600, 7 * 24 * 3600)?,
             max_per_user: bounded(&var, "CAIRN_SESSIONS_PER_USER", 3, 1..=50)?,
+            warn_before: seconds("CAIRN_SESSION_WARNING_SECS", 120, 3600)?,
         };
         let sign_in = SignInPolicy {
             lockout_threshold: bounded(&var, "CAIRN_LOCKOUT_THRESHOLD", 5, 1..=100)?,

@@ -1,9 +1,6 @@
 //! Signing in and out, and who is signed in.
 
-use crate::{
-    error::AppError,
-    model::{CurrentUser, Visitor},
-};
+use crate::{error::AppError, model::Visitor};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Checks an email and password and, when they match, starts a signed-in
@@ -66,10 +63,12 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
     // (503) rather than fail then.
     drop(super::state()?.db.conn().await?);
     let current = super::session().await?;
-    let user = session::current(&current).await?.map(|who| CurrentUser {
-        display_name: who.display_name,
-        role: who.role,
-    });
+    let user = session::current(&current)
+        .await?
+        .map(|who| crate::model::CurrentUser {
+            display_name: who.display_name,
+            role: who.role,
+        });
     let csrf_token = session::csrf::token(&current).await?;
     Ok(Visitor { user, csrf_token })
 }

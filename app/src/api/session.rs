@@ -35,5 +35,6 @@ async fn status_of(session: &tower_sessions::Session) -> Result<SessionStatus, A
             .whole_seconds()
             .max(0),
         idle_timeout_secs: i64::from(idle),
+        warn_before_secs: i64::try_from(state.sessions.warn_before.as_secs()).unwrap_or(120),
     })
 }

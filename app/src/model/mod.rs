@@ -40,6 +40,8 @@ pub struct SessionStatus {
     pub expires_in_secs: i64,
     /// The idle timeout of this session, for the sign-out message.
     pub idle_timeout_secs: i64,
+    /// How long before the end the browser shows its warning.
+    pub warn_before_secs: i64,
 }
 
 /// One of a person's sessions, for their Security page.
@@ -106,16 +108,36 @@ pub fn ago(secs: i64) -> String {
     }
 }
 
-/// Why the sign-in page was reached, shown as a notice above the form.
-pub fn sign_in_notice(reason: &str) -> Option<&'static str> {
-    match reason {
-        "signed-out" => Some("You have signed out."),
-        "expired" => {
-            Some("You were signed out after a period of inactivity. Please sign in again.")
-        }
-        "required" => Some("Please sign in to continue."),
-        "everywhere" => Some("You have signed out on every device."),
-        _ => None,
+/// Why the sign-in page was reached (`?reason=`, and for an idle timeout
+/// `&after=` its length in seconds), shown as a notice above the form.
+pub fn sign_in_notice(reason: &str, after_secs: Option<i64>) -> Option<String> {
+    let text = match reason {
+        "signed-out" => "You have signed out.".to_owned(),
+        "expired" => match after_secs.filter(|secs| *secs > 0) {
+            Some(secs) => format!(
+                "You were signed out after {} of inactivity.",
+                duration_words(secs)
+            ),
+            None => "You were signed out after a period of inactivity.".to_owned(),
+        },
+        "required" => "Please sign in to continue.".to_owned(),
+        "everywhere" => "You have signed out on every device.".to_owned(),
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// "15 minutes", "1 minute", "20 seconds".
+pub fn duration_words(secs: i64) -> String {
+    let (n, unit) = if secs >= 60 && secs % 60 == 0 {
+        (secs / 60, "minute")
+    } else {
+        (secs, "second")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
     }
 }
 
@@ -132,6 +154,20 @@ mod tests {
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_device(Some(iphone)), "Safari on iPhone");
         assert_eq!(describe_device(None), "Unknown device");
+    }
+
+    #[test]
+    fn the_timeout_notice_names_the_timeout() {
+        assert_eq!(
+            sign_in_notice("expired", Some(900)).as_deref(),
+            Some("You were signed out after 15 minutes of inactivity.")
+        );
+        assert_eq!(
+            sign_in_notice("expired", Some(20)).as_deref(),
+            Some("You were signed out after 20 seconds of inactivity.")
+        );
+        assert!(sign_in_notice("expired", None).is_some());
+        assert_eq!(sign_in_notice("<script>", None), None);
     }
 
     #[test]

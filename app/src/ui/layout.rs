@@ -1,7 +1,8 @@
 //! The frame around every page: header with navigation, main, footer.
 
-use super::components::{CsrfField, ErrorPage, NavBar};
-use crate::api::SignOut;
+use super::components::{ErrorPage, NavBar};
+use super::session_timeout::{SessionTimeout, SignOutForm};
+use crate::model::Visitor;
 use leptos::prelude::*;
 
 #[component]
@@ -41,30 +42,22 @@ pub fn Layout(children: Children) -> impl IntoView {
 #[component]
 fn UserBar() -> impl IntoView {
     let visitor = super::visitor();
-    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Transition fallback=|| view! { <NavBar role=None /> }>
             {move || Suspend::new(async move {
-                match visitor.await.ok().and_then(|v| v.user) {
-                    Some(user) => {
+                match visitor.await.ok() {
+                    Some(Visitor { user: Some(user), csrf_token }) => {
                         view! {
                             <div class="flex items-center gap-4">
                                 <NavBar role=Some(user.role) />
                                 <span class="hidden text-sm text-stone-600 sm:inline">{user.display_name}</span>
-                                <ActionForm action=sign_out>
-                                    <CsrfField />
-                                    <button
-                                        type="submit"
-                                        class="rounded-md border border-stone-300 px-3 py-1 text-sm font-medium text-stone-700 hover:bg-stone-100"
-                                    >
-                                        "Sign out"
-                                    </button>
-                                </ActionForm>
+                                <SessionTimeout csrf_token />
+                                <SignOutForm button_class="rounded-md border border-stone-300 px-3 py-1 text-sm font-medium text-stone-700 hover:bg-stone-100" />
                             </div>
                         }
                             .into_any()
                     }
-                    None => view! { <NavBar role=None /> }.into_any(),
+                    _ => view! { <NavBar role=None /> }.into_any(),
                 }
             })}
         </Transition>

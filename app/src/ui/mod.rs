@@ -4,6 +4,7 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod session_timeout;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

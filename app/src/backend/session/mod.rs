@@ -41,6 +41,8 @@ pub struct SessionPolicy {
     pub absolute: Duration,
     /// Signed-in sessions a user may have at once; the oldest ends first.
     pub max_per_user: u32,
+    /// How long before the idle timeout the browser warns.
+    pub warn_before: Duration,
 }
 
 impl SessionPolicy {
@@ -51,6 +53,7 @@ impl SessionPolicy {
         idle_anonymous: Duration::from_secs(15 * 60),
         absolute: Duration::from_secs(8 * 60 * 60),
         max_per_user: 3,
+        warn_before: Duration::from_secs(120),
     };
 
     pub fn idle_for(&self, role: Role) -> Duration {

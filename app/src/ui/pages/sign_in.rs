@@ -28,7 +28,13 @@ pub fn SignInPage() -> impl IntoView {
         })
     });
     let query = use_query_map();
-    let notice = move || query.with(|q| q.get("reason").and_then(|reason| sign_in_notice(&reason)));
+    let notice = move || {
+        query.with(|q| {
+            let after = q.get("after").and_then(|secs| secs.parse().ok());
+            q.get("reason")
+                .and_then(|reason| sign_in_notice(&reason, after))
+        })
+    };
 
     view! {
         <Title text="Sign in" />

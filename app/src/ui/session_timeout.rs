@@ -1,0 +1,349 @@
+//! The session-timeout warning, on every signed-in page.
+//!
+//! The server decides when a session ends; this component only knows it.
+//! It asks how long is left (a passive call the server does not count as
+//! activity) when the page loads, every 15 seconds, and when another tab
+//! says something changed. When the time left drops under the warning
+//! threshold it opens a modal dialog (native `<dialog>`: the page behind it
+//! is inert, so focus stays inside) with a countdown, **Stay signed in**
+//! and **Sign out**. At zero it wipes the page from the screen at once,
+//! ends the session and goes to the sign-in page. Tabs keep in step over a
+//! BroadcastChannel whose messages say only "extended" or "ended".
+
+use crate::{
+    api::{ExtendSession, SignOut},
+    ui::components::CsrfField,
+};
+use leptos::{html::Dialog, prelude::*};
+
+/// Seconds left and the thresholds, once the server has said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Countdown {
+    pub left_secs: i64,
+    pub warn_before_secs: i64,
+    pub idle_timeout_secs: i64,
+}
+
+impl Countdown {
+    pub fn warning(&self) -> bool {
+        self.left_secs <= self.warn_before_secs
+    }
+
+    /// "1:05".
+    pub fn clock(&self) -> String {
+        let left = self.left_secs.max(0);
+        format!("{}:{:02}", left / 60, left % 60)
+    }
+
+    /// Where the browser goes when the time is up.
+    pub fn expired_url(&self) -> String {
+        format!("/sign-in?reason=expired&after={}", self.idle_timeout_secs)
+    }
+}
+
+#[component]
+pub fn SessionTimeout(csrf_token: String) -> impl IntoView {
+    let countdown = RwSignal::new(None::<Countdown>);
+    let dialog = NodeRef::<Dialog>::new();
+    let stay = ServerAction::<ExtendSession>::new();
+
+    #[cfg(feature = "hydrate")]
+    browser::run(countdown, dialog, stay, csrf_token.clone());
+
+    let token = csrf_token.clone();
+    let stay_signed_in = move || {
+        stay.dispatch(ExtendSession {
+            csrf_token: token.clone(),
+        });
+    };
+    let stay_on_cancel = stay_signed_in.clone();
+    let clock = move || countdown.get().map(|c| c.clock()).unwrap_or_default();
+    view! {
+        <dialog
+            node_ref=dialog
+            role="alertdialog"
+            aria-modal="true"
+            aria-labelledby="timeout-title"
+            aria-describedby="timeout-text"
+            data-testid="session-timeout"
+            class="w-full max-w-md rounded-xl border border-stone-200 bg-white p-6 shadow-xl backdrop:bg-stone-900/60"
+            // Escape is a deliberate keystroke: treat it as staying.
+            on:cancel=move |event: leptos::ev::Event| {
+                event.prevent_default();
+                stay_on_cancel();
+            }
+        >
+            <h2 id="timeout-title" class="text-lg font-semibold">"Are you still there?"</h2>
+            <p id="timeout-text" class="mt-2 text-stone-700">
+                "To protect the information on this screen, you will be signed out in "
+                <strong data-testid="session-countdown">{clock}</strong>
+                "."
+            </p>
+            <div class="mt-6 flex flex-wrap gap-3">
+                <button
+                    type="button"
+                    autofocus
+                    class="rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2"
+                    on:click=move |_| stay_signed_in()
+                >
+                    "Stay signed in"
+                </button>
+                <SignOutForm button_class="rounded-md border border-stone-300 px-4 py-2 font-medium text-stone-700 hover:bg-stone-100 focus:outline-none focus:ring-2 focus:ring-teal-600" />
+            </div>
+        </dialog>
+    }
+}
+
+/// The Sign out button (header and warning alike). Works as a plain form
+/// before the WASM arrives; once hydrated it also tells the other tabs.
+#[component]
+pub fn SignOutForm(button_class: &'static str) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <ActionForm action=sign_out>
+            <CsrfField />
+            <button
+                type="submit"
+                class=button_class
+                on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    browser::announce(browser::SIGNED_OUT);
+                }
+            >
+                "Sign out"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Everything that needs the browser: timers, the dialog, other tabs.
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::Countdown;
+    use crate::{
+        api::{ExtendSession, session::get_session_status},
+        error::AppError,
+    };
+    use leptos::{
+        html::Dialog,
+        prelude::*,
+        task::spawn_local,
+        wasm_bindgen::{JsCast, closure::Closure},
+    };
+    use std::{cell::RefCell, time::Duration};
+    use web_sys::{BroadcastChannel, MessageEvent};
+
+    const CHANNEL: &str = "cairn-session";
+
+    thread_local! {
+        /// One channel per page, for sending and receiving alike (a channel
+        /// does not hear its own messages, so a tab never answers itself).
+        static TABS: Option<BroadcastChannel> = BroadcastChannel::new(CHANNEL).ok();
+        /// The current handler; replacing it drops the previous one.
+        static ON_MESSAGE: RefCell<Option<(u64, Closure<dyn FnMut(MessageEvent)>)>> = const { RefCell::new(None) };
+        static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    const RESYNC_EVERY_SECS: i64 = 15;
+    /// The messages tabs exchange (nothing else, nothing sensitive).
+    pub const EXTENDED: &str = "extended";
+    pub const SIGNED_OUT: &str = "signed-out";
+    pub const EXPIRED: &str = "expired";
+
+    /// Tells the other tabs.
+    pub fn announce(message: &str) {
+        TABS.with(|tabs| {
+            if let Some(tabs) = tabs {
+                let _ = tabs.post_message(&message.into());
+            }
+        });
+    }
+
+    pub fn run(
+        countdown: RwSignal<Option<Countdown>>,
+        dialog: NodeRef<Dialog>,
+        stay: ServerAction<ExtendSession>,
+        csrf_token: String,
+    ) {
+        let warning = Memo::new(move |_| countdown.get().is_some_and(|c| c.warning()));
+        // The deadline in browser time (ms), from the server's "seconds left".
+        let deadline = RwSignal::new(None::<(f64, Countdown)>);
+        let token = StoredValue::new(csrf_token);
+        let leave = move |url: String, tell: Option<&'static str>| {
+            leave(deadline, &token.get_value(), url, tell);
+        };
+        let expire = move || {
+            if let Some((_, c)) = deadline.get_untracked() {
+                leave(c.expired_url(), Some(EXPIRED));
+            }
+        };
+
+        let adopt = move |status: crate::model::SessionStatus| {
+            let c = Countdown {
+                left_secs: status.expires_in_secs,
+                warn_before_secs: status.warn_before_secs,
+                idle_timeout_secs: status.idle_timeout_secs,
+            };
+            deadline.set(Some((now_ms() + status.expires_in_secs as f64 * 1000.0, c)));
+            countdown.set(Some(c));
+        };
+        let sync = move || {
+            spawn_local(async move {
+                match get_session_status().await {
+                    Ok(status) if status.expires_in_secs > 0 => adopt(status),
+                    Ok(_) | Err(AppError::Unauthenticated) => expire(),
+                    // Unreachable for a moment: keep counting down locally.
+                    Err(_) => {}
+                }
+            });
+        };
+
+        // Other tabs: someone stayed (so re-read), or the session ended.
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match event.data().as_string().as_deref() {
+                Some(EXTENDED) => sync(),
+                Some(SIGNED_OUT) => leave("/sign-in?reason=signed-out".to_owned(), None),
+                Some(EXPIRED) => {
+                    if let Some((_, c)) = deadline.get_untracked() {
+                        leave(c.expired_url(), None);
+                    }
+                }
+                _ => {}
+            }
+        });
+        TABS.with(|tabs| {
+            if let Some(tabs) = tabs {
+                tabs.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            }
+        });
+        let generation = GENERATION.with(|g| {
+            g.set(g.get() + 1);
+            g.get()
+        });
+        ON_MESSAGE.with(|slot| slot.replace(Some((generation, on_message))));
+        // Unmounted (signed out, or replaced on navigation): stop listening,
+        // unless a newer warning has already taken over.
+        on_cleanup(move || {
+            ON_MESSAGE.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                if slot.as_ref().is_some_and(|(g, _)| *g == generation) {
+                    TABS.with(|tabs| {
+                        if let Some(tabs) = tabs {
+                            tabs.set_onmessage(None);
+                        }
+                    });
+                    *slot = None;
+                }
+            });
+        });
+
+        Effect::new(move |_| sync());
+
+        let ticks = StoredValue::new(0i64);
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                let Some((at, c)) = deadline.get_untracked() else {
+                    return;
+                };
+                let left = ((at - now_ms()) / 1000.0).ceil() as i64;
+                countdown.set(Some(Countdown {
+                    left_secs: left,
+                    ..c
+                }));
+                if left <= 0 {
+                    expire();
+                    return;
+                }
+                ticks.update_value(|t| *t += 1);
+                if ticks.get_value() % RESYNC_EVERY_SECS == 0 {
+                    sync();
+                }
+            },
+            Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+
+        // The dialog follows the warning.
+        Effect::new(move |_| {
+            let Some(dialog) = dialog.get() else { return };
+            match (warning.get(), dialog.open()) {
+                (true, false) => {
+                    let _ = dialog.show_modal();
+                }
+                (false, true) => dialog.close(),
+                _ => {}
+            }
+        });
+
+        // Staying signed in: adopt the new deadline and tell the other tabs.
+        Effect::new(move |_| {
+            if let Some(Ok(status)) = stay.value().get() {
+                adopt(status);
+                announce(EXTENDED);
+            }
+        });
+    }
+
+    /// The time is up (or another tab ended the session): wipe the page at
+    /// once, end the session on the server, and go to sign-in.
+    fn leave(
+        deadline: RwSignal<Option<(f64, Countdown)>>,
+        csrf_token: &str,
+        url: String,
+        tell_others: Option<&'static str>,
+    ) {
+        // Once only: a tick, a resync and a message may all arrive.
+        if deadline.get_untracked().is_none() {
+            return;
+        }
+        deadline.set(None);
+        if let Some(message) = tell_others {
+            announce(message);
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(body) = window.document().and_then(|d| d.body()) {
+            body.set_inner_html(
+                r#"<p style="margin:2rem;font-family:sans-serif">Signed out. Opening the sign-in page…</p>"#,
+            );
+        }
+        // A beacon outlives the page: the session ends even as we navigate.
+        if let Ok(params) = web_sys::UrlSearchParams::new_with_str("") {
+            params.append("csrf_token", csrf_token);
+            let _ = window
+                .navigator()
+                .send_beacon_with_opt_url_search_params("/api/sign-out", Some(&params));
+        }
+        let _ = window.location().replace(&url);
+    }
+
+    fn now_ms() -> f64 {
+        js_sys::Date::now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_countdown_warns_inside_the_threshold_and_reads_as_a_clock() {
+        let c = Countdown {
+            left_secs: 65,
+            warn_before_secs: 120,
+            idle_timeout_secs: 900,
+        };
+        assert!(c.warning());
+        assert_eq!(c.clock(), "1:05");
+        assert_eq!(c.expired_url(), "/sign-in?reason=expired&after=900");
+        assert!(
+            !Countdown {
+                left_secs: 121,
+                ..c
+            }
+            .warning()
+        );
+        assert_eq!(Countdown { left_secs: -3, ..c }.clock(), "0:00");
+    }
+}
