@@ -3,11 +3,13 @@
 //! the server's middleware gives each its HTTP status (`AppError::status`).
 
 pub mod auth;
+pub mod people;
 pub mod practice;
 pub mod security;
 pub mod session;
 
 pub use auth::{GetVisitor, SignIn, SignOut};
+pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::GetPracticeInfo;
 pub use security::{ChangePassword, EndMySession, ListMySessions, SignOutEverywhere};
 pub use session::{ExtendSession, GetSessionStatus};

@@ -2,11 +2,14 @@
 //! secrets. Nothing in here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod authz;
 pub mod client;
 pub mod db;
+pub mod invitations;
 pub mod organizations;
 pub mod password;
 pub mod password_rules;
+pub mod people;
 pub mod secret;
 pub mod seed;
 pub mod session;

@@ -31,6 +31,8 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
     pub throttles: Throttles,
+    /// The origin people use (CAIRN_PUBLIC_URL), for links they copy.
+    pub public_url: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -58,6 +58,35 @@ pub struct SessionSummary {
     pub last_seen_secs_ago: i64,
 }
 
+/// A person of the practice, as the People page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: uuid::Uuid,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    /// Locked after failed sign-ins (until the lock runs out or is lifted).
+    pub locked: bool,
+    pub active_sessions: i64,
+}
+
+/// A fresh invitation, for the inviter to copy and send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationLink {
+    pub display_name: String,
+    pub url: String,
+    pub valid_for_hours: u32,
+}
+
+/// Whom an invitation link is for, shown on the page that uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
 /// A short, readable device from a user agent string.
 pub fn describe_device(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent else {

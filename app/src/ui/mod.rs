@@ -9,14 +9,14 @@ pub mod session_timeout;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{Redirect, Route, Router, Routes},
 };
 
 use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
-use pages::{HomePage, NotFound, SecurityPage, SignInPage};
+use pages::{HomePage, InvitePage, NotFound, PeoplePage, SecurityPage, SignInPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("sign-in") view=SignInPage />
                     <Route path=StaticSegment("home") view=HomePage />
                     <Route path=StaticSegment("security") view=SecurityPage />
+                    <Route path=StaticSegment("people") view=PeoplePage />
+                    <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage />
                 </Routes>
             </Layout>
         </Router>

@@ -7,6 +7,7 @@ mod cli;
 mod edge;
 mod health;
 mod pages;
+mod people;
 mod schema;
 mod security;
 mod sessions;

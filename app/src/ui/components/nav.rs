@@ -7,9 +7,13 @@ use leptos::prelude::*;
 pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
     match role {
         None => &[("Sign in", "/sign-in")],
-        Some(Role::Therapist) => &[("Caseload", "/caseload"), ("Security", "/security")],
+        Some(Role::Therapist) => &[
+            ("Caseload", "/caseload"),
+            ("Patients", "/people"),
+            ("Security", "/security"),
+        ],
         Some(Role::Admin) => &[
-            ("People", "/admin/people"),
+            ("People", "/people"),
             ("Access review", "/admin/audit"),
             ("Security", "/security"),
         ],

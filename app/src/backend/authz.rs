@@ -1,0 +1,100 @@
+//! Authorization as types: a function that needs an administrator takes an
+//! [`Admin`], and the only way to get one is [`Admin::check`] on the signed-in
+//! session. Forgetting the check does not compile.
+
+use super::session::SignedIn;
+use crate::{error::AppError, model::Role};
+use uuid::Uuid;
+
+/// Proof that the session belongs to an administrator of `organization_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admin {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+impl Admin {
+    pub fn check(who: &SignedIn) -> Result<Admin, AppError> {
+        match who.role {
+            Role::Admin => Ok(Admin {
+                user_id: who.user_id,
+                organization_id: who.organization_id,
+            }),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}
+
+/// Proof that the session belongs to staff who may invite people: an
+/// administrator (anyone) or a therapist (patients only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inviter {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub role: Role,
+}
+
+impl Inviter {
+    pub fn check(who: &SignedIn) -> Result<Inviter, AppError> {
+        if !who.role.is_staff() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Inviter {
+            user_id: who.user_id,
+            organization_id: who.organization_id,
+            role: who.role,
+        })
+    }
+
+    /// Administrators invite anyone; therapists invite their patients.
+    pub fn may_invite(&self, role: Role) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Therapist => role == Role::Patient,
+            Role::Patient => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(role: Role) -> SignedIn {
+        SignedIn {
+            user_id: Uuid::nil(),
+            organization_id: Uuid::nil(),
+            role,
+            display_name: "Test".into(),
+            authenticated_at: 0,
+            idle_timeout_secs: 900,
+            absolute_expires_at: 0,
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn only_admins_get_admin_proof() {
+        assert!(Admin::check(&who(Role::Admin)).is_ok());
+        assert_eq!(
+            Admin::check(&who(Role::Therapist)),
+            Err(AppError::Forbidden)
+        );
+        assert_eq!(Admin::check(&who(Role::Patient)), Err(AppError::Forbidden));
+    }
+
+    #[test]
+    fn who_may_invite_whom() {
+        let admin = Inviter::check(&who(Role::Admin)).expect("admin");
+        assert!(Role::ALL.iter().all(|r| admin.may_invite(*r)));
+        let therapist = Inviter::check(&who(Role::Therapist)).expect("therapist");
+        assert!(therapist.may_invite(Role::Patient));
+        assert!(!therapist.may_invite(Role::Therapist));
+        assert!(!therapist.may_invite(Role::Admin));
+        assert_eq!(
+            Inviter::check(&who(Role::Patient)),
+            Err(AppError::Forbidden)
+        );
+    }
+}

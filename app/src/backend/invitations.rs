@@ -1,0 +1,246 @@
+//! Invitations: an administrator (anyone) or therapist (patients) creates
+//! an account in the `invited` state and a single-use link that expires
+//! after 72 hours; the invitee sets their password there.
+//!
+//! The link's token is 256 random bits; only its SHA-256 is stored. Using
+//! a link is one atomic UPDATE (`used_at IS NULL AND expires_at > now()`),
+//! so two tabs racing on the same link cannot both succeed.
+
+use super::{
+    accounts::Account,
+    authz::Inviter,
+    db::{
+        internal,
+        schema::{invitations, users},
+    },
+    password::Passwords,
+    password_rules, secret,
+};
+use crate::{
+    error::{AppError, FieldErrors},
+    model::{
+        Role, UserStatus,
+        validate::{check_display_name, check_email},
+    },
+};
+use diesel::{OptionalExtension, prelude::*};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How long a link works.
+pub const VALID_FOR: Duration = Duration::from_secs(72 * 3600);
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// What an inviter typed.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Creates (or, for someone invited before, renews) an invitation; returns
+/// the token for the link. Any earlier link for the same person stops
+/// working. Field errors name `email`, `display_name` and `role`.
+pub async fn invite(
+    conn: &mut AsyncPgConnection,
+    inviter: Inviter,
+    input: NewInvitation,
+) -> Result<String, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = check_email(&mut errors, "email", &input.email);
+    let display_name = check_display_name(&mut errors, "display_name", &input.display_name);
+    if !inviter.may_invite(input.role) {
+        errors.add("role", "You can invite patients only.");
+    }
+    errors.into_result()?;
+    let (Some(email), Some(display_name)) = (email, display_name) else {
+        return Err(AppError::Internal);
+    };
+    let token = secret::random_token();
+    let token_hash = secret::token_hash(&token);
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let existing: Option<(Uuid, UserStatus)> = users::table
+            .filter(users::organization_id.eq(inviter.organization_id))
+            .filter(lower(users::email).eq(&email))
+            .select((users::id, users::status))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let user_id = match existing {
+            Some((id, UserStatus::Invited)) => {
+                diesel::update(
+                    invitations::table
+                        .filter(invitations::user_id.eq(id))
+                        .filter(invitations::used_at.is_null()),
+                )
+                .set(invitations::used_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+                id
+            }
+            Some(_) => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "email",
+                    "This person already has an account in this practice.",
+                );
+                return Err(AppError::Invalid(errors));
+            }
+            None => {
+                diesel::insert_into(users::table)
+                    .values((
+                        users::organization_id.eq(inviter.organization_id),
+                        users::email.eq(&email),
+                        users::display_name.eq(&display_name),
+                        users::role.eq(input.role),
+                        users::status.eq(UserStatus::Invited),
+                    ))
+                    .returning(users::id)
+                    .get_result(conn)
+                    .await?
+            }
+        };
+        diesel::insert_into(invitations::table)
+            .values((
+                invitations::token_hash.eq(&token_hash),
+                invitations::user_id.eq(user_id),
+                invitations::invited_by.eq(inviter.user_id),
+                invitations::expires_at.eq(OffsetDateTime::now_utc() + VALID_FOR),
+            ))
+            .execute(conn)
+            .await?;
+        tracing::info!(user.id = %user_id, invited_by = %inviter.user_id, "invitation created");
+        Ok(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// What a link leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// Usable: whom it is for.
+    Valid {
+        display_name: String,
+        email: String,
+        role: Role,
+    },
+    Expired,
+    Used,
+    Unknown,
+}
+
+impl Link {
+    /// The message for a link that cannot be used.
+    pub fn problem(&self) -> Option<&'static str> {
+        match self {
+            Link::Valid { .. } => None,
+            Link::Expired => Some(
+                "This invitation has expired (links work for 72 hours). Ask whoever invited you to send a new one.",
+            ),
+            Link::Used => Some(
+                "This invitation has already been used. Sign in with the password you chose, or ask for a new invitation.",
+            ),
+            Link::Unknown => Some(
+                "This invitation link is not valid. Check that you copied all of it, or ask for a new one.",
+            ),
+        }
+    }
+}
+
+/// Reads a link without using it.
+pub async fn look_up(conn: &mut AsyncPgConnection, token: &str) -> Result<Link, AppError> {
+    let row: Option<(Option<OffsetDateTime>, OffsetDateTime, String, String, Role)> =
+        invitations::table
+            .inner_join(users::table.on(users::id.eq(invitations::user_id)))
+            .filter(invitations::token_hash.eq(secret::token_hash(token.trim())))
+            .select((
+                invitations::used_at,
+                invitations::expires_at,
+                users::display_name,
+                users::email,
+                users::role,
+            ))
+            .first(conn)
+            .await
+            .optional()
+            .map_err(internal)?;
+    Ok(match row {
+        None => Link::Unknown,
+        Some((Some(_), ..)) => Link::Used,
+        Some((None, expires, ..)) if expires <= OffsetDateTime::now_utc() => Link::Expired,
+        Some((None, _, display_name, email, role)) => Link::Valid {
+            display_name,
+            email,
+            role,
+        },
+    })
+}
+
+/// Uses a link: checks the new password, then in one transaction claims
+/// the link and activates the account. Returns the account, to sign in.
+pub async fn accept(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+    token: &str,
+    password: String,
+) -> Result<Account, AppError> {
+    let (email, role) = match look_up(conn, token).await? {
+        Link::Valid { email, role, .. } => (email, role),
+        other => return Err(link_error(&other)),
+    };
+    let mut errors = FieldErrors::new();
+    password_rules::check_new(&mut errors, "password", &password, role, &email);
+    errors.into_result()?;
+    let hash = passwords.hash(password).await?;
+    let token_hash = secret::token_hash(token.trim());
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let claimed: Option<Uuid> = diesel::update(
+            invitations::table
+                .filter(invitations::token_hash.eq(&token_hash))
+                .filter(invitations::used_at.is_null())
+                .filter(invitations::expires_at.gt(diesel::dsl::now)),
+        )
+        .set(invitations::used_at.eq(diesel::dsl::now))
+        .returning(invitations::user_id)
+        .get_result(conn)
+        .await
+        .optional()?;
+        // Lost a race with another use of the same link.
+        let user_id = claimed.ok_or_else(|| link_error(&Link::Used))?;
+        let account = diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::status.eq(UserStatus::Invited)),
+        )
+        .set((
+            users::password_hash.eq(hash.as_str()),
+            users::status.eq(UserStatus::Active),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Account::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+        account.ok_or_else(|| link_error(&Link::Used))
+    })
+    .await
+}
+
+/// A link problem as a form error (under `invitation`).
+fn link_error(link: &Link) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(
+        "invitation",
+        link.problem().unwrap_or("This invitation cannot be used."),
+    );
+    AppError::Invalid(errors)
+}

@@ -1,0 +1,157 @@
+//! The people of a practice, as administrators manage them: the list, and
+//! deactivate / reactivate / unlock / end sessions. Each takes an
+//! [`Admin`] proof, and touches only that administrator's practice.
+
+use super::{
+    accounts,
+    authz::{Admin, Inviter},
+    db::schema::{invitations, sessions, users},
+    session::mine,
+};
+use crate::{
+    error::AppError,
+    model::{PersonRow, Role, UserStatus},
+};
+use diesel::{OptionalExtension, prelude::*};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Everyone in the administrator's practice, or, for a therapist, the
+/// patients they invited.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    viewer: Inviter,
+) -> Result<Vec<PersonRow>, AppError> {
+    let mut query = users::table
+        .filter(users::organization_id.eq(viewer.organization_id))
+        .order((users::role, users::display_name))
+        .select((
+            users::id,
+            users::display_name,
+            users::email,
+            users::role,
+            users::status,
+            users::locked_until,
+        ))
+        .into_boxed();
+    if viewer.role != Role::Admin {
+        let invited = invitations::table
+            .filter(invitations::invited_by.eq(viewer.user_id))
+            .select(invitations::user_id);
+        query = query
+            .filter(users::role.eq(Role::Patient))
+            .filter(users::id.eq_any(invited));
+    }
+    let rows: Vec<(
+        Uuid,
+        String,
+        String,
+        Role,
+        UserStatus,
+        Option<OffsetDateTime>,
+    )> = query.load(conn).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut people = Vec::with_capacity(rows.len());
+    for (id, display_name, email, role, status, locked_until) in rows {
+        let active_sessions: i64 = sessions::table
+            .filter(sessions::user_id.eq(id))
+            .filter(sessions::expires_at.gt(diesel::dsl::now))
+            .count()
+            .get_result(conn)
+            .await?;
+        people.push(PersonRow {
+            id,
+            display_name,
+            email,
+            role,
+            status,
+            locked: locked_until.is_some_and(|until| until > now),
+            active_sessions,
+        });
+    }
+    Ok(people)
+}
+
+/// What an administrator can do to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Deactivate,
+    Reactivate,
+    Unlock,
+    EndSessions,
+}
+
+impl AccountAction {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "deactivate" => Some(Self::Deactivate),
+            "reactivate" => Some(Self::Reactivate),
+            "unlock" => Some(Self::Unlock),
+            "end-sessions" => Some(Self::EndSessions),
+            _ => None,
+        }
+    }
+}
+
+/// Applies `action` to `target` in the administrator's practice. An
+/// account of another practice reads as not found.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    admin: Admin,
+    target: Uuid,
+    action: AccountAction,
+) -> Result<(), AppError> {
+    let status: UserStatus = users::table
+        .filter(users::id.eq(target))
+        .filter(users::organization_id.eq(admin.organization_id))
+        .select(users::status)
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    match action {
+        AccountAction::Deactivate => {
+            if target == admin.user_id {
+                return Err(AppError::Forbidden);
+            }
+            set_status(conn, target, UserStatus::Deactivated).await?;
+            mine::end_all(conn, target, None).await?;
+        }
+        AccountAction::Reactivate if status == UserStatus::Deactivated => {
+            let has_password: Option<String> = users::table
+                .find(target)
+                .select(users::password_hash)
+                .first(conn)
+                .await?;
+            let next = if has_password.is_some() {
+                UserStatus::Active
+            } else {
+                UserStatus::Invited
+            };
+            set_status(conn, target, next).await?;
+        }
+        AccountAction::Reactivate => {}
+        AccountAction::Unlock => accounts::unlock(conn, target).await?,
+        AccountAction::EndSessions => {
+            mine::end_all(conn, target, None).await?;
+        }
+    }
+    tracing::info!(user.id = %target, by = %admin.user_id, ?action, "account action");
+    Ok(())
+}
+
+async fn set_status(
+    conn: &mut AsyncPgConnection,
+    target: Uuid,
+    status: UserStatus,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(target))
+        .set((
+            users::status.eq(status),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

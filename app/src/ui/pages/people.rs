@@ -1,0 +1,189 @@
+//! People: invite someone (administrators: anyone; therapists: patients)
+//! and, for administrators, manage accounts.
+
+use crate::{
+    api::{AccountAction, InvitePerson, people::list_people},
+    error::AppError,
+    model::{PersonRow, Role, UserStatus},
+    ui::{
+        components::{CsrfField, FormAlert, TextField, UnavailableNotice},
+        visitor,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let invite = ServerAction::<InvitePerson>::new();
+    let act = ServerAction::<AccountAction>::new();
+    let people = Resource::new(
+        move || (invite.version().get(), act.version().get()),
+        |_| list_people(),
+    );
+    let visitor = visitor();
+    view! {
+        <Title text="People" />
+        <div class="space-y-10">
+            <h1 class="text-2xl font-semibold">"People"</h1>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let role = visitor.await.ok().and_then(|v| v.user).map(|u| u.role);
+                    role.filter(|r| r.is_staff()).map(|role| view! { <InviteForm invite role /> })
+                })}
+            </Transition>
+            <section aria-labelledby="people-heading" class="space-y-3">
+                <h2 id="people-heading" class="text-lg font-semibold">"Accounts"</h2>
+                <FormAlert message=Signal::derive(move || act.value().get().and_then(Result::err).map(|e| e.to_string())) />
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let admin = visitor.await.ok().and_then(|v| v.user).is_some_and(|u| u.role == Role::Admin);
+                        match people.await {
+                            Ok(list) if list.is_empty() => view! {
+                                <p class="text-stone-600">"No one here yet. People you invite appear in this list."</p>
+                            }.into_any(),
+                            Ok(list) => view! { <PeopleTable list admin act /> }.into_any(),
+                            Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in?reason=required" /> }.into_any(),
+                            Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn InviteForm(invite: ServerAction<InvitePerson>, role: Role) -> impl IntoView {
+    let last = move || invite.value().get();
+    let field = move |name: &'static str| {
+        Signal::derive(move || last().and_then(Result::err).and_then(|e| e.field(name)))
+    };
+    let form_message = Signal::derive(move || {
+        last().and_then(Result::err).and_then(|e| match e {
+            AppError::Invalid(_) => None,
+            other => Some(other.to_string()),
+        })
+    });
+    let roles: &'static [Role] = if role == Role::Admin {
+        Role::ALL
+    } else {
+        &[Role::Patient]
+    };
+    view! {
+        <section aria-labelledby="invite-heading" class="max-w-md space-y-4">
+            <h2 id="invite-heading" class="text-lg font-semibold">
+                {if role == Role::Admin { "Invite someone" } else { "Invite a patient" }}
+            </h2>
+            <ActionForm action=invite attr:class="space-y-4" attr:novalidate=true>
+                <CsrfField />
+                <TextField name="display_name" label="Name" autocomplete="off" error=field("display_name") />
+                <TextField name="email" label="Email" input_type="email" autocomplete="off" error=field("email") />
+                <div class="space-y-1">
+                    <label for="role" class="block text-sm font-medium text-stone-800">"Role"</label>
+                    <select id="role" name="role" aria-describedby="role-error" class="block w-full rounded-md border border-stone-300 bg-white px-3 py-2">
+                        {roles.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Patient>{r.label()}</option> }).collect_view()}
+                    </select>
+                    <p id="role-error" class="min-h-5 text-sm text-red-800">{move || field("role").get()}</p>
+                </div>
+                <FormAlert message=form_message />
+                <button type="submit" class="rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2">
+                    "Create invitation"
+                </button>
+            </ActionForm>
+            <div role="status">
+                {move || last().and_then(Result::ok).map(|link| view! {
+                    <div class="space-y-2 rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900">
+                        <p>{format!("Invitation for {} created. Send them this link; it works once, for {} hours.", link.display_name, link.valid_for_hours)}</p>
+                        <label for="invitation-link" class="sr-only">"Invitation link"</label>
+                        <input id="invitation-link" readonly value=link.url class="block w-full rounded border border-teal-300 bg-white px-2 py-1 font-mono text-xs" data-testid="invitation-link" />
+                    </div>
+                })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn PeopleTable(
+    list: Vec<PersonRow>,
+    admin: bool,
+    act: ServerAction<AccountAction>,
+) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-xl border border-stone-200 bg-white">
+            <table class="min-w-full text-sm">
+                <thead class="bg-stone-50 text-left text-stone-700">
+                    <tr>
+                        <th scope="col" class="px-4 py-2">"Name"</th>
+                        <th scope="col" class="px-4 py-2">"Email"</th>
+                        <th scope="col" class="px-4 py-2">"Role"</th>
+                        <th scope="col" class="px-4 py-2">"Status"</th>
+                        <th scope="col" class="px-4 py-2">"Sessions"</th>
+                        {admin.then(|| view! { <th scope="col" class="px-4 py-2">"Actions"</th> })}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-stone-200">
+                    {list.into_iter().map(|p| {
+                        let status = if p.locked { "Locked".to_owned() } else { status_label(p.status).to_owned() };
+                        let actions = admin.then(|| actions_for(&p));
+                        let id = p.id.to_string();
+                        let name = p.display_name.clone();
+                        view! {
+                            <tr>
+                                <th scope="row" class="px-4 py-2 text-left font-medium">{p.display_name.clone()}</th>
+                                <td class="px-4 py-2">{p.email.clone()}</td>
+                                <td class="px-4 py-2">{p.role.label()}</td>
+                                <td class="px-4 py-2">{status}</td>
+                                <td class="px-4 py-2">{p.active_sessions}</td>
+                                {actions.map(|actions| view! {
+                                    <td class="flex flex-wrap gap-2 px-4 py-2">
+                                        {actions.into_iter().map(|(action, label)| {
+                                            let aria = format!("{label}: {name}");
+                                            let id = id.clone();
+                                            view! {
+                                                <ActionForm action=act>
+                                                    <CsrfField />
+                                                    <input type="hidden" name="user_id" value=id />
+                                                    <input type="hidden" name="action" value=action />
+                                                    <button type="submit" aria-label=aria class="rounded-md border border-stone-300 px-2 py-1 text-xs font-medium text-stone-700 hover:bg-stone-100">{label}</button>
+                                                </ActionForm>
+                                            }
+                                        }).collect_view()}
+                                    </td>
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn status_label(status: UserStatus) -> &'static str {
+    match status {
+        UserStatus::Invited => "Invited",
+        UserStatus::Active => "Active",
+        UserStatus::Locked => "Locked",
+        UserStatus::Deactivated => "Deactivated",
+    }
+}
+
+/// (action, button label) an administrator may take on `person`.
+fn actions_for(person: &PersonRow) -> Vec<(&'static str, &'static str)> {
+    let mut actions = Vec::new();
+    if person.locked {
+        actions.push(("unlock", "Unlock"));
+    }
+    if person.status == UserStatus::Deactivated {
+        actions.push(("reactivate", "Reactivate"));
+    } else {
+        actions.push(("deactivate", "Deactivate"));
+    }
+    if person.active_sessions > 0 {
+        actions.push(("end-sessions", "End sessions"));
+    }
+    actions
+}
