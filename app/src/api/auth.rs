@@ -18,10 +18,17 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
         format!("account:{}", email.trim().to_lowercase()),
     ])?;
     let mut conn = state.db.conn().await?;
-    let account =
-        accounts::authenticate(&mut conn, &state.passwords, state.sign_in, &email, password)
-            .await?;
+    let account = accounts::authenticate(
+        &mut conn,
+        &state.passwords,
+        state.sign_in,
+        &email,
+        password,
+        &client,
+    )
+    .await?;
     session::begin(&current, &state.sessions, &account, &client).await?;
+    super::note_sign_in(&mut conn, account.id, &client).await;
     tracing::info!(user.id = %account.id, "signed in");
     leptos_axum::redirect("/home");
     Ok(())

@@ -11,11 +11,13 @@ pub mod session;
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::GetPracticeInfo;
-pub use security::{ChangePassword, EndMySession, ListMySessions, SignOutEverywhere};
+pub use security::{
+    ChangePassword, DismissSecurityNotices, EndMySession, ListMySessions, SignOutEverywhere,
+};
 pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::{client, session, signed_in, state};
+pub(crate) use server::{client, note_sign_in, session, signed_in, state};
 
 /// Every state-changing server function takes the session's CSRF token as
 /// `csrf_token` (forms send it as a hidden field). The server's edge has
@@ -61,6 +63,20 @@ mod server {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         Ok((session, who))
+    }
+
+    /// Records a sign-in as a security event. The person is already signed
+    /// in; a failure here is logged, not shown.
+    pub(crate) async fn note_sign_in(
+        conn: &mut diesel_async::AsyncPgConnection,
+        user_id: uuid::Uuid,
+        client: &ClientInfo,
+    ) {
+        if let Err(error) =
+            crate::backend::security_events::record_sign_in(conn, user_id, client).await
+        {
+            tracing::warn!(%error, "could not record a sign-in event");
+        }
     }
 
     /// The client's address and user agent, as the middleware found them.

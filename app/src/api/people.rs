@@ -104,6 +104,7 @@ pub async fn accept_invitation(
     let mut conn = state.db.conn().await?;
     let account = invitations::accept(&mut conn, &state.passwords, &token, password).await?;
     session::begin(&current, &state.sessions, &account, &client).await?;
+    super::note_sign_in(&mut conn, account.id, &client).await;
     tracing::info!(user.id = %account.id, "invitation accepted; signed in");
     leptos_axum::redirect("/home");
     Ok(())

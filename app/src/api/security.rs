@@ -1,6 +1,9 @@
 //! A person's own security: their sessions and their password.
 
-use crate::{error::AppError, model::SessionSummary};
+use crate::{
+    error::AppError,
+    model::{SecurityEvent, SessionSummary},
+};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// The signed-in person's live sessions, this one marked.
@@ -73,6 +76,7 @@ pub async fn change_password(
         who.user_id,
         current_password,
         new_password,
+        &client,
     )
     .await?;
     let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
@@ -90,4 +94,34 @@ fn current_key(session: &tower_sessions::Session) -> Vec<u8> {
         .id()
         .map(|id| crate::backend::session::id_hash(&id))
         .unwrap_or_default()
+}
+
+/// Security notices the person has not dismissed (new device, password
+/// changed, lockout), newest first.
+#[server(prefix = "/api", endpoint = "security-notices", input = GetUrl)]
+pub async fn get_security_notices() -> Result<Vec<SecurityEvent>, AppError> {
+    let (_, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    Ok(crate::backend::security_events::notices(&mut conn, who.user_id).await?)
+}
+
+/// The person's recent security activity, newest first.
+#[server(prefix = "/api", endpoint = "security-events", input = GetUrl)]
+pub async fn list_security_events() -> Result<Vec<SecurityEvent>, AppError> {
+    let (_, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    Ok(crate::backend::security_events::recent(&mut conn, who.user_id).await?)
+}
+
+/// "Got it": dismisses every notice.
+#[server(prefix = "/api", endpoint = "dismiss-security-notices")]
+pub async fn dismiss_security_notices(csrf_token: String) -> Result<(), AppError> {
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    crate::backend::security_events::dismiss_all(&mut conn, who.user_id).await?;
+    Ok(())
 }

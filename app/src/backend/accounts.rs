@@ -6,13 +6,15 @@
 
 use super::{
     SignInPolicy,
+    client::ClientInfo,
     db::{internal, schema::users},
     password::{PasswordHashString, Passwords, Verified},
+    security_events,
 };
 use crate::{
     error::{AppError, FieldErrors},
     model::{
-        Role, UserStatus,
+        Role, SecurityEventKind, UserStatus,
         validate::{check_display_name, check_email, check_sign_in_password},
     },
 };
@@ -120,6 +122,7 @@ pub async fn authenticate(
     policy: SignInPolicy,
     email: &str,
     password: String,
+    client: &ClientInfo,
 ) -> Result<Account, AppError> {
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", email);
@@ -148,7 +151,7 @@ pub async fn authenticate(
             .map(PasswordHashString::from_stored);
         let verified = passwords.verify(password.clone(), stored).await?;
         if verified == Verified::No {
-            record_failure(conn, account.id, policy).await?;
+            record_failure(conn, account.id, policy, client).await?;
             continue;
         }
         // The right password does not open a locked or inactive account,
@@ -171,6 +174,7 @@ async fn record_failure(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     policy: SignInPolicy,
+    client: &ClientInfo,
 ) -> Result<bool, AppError> {
     let failures: i32 = diesel::update(users::table.find(id))
         .set(users::failed_sign_ins.eq(users::failed_sign_ins + 1))
@@ -190,6 +194,7 @@ async fn record_failure(
         .execute(conn)
         .await?;
     tracing::warn!(user.id = %id, "account locked after repeated failed sign-ins");
+    security_events::record(conn, id, SecurityEventKind::LockedOut, client).await?;
     Ok(true)
 }
 
@@ -235,6 +240,7 @@ pub async fn change_password(
     user_id: Uuid,
     current: String,
     new: String,
+    client: &ClientInfo,
 ) -> Result<(), AppError> {
     let account: Account = users::table
         .find(user_id)
@@ -260,7 +266,7 @@ pub async fn change_password(
 
     let stored = account.password_hash.map(PasswordHashString::from_stored);
     if passwords.verify(current, stored).await? == Verified::No {
-        record_failure(conn, user_id, policy).await?;
+        record_failure(conn, user_id, policy, client).await?;
         let mut errors = FieldErrors::new();
         errors.add("current_password", "That is not your current password.");
         return Err(AppError::Invalid(errors));
@@ -274,5 +280,6 @@ pub async fn change_password(
         .execute(conn)
         .await?;
     tracing::info!(user.id = %user_id, "password changed");
+    security_events::record(conn, user_id, SecurityEventKind::PasswordChanged, client).await?;
     Ok(())
 }

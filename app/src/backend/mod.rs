@@ -11,6 +11,7 @@ pub mod password;
 pub mod password_rules;
 pub mod people;
 pub mod secret;
+pub mod security_events;
 pub mod seed;
 pub mod session;
 pub mod state;

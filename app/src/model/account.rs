@@ -71,6 +71,35 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// Something that happened to an account that its owner should know.
+    pub enum SecurityEventKind {
+        SignedIn => "signed_in",
+        /// A sign-in from an address and device not seen before.
+        NewDevice => "new_device",
+        PasswordChanged => "password_changed",
+        LockedOut => "locked_out",
+    }
+}
+
+impl SecurityEventKind {
+    /// How the event reads in a list.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::SignedIn => "Signed in",
+            Self::NewDevice => "Signed in from a new device or address",
+            Self::PasswordChanged => "Password changed",
+            Self::LockedOut => "Account locked after repeated wrong passwords",
+        }
+    }
+
+    /// Whether the person gets a notice (sign-ins from known devices are
+    /// only listed).
+    pub fn is_notice(self) -> bool {
+        self != Self::SignedIn
+    }
+}
+
 impl Role {
     /// How the role reads to a person.
     pub fn label(self) -> &'static str {

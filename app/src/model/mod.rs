@@ -5,7 +5,7 @@
 pub mod account;
 pub mod validate;
 
-pub use account::{Role, UserStatus};
+pub use account::{Role, SecurityEventKind, UserStatus};
 
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +85,16 @@ pub struct InvitationView {
     pub display_name: String,
     pub email: String,
     pub role: Role,
+}
+
+/// A security event, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    pub id: uuid::Uuid,
+    pub kind: SecurityEventKind,
+    pub device: Option<String>,
+    pub ip: Option<String>,
+    pub secs_ago: i64,
 }
 
 /// A short, readable device from a user agent string.

@@ -2,7 +2,11 @@
 //! out everywhere, changing their password.
 
 use crate::support::{TestApp, app::Browser};
-use app::{backend::seed::DEMO_PASSWORD, error::AppError, model::SessionSummary};
+use app::{
+    backend::seed::DEMO_PASSWORD,
+    error::AppError,
+    model::{SecurityEvent, SecurityEventKind, SessionSummary},
+};
 use http::StatusCode;
 
 const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
@@ -186,5 +190,92 @@ async fn the_security_page_lists_sessions_and_holds_the_forms() {
         signed_out.status.is_redirection() || signed_out.body.contains("/sign-in?reason=required"),
         "{}",
         signed_out.status
+    );
+}
+
+async fn notices(browser: &mut Browser) -> Vec<SecurityEventKind> {
+    let reply = browser.fetch("/api/security-notices").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str::<Vec<SecurityEvent>>(&reply.body)
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn people_are_told_about_new_devices_password_changes_and_lockouts() {
+    let app = TestApp::with_demo().await;
+    let mut laptop = app.browser();
+    laptop.user_agent = Some(FIREFOX.into());
+    laptop.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    assert_eq!(
+        notices(&mut laptop).await,
+        vec![],
+        "a first sign-in is no news"
+    );
+    let mut again = app.browser();
+    again.user_agent = Some(FIREFOX.into());
+    again.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    assert_eq!(
+        notices(&mut again).await,
+        vec![],
+        "the same device again is no news"
+    );
+
+    let mut phone = app.browser();
+    phone.user_agent = Some(SAFARI.into());
+    phone.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    assert_eq!(
+        notices(&mut laptop).await,
+        vec![SecurityEventKind::NewDevice]
+    );
+    let home = laptop.get("/home").await;
+    assert!(
+        home.body.contains("Safari on iPhone"),
+        "the notice names the device"
+    );
+
+    let dismissed = laptop.call("/api/dismiss-security-notices", &[]).await;
+    assert_eq!(dismissed.status, StatusCode::OK);
+    assert_eq!(notices(&mut laptop).await, vec![]);
+
+    let changed = laptop
+        .call(
+            "/api/change-password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        notices(&mut laptop).await,
+        vec![SecurityEventKind::PasswordChanged]
+    );
+
+    let wrong = [("email", THERAPIST), ("password", "wrong wrong wrong")];
+    for _ in 0..5 {
+        app.call("/api/sign-in", &wrong).await;
+    }
+    assert_eq!(
+        notices(&mut laptop).await,
+        vec![
+            SecurityEventKind::LockedOut,
+            SecurityEventKind::PasswordChanged
+        ]
+    );
+    let activity = laptop.fetch("/api/security-events").await;
+    let activity: Vec<SecurityEvent> = serde_json::from_str(&activity.body).expect("events");
+    assert!(
+        activity
+            .iter()
+            .filter(|e| e.kind == SecurityEventKind::SignedIn)
+            .count()
+            >= 3
     );
 }

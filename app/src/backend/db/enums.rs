@@ -1,7 +1,7 @@
-//! Text columns that hold an enum ([`Role`], [`UserStatus`]) read and write
+//! Text columns that hold an enum ([`Role`], [`UserStatus`], [`SecurityEventKind`]) read and write
 //! through diesel as the enum itself, so no query handles raw spellings.
 
-use crate::model::{Role, UserStatus};
+use crate::model::{Role, SecurityEventKind, UserStatus};
 use diesel::{
     deserialize::{self, FromSql},
     pg::{Pg, PgValue},
@@ -31,3 +31,4 @@ macro_rules! text_enum {
 
 text_enum!(Role);
 text_enum!(UserStatus);
+text_enum!(SecurityEventKind);

@@ -23,6 +23,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    security_events (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        ip -> Nullable<Text>,
+        device -> Nullable<Text>,
+        created_at -> Timestamptz,
+        dismissed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     sessions (id_hash) {
         id_hash -> Bytea,
         data -> Jsonb,
@@ -53,7 +65,14 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(security_events -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
-diesel::allow_tables_to_appear_in_same_query!(invitations, organizations, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    invitations,
+    organizations,
+    security_events,
+    sessions,
+    users,
+);

@@ -3,9 +3,11 @@
 mod csrf;
 mod field;
 mod nav;
+mod security_events;
 mod status;
 
 pub use csrf::CsrfField;
 pub use field::{FormAlert, PasswordField, TextField};
 pub use nav::NavBar;
+pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};

@@ -1,6 +1,9 @@
 //! Where a person lands after signing in.
 
-use crate::ui::{components::UnavailableNotice, visitor};
+use crate::ui::{
+    components::{SecurityNotices, UnavailableNotice},
+    visitor,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -15,7 +18,8 @@ pub fn HomePage() -> impl IntoView {
                 match visitor.await.map(|v| v.user) {
                     Ok(Some(user)) => {
                         view! {
-                            <section class="space-y-2">
+                            <SecurityNotices />
+                            <section class="mt-6 space-y-2">
                                 <h1 class="text-2xl font-semibold">{format!("Welcome, {}", user.display_name)}</h1>
                                 <p class="text-stone-700" data-testid="signed-in-role">
                                     {format!("Signed in as {}.", user.role.label())}

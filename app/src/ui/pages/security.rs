@@ -5,7 +5,7 @@ use crate::{
     api::{ChangePassword, EndMySession, SignOutEverywhere, security::list_my_sessions},
     error::AppError,
     model::{SessionSummary, ago},
-    ui::components::{CsrfField, FormAlert, PasswordField, UnavailableNotice},
+    ui::components::{CsrfField, FormAlert, PasswordField, SecurityActivity, UnavailableNotice},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,6 +41,7 @@ pub fn SecurityPage() -> impl IntoView {
                 <SignOutEverywhereForm />
             </section>
             <ChangePasswordForm change />
+            <SecurityActivity />
         </div>
     }
 }

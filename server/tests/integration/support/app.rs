@@ -129,6 +129,8 @@ pub struct Browser {
     /// The CSRF token a page gave this browser, and the session cookie it
     /// was given under (a new session means a new token).
     csrf: Option<(Option<String>, String)>,
+    /// Sent as User-Agent when set.
+    pub user_agent: Option<String>,
 }
 
 impl Browser {
@@ -137,6 +139,7 @@ impl Browser {
             router,
             cookies: HashMap::new(),
             csrf: None,
+            user_agent: None,
         }
     }
 
@@ -261,7 +264,10 @@ impl Browser {
         self.visitor().await.user
     }
 
-    fn with_cookies(&self, builder: http::request::Builder) -> http::request::Builder {
+    fn with_cookies(&self, mut builder: http::request::Builder) -> http::request::Builder {
+        if let Some(agent) = &self.user_agent {
+            builder = builder.header(header::USER_AGENT, agent);
+        }
         if self.cookies.is_empty() {
             return builder;
         }

@@ -1,0 +1,136 @@
+//! Security events: recorded where they happen (sign-in, password change,
+//! lockout), shown to their owner as notices until dismissed, and listed on
+//! the Security page. They carry no health information, only what a person
+//! needs to recognise their own activity (device, address, time).
+
+use super::{client::ClientInfo, db::schema::security_events};
+use crate::model::{SecurityEvent, SecurityEventKind, describe_device};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How many events the Security page lists.
+const LISTED: i64 = 20;
+
+/// Records `kind` for `user_id`, from `client`.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    kind: SecurityEventKind,
+    client: &ClientInfo,
+) -> QueryResult<()> {
+    diesel::insert_into(security_events::table)
+        .values((
+            security_events::user_id.eq(user_id),
+            security_events::kind.eq(kind),
+            security_events::ip.eq(client.ip.map(|ip| ip.to_string())),
+            security_events::device.eq(describe_device(client.user_agent.as_deref())),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a sign-in, and a new-device notice when this address and device
+/// have not signed in to the account before (not for the very first
+/// sign-in: there is nothing to compare with).
+pub async fn record_sign_in(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    client: &ClientInfo,
+) -> QueryResult<()> {
+    let ip = client.ip.map(|ip| ip.to_string());
+    let device = describe_device(client.user_agent.as_deref());
+    let earlier = security_events::table
+        .filter(security_events::user_id.eq(user_id))
+        .filter(security_events::kind.eq(SecurityEventKind::SignedIn));
+    let any: i64 = earlier.count().get_result(conn).await?;
+    let same: i64 = earlier
+        .filter(security_events::ip.is_not_distinct_from(&ip))
+        .filter(security_events::device.eq(&device))
+        .count()
+        .get_result(conn)
+        .await?;
+    if any > 0 && same == 0 {
+        record(conn, user_id, SecurityEventKind::NewDevice, client).await?;
+    }
+    record(conn, user_id, SecurityEventKind::SignedIn, client).await
+}
+
+/// The person's notices not yet dismissed, newest first.
+pub async fn notices(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> QueryResult<Vec<SecurityEvent>> {
+    load(
+        conn,
+        security_events::table
+            .filter(security_events::user_id.eq(user_id))
+            .filter(security_events::dismissed_at.is_null())
+            .filter(security_events::kind.ne(SecurityEventKind::SignedIn))
+            .into_boxed(),
+    )
+    .await
+}
+
+/// The person's recent events, newest first.
+pub async fn recent(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> QueryResult<Vec<SecurityEvent>> {
+    load(
+        conn,
+        security_events::table
+            .filter(security_events::user_id.eq(user_id))
+            .into_boxed(),
+    )
+    .await
+}
+
+/// Dismisses every notice of the person.
+pub async fn dismiss_all(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        security_events::table
+            .filter(security_events::user_id.eq(user_id))
+            .filter(security_events::dismissed_at.is_null()),
+    )
+    .set(security_events::dismissed_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
+async fn load(
+    conn: &mut AsyncPgConnection,
+    query: security_events::BoxedQuery<'_, diesel::pg::Pg>,
+) -> QueryResult<Vec<SecurityEvent>> {
+    let rows: Vec<(
+        Uuid,
+        SecurityEventKind,
+        Option<String>,
+        Option<String>,
+        OffsetDateTime,
+    )> = query
+        .order(security_events::created_at.desc())
+        .limit(LISTED)
+        .select((
+            security_events::id,
+            security_events::kind,
+            security_events::device,
+            security_events::ip,
+            security_events::created_at,
+        ))
+        .load(conn)
+        .await?;
+    let now = OffsetDateTime::now_utc();
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, device, ip, at)| SecurityEvent {
+            id,
+            kind,
+            device,
+            ip,
+            secs_ago: (now - at).whole_seconds().max(0),
+        })
+        .collect())
+}
