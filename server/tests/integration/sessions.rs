@@ -295,3 +295,41 @@ async fn a_success_resets_the_failure_count() {
     }
     app.browser().sign_in(THERAPIST, DEMO_PASSWORD).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_a_session_that_was_ended_meanwhile_does_not_bring_it_back() {
+    use tower_sessions::{
+        SessionStore,
+        session::{Id, Record},
+    };
+    let app = TestApp::with_demo().await;
+    let store = session::PgSessionStore::new(app.state.db.clone(), app.state.sessions);
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + Duration::from_secs(600),
+    };
+    store.create(&mut record).await.expect("create");
+    let mut conn = app.db.conn().await;
+    let count = async |conn: &mut diesel_async::AsyncPgConnection| {
+        sessions::table
+            .count()
+            .get_result::<i64>(conn)
+            .await
+            .expect("count")
+    };
+    assert_eq!(count(&mut conn).await, 1);
+
+    // Ended elsewhere (sign out everywhere, an admin, expiry) while a request
+    // on it was still running; that request then saves what it changed.
+    diesel::delete(sessions::table)
+        .execute(&mut conn)
+        .await
+        .expect("end it");
+    record
+        .data
+        .insert("csrf".into(), serde_json::json!("changed meanwhile"));
+    let _ = store.save(&record).await;
+    assert_eq!(count(&mut conn).await, 0, "not resurrected");
+    assert!(SessionStore::load(&store, &record.id).await.expect("load").is_none());
+}
