@@ -331,5 +331,10 @@ async fn saving_a_session_that_was_ended_meanwhile_does_not_bring_it_back() {
         .insert("csrf".into(), serde_json::json!("changed meanwhile"));
     let _ = store.save(&record).await;
     assert_eq!(count(&mut conn).await, 0, "not resurrected");
-    assert!(SessionStore::load(&store, &record.id).await.expect("load").is_none());
+    assert!(
+        SessionStore::load(&store, &record.id)
+            .await
+            .expect("load")
+            .is_none()
+    );
 }
