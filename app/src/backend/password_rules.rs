@@ -51,7 +51,7 @@ fn repeated_unit(text: &str) -> &str {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let n = chars.len();
     for unit in 1..=n / 2 {
-        if n % unit == 0 && (unit..n).all(|i| chars[i].1 == chars[i % unit].1) {
+        if n.is_multiple_of(unit) && (unit..n).all(|i| chars[i].1 == chars[i % unit].1) {
             return &text[..chars[unit].0];
         }
     }

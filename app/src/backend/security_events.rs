@@ -10,6 +10,15 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// id, kind, device, ip, created_at.
+type EventRow = (
+    Uuid,
+    SecurityEventKind,
+    Option<String>,
+    Option<String>,
+    OffsetDateTime,
+);
+
 /// How many events the Security page lists.
 const LISTED: i64 = 20;
 
@@ -104,13 +113,7 @@ async fn load(
     conn: &mut AsyncPgConnection,
     query: security_events::BoxedQuery<'_, diesel::pg::Pg>,
 ) -> QueryResult<Vec<SecurityEvent>> {
-    let rows: Vec<(
-        Uuid,
-        SecurityEventKind,
-        Option<String>,
-        Option<String>,
-        OffsetDateTime,
-    )> = query
+    let rows: Vec<EventRow> = query
         .order(security_events::created_at.desc())
         .limit(LISTED)
         .select((

@@ -135,12 +135,14 @@ mod browser {
 
     const CHANNEL: &str = "cairn-session";
 
+    type Handler = Closure<dyn FnMut(MessageEvent)>;
+
     thread_local! {
         /// One channel per page, for sending and receiving alike (a channel
         /// does not hear its own messages, so a tab never answers itself).
         static TABS: Option<BroadcastChannel> = BroadcastChannel::new(CHANNEL).ok();
         /// The current handler; replacing it drops the previous one.
-        static ON_MESSAGE: RefCell<Option<(u64, Closure<dyn FnMut(MessageEvent)>)>> = const { RefCell::new(None) };
+        static ON_MESSAGE: RefCell<Option<(u64, Handler)>> = const { RefCell::new(None) };
         static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     }
     const RESYNC_EVERY_SECS: i64 = 15;

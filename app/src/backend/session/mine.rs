@@ -11,6 +11,15 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// id_hash, created_at, last_seen_at, ip, user_agent.
+type SessionRow = (
+    Vec<u8>,
+    OffsetDateTime,
+    OffsetDateTime,
+    Option<String>,
+    Option<String>,
+);
+
 fn handle(id_hash: &[u8]) -> String {
     let digest = Sha256::new()
         .chain_update(b"cairn session handle")
@@ -26,13 +35,7 @@ pub async fn list(
     user_id: Uuid,
     current: &[u8],
 ) -> QueryResult<Vec<SessionSummary>> {
-    let rows: Vec<(
-        Vec<u8>,
-        OffsetDateTime,
-        OffsetDateTime,
-        Option<String>,
-        Option<String>,
-    )> = sessions::table
+    let rows: Vec<SessionRow> = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::expires_at.gt(diesel::dsl::now))
         .order(sessions::last_seen_at.desc())
