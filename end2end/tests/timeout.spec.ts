@@ -37,7 +37,7 @@ test("the warning counts down before the idle timeout; Stay signed in keeps the 
 test("when the time runs out the page is wiped at once and the person lands on sign-in", async ({ page }) => {
   await signIn(page);
   // Hold the sign-in page back, to look at what the old page shows meanwhile.
-  await page.route("**/sign-in?reason=expired*", async (route) => {
+  await page.route(/\/sign-in\?reason=expired/, async (route) => {
     await new Promise((r) => setTimeout(r, 2_000));
     await route.continue();
   });

@@ -307,7 +307,7 @@ mod browser {
         };
         if let Some(body) = window.document().and_then(|d| d.body()) {
             body.set_inner_html(
-                r#"<p style="margin:2rem;font-family:sans-serif">Signed out. Opening the sign-in page…</p>"#,
+                r#"<p class="m-8 text-lg">Signed out. Opening the sign-in page…</p>"#,
             );
         }
         // A beacon outlives the page: the session ends even as we navigate.
