@@ -12,7 +12,9 @@ CREATE TABLE security_events (
     created_at   timestamptz NOT NULL DEFAULT now(),
     -- When the person dismissed the notice (NULL: not yet). Plain sign-ins
     -- are listed but never noticed.
-    dismissed_at timestamptz
+    dismissed_at timestamptz,
+    -- When the notice was emailed (NULL: not yet, or no SMTP configured).
+    emailed_at   timestamptz
 );
 
 CREATE INDEX security_events_user_idx ON security_events (user_id, created_at DESC);

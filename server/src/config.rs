@@ -29,6 +29,8 @@
 //! | `CAIRN_LOCKOUT_SECS` | `900` | how long the lock lasts (15 min) |
 //! | `CAIRN_RATE_LIMIT_PER_MINUTE` | `100` | requests per minute from one IP (static files exempt) |
 //! | `CAIRN_SENSITIVE_LIMIT` | `10` | sign-in, invitation and password attempts per 15 min, per IP and per account |
+//! | `CAIRN_SMTP_URL` | none | SMTP relay for security notices (`smtps://user:pass@host`, or `smtp://host:587?tls=required`); production refuses unencrypted |
+//! | `CAIRN_MAIL_FROM` | required with `CAIRN_SMTP_URL` | sender mailbox, e.g. `Cairn <security@clinic.example>` |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 
 use app::backend::{
@@ -93,7 +95,19 @@ pub struct Config {
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
     pub rate_limits: RateLimits,
+    /// (SMTP URL, sender), when security notices are emailed.
+    pub smtp: Option<(SecretUrl, String)>,
     pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// A URL that may carry a password (SMTP). `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(pub String);
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretUrl(<redacted>)")
+    }
 }
 
 /// A variable that is missing or malformed, and why.
@@ -254,6 +268,25 @@ impl Config {
             requests_per_minute: bounded(&var, "CAIRN_RATE_LIMIT_PER_MINUTE", 100, 1..=1_000_000)?,
             sensitive_per_15_minutes: bounded(&var, "CAIRN_SENSITIVE_LIMIT", 10, 1..=10_000)?,
         };
+        let smtp = match (var("CAIRN_SMTP_URL"), var("CAIRN_MAIL_FROM")) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(problem(
+                    "CAIRN_MAIL_FROM",
+                    "required when CAIRN_SMTP_URL is set",
+                ));
+            }
+            (Some(url), Some(from)) => {
+                let encrypted = url.starts_with("smtps://") || url.contains("tls=required");
+                if production && !encrypted {
+                    return Err(problem(
+                        "CAIRN_SMTP_URL",
+                        "production requires smtps:// or ?tls=required",
+                    ));
+                }
+                Some((SecretUrl(url), from))
+            }
+        };
         let trusted_proxies = match var("CAIRN_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(list) => list
@@ -298,6 +331,7 @@ impl Config {
             sessions,
             sign_in,
             rate_limits,
+            smtp,
             trusted_proxies,
         };
         Ok(config)
@@ -426,6 +460,24 @@ mod tests {
         assert!(ok.is_production());
         assert_eq!(ok.public_url, "https://cairn.example");
         assert_eq!(ok.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn email_needs_a_sender_and_in_production_encryption() {
+        let https = ("CAIRN_PUBLIC_URL", "https://cairn.example");
+        let plain = ("CAIRN_SMTP_URL", "smtp://mail.example:587");
+        let from = ("CAIRN_MAIL_FROM", "Cairn <security@cairn.example>");
+        let error = config(false, &[DB, plain]).expect_err("no sender");
+        assert_eq!(error.variable, "CAIRN_MAIL_FROM");
+        assert!(config(false, &[DB, plain, from]).is_ok_and(|c| c.smtp.is_some()));
+        let error = config(true, &[DB, https, plain, from]).expect_err("unencrypted");
+        assert_eq!(error.variable, "CAIRN_SMTP_URL");
+        let tls = ("CAIRN_SMTP_URL", "smtps://user:secret@mail.example");
+        let ok = config(true, &[DB, https, tls, from]).expect("valid");
+        assert!(
+            !format!("{ok:?}").contains("secret"),
+            "the password is never printed"
+        );
     }
 
     #[test]

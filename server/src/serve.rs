@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use app::backend::{
     AppState,
     db::{Database, migrate},
+    mail::Mailer,
     password::Passwords,
     seed,
     throttle::Throttles,
@@ -38,6 +39,12 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         sign_in: config.sign_in,
         throttles: Throttles::new(config.rate_limits),
         public_url: config.public_url.trim_end_matches('/').to_owned(),
+        mailer: match &config.smtp {
+            Some((url, from)) => Some(Mailer::new(&url.0, from, &config.public_url).map_err(
+                |problem| anyhow::anyhow!("CAIRN_SMTP_URL / CAIRN_MAIL_FROM: {problem}"),
+            )?),
+            None => None,
+        },
     })
 }
 
@@ -52,6 +59,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (fatal_tx, fatal_rx) = oneshot::channel();
     tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
     tokio::spawn(sweep_expired(state.clone()));
+    if let Some(mailer) = state.mailer.clone() {
+        tokio::spawn(email_notices(mailer, state.db.clone()));
+    }
 
     let listener = TcpListener::bind(config.bind)
         .await
@@ -131,6 +141,22 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
 
 /// Deletes expired sessions once a minute. Expiry is enforced on every
 /// request regardless; this only keeps the table small.
+/// Every 15 seconds: emails security notices not yet emailed.
+async fn email_notices(mailer: Mailer, db: Database) {
+    let mut every = tokio::time::interval(Duration::from_secs(15));
+    loop {
+        every.tick().await;
+        let Ok(mut conn) = db.conn().await else {
+            continue;
+        };
+        match mailer.send_pending(&mut conn).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "emailed security notices"),
+            Err(error) => tracing::warn!(%error, "could not read pending security notices"),
+        }
+    }
+}
+
 /// Once a minute: deletes expired sessions, and forgets rate-limit buckets
 /// that have filled up again.
 async fn sweep_expired(state: AppState) {

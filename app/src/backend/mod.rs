@@ -6,6 +6,7 @@ pub mod authz;
 pub mod client;
 pub mod db;
 pub mod invitations;
+pub mod mail;
 pub mod organizations;
 pub mod password;
 pub mod password_rules;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub throttles: Throttles,
     /// The origin people use (CAIRN_PUBLIC_URL), for links they copy.
     pub public_url: String,
+    /// Sends security notices by email, when SMTP is configured.
+    pub mailer: Option<super::mail::Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

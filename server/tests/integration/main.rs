@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod edge;
 mod health;
+mod mail;
 mod pages;
 mod people;
 mod schema;

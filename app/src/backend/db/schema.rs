@@ -31,6 +31,7 @@ diesel::table! {
         device -> Nullable<Text>,
         created_at -> Timestamptz,
         dismissed_at -> Nullable<Timestamptz>,
+        emailed_at -> Nullable<Timestamptz>,
     }
 }
 

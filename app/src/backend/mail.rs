@@ -1,0 +1,139 @@
+//! Security notices by email, when SMTP is configured
+//! (`CAIRN_SMTP_URL`, `CAIRN_MAIL_FROM`).
+//!
+//! A background task (see the server's `serve`) sends every notice event
+//! not yet emailed, so a request never waits on a mail server and a notice
+//! survives an SMTP outage or a restart. The messages name the event, the
+//! time and where to act, never a name, a diagnosis or any other health
+//! information.
+
+use super::db::schema::{security_events, users};
+use crate::model::SecurityEventKind;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType},
+};
+use std::{fmt, sync::Arc};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Notices older than this are not emailed any more (stale news).
+const FRESH_FOR: time::Duration = time::Duration::days(1);
+/// Notices sent per pass.
+const BATCH: i64 = 50;
+
+/// Sends notices through one SMTP relay. Cheap to clone.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+    from: Mailbox,
+    public_url: String,
+}
+
+impl fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password: never printed.
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// `smtp_url` as lettre reads it (`smtps://user:pass@host`,
+    /// `smtp://host:587?tls=required`, ...); `from` a mailbox.
+    pub fn new(smtp_url: &str, from: &str, public_url: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|_| "not a valid SMTP URL".to_owned())?
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|_| "not a valid mailbox".to_owned())?;
+        Ok(Self {
+            transport: Arc::new(transport),
+            from,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The message for one notice.
+    pub fn notice(
+        &self,
+        to: Mailbox,
+        kind: SecurityEventKind,
+        at: OffsetDateTime,
+    ) -> Result<Message, String> {
+        let when = at
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_default();
+        let body = format!(
+            "Cairn security notice\n\n{what} on your account, {when}.\n\n\
+             If this was you, there is nothing to do.\n\
+             If it was not, sign in at {url}/security, change your password and choose \"Sign out everywhere\".\n\n\
+             This message was sent because your account's security changed. It contains no health information.\n",
+            what = kind.describe(),
+            url = self.public_url,
+        );
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(format!("Cairn security notice: {}", kind.describe()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|error| error.to_string())
+    }
+
+    /// One pass: emails every fresh notice not yet emailed; returns how many
+    /// were sent. A notice whose message fails stays pending for the next
+    /// pass.
+    pub async fn send_pending(&self, conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+        let pending: Vec<(Uuid, SecurityEventKind, OffsetDateTime, String)> =
+            security_events::table
+                .inner_join(users::table)
+                .filter(security_events::emailed_at.is_null())
+                .filter(security_events::kind.ne(SecurityEventKind::SignedIn))
+                .filter(security_events::created_at.gt(OffsetDateTime::now_utc() - FRESH_FOR))
+                .order(security_events::created_at)
+                .limit(BATCH)
+                .select((
+                    security_events::id,
+                    security_events::kind,
+                    security_events::created_at,
+                    users::email,
+                ))
+                .load(conn)
+                .await?;
+        let mut sent = 0;
+        for (id, kind, at, email) in pending {
+            let message = email
+                .parse::<Mailbox>()
+                .map_err(|error| error.to_string())
+                .and_then(|to| self.notice(to, kind, at));
+            let result = match message {
+                Ok(message) => self
+                    .transport
+                    .send(message)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(()) => {
+                    diesel::update(security_events::table.find(id))
+                        .set(security_events::emailed_at.eq(diesel::dsl::now))
+                        .execute(conn)
+                        .await?;
+                    sent += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(event.id = %id, %error, "could not email a security notice; will retry");
+                    break;
+                }
+            }
+        }
+        Ok(sent)
+    }
+}

@@ -1,0 +1,109 @@
+//! Security notices by email, through a real SMTP conversation with a
+//! minimal server run by the test.
+
+use crate::support::TestApp;
+use app::backend::seed::DEMO_PASSWORD;
+use http::StatusCode;
+use std::sync::{Arc, Mutex};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+};
+
+const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
+
+/// A minimal SMTP server on a free port; every message's DATA is kept.
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 test ESMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(message) = data.as_mut() {
+                        if line == "." {
+                            store
+                                .lock()
+                                .expect("lock")
+                                .push(data.take().unwrap_or_default());
+                            let _ = write.write_all(b"250 queued\r\n").await;
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 test\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_notices_are_emailed_once_without_health_information() {
+    let (port, received) = smtp_server().await;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::with_demo_and(&[
+        ("CAIRN_SMTP_URL", url.as_str()),
+        ("CAIRN_MAIL_FROM", "Cairn <security@cairn.example>"),
+    ])
+    .await;
+    let mailer = app.state.mailer.clone().expect("mail configured");
+    let mut browser = app.browser();
+    browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    let reply = browser
+        .call(
+            "/api/change-password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "granite lantern meadow 42"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let mut conn = app.db.conn().await;
+    assert_eq!(
+        mailer.send_pending(&mut conn).await.expect("send"),
+        1,
+        "one notice; sign-ins are not mailed"
+    );
+    assert_eq!(
+        mailer.send_pending(&mut conn).await.expect("send"),
+        0,
+        "never twice"
+    );
+    let messages = received.lock().expect("lock").clone();
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert!(message.contains(&format!("To: {THERAPIST}")), "{message}");
+    assert!(message.contains("Password changed"), "{message}");
+    assert!(message.contains("/security"), "{message}");
+    assert!(!message.contains("Rowan"), "no names: {message}");
+}
