@@ -24,6 +24,9 @@ export const demo = {
   practice: "Juniper Creek Counseling (demo)",
   password: "demo-only-password",
   therapist: { email: "rowan.ellis@juniper-creek.example", name: "Dr. Rowan Ellis" },
+  admin: { email: "admin@juniper-creek.example", name: "Morgan Reyes" },
+  // Changes its password in people.spec.ts; no other test signs in as them.
+  patient: { email: "priya.natarajan@patients.example", name: "Priya Natarajan" },
 };
 
 export const test = base.extend({

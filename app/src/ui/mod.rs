@@ -61,6 +61,26 @@ fn set_content_security_policy() {
     }
 }
 
+/// Pages only a signed-in person may load (prefixes). The server sends
+/// anyone else to sign-in before rendering (`server/src/http/session.rs`);
+/// the pages also redirect on their own after client-side navigation.
+pub const SIGNED_IN_PAGES: &[&str] = &[
+    "/home",
+    "/security",
+    "/people",
+    "/caseload",
+    "/me",
+    "/admin",
+];
+
+/// Whether `path` is one of [`SIGNED_IN_PAGES`] (or below one).
+pub fn needs_sign_in(path: &str) -> bool {
+    SIGNED_IN_PAGES.iter().any(|page| {
+        path.strip_prefix(page)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 /// The app: routes inside the common layout.
 #[component]
 pub fn App() -> impl IntoView {
@@ -107,4 +127,23 @@ pub(crate) fn provide_visitor() -> VisitorResource {
 /// The shared visitor resource.
 pub fn visitor() -> VisitorResource {
     expect_context::<VisitorResource>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    #[test]
+    fn every_signed_in_menu_link_needs_sign_in() {
+        for role in Role::ALL {
+            for (_, path) in components::links_for(Some(*role)) {
+                assert!(needs_sign_in(path), "{path}");
+            }
+        }
+        assert!(!needs_sign_in("/sign-in"));
+        assert!(!needs_sign_in("/invite/abc"));
+        assert!(!needs_sign_in("/homework"));
+        assert!(needs_sign_in("/me/care-team"));
+    }
 }

@@ -62,6 +62,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .with_state(state.clone())
         // Innermost first: each .layer() wraps everything above it.
         .layer(middleware::from_fn(error_status::set_error_status))
+        .layer(middleware::from_fn(session::signed_in_pages))
         .layer(middleware::from_fn(csrf::token_required))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(

@@ -9,9 +9,9 @@ use app::backend::{
 use axum::{
     extract::{Request, State},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Redirect, Response},
 };
-use http::{HeaderMap, header};
+use http::{HeaderMap, Method, header};
 use leptos::server_fn::ServerFn;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
@@ -52,6 +52,26 @@ pub async fn touch_activity(
         && let Err(error) = activity::touch(&mut conn, &hash).await
     {
         tracing::warn!(%error, "could not record session activity");
+    }
+    next.run(request).await
+}
+
+/// A stranger asking for a signed-in page is sent to sign-in before
+/// anything renders (runs inside the session layer).
+pub async fn signed_in_pages(request: Request, next: Next) -> Response {
+    let protected = matches!(*request.method(), Method::GET | Method::HEAD)
+        && app::ui::needs_sign_in(request.uri().path());
+    if protected {
+        let signed_in = match request.extensions().get::<tower_sessions::Session>() {
+            Some(session) => app::backend::session::current(session).await,
+            None => Ok(None),
+        };
+        match signed_in {
+            Ok(Some(_)) => {}
+            // The page itself shows that the database is down.
+            Err(_) => {}
+            Ok(None) => return Redirect::to("/sign-in?reason=required").into_response(),
+        }
     }
     next.run(request).await
 }

@@ -8,6 +8,6 @@ mod status;
 
 pub use csrf::CsrfField;
 pub use field::{FormAlert, PasswordField, TextField};
-pub use nav::NavBar;
+pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};
