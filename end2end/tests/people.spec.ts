@@ -2,6 +2,11 @@
 import { test, expect, demo } from "./fixtures";
 import type { Page } from "@playwright/test";
 
+/** Waits until forms submit in place (not as plain posts). */
+async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor();
+}
+
 async function signIn(page: Page, email: string, password = demo.password) {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(email);
@@ -14,6 +19,7 @@ test("an administrator invites a therapist, who sets a password there and is sig
   await signIn(page, demo.admin.email);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "People" }).click();
   await expect(page).toHaveURL(/\/people$/);
+  await hydrated(page);
   await expect(page.getByRole("row", { name: /Dr\. Rowan Ellis/ })).toBeVisible();
 
   // Bad input is refused next to the field and nothing is created.
@@ -35,6 +41,7 @@ test("an administrator invites a therapist, who sets a password there and is sig
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(url);
   await expect(invitee.getByRole("heading", { name: "Welcome, Casey Morgan (demo)" })).toBeVisible();
+  await hydrated(invitee);
   await invitee.getByLabel("New password", { exact: true }).fill("password1234");
   await invitee.getByRole("button", { name: "Set password and sign in" }).click();
   await expect(invitee.locator("#password-error")).toContainText("most common");
@@ -55,6 +62,7 @@ test("the Security page lists sessions and changes the password, ending the othe
   await signIn(page, email);
 
   await page.goto("/security");
+  await hydrated(page);
   const sessions = page.getByTestId("sessions");
   await expect(sessions.getByRole("listitem")).toHaveCount(2);
   await expect(sessions).toContainText("This device");
@@ -66,6 +74,7 @@ test("the Security page lists sessions and changes the password, ending the othe
   await expect(page.locator("#current_password-error")).toHaveText("That is not your current password.");
 
   await page.getByLabel("Current password", { exact: true }).fill(demo.password);
+  await page.getByLabel("New password", { exact: true }).fill("lantern granite meadow");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByText("Your password was changed. Every other session was signed out.")).toBeVisible();
   await expect(sessions.getByRole("listitem")).toHaveCount(1);

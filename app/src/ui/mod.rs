@@ -61,6 +61,18 @@ fn set_content_security_policy() {
     }
 }
 
+/// Marks the page as hydrated (`<body data-hydrated>`), so end-to-end
+/// tests can wait until forms submit in place instead of as plain posts.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
+}
+
 /// Pages only a signed-in person may load (prefixes). The server sends
 /// anyone else to sign-in before rendering (`server/src/http/session.rs`);
 /// the pages also redirect on their own after client-side navigation.
