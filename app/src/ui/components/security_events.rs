@@ -40,7 +40,7 @@ pub fn SecurityNotices() -> impl IntoView {
                             {list.iter().map(|event| view! {
                                 <li>
                                     <span class="font-medium">{event.kind.describe()}</span>
-                                    " — " {where_and_when(event)}
+                                    <span>{format!(" — {}", where_and_when(event))}</span>
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -76,7 +76,7 @@ pub fn SecurityActivity() -> impl IntoView {
                                 {list.iter().map(|event| view! {
                                     <li class="px-4 py-2">
                                         <span class="font-medium">{event.kind.describe()}</span>
-                                        <span class="text-stone-600">" · " {where_and_when(event)}</span>
+                                        <span class="text-stone-600">{format!(" · {}", where_and_when(event))}</span>
                                     </li>
                                 }).collect_view()}
                             </ul>

@@ -64,9 +64,12 @@ fn SessionList(list: Vec<SessionSummary>, end: ServerAction<EndMySession>) -> im
                                     })}
                                 </p>
                                 <p class="text-sm text-stone-600">
-                                    {s.ip.clone().unwrap_or_else(|| "Address unknown".to_owned())}
-                                    " · signed in " {ago(s.signed_in_secs_ago)}
-                                    " · last active " {ago(s.last_seen_secs_ago)}
+                                    {format!(
+                                        "{} · signed in {} · last active {}",
+                                        s.ip.clone().unwrap_or_else(|| "Address unknown".to_owned()),
+                                        ago(s.signed_in_secs_ago),
+                                        ago(s.last_seen_secs_ago),
+                                    )}
                                 </p>
                             </div>
                             {(!s.current).then(|| view! {
