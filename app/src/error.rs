@@ -65,6 +65,22 @@ pub enum AppError {
         "This form has expired or did not come from Cairn's own pages, so it was refused. Reload the page and try again."
     )]
     CrossSite,
+    /// A signed-in person whose role requires two-step verification and
+    /// who has not set it up yet: they can reach only the setup.
+    #[error("Set up two-step verification to continue.")]
+    EnrollmentRequired,
+    /// A sensitive action needs a code entered in the last few minutes.
+    #[error("For your security, enter a code from your authenticator app to continue.")]
+    StepUpRequired,
+    /// Too many wrong codes at the sign-in prompt: that sign-in is void.
+    #[error("Too many wrong codes. For your security, please sign in again.")]
+    TooManyCodes,
+    #[error("Two-step verification is already on for this account.")]
+    MfaAlreadyOn,
+    #[error("Two-step verification is not on for this account.")]
+    MfaNotOn,
+    #[error("This role requires two-step verification, so it cannot be turned off.")]
+    MfaRequired,
     #[error("We could not find that page or record.")]
     NotFound,
     /// Too many requests; the server sends `Retry-After` with this.
@@ -88,8 +104,12 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 422,
-            AppError::BadCredentials | AppError::Unauthenticated => 401,
-            AppError::Forbidden | AppError::CrossSite => 403,
+            AppError::BadCredentials | AppError::Unauthenticated | AppError::TooManyCodes => 401,
+            AppError::Forbidden
+            | AppError::CrossSite
+            | AppError::EnrollmentRequired
+            | AppError::StepUpRequired => 403,
+            AppError::MfaAlreadyOn | AppError::MfaNotOn | AppError::MfaRequired => 409,
             AppError::NotFound => 404,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable => 503,

@@ -37,6 +37,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         passwords,
         sessions: config.sessions,
         sign_in: config.sign_in,
+        mfa: config.mfa.clone(),
         throttles: Throttles::new(config.rate_limits),
         public_url: config.public_url.trim_end_matches('/').to_owned(),
         mailer: match &config.smtp {

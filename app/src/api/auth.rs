@@ -8,7 +8,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// unknown account, a wrong password and an account that may not sign in.
 #[server(prefix = "/api", endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String, csrf_token: String) -> Result<(), AppError> {
-    use crate::backend::{accounts, session};
+    use crate::backend::accounts;
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
@@ -27,10 +27,8 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
         &client,
     )
     .await?;
-    session::begin(&current, &state.sessions, &account, &client).await?;
-    super::note_sign_in(&mut conn, account.id, &client).await;
-    tracing::info!(user.id = %account.id, "signed in");
-    leptos_axum::redirect("/home");
+    let next = super::after_password(&mut conn, &state, &current, &account, &client).await?;
+    leptos_axum::redirect(next);
     Ok(())
 }
 
@@ -75,6 +73,7 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
         .map(|who| crate::model::CurrentUser {
             display_name: who.display_name,
             role: who.role,
+            must_enroll: who.must_enroll,
         });
     let csrf_token = session::csrf::token(&current).await?;
     Ok(Visitor { user, csrf_token })

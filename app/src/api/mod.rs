@@ -3,12 +3,16 @@
 //! the server's middleware gives each its HTTP status (`AppError::status`).
 
 pub mod auth;
+pub mod mfa;
 pub mod people;
 pub mod practice;
 pub mod security;
 pub mod session;
 
 pub use auth::{GetVisitor, SignIn, SignOut};
+pub use mfa::{
+    ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
+};
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::GetPracticeInfo;
 pub use security::{
@@ -17,7 +21,10 @@ pub use security::{
 pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::{client, note_sign_in, session, signed_in, state};
+pub(crate) use server::{
+    after_password, client, note_sign_in, session, signed_in, signed_in_allowing_setup, state,
+    throttle_person,
+};
 
 /// Every state-changing server function takes the session's CSRF token as
 /// `csrf_token` (forms send it as a hidden field). The server's edge has
@@ -56,13 +63,56 @@ mod server {
     }
 
     /// The signed-in person, or `Unauthenticated`. Every server function
-    /// that needs a person starts here.
+    /// that needs a person starts here. Staff who still have to set up
+    /// two-step verification are refused (`EnrollmentRequired`): until they
+    /// do, they reach only the setup.
     pub(crate) async fn signed_in() -> Result<(Session, SignedIn), AppError> {
+        let (session, who) = signed_in_allowing_setup().await?;
+        if who.must_enroll {
+            return Err(AppError::EnrollmentRequired);
+        }
+        Ok((session, who))
+    }
+
+    /// Like [`signed_in`], but also for a session that must set up two-step
+    /// verification first. Only the setup itself and the session's own
+    /// housekeeping (time left, sign-out) use this.
+    pub(crate) async fn signed_in_allowing_setup() -> Result<(Session, SignedIn), AppError> {
         let session = session().await?;
         let who = sessions::current(&session)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         Ok((session, who))
+    }
+
+    /// After a right password: a person with an authenticator is asked for
+    /// a code (the session is not signed in until then); anyone else is
+    /// signed in, and staff without one are sent to set it up. Returns where
+    /// the browser goes next.
+    pub(crate) async fn after_password(
+        conn: &mut diesel_async::AsyncPgConnection,
+        state: &AppState,
+        session: &Session,
+        account: &crate::backend::accounts::Account,
+        client: &ClientInfo,
+    ) -> Result<&'static str, AppError> {
+        use crate::backend::{mfa, session::SecondFactor};
+        if mfa::status(conn, account.id).await?.enrolled {
+            sessions::await_second_factor(session, account.id).await?;
+            return Ok("/sign-in/code");
+        }
+        let factor = if state.mfa.required_for(account.role) {
+            SecondFactor::MustEnroll
+        } else {
+            SecondFactor::NotUsed
+        };
+        sessions::begin(session, &state.sessions, account, client, factor).await?;
+        note_sign_in(conn, account.id, client).await;
+        tracing::info!(user.id = %account.id, "signed in");
+        Ok(match factor {
+            SecondFactor::MustEnroll => "/security/two-step",
+            _ => "/home",
+        })
     }
 
     /// Records a sign-in as a security event. The person is already signed
@@ -77,6 +127,18 @@ mod server {
         {
             tracing::warn!(%error, "could not record a sign-in event");
         }
+    }
+
+    /// Counts a password or code attempt against the client's address and
+    /// the person (sign-in, invitation and password endpoints' limit).
+    pub(crate) fn throttle_person(
+        state: &AppState,
+        client: &ClientInfo,
+        user_id: uuid::Uuid,
+    ) -> Result<(), AppError> {
+        state
+            .throttles
+            .sensitive(&[client.throttle_key(), format!("user:{user_id}")])
     }
 
     /// The client's address and user agent, as the middleware found them.

@@ -35,9 +35,7 @@ pub async fn invite_person(
     let inviter = Inviter::check(&who)?;
     let state = super::state()?;
     let client = super::client().await;
-    state
-        .throttles
-        .sensitive(&[client.throttle_key(), format!("user:{}", who.user_id)])?;
+    super::throttle_person(&state, &client, who.user_id)?;
     let mut conn = state.db.conn().await?;
     let input = NewInvitation {
         email,
@@ -88,7 +86,7 @@ pub async fn accept_invitation(
     password: String,
     csrf_token: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{invitations, secret, session};
+    use crate::backend::{invitations, secret};
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
@@ -103,10 +101,9 @@ pub async fn accept_invitation(
         .sensitive(&[client.throttle_key(), format!("invitation:{link_key}")])?;
     let mut conn = state.db.conn().await?;
     let account = invitations::accept(&mut conn, &state.passwords, &token, password).await?;
-    session::begin(&current, &state.sessions, &account, &client).await?;
-    super::note_sign_in(&mut conn, account.id, &client).await;
-    tracing::info!(user.id = %account.id, "invitation accepted; signed in");
-    leptos_axum::redirect("/home");
+    tracing::info!(user.id = %account.id, "invitation accepted");
+    let next = super::after_password(&mut conn, &state, &current, &account, &client).await?;
+    leptos_axum::redirect(next);
     Ok(())
 }
 

@@ -65,9 +65,7 @@ pub async fn change_password(
     let (session, who) = super::signed_in().await?;
     let state = super::state()?;
     let client = super::client().await;
-    state
-        .throttles
-        .sensitive(&[client.throttle_key(), format!("user:{}", who.user_id)])?;
+    super::throttle_person(&state, &client, who.user_id)?;
     let mut conn = state.db.conn().await?;
     accounts::change_password(
         &mut conn,

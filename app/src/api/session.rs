@@ -8,7 +8,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// unattended session alive.
 #[server(prefix = "/api", endpoint = "session-status", input = GetUrl)]
 pub async fn get_session_status() -> Result<SessionStatus, AppError> {
-    let (session, _) = super::signed_in().await?;
+    let (session, _) = super::signed_in_allowing_setup().await?;
     status_of(&session).await
 }
 
@@ -17,7 +17,7 @@ pub async fn get_session_status() -> Result<SessionStatus, AppError> {
 #[server(prefix = "/api", endpoint = "extend-session")]
 pub async fn extend_session(csrf_token: String) -> Result<SessionStatus, AppError> {
     super::checked_at_the_edge(csrf_token);
-    let (session, _) = super::signed_in().await?;
+    let (session, _) = super::signed_in_allowing_setup().await?;
     status_of(&session).await
 }
 

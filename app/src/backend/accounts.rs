@@ -168,6 +168,30 @@ pub async fn authenticate(
     Err(AppError::BadCredentials)
 }
 
+/// The account, when it may sign in now (active and not locked): for the
+/// second step of sign-in, which must not finish for an account locked or
+/// deactivated after its password was checked.
+pub async fn active(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Account>, AppError> {
+    let account: Option<Account> = users::table
+        .find(id)
+        .select(Account::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(account.filter(|a| a.status == UserStatus::Active && !a.is_locked()))
+}
+
+/// Counts a failure against the account as a wrong password does (the
+/// sign-in code prompt's last wrong code uses this).
+pub async fn count_failure(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    policy: SignInPolicy,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    record_failure(conn, id, policy, client).await.map(drop)
+}
+
 /// Counts a failed sign-in; the one that reaches the threshold locks the
 /// account. Returns true when this failure locked it.
 async fn record_failure(

@@ -93,7 +93,7 @@ impl Mailer {
             security_events::table
                 .inner_join(users::table)
                 .filter(security_events::emailed_at.is_null())
-                .filter(security_events::kind.ne(SecurityEventKind::SignedIn))
+                .filter(security_events::kind.ne_all(SecurityEventKind::ROUTINE))
                 .filter(security_events::created_at.gt(OffsetDateTime::now_utc() - FRESH_FOR))
                 .order(security_events::created_at)
                 .limit(BATCH)

@@ -7,6 +7,7 @@ pub mod client;
 pub mod db;
 pub mod invitations;
 pub mod mail;
+pub mod mfa;
 pub mod organizations;
 pub mod password;
 pub mod password_rules;
@@ -17,5 +18,6 @@ pub mod seed;
 pub mod session;
 pub mod state;
 pub mod throttle;
+pub mod vault;
 
 pub use state::{AppState, SignInPolicy};

@@ -155,3 +155,36 @@ async fn set_status(
         .await?;
     Ok(())
 }
+
+/// Removes the authenticator of `target` (in the administrator's practice)
+/// and ends their sessions: they set it up again at their next sign-in.
+/// Needs the administrator's own fresh second factor ([`StepUp`]).
+pub async fn reset_mfa(
+    conn: &mut AsyncPgConnection,
+    admin: Admin,
+    _fresh: super::authz::StepUp,
+    target: Uuid,
+    client: &super::client::ClientInfo,
+) -> Result<(), AppError> {
+    users::table
+        .filter(users::id.eq(target))
+        .filter(users::organization_id.eq(admin.organization_id))
+        .select(users::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    let removed = super::mfa::remove(
+        conn,
+        target,
+        crate::model::SecurityEventKind::MfaReset,
+        client,
+    )
+    .await?;
+    if !removed {
+        return Err(AppError::MfaNotOn);
+    }
+    mine::end_all(conn, target, None).await?;
+    tracing::info!(user.id = %target, by = %admin.user_id, "two-step verification reset");
+    Ok(())
+}

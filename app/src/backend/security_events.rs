@@ -77,7 +77,7 @@ pub async fn notices(
         security_events::table
             .filter(security_events::user_id.eq(user_id))
             .filter(security_events::dismissed_at.is_null())
-            .filter(security_events::kind.ne(SecurityEventKind::SignedIn))
+            .filter(security_events::kind.ne_all(SecurityEventKind::ROUTINE))
             .into_boxed(),
     )
     .await

@@ -30,6 +30,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
+    pub mfa: super::mfa::MfaPolicy,
     pub throttles: Throttles,
     /// The origin people use (CAIRN_PUBLIC_URL), for links they copy.
     pub public_url: String,

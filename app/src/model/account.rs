@@ -79,6 +79,16 @@ stored_enum! {
         NewDevice => "new_device",
         PasswordChanged => "password_changed",
         LockedOut => "locked_out",
+        MfaEnrolled => "mfa_enrolled",
+        MfaVerified => "mfa_verified",
+        MfaFailed => "mfa_failed",
+        MfaReplayRefused => "mfa_replay_refused",
+        RecoveryCodeUsed => "recovery_code_used",
+        RecoveryCodesRegenerated => "recovery_codes_regenerated",
+        /// An administrator removed the person's authenticator.
+        MfaReset => "mfa_reset",
+        /// The person turned two-step verification off (patients only).
+        MfaDisabled => "mfa_disabled",
     }
 }
 
@@ -90,13 +100,26 @@ impl SecurityEventKind {
             Self::NewDevice => "Signed in from a new device or address",
             Self::PasswordChanged => "Password changed",
             Self::LockedOut => "Account locked after repeated wrong passwords",
+            Self::MfaEnrolled => "Two-step verification turned on",
+            Self::MfaVerified => "Two-step verification code accepted",
+            Self::MfaFailed => "Wrong two-step verification code entered",
+            Self::MfaReplayRefused => "An already used two-step code was refused",
+            Self::RecoveryCodeUsed => "Signed in with a recovery code",
+            Self::RecoveryCodesRegenerated => {
+                "New recovery codes made (the old ones no longer work)"
+            }
+            Self::MfaReset => "Two-step verification reset by an administrator",
+            Self::MfaDisabled => "Two-step verification turned off",
         }
     }
 
-    /// Whether the person gets a notice (sign-ins from known devices are
-    /// only listed).
+    /// Routine events (sign-ins from known devices, accepted codes): listed
+    /// on the Security page, but neither noticed nor emailed.
+    pub const ROUTINE: &'static [SecurityEventKind] = &[Self::SignedIn, Self::MfaVerified];
+
+    /// Whether the person gets a notice (and an email).
     pub fn is_notice(self) -> bool {
-        self != Self::SignedIn
+        !Self::ROUTINE.contains(&self)
     }
 }
 

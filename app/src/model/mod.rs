@@ -3,9 +3,11 @@
 //! helps).
 
 pub mod account;
+pub mod mfa;
 pub mod validate;
 
 pub use account::{Role, SecurityEventKind, UserStatus};
+pub use mfa::{MfaOverview, MfaSetup, MfaStatus, RecoveryCodes, SecondFactorOutcome};
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,9 @@ pub struct PracticeInfo {
 pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
+    /// Must set up two-step verification before reaching anything else.
+    #[serde(default)]
+    pub must_enroll: bool,
 }
 
 /// Who is looking at the page: the signed-in person (or nobody), and the

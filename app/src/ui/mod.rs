@@ -16,7 +16,10 @@ use leptos_router::{
 use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
-use pages::{HomePage, InvitePage, NotFound, PeoplePage, SecurityPage, SignInPage};
+use pages::{
+    HomePage, InvitePage, NotFound, PeoplePage, SecurityPage, SignInCodePage, SignInPage,
+    TwoStepPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -85,6 +88,10 @@ pub const SIGNED_IN_PAGES: &[&str] = &[
     "/admin",
 ];
 
+/// Where a session that must set up two-step verification is sent, and
+/// the only signed-in page it may load.
+pub const SETUP_PAGE: &str = "/security/two-step";
+
 /// Whether `path` is one of [`SIGNED_IN_PAGES`] (or below one).
 pub fn needs_sign_in(path: &str) -> bool {
     SIGNED_IN_PAGES.iter().any(|page| {
@@ -108,8 +115,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=|| view! { <Redirect path="/sign-in" /> } />
                     <Route path=StaticSegment("sign-in") view=SignInPage />
+                    <Route path=(StaticSegment("sign-in"), StaticSegment("code")) view=SignInCodePage />
                     <Route path=StaticSegment("home") view=HomePage />
                     <Route path=StaticSegment("security") view=SecurityPage />
+                    <Route path=(StaticSegment("security"), StaticSegment("two-step")) view=TwoStepPage />
                     <Route path=StaticSegment("people") view=PeoplePage />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage />
                 </Routes>

@@ -57,16 +57,21 @@ pub async fn touch_activity(
 }
 
 /// A stranger asking for a signed-in page is sent to sign-in before
-/// anything renders (runs inside the session layer).
+/// anything renders, and staff who must set up two-step verification are
+/// sent to the setup (runs inside the session layer).
 pub async fn signed_in_pages(request: Request, next: Next) -> Response {
-    let protected = matches!(*request.method(), Method::GET | Method::HEAD)
-        && app::ui::needs_sign_in(request.uri().path());
+    let path = request.uri().path();
+    let protected =
+        matches!(*request.method(), Method::GET | Method::HEAD) && app::ui::needs_sign_in(path);
     if protected {
         let signed_in = match request.extensions().get::<tower_sessions::Session>() {
             Some(session) => app::backend::session::current(session).await,
             None => Ok(None),
         };
         match signed_in {
+            Ok(Some(who)) if who.must_enroll && path != app::ui::SETUP_PAGE => {
+                return Redirect::to(app::ui::SETUP_PAGE).into_response();
+            }
             Ok(Some(_)) => {}
             // The page itself shows that the database is down.
             Err(_) => {}

@@ -7,6 +7,7 @@ mod cli;
 mod edge;
 mod health;
 mod mail;
+mod mfa;
 mod pages;
 mod people;
 mod schema;

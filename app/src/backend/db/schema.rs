@@ -13,12 +13,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    mfa_enrollments (user_id) {
+        user_id -> Uuid,
+        secret_sealed -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mfa_factors (user_id) {
+        user_id -> Uuid,
+        secret_sealed -> Bytea,
+        enrolled_at -> Timestamptz,
+        last_step -> Int8,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Uuid,
         name -> Text,
         slug -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        code_hash -> Text,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -66,13 +94,19 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(mfa_enrollments -> users (user_id));
+diesel::joinable!(mfa_factors -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(security_events -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     invitations,
+    mfa_enrollments,
+    mfa_factors,
     organizations,
+    recovery_codes,
     security_events,
     sessions,
     users,

@@ -26,6 +26,8 @@ pub const COOKIE_NAME: &str = "__Host-cairn";
 
 /// Session data key holding [`SignedIn`].
 pub(crate) const SIGNED_IN_KEY: &str = "signed_in";
+/// Session data key holding [`PendingSignIn`].
+const PENDING_KEY: &str = "pending_sign_in";
 
 /// How long sessions live. From configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +83,45 @@ pub struct SignedIn {
     /// Where the sign-in came from, for the user's list of sessions.
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Unix seconds of the last second-factor proof in this session (the
+    /// sign-in code, or a later step-up); `None`: none yet.
+    #[serde(default)]
+    pub mfa_at: Option<i64>,
+    /// The role requires two-step verification and the person has not set
+    /// it up: the session reaches the setup and nothing else.
+    #[serde(default)]
+    pub must_enroll: bool,
+}
+
+/// Where the second factor stands as a session begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// No authenticator, and the role does not require one.
+    NotUsed,
+    /// A code (or recovery code) was just accepted.
+    Proven,
+    /// The role requires an authenticator the person has not set up.
+    MustEnroll,
+}
+
+/// A sign-in whose password was right, waiting for the second factor. The
+/// session is not signed in while this is all it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: Uuid,
+    /// Unix seconds of the password check.
+    pub started_at: i64,
+    /// Wrong codes so far.
+    pub attempts: u32,
+}
+
+impl PendingSignIn {
+    /// How long the code prompt waits after the password.
+    pub const LIFETIME_SECS: i64 = 5 * 60;
+
+    pub fn is_expired(&self, now: i64) -> bool {
+        now - self.started_at > Self::LIFETIME_SECS
+    }
 }
 
 /// Starts a signed-in session for `account`: a new session id (so an id
@@ -91,6 +132,7 @@ pub async fn begin(
     policy: &SessionPolicy,
     account: &crate::backend::accounts::Account,
     client: &crate::backend::client::ClientInfo,
+    second_factor: SecondFactor,
 ) -> Result<(), crate::error::AppError> {
     let now = time::OffsetDateTime::now_utc();
     let idle = policy.idle_for(account.role);
@@ -104,7 +146,22 @@ pub async fn begin(
         absolute_expires_at: (now + policy.absolute).unix_timestamp(),
         ip: client.ip.map(|ip| ip.to_string()),
         user_agent: client.user_agent.clone(),
+        mfa_at: (second_factor == SecondFactor::Proven).then(|| now.unix_timestamp()),
+        must_enroll: second_factor == SecondFactor::MustEnroll,
     };
+    session
+        .remove_value(PENDING_KEY)
+        .await
+        .map_err(store_error)?;
+    replace(session, signed_in).await
+}
+
+/// Stores a changed [`SignedIn`] under a new session id: a privilege change
+/// (a second factor proven, setup completed) gets a fresh id and token.
+pub async fn replace(
+    session: &tower_sessions::Session,
+    signed_in: SignedIn,
+) -> Result<(), crate::error::AppError> {
     session.cycle_id().await.map_err(store_error)?;
     session
         .insert(SIGNED_IN_KEY, signed_in)
@@ -112,6 +169,47 @@ pub async fn begin(
         .map_err(store_error)?;
     csrf::renew(session).await?;
     Ok(())
+}
+
+/// Holds a password-checked sign-in until its second factor (under a new
+/// id: the password was a step up from anonymous).
+pub async fn await_second_factor(
+    session: &tower_sessions::Session,
+    user_id: Uuid,
+) -> Result<(), crate::error::AppError> {
+    let pending = PendingSignIn {
+        user_id,
+        started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        attempts: 0,
+    };
+    session.cycle_id().await.map_err(store_error)?;
+    session
+        .insert(PENDING_KEY, pending)
+        .await
+        .map_err(store_error)
+}
+
+/// The sign-in waiting for its second factor, if any.
+pub async fn pending(
+    session: &tower_sessions::Session,
+) -> Result<Option<PendingSignIn>, crate::error::AppError> {
+    session
+        .get::<PendingSignIn>(PENDING_KEY)
+        .await
+        .map_err(store_error)
+}
+
+/// Records another wrong code, or (with `None`) abandons the pending
+/// sign-in.
+pub async fn update_pending(
+    session: &tower_sessions::Session,
+    pending: Option<PendingSignIn>,
+) -> Result<(), crate::error::AppError> {
+    match pending {
+        Some(pending) => session.insert(PENDING_KEY, pending).await.map(drop),
+        None => session.remove_value(PENDING_KEY).await.map(drop),
+    }
+    .map_err(store_error)
 }
 
 /// Who is signed in to `session`, if anyone (an expired session reads as

@@ -11,6 +11,9 @@ pub fn TextField(
     label: &'static str,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: &'static str,
+    /// Which on-screen keyboard phones show (`numeric` for codes).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     /// The message for this field, when the last submission broke a rule.
     #[prop(into)]
     error: Signal<Option<String>>,
@@ -24,6 +27,7 @@ pub fn TextField(
                 name=name
                 type=input_type
                 autocomplete=autocomplete
+                inputmode=inputmode
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()
                 class=FIELD_CLASS

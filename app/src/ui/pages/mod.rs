@@ -6,6 +6,8 @@ mod not_found;
 mod people;
 mod security;
 mod sign_in;
+mod sign_in_code;
+mod two_step;
 
 pub use home::HomePage;
 pub use invite::InvitePage;
@@ -13,3 +15,5 @@ pub use not_found::NotFound;
 pub use people::PeoplePage;
 pub use security::SecurityPage;
 pub use sign_in::SignInPage;
+pub use sign_in_code::SignInCodePage;
+pub use two_step::{StepUpForm, TwoStepPage};

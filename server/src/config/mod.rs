@@ -32,9 +32,13 @@
 //! | `CAIRN_SMTP_URL` | none | SMTP relay for security notices (`smtps://user:pass@host`, or `smtp://host:587?tls=required`); production refuses unencrypted |
 //! | `CAIRN_MAIL_FROM` | required with `CAIRN_SMTP_URL` | sender mailbox, e.g. `Cairn <security@clinic.example>` |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
+//!
+//! Two-step verification: see [`mfa`].
+
+mod mfa;
 
 use app::backend::{
-    SignInPolicy, password::HashCost, session::SessionPolicy, throttle::RateLimits,
+    SignInPolicy, mfa::MfaPolicy, password::HashCost, session::SessionPolicy, throttle::RateLimits,
 };
 use std::{
     fmt,
@@ -98,6 +102,7 @@ pub struct Config {
     /// (SMTP URL, sender), when security notices are emailed.
     pub smtp: Option<(SecretUrl, String)>,
     pub trusted_proxies: Vec<IpAddr>,
+    pub mfa: MfaPolicy,
 }
 
 /// A URL that may carry a password (SMTP). `Debug` hides it.
@@ -333,6 +338,7 @@ impl Config {
             rate_limits,
             smtp,
             trusted_proxies,
+            mfa: mfa::policy(&var, production)?,
         };
         Ok(config)
     }

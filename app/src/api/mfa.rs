@@ -1,0 +1,280 @@
+//! Two-step verification: setting it up, the code prompt at sign-in,
+//! step-up for sensitive actions, recovery codes, and an administrator's
+//! reset.
+
+use crate::{
+    error::AppError,
+    model::{MfaOverview, MfaSetup, RecoveryCodes, SecondFactorOutcome},
+};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+/// Whether two-step verification is on, and whether the role requires it.
+#[server(prefix = "/api", endpoint = "mfa-overview", input = GetUrl)]
+pub async fn get_mfa_overview() -> Result<MfaOverview, AppError> {
+    use crate::backend::mfa;
+    let (_, who) = super::signed_in_allowing_setup().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    Ok(MfaOverview {
+        status: mfa::status(&mut conn, who.user_id).await?,
+        required: state.mfa.required_for(who.role),
+    })
+}
+
+/// The setup page's QR code and text. Begins an enrollment, or shows the
+/// one already begun until it expires (reloading does not change the code
+/// someone may already have scanned). Nothing is active until confirmed.
+#[server(prefix = "/api", endpoint = "mfa-setup", input = GetUrl)]
+pub async fn get_mfa_setup() -> Result<MfaSetup, AppError> {
+    use crate::backend::{db::schema::users, mfa};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let (_, who) = super::signed_in_allowing_setup().await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let account: String = users::table
+        .find(who.user_id)
+        .select(users::email)
+        .first(&mut conn)
+        .await?;
+    let setup = mfa::begin_enrollment(&mut conn, &state.mfa, who.user_id, &account).await?;
+    Ok(MfaSetup {
+        qr_png_base64: setup.qr_png_base64,
+        secret_text: setup.secret_text,
+        expires_in_secs: setup.expires_in_secs,
+        account,
+    })
+}
+
+/// Confirms the setup with a current code. Answers the recovery codes,
+/// shown this once. A session that had to set up continues under a new id,
+/// with its second factor proven.
+#[server(prefix = "/api", endpoint = "mfa-confirm")]
+pub async fn confirm_mfa_setup(
+    code: String,
+    csrf_token: String,
+) -> Result<RecoveryCodes, AppError> {
+    use crate::backend::{mfa, session};
+    super::checked_at_the_edge(csrf_token);
+    let (current, who) = super::signed_in_allowing_setup().await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    super::throttle_person(&state, &client, who.user_id)?;
+    let mut conn = state.db.conn().await?;
+    let codes = mfa::confirm_enrollment(
+        &mut conn,
+        &state.mfa,
+        &state.passwords,
+        who.user_id,
+        &code,
+        &client,
+    )
+    .await?;
+    proven_now(
+        &current,
+        session::SignedIn {
+            must_enroll: false,
+            ..who
+        },
+    )
+    .await?;
+    Ok(RecoveryCodes(codes))
+}
+
+/// The second step of sign-in: a code from the authenticator, or a recovery
+/// code. Five wrong codes void the sign-in and count against the account
+/// like a wrong password.
+#[server(prefix = "/api", endpoint = "sign-in-code")]
+pub async fn verify_sign_in_code(
+    code: String,
+    csrf_token: String,
+) -> Result<SecondFactorOutcome, AppError> {
+    use crate::backend::{
+        accounts, mfa,
+        session::{self, SecondFactor},
+    };
+    super::checked_at_the_edge(csrf_token);
+    let state = super::state()?;
+    let current = super::session().await?;
+    let client = super::client().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let Some(mut pending) = session::pending(&current).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+    if pending.is_expired(now) {
+        session::update_pending(&current, None).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    super::throttle_person(&state, &client, pending.user_id)?;
+    let mut conn = state.db.conn().await?;
+    let account = accounts::active(&mut conn, pending.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let proof = match mfa::verify(
+        &mut conn,
+        &state.mfa,
+        &state.passwords,
+        account.id,
+        &code,
+        &client,
+    )
+    .await
+    {
+        Ok(proof) => proof,
+        Err(AppError::Invalid(errors)) => {
+            pending.attempts += 1;
+            if pending.attempts >= state.mfa.max_attempts {
+                session::update_pending(&current, None).await?;
+                accounts::count_failure(&mut conn, account.id, state.sign_in, &client).await?;
+                tracing::warn!(user.id = %account.id, "sign-in voided after repeated wrong codes");
+                return Err(AppError::TooManyCodes);
+            }
+            session::update_pending(&current, Some(pending)).await?;
+            return Err(AppError::Invalid(errors));
+        }
+        Err(other) => return Err(other),
+    };
+    session::begin(
+        &current,
+        &state.sessions,
+        &account,
+        &client,
+        SecondFactor::Proven,
+    )
+    .await?;
+    super::note_sign_in(&mut conn, account.id, &client).await;
+    tracing::info!(user.id = %account.id, "signed in with a second factor");
+    Ok(match proof {
+        mfa::Proof::Code => {
+            leptos_axum::redirect("/home");
+            SecondFactorOutcome::SignedIn
+        }
+        mfa::Proof::RecoveryCode { left } => SecondFactorOutcome::SignedInWithRecoveryCode { left },
+    })
+}
+
+/// Step-up: a fresh code for a sensitive action. The session continues
+/// under a new id with its second factor proven now.
+#[server(prefix = "/api", endpoint = "step-up")]
+pub async fn step_up(code: String, csrf_token: String) -> Result<(), AppError> {
+    use crate::backend::mfa;
+    super::checked_at_the_edge(csrf_token);
+    let (current, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    super::throttle_person(&state, &client, who.user_id)?;
+    let mut conn = state.db.conn().await?;
+    mfa::verify(
+        &mut conn,
+        &state.mfa,
+        &state.passwords,
+        who.user_id,
+        &code,
+        &client,
+    )
+    .await?;
+    proven_now(&current, who).await
+}
+
+/// The session's second factor was just proven: it continues under a new
+/// id, with that time recorded (for step-up).
+#[cfg(feature = "ssr")]
+async fn proven_now(
+    current: &tower_sessions::Session,
+    who: crate::backend::session::SignedIn,
+) -> Result<(), AppError> {
+    use crate::backend::session;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    session::replace(
+        current,
+        session::SignedIn {
+            mfa_at: Some(now),
+            ..who
+        },
+    )
+    .await
+}
+
+/// New recovery codes (the old ones stop working). Needs step-up.
+#[server(prefix = "/api", endpoint = "recovery-codes")]
+pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCodes, AppError> {
+    use crate::backend::{
+        authz::{Sensitive, StepUp},
+        mfa,
+    };
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let _fresh = StepUp::check(
+        &who,
+        state.mfa.step_up_for,
+        Sensitive::RegenerateRecoveryCodes,
+        now,
+    )?;
+    let client = super::client().await;
+    let mut conn = state.db.conn().await?;
+    let codes = mfa::regenerate_codes(&mut conn, &state.passwords, who.user_id, &client).await?;
+    Ok(RecoveryCodes(codes))
+}
+
+/// Turns two-step verification off, where the role allows it (patients who
+/// opted in). Needs step-up.
+#[server(prefix = "/api", endpoint = "mfa-off")]
+pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
+    use crate::{
+        backend::{
+            authz::{Sensitive, StepUp},
+            mfa, session,
+        },
+        model::SecurityEventKind,
+    };
+    super::checked_at_the_edge(csrf_token);
+    let (current, who) = super::signed_in().await?;
+    let state = super::state()?;
+    if state.mfa.required_for(who.role) {
+        return Err(AppError::MfaRequired);
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let _fresh = StepUp::check(&who, state.mfa.step_up_for, Sensitive::TurnOffMfa, now)?;
+    let client = super::client().await;
+    let mut conn = state.db.conn().await?;
+    if !mfa::remove(
+        &mut conn,
+        who.user_id,
+        SecurityEventKind::MfaDisabled,
+        &client,
+    )
+    .await?
+    {
+        return Err(AppError::MfaNotOn);
+    }
+    session::replace(
+        &current,
+        session::SignedIn {
+            mfa_at: None,
+            ..who
+        },
+    )
+    .await
+}
+
+/// An administrator removes someone's authenticator (they set it up again
+/// at their next sign-in, and their sessions end). Needs the
+/// administrator's own step-up.
+#[server(prefix = "/api", endpoint = "mfa-reset")]
+pub async fn reset_mfa(user_id: uuid::Uuid, csrf_token: String) -> Result<(), AppError> {
+    use crate::backend::{
+        authz::{Admin, Sensitive, StepUp},
+        people,
+    };
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let admin = Admin::check(&who)?;
+    let state = super::state()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let fresh = StepUp::check(&who, state.mfa.step_up_for, Sensitive::ResetMfa, now)?;
+    let client = super::client().await;
+    let mut conn = state.db.conn().await?;
+    people::reset_mfa(&mut conn, admin, fresh, user_id, &client).await
+}

@@ -1,0 +1,242 @@
+//! Security → Two-step verification: set it up (QR code or typed key, then
+//! a code), see its state, make new recovery codes, turn it off where the
+//! role allows. Staff who must set it up land here and reach nothing else
+//! until they have.
+
+use crate::{
+    api::{
+        ConfirmMfaSetup, RegenerateRecoveryCodes, StepUp, TurnOffMfa,
+        mfa::{get_mfa_overview, get_mfa_setup},
+    },
+    error::AppError,
+    model::{MfaOverview, RecoveryCodes},
+    ui::components::{CsrfField, FormAlert, TextField, UnavailableNotice},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn TwoStepPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmMfaSetup>::new();
+    let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
+    let turn_off = ServerAction::<TurnOffMfa>::new();
+    let overview = Resource::new(
+        move || (confirm.version().get(), turn_off.version().get()),
+        |_| get_mfa_overview(),
+    );
+    // Fresh codes from setup or from "make new codes", shown once.
+    let fresh = move || {
+        confirm
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| regenerate.value().get().and_then(Result::ok))
+    };
+    view! {
+        <Title text="Two-step verification" />
+        <div class="max-w-2xl space-y-6">
+            <h1 class="text-2xl font-semibold">"Two-step verification"</h1>
+            {move || fresh().map(|codes| view! { <ShowRecoveryCodes codes /> })}
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(MfaOverview { status, required }) if status.enrolled => view! {
+                            <Manage status required regenerate turn_off />
+                        }.into_any(),
+                        Ok(MfaOverview { required, .. }) => view! { <Setup required confirm /> }.into_any(),
+                        Err(AppError::Unauthenticated) => {
+                            view! { <Redirect path="/sign-in?reason=required" /> }.into_any()
+                        }
+                        Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// Scan or type the key, then confirm with a code.
+#[component]
+fn Setup(required: bool, confirm: ServerAction<ConfirmMfaSetup>) -> impl IntoView {
+    let setup = Resource::new(|| (), |_| get_mfa_setup());
+    let last = move || confirm.value().get();
+    let code_error =
+        Signal::derive(move || last().and_then(Result::err).and_then(|e| e.field("code")));
+    let form_message = Signal::derive(move || {
+        last().and_then(Result::err).and_then(|e| match e {
+            AppError::Invalid(_) => None,
+            other => Some(other.to_string()),
+        })
+    });
+    view! {
+        <p class="text-stone-700">
+            {if required {
+                "Your role requires two-step verification. Set it up now: after your password, Cairn will also ask for a code from an app on your phone."
+            } else {
+                "Add a second step to your sign-in: after your password, Cairn will also ask for a code from an app on your phone."
+            }}
+        </p>
+        <Transition fallback=|| view! { <p>"Preparing your code…"</p> }>
+            {move || Suspend::new(async move {
+                match setup.await {
+                    Ok(setup) => view! {
+                        <ol class="list-decimal space-y-6 pl-5">
+                            <li class="space-y-3">
+                                <p>"Open an authenticator app (for example Google Authenticator, Microsoft Authenticator, 1Password) and scan this code."</p>
+                                <img
+                                    src=format!("data:image/png;base64,{}", setup.qr_png_base64)
+                                    alt="QR code for setting up two-step verification"
+                                    width="200"
+                                    height="200"
+                                    class="rounded-lg border border-stone-200 bg-white p-2"
+                                />
+                                <p class="text-sm text-stone-600">"Can't scan it? Add an account by hand with this key (time-based):"</p>
+                                <p class="font-mono text-lg tracking-wider" data-testid="mfa-secret">{setup.secret_text.clone()}</p>
+                                <p class="text-sm text-stone-600">{format!("Account: {} · Issuer: Cairn", setup.account)}</p>
+                            </li>
+                            <li>
+                                <p>"Enter the 6-digit code the app now shows."</p>
+                                <ActionForm action=confirm attr:class="mt-3 max-w-xs space-y-4" attr:novalidate=true>
+                                    <CsrfField />
+                                    <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error />
+                                    <FormAlert message=form_message />
+                                    <button type="submit" class=PRIMARY disabled=move || confirm.pending().get()>
+                                        {move || if confirm.pending().get() { "Checking…" } else { "Turn on two-step verification" }}
+                                    </button>
+                                </ActionForm>
+                            </li>
+                        </ol>
+                    }.into_any(),
+                    Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// On: recovery codes left, make new ones, turn off where allowed.
+#[component]
+fn Manage(
+    status: crate::model::MfaStatus,
+    required: bool,
+    regenerate: ServerAction<RegenerateRecoveryCodes>,
+    turn_off: ServerAction<TurnOffMfa>,
+) -> impl IntoView {
+    let needs_step_up = move || {
+        matches!(
+            regenerate.value().get(),
+            Some(Err(AppError::StepUpRequired))
+        ) || matches!(turn_off.value().get(), Some(Err(AppError::StepUpRequired)))
+    };
+    let other_error = Signal::derive(move || {
+        [
+            regenerate.value().get().and_then(Result::err),
+            turn_off.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|e| *e != AppError::StepUpRequired)
+        .map(|e| e.to_string())
+    });
+    let left = status.recovery_codes_left;
+    view! {
+        <div class="space-y-4 rounded-xl border border-stone-200 bg-white p-6" data-testid="mfa-on">
+            <p class="font-medium text-teal-900">"Two-step verification is on."</p>
+            <p class="text-sm text-stone-700">
+                {format!("You have {left} unused recovery code{}.", if left == 1 { "" } else { "s" })}
+                {(left <= 3).then_some(" Make new ones soon.")}
+            </p>
+            {move || needs_step_up().then(|| view! { <StepUpForm /> })}
+            <FormAlert message=other_error />
+            <div class="flex flex-wrap gap-3">
+                <ActionForm action=regenerate>
+                    <CsrfField />
+                    <button type="submit" class=SECONDARY>"Make new recovery codes"</button>
+                </ActionForm>
+                {(!required).then(|| view! {
+                    <ActionForm action=turn_off>
+                        <CsrfField />
+                        <button type="submit" class=SECONDARY>"Turn off two-step verification"</button>
+                    </ActionForm>
+                })}
+            </div>
+            {required.then(|| view! {
+                <p class="text-sm text-stone-600">"Your role requires two-step verification, so it cannot be turned off. Lost your device? Sign in with a recovery code, or ask an administrator to reset it."</p>
+            })}
+        </div>
+    }
+}
+
+/// Asks for a fresh code before a sensitive action; the person then repeats
+/// the action.
+#[component]
+pub fn StepUpForm() -> impl IntoView {
+    let step_up = ServerAction::<StepUp>::new();
+    let code_error = Signal::derive(move || {
+        step_up
+            .value()
+            .get()
+            .and_then(Result::err)
+            .and_then(|e| e.field("code"))
+    });
+    let done = move || matches!(step_up.value().get(), Some(Ok(())));
+    view! {
+        <div role="region" aria-label="Confirm it is you" class="rounded-md border border-amber-300 bg-amber-50 p-4">
+            {move || if done() {
+                view! { <p role="status" class="text-sm text-teal-900">"Thank you. Now repeat what you were doing."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="text-sm text-amber-950">"For your security, enter a current code from your authenticator app to continue."</p>
+                    <ActionForm action=step_up attr:class="mt-3 flex max-w-sm items-end gap-3" attr:novalidate=true>
+                        <CsrfField />
+                        <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error />
+                        <button type="submit" class=PRIMARY>"Confirm"</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+/// The recovery codes, once, with copy and download.
+#[component]
+fn ShowRecoveryCodes(codes: RecoveryCodes) -> impl IntoView {
+    let text = codes.0.join("\n");
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        text.replace('\n', "%0A")
+    );
+    let copied = RwSignal::new(false);
+    let to_copy = text.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&to_copy);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &to_copy;
+    };
+    view! {
+        <section aria-labelledby="codes-heading" class="space-y-3 rounded-xl border border-teal-300 bg-teal-50 p-6">
+            <h2 id="codes-heading" class="text-lg font-semibold text-teal-950">"Your recovery codes"</h2>
+            <p class="text-sm text-teal-950">
+                "Each works once, instead of a code from your app, if you lose your device. Keep them somewhere safe; they will not be shown again."
+            </p>
+            <ul class="grid grid-cols-2 gap-2 font-mono text-lg" data-testid="recovery-codes">
+                {codes.0.into_iter().map(|code| view! { <li>{code}</li> }).collect_view()}
+            </ul>
+            <div class="flex flex-wrap gap-3">
+                <button type="button" class=SECONDARY on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+                <a href=download download="cairn-recovery-codes.txt" class=SECONDARY>"Download"</a>
+                <a href="/home" class=PRIMARY>"Continue to Cairn"</a>
+            </div>
+        </section>
+    }
+}
+
+const PRIMARY: &str = "rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60";
+const SECONDARY: &str = "rounded-md border border-stone-300 bg-white px-3 py-1.5 text-sm font-medium text-stone-700 hover:bg-stone-100 focus:outline-none focus:ring-2 focus:ring-teal-600";
