@@ -40,6 +40,11 @@ pub fn SecurityPage() -> impl IntoView {
                 </Transition>
                 <SignOutEverywhereForm />
             </section>
+            <section aria-labelledby="two-step-heading" class="space-y-2">
+                <h2 id="two-step-heading" class="text-lg font-semibold">"Two-step verification"</h2>
+                <p class="text-sm text-stone-600">"A code from an app on your phone after your password, and recovery codes in case you lose it."</p>
+                <a href="/security/two-step" class="inline-block rounded-md border border-stone-300 px-3 py-1.5 text-sm font-medium text-stone-700 hover:bg-stone-100">"Manage two-step verification"</a>
+            </section>
             <ChangePasswordForm change />
             <SecurityActivity />
         </div>
