@@ -409,6 +409,11 @@ mod tests {
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://cairn:secret@localhost/cairn");
+    /// A test-only key (32 bytes of 0x07); production needs one.
+    const MFA_KEY: (&str, &str) = (
+        "CAIRN_MFA_KEY",
+        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+    );
 
     #[test]
     fn development_defaults_need_only_a_database() {
@@ -460,6 +465,7 @@ mod tests {
                 DB,
                 ("CAIRN_ENV", "production"),
                 ("CAIRN_PUBLIC_URL", "https://cairn.example/"),
+                MFA_KEY,
             ],
         )
         .expect("valid");
@@ -479,7 +485,7 @@ mod tests {
         let error = config(true, &[DB, https, plain, from]).expect_err("unencrypted");
         assert_eq!(error.variable, "CAIRN_SMTP_URL");
         let tls = ("CAIRN_SMTP_URL", "smtps://user:secret@mail.example");
-        let ok = config(true, &[DB, https, tls, from]).expect("valid");
+        let ok = config(true, &[DB, https, tls, from, MFA_KEY]).expect("valid");
         assert!(
             !format!("{ok:?}").contains("secret"),
             "the password is never printed"

@@ -75,6 +75,11 @@ async fn production_refuses_to_seed_the_demo() {
             ("CAIRN_PUBLIC_URL", "https://cairn.example"),
             ("CAIRN_ARGON2_MEMORY_KIB", "19456"),
             ("CAIRN_ARGON2_ITERATIONS", "2"),
+            // A test-only key (32 bytes of 0x07), never a real one.
+            (
+                "CAIRN_MFA_KEY",
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            ),
         ],
         &["--production", "seed-demo"],
     );
