@@ -198,23 +198,14 @@ async fn proven_now(
 /// New recovery codes (the old ones stop working). Needs step-up.
 #[server(prefix = "/api", endpoint = "recovery-codes")]
 pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCodes, AppError> {
-    use crate::backend::{
-        authz::{Sensitive, StepUp},
-        mfa,
-    };
+    use crate::backend::{authz::Sensitive, mfa};
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let _fresh = StepUp::check(
-        &who,
-        state.mfa.step_up_for,
-        Sensitive::RegenerateRecoveryCodes,
-        now,
-    )?;
+    let fresh = super::fresh_factor(&state, &who, Sensitive::RegenerateRecoveryCodes)?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    let codes = mfa::regenerate_codes(&mut conn, &state.passwords, who.user_id, &client).await?;
+    let codes = mfa::regenerate_codes(&mut conn, &state.passwords, fresh, &client).await?;
     Ok(RecoveryCodes(codes))
 }
 
@@ -223,10 +214,7 @@ pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCod
 #[server(prefix = "/api", endpoint = "mfa-off")]
 pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
     use crate::{
-        backend::{
-            authz::{Sensitive, StepUp},
-            mfa, session,
-        },
+        backend::{authz::Sensitive, mfa, session},
         model::SecurityEventKind,
     };
     super::checked_at_the_edge(csrf_token);
@@ -235,12 +223,12 @@ pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
     if state.mfa.required_for(who.role) {
         return Err(AppError::MfaRequired);
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let _fresh = StepUp::check(&who, state.mfa.step_up_for, Sensitive::TurnOffMfa, now)?;
+    let fresh = super::fresh_factor(&state, &who, Sensitive::TurnOffMfa)?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
     if !mfa::remove(
         &mut conn,
+        fresh,
         who.user_id,
         SecurityEventKind::MfaDisabled,
         &client,
@@ -265,15 +253,14 @@ pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "mfa-reset")]
 pub async fn reset_mfa(user_id: uuid::Uuid, csrf_token: String) -> Result<(), AppError> {
     use crate::backend::{
-        authz::{Admin, Sensitive, StepUp},
+        authz::{Admin, Sensitive},
         people,
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
     let admin = Admin::check(&who)?;
     let state = super::state()?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let fresh = StepUp::check(&who, state.mfa.step_up_for, Sensitive::ResetMfa, now)?;
+    let fresh = super::fresh_factor(&state, &who, Sensitive::ResetMfa)?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
     people::reset_mfa(&mut conn, admin, fresh, user_id, &client).await

@@ -22,8 +22,8 @@ pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
-    after_password, client, note_sign_in, session, signed_in, signed_in_allowing_setup, state,
-    throttle_person,
+    after_password, client, fresh_factor, note_sign_in, session, signed_in,
+    signed_in_allowing_setup, state, throttle_person,
 };
 
 /// Every state-changing server function takes the session's CSRF token as
@@ -97,7 +97,7 @@ mod server {
         client: &ClientInfo,
     ) -> Result<&'static str, AppError> {
         use crate::backend::{mfa, session::SecondFactor};
-        if mfa::status(conn, account.id).await?.enrolled {
+        if mfa::is_enrolled(conn, account.id).await? {
             sessions::await_second_factor(session, account.id).await?;
             return Ok("/sign-in/code");
         }
@@ -127,6 +127,19 @@ mod server {
         {
             tracing::warn!(%error, "could not record a sign-in event");
         }
+    }
+
+    /// The proof a [`Sensitive`] action needs: a second factor entered
+    /// within the configured step-up window, or `StepUpRequired`.
+    ///
+    /// [`Sensitive`]: crate::backend::authz::Sensitive
+    pub(crate) fn fresh_factor(
+        state: &AppState,
+        who: &SignedIn,
+        action: crate::backend::authz::Sensitive,
+    ) -> Result<crate::backend::authz::StepUp, AppError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        crate::backend::authz::StepUp::check(who, state.mfa.step_up_for, action, now)
     }
 
     /// Counts a password or code attempt against the client's address and

@@ -162,7 +162,7 @@ async fn set_status(
 pub async fn reset_mfa(
     conn: &mut AsyncPgConnection,
     admin: Admin,
-    _fresh: super::authz::StepUp,
+    fresh: super::authz::StepUp,
     target: Uuid,
     client: &super::client::ClientInfo,
 ) -> Result<(), AppError> {
@@ -176,6 +176,7 @@ pub async fn reset_mfa(
         .ok_or(AppError::NotFound)?;
     let removed = super::mfa::remove(
         conn,
+        fresh,
         target,
         crate::model::SecurityEventKind::MfaReset,
         client,

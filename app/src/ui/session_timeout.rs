@@ -10,6 +10,7 @@
 //! ends the session and goes to the sign-in page. Tabs keep in step over a
 //! BroadcastChannel whose messages say only "extended" or "ended".
 
+use crate::ui::components::style;
 use crate::{
     api::{ExtendSession, SignOut},
     ui::components::CsrfField,
@@ -83,7 +84,7 @@ pub fn SessionTimeout(csrf_token: String) -> impl IntoView {
                 <button
                     type="button"
                     autofocus
-                    class="rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2"
+                    class=style::PRIMARY_BUTTON
                     on:click=move |_| stay_signed_in()
                 >
                     "Stay signed in"

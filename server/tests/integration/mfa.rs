@@ -61,6 +61,14 @@ async fn enroll(browser: &mut Browser) -> (TotpSecret, Vec<String>) {
     (secret, codes)
 }
 
+/// Signs `email` in on a browser of its own and sets up two-step
+/// verification there.
+async fn enrolled(app: &TestApp, email: &str) -> (TotpSecret, Vec<String>) {
+    let mut browser = app.browser();
+    browser.sign_in(email, DEMO_PASSWORD).await;
+    enroll(&mut browser).await
+}
+
 async fn user_id(app: &TestApp, email: &str) -> uuid::Uuid {
     let mut conn = app.db.conn().await;
     users::table
@@ -183,9 +191,7 @@ async fn staff_without_two_step_reach_only_the_setup_until_it_is_done() {
 #[tokio::test(flavor = "multi_thread")]
 async fn signing_in_asks_for_a_code_which_works_once() {
     let app = TestApp::with_demo_and(STAFF_REQUIRED).await;
-    let mut first = app.browser();
-    first.sign_in(THERAPIST, DEMO_PASSWORD).await;
-    let (secret, _) = enroll(&mut first).await;
+    let (secret, _) = enrolled(&app, THERAPIST).await;
 
     let mut browser = app.browser();
     browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
@@ -236,9 +242,7 @@ async fn signing_in_asks_for_a_code_which_works_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn five_wrong_codes_void_the_sign_in_and_count_against_the_account() {
     let app = TestApp::with_demo_and(STAFF_REQUIRED).await;
-    let mut first = app.browser();
-    first.sign_in(THERAPIST, DEMO_PASSWORD).await;
-    let (secret, _) = enroll(&mut first).await;
+    let (secret, _) = enrolled(&app, THERAPIST).await;
 
     let mut browser = app.browser();
     browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
@@ -277,9 +281,7 @@ async fn five_wrong_codes_void_the_sign_in_and_count_against_the_account() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_recovery_code_signs_in_once() {
     let app = TestApp::with_demo().await;
-    let mut first = app.browser();
-    first.sign_in(PATIENT, DEMO_PASSWORD).await;
-    let (_, codes) = enroll(&mut first).await;
+    let (_, codes) = enrolled(&app, PATIENT).await;
 
     let mut browser = app.browser();
     browser.sign_in(PATIENT, DEMO_PASSWORD).await;

@@ -10,6 +10,7 @@ pub mod recovery;
 pub mod totp;
 
 use super::{
+    authz::StepUp,
     client::ClientInfo,
     db::schema::{mfa_enrollments, mfa_factors, recovery_codes},
     password::{PasswordHashString, Passwords, Verified},
@@ -69,6 +70,14 @@ fn unreadable(user_id: Uuid, error: super::vault::OpenError) -> AppError {
     AppError::Internal
 }
 
+/// Whether the person has an authenticator (one query: sign-in asks this
+/// of every right password).
+pub async fn is_enrolled(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(mfa_factors::table.find(user_id)))
+        .get_result(conn)
+        .await
+}
+
 /// Whether the person has an authenticator, and how many recovery codes are
 /// left.
 pub async fn status(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<MfaStatus> {
@@ -109,7 +118,7 @@ pub async fn begin_enrollment(
     user_id: Uuid,
     account: &str,
 ) -> Result<Provisioning, AppError> {
-    if status(conn, user_id).await?.enrolled {
+    if is_enrolled(conn, user_id).await? {
         return Err(AppError::MfaAlreadyOn);
     }
     let now = OffsetDateTime::now_utc();
@@ -376,15 +385,16 @@ async fn replace_codes(
     Ok(())
 }
 
-/// New recovery codes for an enrolled person; every old one stops working.
-/// The caller has checked a fresh second factor (step-up).
+/// New recovery codes for the person who just proved a fresh second factor
+/// (`fresh`); every old one stops working.
 pub async fn regenerate_codes(
     conn: &mut AsyncPgConnection,
     passwords: &Passwords,
-    user_id: Uuid,
+    fresh: StepUp,
     client: &ClientInfo,
 ) -> Result<Vec<String>, AppError> {
-    if !status(conn, user_id).await?.enrolled {
+    let user_id = fresh.user_id;
+    if !is_enrolled(conn, user_id).await? {
         return Err(AppError::MfaNotOn);
     }
     let (codes, hashes) = fresh_codes(passwords).await?;
@@ -404,9 +414,11 @@ pub async fn regenerate_codes(
 }
 
 /// Removes the person's authenticator, pending enrollment and recovery
-/// codes, recording `kind` (an admin's reset, or the person turning it off).
+/// codes, recording `kind` (an admin's reset, or the person turning it
+/// off). Only with a fresh second factor of whoever asked (`_fresh`).
 pub async fn remove(
     conn: &mut AsyncPgConnection,
+    _fresh: StepUp,
     user_id: Uuid,
     kind: SecurityEventKind,
     client: &ClientInfo,

@@ -149,10 +149,6 @@ pub async fn begin(
         mfa_at: (second_factor == SecondFactor::Proven).then(|| now.unix_timestamp()),
         must_enroll: second_factor == SecondFactor::MustEnroll,
     };
-    session
-        .remove_value(PENDING_KEY)
-        .await
-        .map_err(store_error)?;
     replace(session, signed_in).await
 }
 
@@ -162,17 +158,31 @@ pub async fn replace(
     session: &tower_sessions::Session,
     signed_in: SignedIn,
 ) -> Result<(), crate::error::AppError> {
+    restart(session, SIGNED_IN_KEY, signed_in, PENDING_KEY).await
+}
+
+/// Every change of who a session speaks for goes through here: a new id
+/// (so an id seen before is worthless), `key` set, the other state
+/// (`instead_of`) gone, and a new CSRF token. A session is therefore signed
+/// in or waiting for a second factor, never both.
+async fn restart<T: Serialize + Send + Sync>(
+    session: &tower_sessions::Session,
+    key: &str,
+    value: T,
+    instead_of: &str,
+) -> Result<(), crate::error::AppError> {
     session.cycle_id().await.map_err(store_error)?;
     session
-        .insert(SIGNED_IN_KEY, signed_in)
+        .remove_value(instead_of)
         .await
         .map_err(store_error)?;
-    csrf::renew(session).await?;
-    Ok(())
+    session.insert(key, value).await.map_err(store_error)?;
+    csrf::renew(session).await.map(drop)
 }
 
 /// Holds a password-checked sign-in until its second factor (under a new
-/// id: the password was a step up from anonymous).
+/// id: the password was a step up from anonymous). Whoever the session was
+/// signed in as before is signed out.
 pub async fn await_second_factor(
     session: &tower_sessions::Session,
     user_id: Uuid,
@@ -182,11 +192,7 @@ pub async fn await_second_factor(
         started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         attempts: 0,
     };
-    session.cycle_id().await.map_err(store_error)?;
-    session
-        .insert(PENDING_KEY, pending)
-        .await
-        .map_err(store_error)
+    restart(session, PENDING_KEY, pending, SIGNED_IN_KEY).await
 }
 
 /// The sign-in waiting for its second factor, if any.

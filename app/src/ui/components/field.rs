@@ -1,6 +1,8 @@
 //! Form fields with their messages next to them, wired for screen readers
 //! (`aria-invalid`, `aria-describedby`).
 
+use super::style;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 /// A labelled text input with its error message.
@@ -73,6 +75,52 @@ pub fn PasswordField(
             </div>
             <FieldMessage id=error_id error />
         </div>
+    }
+}
+
+/// The message for field `name` from the last submission of a form
+/// (`action.value()`), when it broke a rule.
+pub fn field_error<T>(
+    last: MappedSignal<Option<Result<T, AppError>>>,
+    name: &'static str,
+) -> Signal<Option<String>>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || last.get().and_then(Result::err).and_then(|e| e.field(name)))
+}
+
+/// The form-level message from the last submission: any error that is not
+/// about one field (those show next to their field).
+pub fn form_error<T>(last: MappedSignal<Option<Result<T, AppError>>>) -> Signal<Option<String>>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || match last.get() {
+        Some(Err(AppError::Invalid(_))) | Some(Ok(_)) | None => None,
+        Some(Err(other)) => Some(other.to_string()),
+    })
+}
+
+/// A submit button that says it is busy (and cannot be pressed twice)
+/// while its form is being sent.
+#[component]
+pub fn SubmitButton(
+    #[prop(into)] pending: Signal<bool>,
+    label: &'static str,
+    busy: &'static str,
+    /// As wide as its form.
+    #[prop(optional)]
+    wide: bool,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class=if wide { style::PRIMARY_BUTTON_WIDE } else { style::PRIMARY_BUTTON }
+            disabled=move || pending.get()
+        >
+            {move || if pending.get() { busy } else { label }}
+        </button>
     }
 }
 

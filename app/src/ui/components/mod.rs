@@ -5,9 +5,10 @@ mod field;
 mod nav;
 mod security_events;
 mod status;
+pub mod style;
 
 pub use csrf::CsrfField;
-pub use field::{FormAlert, PasswordField, TextField};
+pub use field::{FormAlert, PasswordField, SubmitButton, TextField, field_error, form_error};
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};

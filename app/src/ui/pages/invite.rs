@@ -1,6 +1,7 @@
 //! Using an invitation: the invitee sees whom it is for and sets their
 //! password; then they are signed in.
 
+use crate::ui::components::style;
 use crate::{
     api::{AcceptInvitation, people::get_invitation},
     error::AppError,
@@ -56,7 +57,7 @@ pub fn InvitePage() -> impl IntoView {
                                     <FormAlert message=form_message />
                                     <button
                                         type="submit"
-                                        class="w-full rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60"
+                                        class=style::PRIMARY_BUTTON_WIDE
                                         disabled=move || accept.pending().get()
                                     >
                                         "Set password and sign in"

@@ -1,12 +1,13 @@
 //! People: invite someone (administrators: anyone; therapists: patients)
 //! and, for administrators, manage accounts.
 
+use crate::ui::components::style;
 use crate::{
     api::{AccountAction, InvitePerson, people::list_people},
     error::AppError,
     model::{PersonRow, Role, UserStatus},
     ui::{
-        components::{CsrfField, FormAlert, TextField, UnavailableNotice},
+        components::{CsrfField, FormAlert, TextField, UnavailableNotice, field_error, form_error},
         visitor,
     },
 };
@@ -56,16 +57,8 @@ pub fn PeoplePage() -> impl IntoView {
 
 #[component]
 fn InviteForm(invite: ServerAction<InvitePerson>, role: Role) -> impl IntoView {
-    let last = move || invite.value().get();
-    let field = move |name: &'static str| {
-        Signal::derive(move || last().and_then(Result::err).and_then(|e| e.field(name)))
-    };
-    let form_message = Signal::derive(move || {
-        last().and_then(Result::err).and_then(|e| match e {
-            AppError::Invalid(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
+    let field = move |name: &'static str| field_error(invite.value(), name);
+    let form_message = form_error(invite.value());
     let roles: &'static [Role] = if role == Role::Admin {
         Role::ALL
     } else {
@@ -88,12 +81,12 @@ fn InviteForm(invite: ServerAction<InvitePerson>, role: Role) -> impl IntoView {
                     <p id="role-error" class="min-h-5 text-sm text-red-800">{move || field("role").get()}</p>
                 </div>
                 <FormAlert message=form_message />
-                <button type="submit" class="rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2">
+                <button type="submit" class=style::PRIMARY_BUTTON>
                     "Create invitation"
                 </button>
             </ActionForm>
             <div role="status">
-                {move || last().and_then(Result::ok).map(|link| view! {
+                {move || invite.value().get().and_then(Result::ok).map(|link| view! {
                     <div class="space-y-2 rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900">
                         <p>{format!("Invitation for {} created. Send them this link; it works once, for {} hours.", link.display_name, link.valid_for_hours)}</p>
                         <label for="invitation-link" class="sr-only">"Invitation link"</label>

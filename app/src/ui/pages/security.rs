@@ -1,11 +1,15 @@
 //! Security: where a person sees the devices signed in to their account,
 //! ends any of them, and changes their password.
 
+use crate::ui::components::style;
 use crate::{
     api::{ChangePassword, EndMySession, SignOutEverywhere, security::list_my_sessions},
     error::AppError,
     model::{SessionSummary, ago},
-    ui::components::{CsrfField, FormAlert, PasswordField, SecurityActivity, UnavailableNotice},
+    ui::components::{
+        CsrfField, FormAlert, PasswordField, SecurityActivity, SubmitButton, UnavailableNotice,
+        field_error, form_error,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -81,7 +85,7 @@ fn SessionList(list: Vec<SessionSummary>, end: ServerAction<EndMySession>) -> im
                                 <ActionForm action=end>
                                     <CsrfField />
                                     <input type="hidden" name="handle" value=s.handle.clone() />
-                                    <button type="submit" aria-label=label.clone() class=SECONDARY>"End session"</button>
+                                    <button type="submit" aria-label=label.clone() class=style::SECONDARY_BUTTON>"End session"</button>
                                 </ActionForm>
                             })}
                         </li>
@@ -106,7 +110,7 @@ fn SignOutEverywhereForm() -> impl IntoView {
         <ActionForm action=everywhere attr:class="space-y-2">
             <CsrfField />
             <FormAlert message />
-            <button type="submit" class=SECONDARY>"Sign out everywhere"</button>
+            <button type="submit" class=style::SECONDARY_BUTTON>"Sign out everywhere"</button>
             <p class="text-sm text-stone-600">"Ends every session above, this one too. Use it if you signed in on a shared or lost device."</p>
         </ActionForm>
     }
@@ -114,17 +118,9 @@ fn SignOutEverywhereForm() -> impl IntoView {
 
 #[component]
 fn ChangePasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
-    let last = move || change.value().get();
-    let field = move |name: &'static str| {
-        Signal::derive(move || last().and_then(Result::err).and_then(|e| e.field(name)))
-    };
-    let form_message = Signal::derive(move || {
-        last().and_then(Result::err).and_then(|e| match e {
-            AppError::Invalid(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
-    let saved = move || matches!(last(), Some(Ok(())));
+    let field = move |name: &'static str| field_error(change.value(), name);
+    let form_message = form_error(change.value());
+    let saved = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <section aria-labelledby="password-heading" class="max-w-md space-y-4">
             <h2 id="password-heading" class="text-lg font-semibold">"Change your password"</h2>
@@ -143,16 +139,8 @@ fn ChangePasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
                 <PasswordField name="current_password" label="Current password" error=field("current_password") />
                 <PasswordField name="new_password" label="New password" autocomplete="new-password" error=field("new_password") />
                 <FormAlert message=form_message />
-                <button
-                    type="submit"
-                    class="rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60"
-                    disabled=move || change.pending().get()
-                >
-                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
-                </button>
+                <SubmitButton pending=change.pending() label="Change password" busy="Changing…" />
             </ActionForm>
         </section>
     }
 }
-
-const SECONDARY: &str = "rounded-md border border-stone-300 px-3 py-1.5 text-sm font-medium text-stone-700 hover:bg-stone-100 focus:outline-none focus:ring-2 focus:ring-teal-600";

@@ -3,9 +3,11 @@
 
 use crate::{
     api::{SignIn, practice::get_practice_info},
-    error::AppError,
     model::sign_in_notice,
-    ui::components::{CsrfField, FormAlert, PasswordField, TextField, UnavailableNotice},
+    ui::components::{
+        CsrfField, FormAlert, PasswordField, SubmitButton, TextField, UnavailableNotice,
+        field_error, form_error,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,15 +20,8 @@ pub fn SignInPage() -> impl IntoView {
     let practice = Resource::new_blocking(|| (), |_| get_practice_info());
     let sign_in = ServerAction::<SignIn>::new();
 
-    let last_error = move || sign_in.value().get().and_then(Result::err);
-    let field =
-        move |name: &'static str| Signal::derive(move || last_error().and_then(|e| e.field(name)));
-    let form_message = Signal::derive(move || {
-        last_error().and_then(|e| match e {
-            AppError::Invalid(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
+    let field = move |name: &'static str| field_error(sign_in.value(), name);
+    let form_message = form_error(sign_in.value());
     let query = use_query_map();
     let notice = move || {
         query.with(|q| {
@@ -81,13 +76,7 @@ pub fn SignInPage() -> impl IntoView {
                     />
                     <PasswordField name="password" label="Password" error=field("password") />
                     <FormAlert message=form_message />
-                    <button
-                        type="submit"
-                        class="w-full rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60"
-                        disabled=move || sign_in.pending().get()
-                    >
-                        {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
+                    <SubmitButton pending=sign_in.pending() label="Sign in" busy="Signing in…" wide=true />
                 </ActionForm>
             </div>
         </section>

@@ -1,11 +1,12 @@
 //! The second step of sign-in: a code from the authenticator app, or a
 //! recovery code.
 
+use crate::ui::components::style;
 use crate::{
     api::VerifySignInCode,
     error::AppError,
     model::SecondFactorOutcome,
-    ui::components::{CsrfField, FormAlert, TextField},
+    ui::components::{CsrfField, FormAlert, SubmitButton, TextField, field_error},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,8 +15,7 @@ use leptos_meta::Title;
 pub fn SignInCodePage() -> impl IntoView {
     let verify = ServerAction::<VerifySignInCode>::new();
     let last = move || verify.value().get();
-    let code_error =
-        Signal::derive(move || last().and_then(Result::err).and_then(|e| e.field("code")));
+    let code_error = field_error(verify.value(), "code");
     let form_message = Signal::derive(move || {
         last().and_then(Result::err).and_then(|e| match e {
             AppError::Invalid(_) => None,
@@ -44,13 +44,7 @@ pub fn SignInCodePage() -> impl IntoView {
                             <CsrfField />
                             <TextField name="code" label="Code" autocomplete="one-time-code" error=code_error />
                             <FormAlert message=form_message />
-                            <button
-                                type="submit"
-                                class="w-full rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60"
-                                disabled=move || verify.pending().get()
-                            >
-                                {move || if verify.pending().get() { "Checking…" } else { "Verify" }}
-                            </button>
+                            <SubmitButton pending=verify.pending() label="Verify" busy="Checking…" wide=true />
                         </ActionForm>
                         <p class="mt-4 text-sm text-stone-600">
                             <a href="/sign-in" class="underline">"Start again"</a>
@@ -77,7 +71,7 @@ fn RecoveryCodeUsed(left: u32) -> impl IntoView {
                 </p>
             })}
             <div class="flex gap-3">
-                <a href="/security/two-step" class="rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800">"Make new recovery codes"</a>
+                <a href="/security/two-step" class=style::PRIMARY_BUTTON>"Make new recovery codes"</a>
                 <a href="/home" class="rounded-md border border-stone-300 px-4 py-2 font-medium text-stone-700 hover:bg-stone-100">"Continue"</a>
             </div>
         </div>

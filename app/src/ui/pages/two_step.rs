@@ -3,6 +3,7 @@
 //! role allows. Staff who must set it up land here and reach nothing else
 //! until they have.
 
+use crate::ui::components::style;
 use crate::{
     api::{
         ConfirmMfaSetup, RegenerateRecoveryCodes, StepUp, TurnOffMfa,
@@ -10,7 +11,9 @@ use crate::{
     },
     error::AppError,
     model::{MfaOverview, RecoveryCodes},
-    ui::components::{CsrfField, FormAlert, TextField, UnavailableNotice},
+    ui::components::{
+        CsrfField, FormAlert, SubmitButton, TextField, UnavailableNotice, field_error, form_error,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -60,15 +63,8 @@ pub fn TwoStepPage() -> impl IntoView {
 #[component]
 fn Setup(required: bool, confirm: ServerAction<ConfirmMfaSetup>) -> impl IntoView {
     let setup = Resource::new(|| (), |_| get_mfa_setup());
-    let last = move || confirm.value().get();
-    let code_error =
-        Signal::derive(move || last().and_then(Result::err).and_then(|e| e.field("code")));
-    let form_message = Signal::derive(move || {
-        last().and_then(Result::err).and_then(|e| match e {
-            AppError::Invalid(_) => None,
-            other => Some(other.to_string()),
-        })
-    });
+    let code_error = field_error(confirm.value(), "code");
+    let form_message = form_error(confirm.value());
     view! {
         <p class="text-stone-700">
             {if required {
@@ -101,9 +97,7 @@ fn Setup(required: bool, confirm: ServerAction<ConfirmMfaSetup>) -> impl IntoVie
                                     <CsrfField />
                                     <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error />
                                     <FormAlert message=form_message />
-                                    <button type="submit" class=PRIMARY disabled=move || confirm.pending().get()>
-                                        {move || if confirm.pending().get() { "Checking…" } else { "Turn on two-step verification" }}
-                                    </button>
+                                    <SubmitButton pending=confirm.pending() label="Turn on two-step verification" busy="Checking…" />
                                 </ActionForm>
                             </li>
                         </ol>
@@ -152,12 +146,12 @@ fn Manage(
             <div class="flex flex-wrap gap-3">
                 <ActionForm action=regenerate>
                     <CsrfField />
-                    <button type="submit" class=SECONDARY>"Make new recovery codes"</button>
+                    <button type="submit" class=style::SECONDARY_BUTTON>"Make new recovery codes"</button>
                 </ActionForm>
                 {(!required).then(|| view! {
                     <ActionForm action=turn_off>
                         <CsrfField />
-                        <button type="submit" class=SECONDARY>"Turn off two-step verification"</button>
+                        <button type="submit" class=style::SECONDARY_BUTTON>"Turn off two-step verification"</button>
                     </ActionForm>
                 })}
             </div>
@@ -173,13 +167,7 @@ fn Manage(
 #[component]
 pub fn StepUpForm() -> impl IntoView {
     let step_up = ServerAction::<StepUp>::new();
-    let code_error = Signal::derive(move || {
-        step_up
-            .value()
-            .get()
-            .and_then(Result::err)
-            .and_then(|e| e.field("code"))
-    });
+    let code_error = field_error(step_up.value(), "code");
     let done = move || matches!(step_up.value().get(), Some(Ok(())));
     view! {
         <div role="region" aria-label="Confirm it is you" class="rounded-md border border-amber-300 bg-amber-50 p-4">
@@ -191,7 +179,7 @@ pub fn StepUpForm() -> impl IntoView {
                     <ActionForm action=step_up attr:class="mt-3 flex max-w-sm items-end gap-3" attr:novalidate=true>
                         <CsrfField />
                         <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error />
-                        <button type="submit" class=PRIMARY>"Confirm"</button>
+                        <button type="submit" class=style::PRIMARY_BUTTON>"Confirm"</button>
                     </ActionForm>
                 }.into_any()
             }}
@@ -228,15 +216,12 @@ fn ShowRecoveryCodes(codes: RecoveryCodes) -> impl IntoView {
                 {codes.0.into_iter().map(|code| view! { <li>{code}</li> }).collect_view()}
             </ul>
             <div class="flex flex-wrap gap-3">
-                <button type="button" class=SECONDARY on:click=copy>
+                <button type="button" class=style::SECONDARY_BUTTON on:click=copy>
                     {move || if copied.get() { "Copied" } else { "Copy" }}
                 </button>
-                <a href=download download="cairn-recovery-codes.txt" class=SECONDARY>"Download"</a>
-                <a href="/home" class=PRIMARY>"Continue to Cairn"</a>
+                <a href=download download="cairn-recovery-codes.txt" class=style::SECONDARY_BUTTON>"Download"</a>
+                <a href="/home" class=style::PRIMARY_BUTTON>"Continue to Cairn"</a>
             </div>
         </section>
     }
 }
-
-const PRIMARY: &str = "rounded-md bg-teal-700 px-4 py-2 font-medium text-white hover:bg-teal-800 focus:outline-none focus:ring-2 focus:ring-teal-600 focus:ring-offset-2 disabled:opacity-60";
-const SECONDARY: &str = "rounded-md border border-stone-300 bg-white px-3 py-1.5 text-sm font-medium text-stone-700 hover:bg-stone-100 focus:outline-none focus:ring-2 focus:ring-teal-600";
