@@ -288,7 +288,8 @@ mod browser {
     }
 
     /// The time is up (or another tab ended the session): wipe the page at
-    /// once, end the session on the server, and go to sign-in.
+    /// once, end the session on the server (when it ended here), and go to
+    /// sign-in.
     fn leave(
         deadline: RwSignal<Option<(f64, Countdown)>>,
         csrf_token: &str,
@@ -300,9 +301,6 @@ mod browser {
             return;
         }
         deadline.set(None);
-        if let Some(message) = tell_others {
-            announce(message);
-        }
         let Some(window) = web_sys::window() else {
             return;
         };
@@ -311,12 +309,18 @@ mod browser {
                 r#"<p class="m-8 text-lg">Signed out. Opening the sign-in page…</p>"#,
             );
         }
-        // A beacon outlives the page: the session ends even as we navigate.
-        if let Ok(params) = web_sys::UrlSearchParams::new_with_str("") {
-            params.append("csrf_token", csrf_token);
-            let _ = window
-                .navigator()
-                .send_beacon_with_opt_url_search_params("/api/sign-out", Some(&params));
+        // Only the tab where it happened ends the session (a beacon outlives
+        // the page) and tells the others. A tab that only heard about it must
+        // not sign out too: its request would race the first tab's own
+        // sign-out, and the loser's would be refused, stranding that page.
+        if let Some(message) = tell_others {
+            announce(message);
+            if let Ok(params) = web_sys::UrlSearchParams::new_with_str("") {
+                params.append("csrf_token", csrf_token);
+                let _ = window
+                    .navigator()
+                    .send_beacon_with_opt_url_search_params("/api/sign-out", Some(&params));
+            }
         }
         let _ = window.location().replace(&url);
     }
