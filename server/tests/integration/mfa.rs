@@ -224,6 +224,13 @@ async fn signing_in_asks_for_a_code_which_works_once() {
     );
     assert!(browser.current_user().await.is_some());
 
+    // A browser already signed in as someone else is signed out by a
+    // password that now waits for its code: never two people at once.
+    let mut shared = app.browser();
+    shared.sign_in(PATIENT, DEMO_PASSWORD).await;
+    shared.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    assert_eq!(shared.current_user().await, None);
+
     // The same code again, from another browser: refused as used.
     let mut replay = app.browser();
     replay.sign_in(THERAPIST, DEMO_PASSWORD).await;
