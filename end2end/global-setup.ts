@@ -1,5 +1,8 @@
-// Starts three `cairn serve` processes for the suite, each on a free port:
+// Starts four `cairn serve` processes for the suite, each on a free port:
 //  - "up": a fresh database (created here, migrated and seeded by the binary)
+//  - "mfa": a second fresh database, with two-step verification required of
+//    staff as in production (its own database, so staff enrolling there do
+//    not change how the other tests sign in)
 //  - "short": the same database with a 20 s idle timeout and a warning at
 //    10 s, to watch the session-timeout warning without waiting 15 minutes
 //  - "down": a database URL where nothing listens, to see the 503 paths.
@@ -64,18 +67,30 @@ function serve(name: string, env: Record<string, string>): ChildProcess {
   });
 }
 
-export default async function globalSetup() {
+/** A fresh database holding the demo practice; answers its name and URL. */
+function seededDatabase(): [string, string] {
   const database = `cairn_e2e_${randomBytes(6).toString("hex")}`;
   const databaseUrl = withDatabase(adminUrl, database);
   psql(`CREATE DATABASE ${database}`);
-
   const seed = spawnSync(bin, ["seed-demo"], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" });
   if (seed.status !== 0) throw new Error(`cairn seed-demo failed: ${seed.stderr}`);
+  return [database, databaseUrl];
+}
 
-  const [upPort, shortPort, downPort, deadDbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  // Two-step verification is required of no role here yet, so these tests
-  // sign staff in with a password alone; its own end-to-end test (with a
-  // server that requires it of staff) is still to come.
+export default async function globalSetup() {
+  const [database, databaseUrl] = seededDatabase();
+  const [mfaDatabase, mfaDatabaseUrl] = seededDatabase();
+
+  const [upPort, shortPort, downPort, deadDbPort, mfaPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  // On the shared database two-step verification is required of no role,
+  // so those tests sign staff in with a password alone; mfa.spec.ts uses
+  // the "mfa" server, which requires it of staff.
   const limits = {
     CAIRN_SENSITIVE_LIMIT: "200",
     CAIRN_RATE_LIMIT_PER_MINUTE: "2000",
@@ -89,6 +104,14 @@ export default async function globalSetup() {
     CAIRN_SESSION_IDLE_SECS: "20",
     CAIRN_SESSION_WARNING_SECS: "10",
   });
+  const mfa = serve("server-mfa", {
+    ...limits,
+    DATABASE_URL: mfaDatabaseUrl,
+    CAIRN_BIND: `127.0.0.1:${mfaPort}`,
+    CAIRN_MFA_REQUIRED_ROLES: "admin,therapist",
+    // The shortest step-up window allowed, so the test can outlive it.
+    CAIRN_STEP_UP_SECS: "30",
+  });
   const down = serve("server-down", {
     DATABASE_URL: `postgres://postgres@127.0.0.1:${deadDbPort}/nothing`,
     CAIRN_BIND: `127.0.0.1:${downPort}`,
@@ -96,16 +119,19 @@ export default async function globalSetup() {
   process.env.CAIRN_E2E_URL = `http://127.0.0.1:${upPort}`;
   process.env.CAIRN_E2E_DOWN_URL = `http://127.0.0.1:${downPort}`;
   process.env.CAIRN_E2E_SHORT_URL = `http://127.0.0.1:${shortPort}`;
+  process.env.CAIRN_E2E_MFA_URL = `http://127.0.0.1:${mfaPort}`;
 
   const stop = async () => {
-    for (const child of [up, short, down]) child.kill("SIGTERM");
+    for (const child of [up, short, down, mfa]) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    psql(`DROP DATABASE IF EXISTS ${mfaDatabase} WITH (FORCE)`);
   };
   try {
     await waitFor(`${process.env.CAIRN_E2E_URL}/readyz`, 200, up);
     await waitFor(`${process.env.CAIRN_E2E_DOWN_URL}/healthz`, 200, down);
     await waitFor(`${process.env.CAIRN_E2E_SHORT_URL}/readyz`, 200, short);
+    await waitFor(`${process.env.CAIRN_E2E_MFA_URL}/readyz`, 200, mfa);
   } catch (error) {
     await stop();
     throw error;

@@ -1,4 +1,5 @@
 import { test as base, expect } from "@playwright/test";
+import { createHmac } from "node:crypto";
 
 /** The running servers global-setup.ts started. */
 export const servers = {
@@ -10,6 +11,12 @@ export const servers = {
   get short(): string {
     const url = process.env.CAIRN_E2E_SHORT_URL;
     if (!url) throw new Error("CAIRN_E2E_SHORT_URL is not set: run through playwright.config.ts");
+    return url;
+  },
+  /** Requires two-step verification of staff; its own database. */
+  get mfa(): string {
+    const url = process.env.CAIRN_E2E_MFA_URL;
+    if (!url) throw new Error("CAIRN_E2E_MFA_URL is not set: run through playwright.config.ts");
     return url;
   },
   get down(): string {
@@ -28,6 +35,71 @@ export const demo = {
   // Changes its password in people.spec.ts; no other test signs in as them.
   patient: { email: "priya.natarajan@patients.example", name: "Priya Natarajan" },
 };
+
+/**
+ * An authenticator app, as a test needs one: RFC 6238 codes (SHA-1, 6
+ * digits, 30 s) for the key Cairn showed. Cairn accepts each time step once,
+ * so `next()` answers a code for a step after the last one it gave out,
+ * waiting for the clock when it has to.
+ */
+export class Authenticator {
+  private readonly key: Buffer;
+  private lastStep = 0;
+
+  constructor(base32Key: string) {
+    this.key = base32Decode(base32Key);
+  }
+
+  codeAt(step: number): string {
+    const counter = Buffer.alloc(8);
+    counter.writeBigUInt64BE(BigInt(step));
+    const mac = createHmac("sha1", this.key).update(counter).digest();
+    const offset = mac[mac.length - 1] & 0x0f;
+    const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+    return value.toString().padStart(6, "0");
+  }
+
+  /** Six digits that are no code of the steps Cairn accepts now. */
+  wrong(): string {
+    const now = Math.floor(Date.now() / 1000 / 30);
+    const valid = [now - 1, now, now + 1, now + 2].map((step) => this.codeAt(step));
+    for (let n = 0; ; n++) {
+      const guess = n.toString().padStart(6, "0");
+      if (!valid.includes(guess)) return guess;
+    }
+  }
+
+  /** A code Cairn has not seen yet: this step's, or the next one's (within the allowed skew). */
+  async next(): Promise<string> {
+    for (;;) {
+      const now = Math.floor(Date.now() / 1000 / 30);
+      const step = Math.max(now, this.lastStep + 1);
+      if (step <= now + 1) {
+        this.lastStep = step;
+        return this.codeAt(step);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+function base32Decode(text: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const char of text.replace(/[\s=]/g, "").toUpperCase()) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) throw new Error(`not base32: ${char}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
 
 export const test = base.extend({
   baseURL: async ({}, use) => use(servers.up),

@@ -55,11 +55,7 @@ test("an administrator invites a therapist, who sets a password there and is sig
   await expect(invitee.getByText("This invitation has already been used.", { exact: false })).toBeVisible();
 });
 
-// FIXME: /security does not hydrate yet (tachys panics "entered unreachable
-// code" in hydration.rs:195 on this page only), so its forms work only as
-// plain posts and the timeout warning is inert there. The server side of
-// every action is covered by server/tests/integration/security.rs.
-test.fixme("the Security page lists sessions and changes the password, ending the other sessions", async ({ page, browser }) => {
+test("the Security page lists sessions and changes the password, ending the other sessions", async ({ page, browser }) => {
   const email = demo.patient.email;
   const other = await (await browser.newContext()).newPage();
   await signIn(other, email);

@@ -154,9 +154,10 @@ pub async fn verify_sign_in_code(
 }
 
 /// Step-up: a fresh code for a sensitive action. The session continues
-/// under a new id with its second factor proven now.
+/// under a new id with its second factor proven now; answers the session's
+/// new CSRF token, so the page can carry on with the action it interrupted.
 #[server(prefix = "/api", endpoint = "step-up")]
-pub async fn step_up(code: String, csrf_token: String) -> Result<(), AppError> {
+pub async fn step_up(code: String, csrf_token: String) -> Result<String, AppError> {
     use crate::backend::mfa;
     super::checked_at_the_edge(csrf_token);
     let (current, who) = super::signed_in().await?;
@@ -177,12 +178,12 @@ pub async fn step_up(code: String, csrf_token: String) -> Result<(), AppError> {
 }
 
 /// The session's second factor was just proven: it continues under a new
-/// id, with that time recorded (for step-up).
+/// id, with that time recorded (for step-up). Answers the new CSRF token.
 #[cfg(feature = "ssr")]
 async fn proven_now(
     current: &tower_sessions::Session,
     who: crate::backend::session::SignedIn,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     use crate::backend::session;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     session::replace(
@@ -245,6 +246,7 @@ pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
         },
     )
     .await
+    .map(drop)
 }
 
 /// An administrator removes someone's authenticator (they set it up again

@@ -91,11 +91,7 @@ pub async fn accept_invitation(
     let state = super::state()?;
     let current = super::session().await?;
     let client = super::client().await;
-    let link_key = secret::token_hash(token.trim())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let link_key = secret::hex(&secret::token_hash(token.trim())[..8]);
     state
         .throttles
         .sensitive(&[client.throttle_key(), format!("invitation:{link_key}")])?;

@@ -5,7 +5,7 @@
 use super::{
     accounts,
     authz::{Admin, Inviter},
-    db::schema::{invitations, sessions, users},
+    db::schema::{invitations, mfa_factors, sessions, users},
     session::mine,
 };
 use crate::{
@@ -16,6 +16,17 @@ use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// id, display name, email, role, status, locked until, has an authenticator.
+type PersonColumns = (
+    Uuid,
+    String,
+    String,
+    Role,
+    UserStatus,
+    Option<OffsetDateTime>,
+    bool,
+);
 
 /// Everyone in the administrator's practice, or, for a therapist, the
 /// patients they invited.
@@ -33,6 +44,7 @@ pub async fn list(
             users::role,
             users::status,
             users::locked_until,
+            diesel::dsl::exists(mfa_factors::table.filter(mfa_factors::user_id.eq(users::id))),
         ))
         .into_boxed();
     if viewer.role != Role::Admin {
@@ -43,17 +55,10 @@ pub async fn list(
             .filter(users::role.eq(Role::Patient))
             .filter(users::id.eq_any(invited));
     }
-    let rows: Vec<(
-        Uuid,
-        String,
-        String,
-        Role,
-        UserStatus,
-        Option<OffsetDateTime>,
-    )> = query.load(conn).await?;
+    let rows: Vec<PersonColumns> = query.load(conn).await?;
     let now = OffsetDateTime::now_utc();
     let mut people = Vec::with_capacity(rows.len());
-    for (id, display_name, email, role, status, locked_until) in rows {
+    for (id, display_name, email, role, status, locked_until, mfa_on) in rows {
         let active_sessions: i64 = sessions::table
             .filter(sessions::user_id.eq(id))
             .filter(sessions::expires_at.gt(diesel::dsl::now))
@@ -68,6 +73,7 @@ pub async fn list(
             status,
             locked: locked_until.is_some_and(|until| until > now),
             active_sessions,
+            mfa_on,
         });
     }
     Ok(people)

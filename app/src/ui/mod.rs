@@ -9,7 +9,7 @@ pub mod session_timeout;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Redirect, Route, Router, Routes},
 };
 
@@ -101,6 +101,17 @@ pub fn needs_sign_in(path: &str) -> bool {
 }
 
 /// The app: routes inside the common layout.
+///
+/// Every page renders with [`SsrMode::Async`]: the server waits for the
+/// page's data, then sends the whole page (small pages, fast queries; the
+/// status and headers can still depend on the data).
+///
+/// Hydration rule: resources and `Suspense`/`Transition` boundaries are
+/// numbered in creation order. The server creates those inside a resolved
+/// `Suspend` after the rest of the page; the browser creates them in place.
+/// So a component that creates either may sit inside a `Suspend` only when
+/// nothing after it in the page creates one (e.g. [`components::CsrfField`]
+/// creates neither, for that reason).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -114,13 +125,13 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=|| view! { <Redirect path="/sign-in" /> } />
-                    <Route path=StaticSegment("sign-in") view=SignInPage />
-                    <Route path=(StaticSegment("sign-in"), StaticSegment("code")) view=SignInCodePage />
-                    <Route path=StaticSegment("home") view=HomePage />
-                    <Route path=StaticSegment("security") view=SecurityPage />
-                    <Route path=(StaticSegment("security"), StaticSegment("two-step")) view=TwoStepPage />
-                    <Route path=StaticSegment("people") view=PeoplePage />
-                    <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage />
+                    <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("sign-in"), StaticSegment("code")) view=SignInCodePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("home") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("security") view=SecurityPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("security"), StaticSegment("two-step")) view=TwoStepPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("people") view=PeoplePage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>
@@ -143,6 +154,31 @@ pub(crate) fn provide_visitor() -> VisitorResource {
         Resource::new_blocking(move || location.pathname.get(), |_| get_visitor());
     provide_context(visitor);
     visitor
+}
+
+/// This session's CSRF token, readable at once (no waiting, no Suspense):
+/// from the visitor resource once it has loaded (in the browser it is
+/// hydrated with the page, and it is re-read after navigation and after a
+/// step that renews the token), and on the server, while the page renders,
+/// from the request (the server put it there before rendering).
+pub fn csrf_token() -> Signal<Option<String>> {
+    let visitor = visitor();
+    #[cfg(feature = "ssr")]
+    let from_request = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::backend::session::csrf::PageToken>()
+            .map(|token| token.0.clone())
+    });
+    #[cfg(not(feature = "ssr"))]
+    let from_request: Option<String> = None;
+    Signal::derive(move || {
+        visitor
+            .get()
+            .and_then(Result::ok)
+            .map(|visitor| visitor.csrf_token)
+            .or_else(|| from_request.clone())
+    })
 }
 
 /// The shared visitor resource.

@@ -44,8 +44,11 @@ pub async fn same_origin_only(
 /// Barrier 2: the session's token. Runs inside the session layer. The body
 /// is read here (the body limit has already bounded it) and handed on
 /// unchanged.
-pub async fn token_required(request: Request, next: Next) -> Response {
+pub async fn token_required(mut request: Request, next: Next) -> Response {
     if is_safe(request.method()) {
+        if is_page(request.uri().path()) {
+            hand_token_to_page(&mut request).await;
+        }
         return next.run(request).await;
     }
     let Some(session) = request.extensions().get::<Session>().cloned() else {
@@ -67,6 +70,27 @@ pub async fn token_required(request: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// A page (not a server function, asset or probe): its forms need the token.
+fn is_page(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    !path.starts_with("/api/")
+        && !path.starts_with("/pkg/")
+        && !matches!(path, "/healthz" | "/readyz")
+        && !last.contains('.')
+}
+
+/// Puts the session's token (made now if the session has none) where the
+/// page's forms read it while rendering ([`csrf::PageToken`]). Without a
+/// store, the page renders without it and says the service is unavailable.
+async fn hand_token_to_page(request: &mut Request) {
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
+        return;
+    };
+    if let Ok(token) = csrf::token(&session).await {
+        request.extensions_mut().insert(csrf::PageToken(token));
+    }
 }
 
 /// The token from the header, or else from a URL-encoded form body.
@@ -121,6 +145,22 @@ fn refuse() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_get_the_token_and_nothing_else_does() {
+        for page in ["/", "/sign-in", "/security/two-step", "/invite/abc_DEF-123"] {
+            assert!(is_page(page), "{page}");
+        }
+        for other in [
+            "/api/sign-in",
+            "/pkg/cairn.wasm",
+            "/favicon.svg",
+            "/healthz",
+            "/readyz",
+        ] {
+            assert!(!is_page(other), "{other}");
+        }
+    }
 
     const OURS: &str = "https://cairn.example";
 

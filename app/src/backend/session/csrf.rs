@@ -7,6 +7,11 @@ use super::store_error;
 use crate::{backend::secret, error::AppError};
 use tower_sessions::Session;
 
+/// The session's token as the server found it before rendering a page (a
+/// request extension), so forms can carry it without waiting for anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageToken(pub String);
+
 /// Session data key holding the token.
 const CSRF_KEY: &str = "csrf";
 

@@ -25,7 +25,7 @@ fn handle(id_hash: &[u8]) -> String {
         .chain_update(b"cairn session handle")
         .chain_update(id_hash)
         .finalize();
-    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    crate::backend::secret::hex(&digest[..12])
 }
 
 /// The live sessions of `user_id`, most recently used first; `current` is

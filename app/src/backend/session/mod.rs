@@ -149,35 +149,36 @@ pub async fn begin(
         mfa_at: (second_factor == SecondFactor::Proven).then(|| now.unix_timestamp()),
         must_enroll: second_factor == SecondFactor::MustEnroll,
     };
-    replace(session, signed_in).await
+    replace(session, signed_in).await.map(drop)
 }
 
 /// Stores a changed [`SignedIn`] under a new session id: a privilege change
-/// (a second factor proven, setup completed) gets a fresh id and token.
+/// (a second factor proven, setup completed) gets a fresh id and CSRF
+/// token; answers the token, for a page that carries on without reloading.
 pub async fn replace(
     session: &tower_sessions::Session,
     signed_in: SignedIn,
-) -> Result<(), crate::error::AppError> {
+) -> Result<String, crate::error::AppError> {
     restart(session, SIGNED_IN_KEY, signed_in, PENDING_KEY).await
 }
 
 /// Every change of who a session speaks for goes through here: a new id
 /// (so an id seen before is worthless), `key` set, the other state
-/// (`instead_of`) gone, and a new CSRF token. A session is therefore signed
-/// in or waiting for a second factor, never both.
+/// (`instead_of`) gone, and a new CSRF token (answered). A session is
+/// therefore signed in or waiting for a second factor, never both.
 async fn restart<T: Serialize + Send + Sync>(
     session: &tower_sessions::Session,
     key: &str,
     value: T,
     instead_of: &str,
-) -> Result<(), crate::error::AppError> {
+) -> Result<String, crate::error::AppError> {
     session.cycle_id().await.map_err(store_error)?;
     session
         .remove_value(instead_of)
         .await
         .map_err(store_error)?;
     session.insert(key, value).await.map_err(store_error)?;
-    csrf::renew(session).await.map(drop)
+    csrf::renew(session).await
 }
 
 /// Holds a password-checked sign-in until its second factor (under a new
@@ -192,7 +193,9 @@ pub async fn await_second_factor(
         started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         attempts: 0,
     };
-    restart(session, PENDING_KEY, pending, SIGNED_IN_KEY).await
+    restart(session, PENDING_KEY, pending, SIGNED_IN_KEY)
+        .await
+        .map(drop)
 }
 
 /// The sign-in waiting for its second factor, if any.

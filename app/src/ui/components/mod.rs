@@ -5,6 +5,7 @@ mod field;
 mod nav;
 mod security_events;
 mod status;
+mod step_up;
 pub mod style;
 
 pub use csrf::CsrfField;
@@ -12,3 +13,4 @@ pub use field::{FormAlert, PasswordField, SubmitButton, TextField, field_error, 
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};
+pub use step_up::{StepUpForm, problem_besides_step_up};

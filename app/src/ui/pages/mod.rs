@@ -16,4 +16,4 @@ pub use people::PeoplePage;
 pub use security::SecurityPage;
 pub use sign_in::SignInPage;
 pub use sign_in_code::SignInCodePage;
-pub use two_step::{StepUpForm, TwoStepPage};
+pub use two_step::TwoStepPage;

@@ -3,11 +3,14 @@
 
 use crate::ui::components::style;
 use crate::{
-    api::{AccountAction, InvitePerson, people::list_people},
+    api::{AccountAction, InvitePerson, ResetMfa, people::list_people},
     error::AppError,
     model::{PersonRow, Role, UserStatus},
     ui::{
-        components::{CsrfField, FormAlert, TextField, UnavailableNotice, field_error, form_error},
+        components::{
+            CsrfField, FormAlert, StepUpForm, TextField, UnavailableNotice, field_error,
+            form_error, problem_besides_step_up,
+        },
         visitor,
     },
 };
@@ -19,10 +22,23 @@ use leptos_router::components::Redirect;
 pub fn PeoplePage() -> impl IntoView {
     let invite = ServerAction::<InvitePerson>::new();
     let act = ServerAction::<AccountAction>::new();
+    let reset = ServerAction::<ResetMfa>::new();
     let people = Resource::new(
-        move || (invite.version().get(), act.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                act.version().get(),
+                reset.version().get(),
+            )
+        },
         |_| list_people(),
     );
+    let problem = Signal::derive(move || {
+        problem_besides_step_up([
+            act.value().get().and_then(Result::err),
+            reset.value().get().and_then(Result::err),
+        ])
+    });
     let visitor = visitor();
     view! {
         <Title text="People" />
@@ -36,7 +52,8 @@ pub fn PeoplePage() -> impl IntoView {
             </Transition>
             <section aria-labelledby="people-heading" class="space-y-3">
                 <h2 id="people-heading" class="text-lg font-semibold">"Accounts"</h2>
-                <FormAlert message=Signal::derive(move || act.value().get().and_then(Result::err).map(|e| e.to_string())) />
+                <FormAlert message=problem />
+                <ResetMfaProgress reset />
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         let admin = visitor.await.ok().and_then(|v| v.user).is_some_and(|u| u.role == Role::Admin);
@@ -44,7 +61,7 @@ pub fn PeoplePage() -> impl IntoView {
                             Ok(list) if list.is_empty() => view! {
                                 <p class="text-stone-600">"No one here yet. People you invite appear in this list."</p>
                             }.into_any(),
-                            Ok(list) => view! { <PeopleTable list admin act /> }.into_any(),
+                            Ok(list) => view! { <PeopleTable list admin act reset /> }.into_any(),
                             Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in?reason=required" /> }.into_any(),
                             Err(error) => view! { <UnavailableNotice error /> }.into_any(),
                         }
@@ -103,6 +120,7 @@ fn PeopleTable(
     list: Vec<PersonRow>,
     admin: bool,
     act: ServerAction<AccountAction>,
+    reset: ServerAction<ResetMfa>,
 ) -> impl IntoView {
     view! {
         <div class="overflow-x-auto rounded-xl border border-stone-200 bg-white">
@@ -114,6 +132,7 @@ fn PeopleTable(
                         <th scope="col" class="px-4 py-2">"Role"</th>
                         <th scope="col" class="px-4 py-2">"Status"</th>
                         <th scope="col" class="px-4 py-2">"Sessions"</th>
+                        <th scope="col" class="px-4 py-2">"Two-step"</th>
                         {admin.then(|| view! { <th scope="col" class="px-4 py-2">"Actions"</th> })}
                     </tr>
                 </thead>
@@ -123,6 +142,9 @@ fn PeopleTable(
                         let actions = admin.then(|| actions_for(&p));
                         let id = p.id.to_string();
                         let name = p.display_name.clone();
+                        let reset_label = format!("Reset two-step verification: {name}");
+                        let reset_id = id.clone();
+                        let can_reset = admin && p.mfa_on;
                         view! {
                             <tr>
                                 <th scope="row" class="px-4 py-2 text-left font-medium">{p.display_name.clone()}</th>
@@ -130,6 +152,7 @@ fn PeopleTable(
                                 <td class="px-4 py-2">{p.role.label()}</td>
                                 <td class="px-4 py-2">{status}</td>
                                 <td class="px-4 py-2">{p.active_sessions}</td>
+                                <td class="px-4 py-2">{if p.mfa_on { "On" } else { "Off" }}</td>
                                 {actions.map(|actions| view! {
                                     <td class="flex flex-wrap gap-2 px-4 py-2">
                                         {actions.into_iter().map(|(action, label)| {
@@ -144,6 +167,13 @@ fn PeopleTable(
                                                 </ActionForm>
                                             }
                                         }).collect_view()}
+                                        {can_reset.then(|| view! {
+                                            <ActionForm action=reset>
+                                                <CsrfField />
+                                                <input type="hidden" name="user_id" value=reset_id />
+                                                <button type="submit" aria-label=reset_label class="rounded-md border border-stone-300 px-2 py-1 text-xs font-medium text-stone-700 hover:bg-stone-100">"Reset two-step"</button>
+                                            </ActionForm>
+                                        })}
                                     </td>
                                 })}
                             </tr>
@@ -152,6 +182,39 @@ fn PeopleTable(
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// After "Reset two-step": the administrator's own code when the server
+/// asks for one (then the reset carries on), and the outcome.
+#[component]
+fn ResetMfaProgress(reset: ServerAction<ResetMfa>) -> impl IntoView {
+    // The account being reset, kept past the request so the reset can be
+    // repeated once the administrator's code is in.
+    let target = RwSignal::new(None::<uuid::Uuid>);
+    Effect::new(move |_| {
+        if let Some(input) = reset.input().get() {
+            target.set(Some(input.user_id));
+        }
+    });
+    let carry_on = move |csrf_token: String| {
+        if let Some(user_id) = target.get_untracked() {
+            reset.dispatch(ResetMfa {
+                user_id,
+                csrf_token,
+            });
+        }
+    };
+    view! {
+        {move || match reset.value().get() {
+            Some(Err(AppError::StepUpRequired)) => view! { <StepUpForm then=carry_on /> }.into_any(),
+            Some(Ok(())) => view! {
+                <p role="status" class="rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900">
+                    "Two-step verification was reset and their sessions were ended. They will set it up again when they next sign in."
+                </p>
+            }.into_any(),
+            _ => ().into_any(),
+        }}
     }
 }
 

@@ -6,13 +6,17 @@
 use crate::ui::components::style;
 use crate::{
     api::{
-        ConfirmMfaSetup, RegenerateRecoveryCodes, StepUp, TurnOffMfa,
+        ConfirmMfaSetup, RegenerateRecoveryCodes, TurnOffMfa,
         mfa::{get_mfa_overview, get_mfa_setup},
     },
     error::AppError,
     model::{MfaOverview, RecoveryCodes},
-    ui::components::{
-        CsrfField, FormAlert, SubmitButton, TextField, UnavailableNotice, field_error, form_error,
+    ui::{
+        components::{
+            CsrfField, FormAlert, StepUpForm, SubmitButton, TextField, UnavailableNotice,
+            field_error, form_error, problem_besides_step_up,
+        },
+        visitor,
     },
 };
 use leptos::prelude::*;
@@ -28,6 +32,14 @@ pub fn TwoStepPage() -> impl IntoView {
         move || (confirm.version().get(), turn_off.version().get()),
         |_| get_mfa_overview(),
     );
+    // Setup proves the second factor: the session has a new id and CSRF
+    // token, which the forms that follow must carry.
+    let visitor = visitor();
+    Effect::new(move |_| {
+        if matches!(confirm.value().get(), Some(Ok(_))) {
+            visitor.refetch();
+        }
+    });
     // Fresh codes from setup or from "make new codes", shown once.
     let fresh = move || {
         confirm
@@ -117,21 +129,39 @@ fn Manage(
     regenerate: ServerAction<RegenerateRecoveryCodes>,
     turn_off: ServerAction<TurnOffMfa>,
 ) -> impl IntoView {
+    // Which of the two the person asked for last, to carry on with it once
+    // a fresh code is in.
+    let asked = RwSignal::new(None::<Asked>);
+    Effect::new(move |_| {
+        if regenerate.input().get().is_some() {
+            asked.set(Some(Asked::NewCodes));
+        }
+    });
+    Effect::new(move |_| {
+        if turn_off.input().get().is_some() {
+            asked.set(Some(Asked::TurnOff));
+        }
+    });
     let needs_step_up = move || {
         matches!(
             regenerate.value().get(),
             Some(Err(AppError::StepUpRequired))
         ) || matches!(turn_off.value().get(), Some(Err(AppError::StepUpRequired)))
     };
+    let carry_on = move |csrf_token: String| match asked.get_untracked() {
+        Some(Asked::NewCodes) => {
+            regenerate.dispatch(RegenerateRecoveryCodes { csrf_token });
+        }
+        Some(Asked::TurnOff) => {
+            turn_off.dispatch(TurnOffMfa { csrf_token });
+        }
+        None => {}
+    };
     let other_error = Signal::derive(move || {
-        [
+        problem_besides_step_up([
             regenerate.value().get().and_then(Result::err),
             turn_off.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .find(|e| *e != AppError::StepUpRequired)
-        .map(|e| e.to_string())
+        ])
     });
     let left = status.recovery_codes_left;
     view! {
@@ -141,7 +171,7 @@ fn Manage(
                 {format!("You have {left} unused recovery code{}.", if left == 1 { "" } else { "s" })}
                 {(left <= 3).then_some(" Make new ones soon.")}
             </p>
-            {move || needs_step_up().then(|| view! { <StepUpForm /> })}
+            {move || needs_step_up().then(|| view! { <StepUpForm then=carry_on /> })}
             <FormAlert message=other_error />
             <div class="flex flex-wrap gap-3">
                 <ActionForm action=regenerate>
@@ -162,29 +192,10 @@ fn Manage(
     }
 }
 
-/// Asks for a fresh code before a sensitive action; the person then repeats
-/// the action.
-#[component]
-pub fn StepUpForm() -> impl IntoView {
-    let step_up = ServerAction::<StepUp>::new();
-    let code_error = field_error(step_up.value(), "code");
-    let done = move || matches!(step_up.value().get(), Some(Ok(())));
-    view! {
-        <div role="region" aria-label="Confirm it is you" class="rounded-md border border-amber-300 bg-amber-50 p-4">
-            {move || if done() {
-                view! { <p role="status" class="text-sm text-teal-900">"Thank you. Now repeat what you were doing."</p> }.into_any()
-            } else {
-                view! {
-                    <p class="text-sm text-amber-950">"For your security, enter a current code from your authenticator app to continue."</p>
-                    <ActionForm action=step_up attr:class="mt-3 flex max-w-sm items-end gap-3" attr:novalidate=true>
-                        <CsrfField />
-                        <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error />
-                        <button type="submit" class=style::PRIMARY_BUTTON>"Confirm"</button>
-                    </ActionForm>
-                }.into_any()
-            }}
-        </div>
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    NewCodes,
+    TurnOff,
 }
 
 /// The recovery codes, once, with copy and download.

@@ -1,0 +1,128 @@
+// Two-step verification in the browser, on the server that requires it of
+// staff: forced setup, sign-in with a code and with a recovery code, and an
+// administrator's reset behind their own fresh code (step-up).
+import { test, expect, demo, servers, Authenticator } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+const therapist = { email: "sam.okafor@juniper-creek.example", name: "Sam Okafor, LCSW" };
+
+async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor();
+}
+
+/** Signs in with the password; the next page (code prompt or setup) is then ready. */
+async function password(page: Page, email: string) {
+  await page.goto(`${servers.mfa}/sign-in`);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(demo.password);
+  // The password step renews the session's CSRF token; the next page's
+  // forms carry the new one once the visitor is re-read after navigating.
+  const reread = page.waitForResponse((r) => r.url().includes("/api/visitor"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await reread;
+}
+
+/** Staff without an authenticator land on setup; answers their app and recovery codes. */
+async function enroll(page: Page, email: string, screenshot?: string) {
+  await password(page, email);
+  await expect(page).toHaveURL(/\/security\/two-step$/);
+  await hydrated(page);
+  await expect(page.getByText("Your role requires two-step verification.", { exact: false })).toBeVisible();
+  await expect(page.getByRole("img", { name: "QR code for setting up two-step verification" })).toBeVisible();
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+
+  // Nothing else opens until setup is done.
+  await page.goto(`${servers.mfa}/people`);
+  await expect(page).toHaveURL(/\/security\/two-step$/);
+  await hydrated(page);
+
+  const app = new Authenticator(await page.getByTestId("mfa-secret").innerText());
+  await page.getByLabel("Code").fill("12345");
+  await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+  await expect(page.locator("#code-error")).toHaveText("Enter the 6-digit code from your authenticator app.");
+
+  await page.getByLabel("Code").fill(await app.next());
+  await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+  const codes = page.getByTestId("recovery-codes").getByRole("listitem");
+  await expect(codes).toHaveCount(10);
+  const recovery = await codes.allInnerTexts();
+  await expect(page.getByRole("link", { name: "Download" })).toHaveAttribute("download", "cairn-recovery-codes.txt");
+  return { app, recovery };
+}
+
+async function signOut(page: Page) {
+  // Signing out leads to sign-in, whose visitor re-read starts a fresh
+  // session; wait for it, or the next page load would race it for the
+  // session cookie and hold the other session's token.
+  const reread = page.waitForResponse((r) => r.url().includes("/api/visitor"));
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await reread;
+}
+
+test("staff set up two-step verification, sign in with a code or a recovery code, and an administrator resets it after a fresh code", async ({ browser }) => {
+  test.setTimeout(150_000);
+  const adminPage = await (await browser.newContext()).newPage();
+  const page = await (await browser.newContext()).newPage();
+
+  const admin = await enroll(adminPage, demo.admin.email);
+  // The administrator's code proves a second factor only for 30 s here.
+  const adminProvedAt = Date.now();
+
+  const sam = await enroll(page, therapist.email, "screenshots/two-step-setup.png");
+  await page.getByRole("link", { name: "Continue to Cairn" }).click();
+  await expect(page).toHaveURL(/\/home$/);
+  await signOut(page);
+
+  // Password, then a code.
+  await password(page, therapist.email);
+  await expect(page).toHaveURL(/\/sign-in\/code$/);
+  await hydrated(page);
+  await page.screenshot({ path: "screenshots/sign-in-code.png", fullPage: true });
+  await page.getByLabel("Code").fill(sam.app.wrong());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.locator("#code-error")).toContainText("not right");
+  await page.getByLabel("Code").fill(await sam.app.next());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/home$/);
+  await signOut(page);
+
+  // Password, then a recovery code: it works once.
+  await password(page, therapist.email);
+  await expect(page).toHaveURL(/\/sign-in\/code$/);
+  await hydrated(page);
+  await page.getByLabel("Code").fill(sam.recovery[0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByTestId("recovery-code-used")).toContainText("You have 9 left");
+  await page.getByRole("link", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/home$/);
+  await signOut(page);
+  await password(page, therapist.email);
+  await hydrated(page);
+  await page.getByLabel("Code").fill(sam.recovery[0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.locator("#code-error")).toContainText("not right");
+
+  // The administrator resets Sam's two-step verification. Their own code
+  // is too old by now, so Cairn asks for a fresh one in place, then
+  // carries on with the reset.
+  await adminPage.getByRole("link", { name: "Continue to Cairn" }).click();
+  await adminPage.waitForTimeout(Math.max(0, adminProvedAt + 31_000 - Date.now()));
+  await adminPage.goto(`${servers.mfa}/people`);
+  await hydrated(adminPage);
+  const row = adminPage.getByRole("row", { name: new RegExp(therapist.name) });
+  await expect(row).toContainText("On");
+  await row.getByRole("button", { name: `Reset two-step verification: ${therapist.name}` }).click();
+  const stepUp = adminPage.getByTestId("step-up");
+  await expect(stepUp).toContainText("enter a current code");
+  await stepUp.getByLabel("Code").fill(await admin.app.next());
+  await stepUp.getByRole("button", { name: "Confirm" }).click();
+  await expect(adminPage.getByText("Two-step verification was reset", { exact: false })).toBeVisible();
+  await expect(row).toContainText("Off");
+
+  // Sam's sign-in attempt (still at the code prompt) is over: they start
+  // again and must set up anew.
+  await password(page, therapist.email);
+  await expect(page).toHaveURL(/\/security\/two-step$/);
+});
