@@ -9,6 +9,8 @@ use std::net::IpAddr;
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The request's id (`x-request-id`), for the audit trail and logs.
+    pub request_id: Option<String>,
 }
 
 impl ClientInfo {

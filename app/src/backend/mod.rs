@@ -2,6 +2,7 @@
 //! secrets. Nothing in here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod audit;
 pub mod authz;
 pub mod client;
 pub mod db;

@@ -29,6 +29,17 @@ pub fn same(a: &str, b: &str) -> bool {
         == 0
 }
 
+/// Lower-case hex, for digests shown or stored as text.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +62,11 @@ mod tests {
         assert!(!same(&token, &token[1..]));
         assert!(!same(&token, ""));
         assert_ne!(token_hash(&token), token.as_bytes());
+    }
+
+    #[test]
+    fn hex_is_lower_case_and_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
     }
 }

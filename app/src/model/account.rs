@@ -1,54 +1,5 @@
 //! Roles and account states, as stored in `users.role` / `users.status`.
 
-use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
-
-/// A stored spelling that no variant has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value")]
-pub struct UnknownValue;
-
-/// Declares an enum stored as text: its variants, their database spellings
-/// (never change a spelling: rows store them), `ALL`, `as_str`, `Display`
-/// and `FromStr`. On the server it also reads and writes as a diesel `Text`
-/// column (see `backend::db::enums`).
-macro_rules! stored_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
-        #[cfg_attr(
-            feature = "ssr",
-            derive(diesel::AsExpression, diesel::FromSqlRow),
-            diesel(sql_type = diesel::sql_types::Text)
-        )]
-        pub enum $name { $($(#[$vmeta])* $variant,)+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The database and wire spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownValue;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or(UnknownValue)
-            }
-        }
-    };
-}
-
 stored_enum! {
     /// What a person is to the practice. Exactly one per account.
     pub enum Role {
@@ -151,7 +102,7 @@ mod tests {
         for status in UserStatus::ALL {
             assert_eq!(status.as_str().parse::<UserStatus>(), Ok(*status));
         }
-        assert_eq!("root".parse::<Role>(), Err(UnknownValue));
+        assert_eq!("root".parse::<Role>(), Err(crate::model::UnknownValue));
         assert_eq!(Role::Therapist.to_string(), "therapist");
     }
 

@@ -2,7 +2,54 @@
 //! rules both sides share (the server always re-checks; the browser only
 //! helps).
 
+/// A stored spelling that no variant has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value")]
+pub struct UnknownValue;
+
+/// Declares an enum stored as text (defined before the modules that use it): its variants, their database spellings
+/// (never change a spelling: rows store them), `ALL`, `as_str`, `Display`
+/// and `FromStr`. On the server it also reads and writes as a diesel `Text`
+/// column (see `backend::db::enums`).
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        #[cfg_attr(
+            feature = "ssr",
+            derive(diesel::AsExpression, diesel::FromSqlRow),
+            diesel(sql_type = diesel::sql_types::Text)
+        )]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The database and wire spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::model::UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or($crate::model::UnknownValue)
+            }
+        }
+    };
+}
+
 pub mod account;
+pub mod audit;
 pub mod mfa;
 pub mod validate;
 
@@ -74,6 +121,8 @@ pub struct PersonRow {
     /// Locked after failed sign-ins (until the lock runs out or is lifted).
     pub locked: bool,
     pub active_sessions: i64,
+    /// Has an authenticator app set up for two-step verification.
+    pub mfa_on: bool,
 }
 
 /// A fresh invitation, for the inviter to copy and send.

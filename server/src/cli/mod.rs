@@ -1,5 +1,6 @@
 //! The command line: `cairn [--production] <command>`.
 
+mod audit;
 mod create_admin;
 
 use crate::{config::Config, serve};
@@ -34,6 +35,9 @@ pub enum Command {
     SeedDemo,
     /// Create an administrator (and their practice, if new).
     CreateAdmin(create_admin::Args),
+    /// The audit trail: verify its hash chain, or write a signed checkpoint.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
@@ -49,6 +53,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::SeedDemo => seed_demo(&config).await,
         Command::CreateAdmin(args) => create_admin::run(args, &config).await,
+        Command::Audit(command) => audit::run(command, &config).await,
     }
 }
 

@@ -14,8 +14,6 @@ use app::{
     },
     model::Role,
 };
-use base64::{Engine, engine::general_purpose};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// Wrong codes one sign-in may try before it is void.
@@ -23,35 +21,15 @@ const MAX_ATTEMPTS: u32 = 5;
 /// How long a begun enrollment waits for its first code.
 const ENROLLMENT_TTL: Duration = Duration::from_secs(10 * 60);
 
-/// The key development uses when `CAIRN_MFA_KEY` is unset: derived from a
-/// public sentence, so it protects nothing. Production refuses it.
-fn development_key() -> [u8; 32] {
-    Sha256::digest(b"cairn development-only MFA key: public, never use in production").into()
-}
+/// Sealing key development uses when `CAIRN_MFA_KEY` is unset: public.
+const DEVELOPMENT_SENTENCE: &str =
+    "cairn development-only MFA key: public, never use in production";
 
 pub(super) fn policy(
     var: &impl Fn(&str) -> Option<String>,
     production: bool,
 ) -> Result<MfaPolicy, ConfigError> {
-    const KEY: &str = "CAIRN_MFA_KEY";
-    let key = match var(KEY) {
-        Some(text) => decode_key(&text).ok_or_else(|| {
-            problem(
-                KEY,
-                "expected 32 random bytes in base64 (e.g. `openssl rand -base64 32`)",
-            )
-        })?,
-        None if production => {
-            return Err(problem(
-                KEY,
-                "required in production: 32 random bytes in base64 (e.g. `openssl rand -base64 32`)",
-            ));
-        }
-        None => development_key(),
-    };
-    if production && key == development_key() {
-        return Err(problem(KEY, "production refuses the development key"));
-    }
+    let key = super::keys::key_from(var, "CAIRN_MFA_KEY", DEVELOPMENT_SENTENCE, production)?;
 
     const ROLES: &str = "CAIRN_MFA_REQUIRED_ROLES";
     let required: Vec<Role> = match var(ROLES).as_deref() {
@@ -84,17 +62,15 @@ pub(super) fn policy(
     })
 }
 
-fn decode_key(text: &str) -> Option<[u8; 32]> {
-    let bytes = general_purpose::STANDARD
-        .decode(text)
-        .or_else(|_| general_purpose::URL_SAFE_NO_PAD.decode(text))
-        .ok()?;
-    bytes.try_into().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::{Engine, engine::general_purpose};
+    use sha2::{Digest, Sha256};
+
+    fn development_key() -> [u8; 32] {
+        Sha256::digest(DEVELOPMENT_SENTENCE.as_bytes()).into()
+    }
 
     fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {

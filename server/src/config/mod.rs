@@ -35,6 +35,7 @@
 //!
 //! Two-step verification: see [`mfa`].
 
+mod keys;
 mod mfa;
 
 use app::backend::{
@@ -103,6 +104,8 @@ pub struct Config {
     pub smtp: Option<(SecretUrl, String)>,
     pub trusted_proxies: Vec<IpAddr>,
     pub mfa: MfaPolicy,
+    /// Signs audit checkpoints (`CAIRN_AUDIT_SIGNING_KEY`).
+    pub audit_key: app::backend::audit::checkpoint::CheckpointKey,
 }
 
 /// A URL that may carry a password (SMTP). `Debug` hides it.
@@ -339,6 +342,12 @@ impl Config {
             smtp,
             trusted_proxies,
             mfa: mfa::policy(&var, production)?,
+            audit_key: app::backend::audit::checkpoint::CheckpointKey::from_seed(&keys::key_from(
+                &var,
+                "CAIRN_AUDIT_SIGNING_KEY",
+                "cairn development-only audit checkpoint key: public, never use in production",
+                production,
+            )?),
         };
         Ok(config)
     }
@@ -414,6 +423,27 @@ mod tests {
         "CAIRN_MFA_KEY",
         "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
     );
+    /// A test-only checkpoint signing key (32 bytes of 0x07).
+    const AUDIT_KEY: (&str, &str) = (
+        "CAIRN_AUDIT_SIGNING_KEY",
+        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+    );
+
+    #[test]
+    fn production_needs_a_real_audit_signing_key() {
+        let https = ("CAIRN_PUBLIC_URL", "https://cairn.example");
+        let missing = config(true, &[DB, https, MFA_KEY]).expect_err("missing");
+        assert_eq!(missing.variable, "CAIRN_AUDIT_SIGNING_KEY");
+        let ok = config(true, &[DB, https, MFA_KEY, AUDIT_KEY]).expect("valid");
+        assert!(
+            !format!("{ok:?}").contains("BwcH"),
+            "the key is never printed"
+        );
+        assert!(
+            config(false, &[DB]).is_ok(),
+            "development has a public stand-in"
+        );
+    }
 
     #[test]
     fn development_defaults_need_only_a_database() {
@@ -466,6 +496,7 @@ mod tests {
                 ("CAIRN_ENV", "production"),
                 ("CAIRN_PUBLIC_URL", "https://cairn.example/"),
                 MFA_KEY,
+                AUDIT_KEY,
             ],
         )
         .expect("valid");
@@ -485,7 +516,7 @@ mod tests {
         let error = config(true, &[DB, https, plain, from]).expect_err("unencrypted");
         assert_eq!(error.variable, "CAIRN_SMTP_URL");
         let tls = ("CAIRN_SMTP_URL", "smtps://user:secret@mail.example");
-        let ok = config(true, &[DB, https, tls, from, MFA_KEY]).expect("valid");
+        let ok = config(true, &[DB, https, tls, from, MFA_KEY, AUDIT_KEY]).expect("valid");
         assert!(
             !format!("{ok:?}").contains("secret"),
             "the password is never printed"

@@ -38,6 +38,11 @@ pub async fn client_info(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect()),
+        request_id: request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(|id| id.chars().take(100).collect()),
     };
     request.extensions_mut().insert(info);
     next.run(request).await

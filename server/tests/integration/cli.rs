@@ -80,6 +80,10 @@ async fn production_refuses_to_seed_the_demo() {
                 "CAIRN_MFA_KEY",
                 "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
             ),
+            (
+                "CAIRN_AUDIT_SIGNING_KEY",
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            ),
         ],
         &["--production", "seed-demo"],
     );
@@ -254,4 +258,54 @@ async fn http_status(port: u16, path: &str) -> Option<u16> {
     stream.read_to_end(&mut response).await.ok()?;
     let text = String::from_utf8_lossy(&response);
     text.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::test]
+async fn audit_checkpoint_and_verify_catch_an_edited_event() {
+    use app::{
+        backend::audit::{self, Actor, Event, Origin},
+        model::audit::{AuditAction, AuditOutcome},
+    };
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let event = Event::new(
+            AuditAction::SignInFailed,
+            AuditOutcome::Denied,
+            Actor::Anonymous {
+                organization_id: None,
+            },
+            Origin::default(),
+        );
+        ids.push(audit::record(&mut conn, event).await.expect("record"));
+    }
+    let env = [("DATABASE_URL", db.url.as_str())];
+    let file = std::env::temp_dir().join(format!("cairn-checkpoint-{}", db.name));
+    let path = file.to_str().expect("utf-8 path");
+
+    let written = run(&env, &["audit", "checkpoint", "--out", path]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    let fine = run(&env, &["audit", "verify", "--checkpoint", path]);
+    assert!(fine.status.success(), "{}", stderr(&fine));
+    assert!(String::from_utf8_lossy(&fine.stdout).contains("intact: 3 events"));
+
+    for sql in [
+        "ALTER TABLE audit_events DISABLE TRIGGER USER".to_owned(),
+        format!(
+            "UPDATE audit_events SET outcome = 'allowed' WHERE id = {}",
+            ids[1]
+        ),
+        "ALTER TABLE audit_events ENABLE TRIGGER USER".to_owned(),
+    ] {
+        sql_query(sql).execute(&mut conn).await.expect("tamper");
+    }
+    let caught = run(&env, &["audit", "verify", "--checkpoint", path]);
+    let _ = std::fs::remove_file(&file);
+    assert!(!caught.status.success());
+    assert!(
+        stderr(&caught).contains(&format!("event {}: its contents do not match", ids[1])),
+        "{}",
+        stderr(&caught)
+    );
 }

@@ -1,7 +1,11 @@
-//! Text columns that hold an enum ([`Role`], [`UserStatus`], [`SecurityEventKind`]) read and write
+//! Text columns that hold an enum ([`Role`], [`UserStatus`], [`SecurityEventKind`], the audit
+//! trail's action and outcome) read and write
 //! through diesel as the enum itself, so no query handles raw spellings.
 
-use crate::model::{Role, SecurityEventKind, UserStatus};
+use crate::model::{
+    Role, SecurityEventKind, UserStatus,
+    audit::{AuditAction, AuditOutcome},
+};
 use diesel::{
     deserialize::{self, FromSql},
     pg::{Pg, PgValue},
@@ -32,3 +36,5 @@ macro_rules! text_enum {
 text_enum!(Role);
 text_enum!(UserStatus);
 text_enum!(SecurityEventKind);
+text_enum!(AuditAction);
+text_enum!(AuditOutcome);

@@ -1,6 +1,41 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        organization_id -> Nullable<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        session_hash -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
+        patient_id -> Nullable<Uuid>,
+        subject_user_id -> Nullable<Uuid>,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        details -> Jsonb,
+        prev_hash -> Bytea,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    audit_verifications (id) {
+        id -> Int8,
+        verified_at -> Timestamptz,
+        events -> Int8,
+        ok -> Bool,
+        problem -> Nullable<Text>,
+        head_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         token_hash -> Bytea,
@@ -102,6 +137,8 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    audit_verifications,
     invitations,
     mfa_enrollments,
     mfa_factors,

@@ -1,0 +1,266 @@
+//! Recording an event: the one way anything is written to the trail.
+
+use super::chain::{self, Covered, GENESIS};
+use crate::{
+    backend::{client::ClientInfo, db::schema::audit_events, secret, session},
+    error::AppError,
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome},
+    },
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The advisory lock every writer holds, until its transaction ends, while
+/// it reads the chain's head and appends after it ("cairnAUD"). One chain
+/// for the whole database: one head to checkpoint and verify, and an event
+/// can never be moved between chains.
+const CHAIN_LOCK: i64 = 0x6361_6972_6e41_5544;
+
+/// Who acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in person.
+    Person {
+        user_id: Uuid,
+        organization_id: Uuid,
+        role: Role,
+    },
+    /// Nobody signed in (a failed sign-in, an expired link); the practice
+    /// when it is known.
+    Anonymous { organization_id: Option<Uuid> },
+}
+
+/// Where the request came from. The session id is kept only as a SHA-256
+/// hash: enough to tie events of one session together, useless to resume
+/// it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub session_hash: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Origin {
+    /// From the request's client and its session (hashed exactly as the
+    /// sessions table keys it, so the two can be matched).
+    pub fn new(client: &ClientInfo, session_id: Option<&tower_sessions::session::Id>) -> Self {
+        Origin {
+            ip: client.ip.map(|ip| ip.to_string()),
+            user_agent: client
+                .user_agent
+                .as_ref()
+                .map(|ua| ua.chars().take(300).collect()),
+            session_hash: session_id.map(|id| secret::hex(&session::id_hash(id))),
+            request_id: client.request_id.clone(),
+        }
+    }
+}
+
+/// Structured detail. Keys are fixed names in the code and values come only
+/// from types that cannot carry free text (ids, numbers, flags, fixed
+/// words), so no name, note, password or token can end up in the trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details(BTreeMap<String, String>);
+
+/// A value that may go into [`Details`].
+pub trait DetailValue {
+    fn detail(&self) -> String;
+}
+
+/// Ids, numbers and flags: shown as they print.
+macro_rules! printed_detail {
+    ($($ty:ty),+) => {$(
+        impl DetailValue for $ty {
+            fn detail(&self) -> String {
+                self.to_string()
+            }
+        }
+    )+};
+}
+
+printed_detail!(Uuid, i64, u32, bool);
+
+impl DetailValue for Role {
+    fn detail(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+/// Fixed words from the code (`&'static str`), never text from a request.
+impl DetailValue for &'static str {
+    fn detail(&self) -> String {
+        (*self).to_owned()
+    }
+}
+
+impl Details {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, key: &'static str, value: impl DetailValue) -> Self {
+        self.0.insert(key.to_owned(), value.detail());
+        self
+    }
+
+    pub fn as_map(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+}
+
+/// One event, as the code that acts describes it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: AuditAction,
+    pub outcome: AuditOutcome,
+    pub actor: Actor,
+    pub origin: Origin,
+    /// What was acted on: a kind ("patient", "user", "note") and its id.
+    pub resource: Option<(&'static str, String)>,
+    /// The patient the event concerns, for the per-patient view and the
+    /// patient's own "who accessed my record".
+    pub patient_id: Option<Uuid>,
+    /// The account the event concerns (the one signing in, invited, reset).
+    pub subject_user_id: Option<Uuid>,
+    /// Why, where someone gave a reason (break-the-glass) or a refusal has
+    /// one; fixed wording or the person's own justification, never PHI.
+    pub reason: Option<String>,
+    pub details: Details,
+}
+
+impl Event {
+    pub fn new(action: AuditAction, outcome: AuditOutcome, actor: Actor, origin: Origin) -> Self {
+        Event {
+            action,
+            outcome,
+            actor,
+            origin,
+            resource: None,
+            patient_id: None,
+            subject_user_id: None,
+            reason: None,
+            details: Details::new(),
+        }
+    }
+
+    pub fn on(mut self, kind: &'static str, id: impl ToString) -> Self {
+        self.resource = Some((kind, id.to_string()));
+        self
+    }
+
+    pub fn about_user(mut self, user_id: Uuid) -> Self {
+        self.subject_user_id = Some(user_id);
+        self
+    }
+
+    pub fn about_patient(mut self, patient_id: Uuid) -> Self {
+        self.patient_id = Some(patient_id);
+        self
+    }
+
+    pub fn because(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn details(mut self, details: Details) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Appends `event` to the chain; answers its id. Call it inside the
+/// transaction of the action it records (it then commits or rolls back with
+/// that action); on its own it runs in a transaction of its own. The chain
+/// lock is held until that transaction ends, so writers queue, never fork.
+pub async fn record(conn: &mut AsyncPgConnection, event: Event) -> Result<i64, AppError> {
+    conn.transaction(async |conn| append(conn, &event).await)
+        .await
+}
+
+async fn append(conn: &mut AsyncPgConnection, event: &Event) -> Result<i64, AppError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
+        .execute(conn)
+        .await?;
+    // Read after taking the lock, in a statement of its own: under READ
+    // COMMITTED it sees the head the previous writer committed.
+    let prev: [u8; 32] = audit_events::table
+        .order(audit_events::id.desc())
+        .select(audit_events::hash)
+        .first::<Vec<u8>>(conn)
+        .await
+        .optional()?
+        .map(|hash| hash.try_into().map_err(|_| AppError::Internal))
+        .transpose()?
+        .unwrap_or(GENESIS);
+    let now = OffsetDateTime::now_utc();
+    // PostgreSQL keeps microseconds: hash exactly what is stored.
+    let micros =
+        i64::try_from(now.unix_timestamp_nanos() / 1000).map_err(|_| AppError::Internal)?;
+    let occurred_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .map_err(|_| AppError::Internal)?;
+    let (organization_id, actor_id, actor_role) = match event.actor {
+        Actor::Person {
+            user_id,
+            organization_id,
+            role,
+        } => (Some(organization_id), Some(user_id), Some(role.as_str())),
+        Actor::Anonymous { organization_id } => (organization_id, None, None),
+    };
+    let resource_type = event.resource.as_ref().map(|(kind, _)| *kind);
+    let resource_id = event.resource.as_ref().map(|(_, id)| id.as_str());
+    let hash = chain::link(
+        &prev,
+        &Covered {
+            occurred_at_micros: micros,
+            organization_id,
+            actor_id,
+            actor_role,
+            client_ip: event.origin.ip.as_deref(),
+            user_agent: event.origin.user_agent.as_deref(),
+            session_hash: event.origin.session_hash.as_deref(),
+            request_id: event.origin.request_id.as_deref(),
+            action: event.action.as_str(),
+            resource_type,
+            resource_id,
+            patient_id: event.patient_id,
+            subject_user_id: event.subject_user_id,
+            outcome: event.outcome.as_str(),
+            reason: event.reason.as_deref(),
+            details: event.details.as_map(),
+        },
+    );
+    let details = serde_json::to_value(event.details.as_map()).map_err(|_| AppError::Internal)?;
+    let id = diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::occurred_at.eq(occurred_at),
+            audit_events::organization_id.eq(organization_id),
+            audit_events::actor_id.eq(actor_id),
+            audit_events::actor_role.eq(actor_role),
+            audit_events::client_ip.eq(&event.origin.ip),
+            audit_events::user_agent.eq(&event.origin.user_agent),
+            audit_events::session_hash.eq(&event.origin.session_hash),
+            audit_events::request_id.eq(&event.origin.request_id),
+            audit_events::action.eq(event.action),
+            audit_events::resource_type.eq(resource_type),
+            audit_events::resource_id.eq(resource_id),
+            audit_events::patient_id.eq(event.patient_id),
+            audit_events::subject_user_id.eq(event.subject_user_id),
+            audit_events::outcome.eq(event.outcome),
+            audit_events::reason.eq(&event.reason),
+            audit_events::details.eq(details),
+            audit_events::prev_hash.eq(prev.as_slice()),
+            audit_events::hash.eq(hash.as_slice()),
+        ))
+        .returning(audit_events::id)
+        .get_result(conn)
+        .await?;
+    Ok(id)
+}

@@ -1,0 +1,236 @@
+//! The audit trail against real PostgreSQL: append-only for everyone (and
+//! for the application's role, by privilege), tamper-evident (verify finds
+//! the exact event), one unforked chain under concurrent writers, and
+//! written in the action's transaction.
+
+use crate::support::db::TestDb;
+use app::{
+    backend::audit::{
+        self, Actor, Event, Origin,
+        checkpoint::CheckpointKey,
+        verify::{Problem, verify},
+    },
+    error::AppError,
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome},
+    },
+};
+use diesel::sql_query;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+fn event(n: u32) -> Event {
+    Event::new(
+        AuditAction::RecordViewed,
+        AuditOutcome::Allowed,
+        Actor::Person {
+            user_id: Uuid::from_u128(1),
+            organization_id: Uuid::from_u128(2),
+            role: Role::Therapist,
+        },
+        Origin {
+            ip: Some("127.0.0.1".to_owned()),
+            ..Origin::default()
+        },
+    )
+    .on("patient", n)
+    .about_patient(Uuid::from_u128(3))
+    .details(audit::Details::new().with("n", n))
+}
+
+async fn record_n(conn: &mut AsyncPgConnection, n: u32) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(audit::record(conn, event(i)).await.expect("record"));
+    }
+    ids
+}
+
+/// Runs `sql` as a superuser with the append-only triggers off: what an
+/// attacker with full database access would do.
+async fn tamper(conn: &mut AsyncPgConnection, sql: &str) {
+    sql_query("ALTER TABLE audit_events DISABLE TRIGGER USER")
+        .execute(conn)
+        .await
+        .expect("database");
+    sql_query(sql).execute(conn).await.expect("database");
+    sql_query("ALTER TABLE audit_events ENABLE TRIGGER USER")
+        .execute(conn)
+        .await
+        .expect("database");
+}
+
+#[tokio::test]
+async fn nobody_can_change_or_remove_an_event() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    record_n(&mut conn, 2).await;
+    for sql in [
+        "UPDATE audit_events SET reason = 'edited'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+    ] {
+        let error = sql_query(sql).execute(&mut conn).await.expect_err(sql);
+        assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+    }
+    // The application's role may not even try.
+    sql_query("SET ROLE cairn_app")
+        .execute(&mut conn)
+        .await
+        .expect("database");
+    for sql in [
+        "UPDATE audit_events SET reason = 'edited'",
+        "DELETE FROM audit_events",
+    ] {
+        let error = sql_query(sql).execute(&mut conn).await.expect_err(sql);
+        assert!(
+            error.to_string().contains("permission denied"),
+            "{sql}: {error}"
+        );
+    }
+    // ...but it may append and read.
+    audit::record(&mut conn, event(9))
+        .await
+        .expect("cairn_app appends");
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!((report.events, report.problem), (3, None));
+}
+
+#[tokio::test]
+async fn verify_names_the_altered_event() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let ids = record_n(&mut conn, 5).await;
+    assert!(verify(&mut conn, &[]).await.expect("database").ok());
+    tamper(
+        &mut conn,
+        &format!(
+            "UPDATE audit_events SET client_ip = '10.0.0.9' WHERE id = {}",
+            ids[2]
+        ),
+    )
+    .await;
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!(report.problem, Some(Problem::Altered { id: ids[2] }));
+}
+
+#[tokio::test]
+async fn verify_names_the_gap_left_by_a_deleted_event() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let ids = record_n(&mut conn, 5).await;
+    tamper(
+        &mut conn,
+        &format!("DELETE FROM audit_events WHERE id = {}", ids[2]),
+    )
+    .await;
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!(
+        report.problem,
+        Some(Problem::Broken {
+            id: ids[3],
+            after: Some(ids[1])
+        })
+    );
+    assert!(
+        report
+            .problem
+            .expect("database")
+            .to_string()
+            .contains(&format!("event {}", ids[1]))
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_catches_a_trail_rewritten_from_the_start() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    record_n(&mut conn, 3).await;
+    let key = CheckpointKey::from_seed(&[5; 32]);
+    let head = verify(&mut conn, &[])
+        .await
+        .expect("database")
+        .head
+        .expect("database");
+    let checkpoint = key.sign(head.0, head.1, 1_795_000_000);
+    assert!(
+        verify(&mut conn, std::slice::from_ref(&checkpoint))
+            .await
+            .expect("database")
+            .ok()
+    );
+
+    // Rewritten wholesale (consistent chain, new hashes): the signed head is gone.
+    tamper(&mut conn, "DELETE FROM audit_events").await;
+    record_n(&mut conn, 3).await;
+    assert!(
+        verify(&mut conn, &[]).await.expect("database").ok(),
+        "internally consistent"
+    );
+    let report = verify(&mut conn, &[checkpoint]).await.expect("database");
+    assert_eq!(
+        report.problem,
+        Some(Problem::CheckpointMissing { id: head.0 })
+    );
+}
+
+#[tokio::test]
+async fn concurrent_writers_make_one_chain() {
+    let db = TestDb::new().await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let url = db.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await.expect("database");
+            record_n(&mut conn, 25).await;
+        }));
+    }
+    for task in tasks {
+        task.await.expect("database");
+    }
+    let mut conn = db.conn().await;
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!((report.events, report.problem), (200, None));
+}
+
+#[tokio::test]
+async fn an_event_rolls_back_with_its_action_and_a_failed_audit_write_fails_the_action() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let outcome: Result<(), AppError> = conn
+        .transaction(async |conn| {
+            audit::record(conn, event(1)).await?;
+            Err(AppError::NotFound)
+        })
+        .await;
+    assert_eq!(outcome, Err(AppError::NotFound));
+    assert_eq!(verify(&mut conn, &[]).await.expect("database").events, 0);
+
+    // An audit write that fails takes the action down with it.
+    sql_query("CREATE TABLE action_rows (n int)")
+        .execute(&mut conn)
+        .await
+        .expect("database");
+    sql_query("ALTER TABLE audit_events ADD CONSTRAINT no_more CHECK (id < 0) NOT VALID")
+        .execute(&mut conn)
+        .await
+        .expect("database");
+    let outcome: Result<(), AppError> = conn
+        .transaction(async |conn| {
+            sql_query("INSERT INTO action_rows VALUES (1)")
+                .execute(conn)
+                .await?;
+            audit::record(conn, event(2)).await?;
+            Ok(())
+        })
+        .await;
+    assert!(outcome.is_err());
+    let rows: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM action_rows)",
+    ))
+    .get_result(&mut conn)
+    .await
+    .expect("database");
+    assert_eq!(rows, 0, "the action rolled back");
+}
