@@ -120,6 +120,7 @@ export default async function globalSetup() {
   process.env.CAIRN_E2E_DOWN_URL = `http://127.0.0.1:${downPort}`;
   process.env.CAIRN_E2E_SHORT_URL = `http://127.0.0.1:${shortPort}`;
   process.env.CAIRN_E2E_MFA_URL = `http://127.0.0.1:${mfaPort}`;
+  process.env.CAIRN_E2E_MFA_DATABASE_URL = mfaDatabaseUrl;
 
   const stop = async () => {
     for (const child of [up, short, down, mfa]) child.kill("SIGTERM");

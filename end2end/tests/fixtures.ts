@@ -1,5 +1,6 @@
 import { test as base, expect } from "@playwright/test";
 import { createHmac } from "node:crypto";
+import { spawnSync } from "node:child_process";
 
 /** The running servers global-setup.ts started. */
 export const servers = {
@@ -25,6 +26,18 @@ export const servers = {
     return url;
   },
 };
+
+/**
+ * Puts the "mfa" server's staff back to no two-step verification and no
+ * sessions, so a test there (and its retry) starts from what it expects.
+ */
+export function resetTwoStep() {
+  const url = process.env.CAIRN_E2E_MFA_DATABASE_URL;
+  if (!url) throw new Error("CAIRN_E2E_MFA_DATABASE_URL is not set: run through playwright.config.ts");
+  const sql = "DELETE FROM recovery_codes; DELETE FROM mfa_factors; DELETE FROM mfa_enrollments; DELETE FROM sessions;";
+  const result = spawnSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-qc", sql], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+}
 
 /** The demo practice seeded by `cairn seed-demo` (obviously fake people). */
 export const demo = {

@@ -1,7 +1,7 @@
 // Two-step verification in the browser, on the server that requires it of
 // staff: forced setup, sign-in with a code and with a recovery code, and an
 // administrator's reset behind their own fresh code (step-up).
-import { test, expect, demo, servers, Authenticator } from "./fixtures";
+import { test, expect, demo, servers, Authenticator, resetTwoStep } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 const therapist = { email: "sam.okafor@juniper-creek.example", name: "Sam Okafor, LCSW" };
@@ -50,6 +50,8 @@ async function enroll(page: Page, email: string, screenshot?: string) {
   await expect(page.getByRole("link", { name: "Download" })).toHaveAttribute("download", "cairn-recovery-codes.txt");
   return { app, recovery };
 }
+
+test.beforeEach(() => resetTwoStep());
 
 async function signOut(page: Page) {
   // Signing out leads to sign-in, whose visitor re-read starts a fresh

@@ -37,18 +37,35 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
 pub async fn sign_out(csrf_token: String) -> Result<(), AppError> {
     super::checked_at_the_edge(csrf_token);
     let session = super::session().await?;
-    if let Ok(Some(who)) = crate::backend::session::current(&session).await {
-        tracing::info!(user.id = %who.user_id, "signed out");
-    }
     end_current(&session, "/sign-in?reason=signed-out").await
 }
 
-/// Deletes this session and sends the browser to `then`.
+/// Deletes this session and sends the browser to `then`; a signed-in one
+/// is recorded as signed out. Signing out is never refused: when the trail
+/// cannot be written, the failure is logged and the session ends anyway.
 #[cfg(feature = "ssr")]
 pub(crate) async fn end_current(
     session: &tower_sessions::Session,
     then: &str,
 ) -> Result<(), AppError> {
+    use crate::{backend::audit, model::audit::AuditAction};
+    if let Ok(Some(who)) = crate::backend::session::current(session).await {
+        tracing::info!(user.id = %who.user_id, "signed out");
+        let client = super::client().await;
+        let state = super::state()?;
+        let recorded = match state.db.conn().await {
+            Ok(mut conn) => audit::record(
+                &mut conn,
+                super::event(&who, AuditAction::SignedOut, &client),
+            )
+            .await
+            .map(drop),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = recorded {
+            tracing::error!(%error, "could not record a sign-out in the audit trail");
+        }
+    }
     session.delete().await.map_err(|error| {
         tracing::warn!(%error, "could not delete session");
         AppError::Unavailable

@@ -125,7 +125,7 @@ pub async fn verify_sign_in_code(
             pending.attempts += 1;
             if pending.attempts >= state.mfa.max_attempts {
                 session::update_pending(&current, None).await?;
-                accounts::count_failure(&mut conn, account.id, state.sign_in, &client).await?;
+                accounts::count_failure(&mut conn, &account, state.sign_in, &client).await?;
                 tracing::warn!(user.id = %account.id, "sign-in voided after repeated wrong codes");
                 return Err(AppError::TooManyCodes);
             }
@@ -134,6 +134,7 @@ pub async fn verify_sign_in_code(
         }
         Err(other) => return Err(other),
     };
+    super::note_sign_in(&mut conn, account.id, &client).await?;
     session::begin(
         &current,
         &state.sessions,
@@ -142,7 +143,6 @@ pub async fn verify_sign_in_code(
         SecondFactor::Proven,
     )
     .await?;
-    super::note_sign_in(&mut conn, account.id, &client).await;
     tracing::info!(user.id = %account.id, "signed in with a second factor");
     Ok(match proof {
         mfa::Proof::Code => {
@@ -260,7 +260,7 @@ pub async fn reset_mfa(user_id: uuid::Uuid, csrf_token: String) -> Result<(), Ap
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
-    let admin = Admin::check(&who)?;
+    let admin = super::authorize(&who, "mfa-reset", Admin::check).await?;
     let state = super::state()?;
     let fresh = super::fresh_factor(&state, &who, Sensitive::ResetMfa)?;
     let client = super::client().await;

@@ -22,7 +22,7 @@ pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
-    after_password, client, fresh_factor, note_sign_in, session, signed_in,
+    after_password, authorize, client, event, fresh_factor, note_sign_in, session, signed_in,
     signed_in_allowing_setup, state, throttle_person,
 };
 
@@ -106,8 +106,8 @@ mod server {
         } else {
             SecondFactor::NotUsed
         };
+        note_sign_in(conn, account.id, client).await?;
         sessions::begin(session, &state.sessions, account, client, factor).await?;
-        note_sign_in(conn, account.id, client).await;
         tracing::info!(user.id = %account.id, "signed in");
         Ok(match factor {
             SecondFactor::MustEnroll => "/security/two-step",
@@ -115,18 +115,15 @@ mod server {
         })
     }
 
-    /// Records a sign-in as a security event. The person is already signed
-    /// in; a failure here is logged, not shown.
+    /// Records a sign-in (security event and audit trail), before the
+    /// session is signed in: a sign-in that cannot be recorded does not
+    /// happen.
     pub(crate) async fn note_sign_in(
         conn: &mut diesel_async::AsyncPgConnection,
         user_id: uuid::Uuid,
         client: &ClientInfo,
-    ) {
-        if let Err(error) =
-            crate::backend::security_events::record_sign_in(conn, user_id, client).await
-        {
-            tracing::warn!(%error, "could not record a sign-in event");
-        }
+    ) -> Result<(), AppError> {
+        crate::backend::security_events::record_sign_in(conn, user_id, client).await
     }
 
     /// The proof a [`Sensitive`] action needs: a second factor entered
@@ -154,11 +151,62 @@ mod server {
             .sensitive(&[client.throttle_key(), format!("user:{user_id}")])
     }
 
-    /// The client's address and user agent, as the middleware found them.
+    /// An event done by the signed-in person, from this request (allowed;
+    /// say more with the builder's methods).
+    pub(crate) fn event(
+        who: &SignedIn,
+        action: crate::model::audit::AuditAction,
+        client: &ClientInfo,
+    ) -> crate::backend::audit::Event {
+        use crate::backend::audit::{Actor, Event, Origin};
+        Event::new(
+            action,
+            crate::model::audit::AuditOutcome::Allowed,
+            Actor::of(who),
+            Origin::from(client),
+        )
+    }
+
+    /// Asks the policy (`check`, e.g. `Admin::check`) whether `who` may do
+    /// `asked` (the server function's endpoint). A refusal is recorded in
+    /// the audit trail before it is returned, so probing shows up in the
+    /// access review.
+    pub(crate) async fn authorize<P>(
+        who: &SignedIn,
+        asked: &'static str,
+        check: fn(&SignedIn) -> Result<P, AppError>,
+    ) -> Result<P, AppError> {
+        use crate::{
+            backend::audit,
+            model::audit::{AuditAction, AuditOutcome},
+        };
+        let refused = match check(who) {
+            Err(AppError::Forbidden) => AppError::Forbidden,
+            decided => return decided,
+        };
+        tracing::warn!(user.id = %who.user_id, asked, "access denied");
+        let client = client().await;
+        let state = state()?;
+        let mut conn = state.db.conn().await?;
+        let denied = event(who, AuditAction::AccessDenied, &client)
+            .outcome(AuditOutcome::Denied)
+            .on("endpoint", asked);
+        audit::record(&mut conn, denied).await?;
+        Err(refused)
+    }
+
+    /// The client's address and user agent, as the middleware found them,
+    /// and the hash of the session the request came with.
     pub(crate) async fn client() -> ClientInfo {
-        leptos_axum::extract::<axum::Extension<ClientInfo>>()
+        let mut info = leptos_axum::extract::<axum::Extension<ClientInfo>>()
             .await
             .map(|axum::Extension(info)| info)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Ok(session) = session().await {
+            info.session_hash = session
+                .id()
+                .map(|id| crate::backend::secret::hex(&sessions::id_hash(&id)));
+        }
+        info
     }
 }

@@ -12,7 +12,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 pub async fn list_people() -> Result<Vec<PersonRow>, AppError> {
     use crate::backend::{authz::Inviter, people};
     let (_, who) = super::signed_in().await?;
-    let viewer = Inviter::check(&who)?;
+    let viewer = super::authorize(&who, "people", Inviter::check).await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     people::list(&mut conn, viewer).await
@@ -32,7 +32,7 @@ pub async fn invite_person(
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
-    let inviter = Inviter::check(&who)?;
+    let inviter = super::authorize(&who, "invite", Inviter::check).await?;
     let state = super::state()?;
     let client = super::client().await;
     super::throttle_person(&state, &client, who.user_id)?;
@@ -43,7 +43,7 @@ pub async fn invite_person(
         role,
     };
     let name = input.display_name.trim().to_owned();
-    let token = invitations::invite(&mut conn, inviter, input).await?;
+    let token = invitations::invite(&mut conn, inviter, input, &client).await?;
     Ok(InvitationLink {
         display_name: name,
         url: format!("{}/invite/{token}", state.public_url),
@@ -96,7 +96,8 @@ pub async fn accept_invitation(
         .throttles
         .sensitive(&[client.throttle_key(), format!("invitation:{link_key}")])?;
     let mut conn = state.db.conn().await?;
-    let account = invitations::accept(&mut conn, &state.passwords, &token, password).await?;
+    let account =
+        invitations::accept(&mut conn, &state.passwords, &token, password, &client).await?;
     tracing::info!(user.id = %account.id, "invitation accepted");
     let next = super::after_password(&mut conn, &state, &current, &account, &client).await?;
     leptos_axum::redirect(next);
@@ -117,9 +118,10 @@ pub async fn account_action(
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
-    let admin = Admin::check(&who)?;
+    let admin = super::authorize(&who, "account-action", Admin::check).await?;
     let action = AccountAction::parse(&action).ok_or(AppError::BadRequest)?;
     let state = super::state()?;
+    let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    people::apply(&mut conn, admin, user_id, action).await
+    people::apply(&mut conn, admin, user_id, action, &client).await
 }

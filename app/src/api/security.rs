@@ -21,7 +21,13 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
 /// signing out. A session already gone is not an error: it has ended.
 #[server(prefix = "/api", endpoint = "end-session")]
 pub async fn end_my_session(handle: String, csrf_token: String) -> Result<(), AppError> {
-    use crate::backend::session::mine;
+    use crate::{
+        backend::{
+            audit::{self, Details},
+            session::mine,
+        },
+        model::audit::AuditAction,
+    };
     super::checked_at_the_edge(csrf_token);
     let (session, who) = super::signed_in().await?;
     let state = super::state()?;
@@ -35,6 +41,10 @@ pub async fn end_my_session(handle: String, csrf_token: String) -> Result<(), Ap
     }
     if mine::end_one(&mut conn, who.user_id, &handle).await? {
         tracing::info!(user.id = %who.user_id, "ended one of their other sessions");
+        let client = super::client().await;
+        let event = super::event(&who, AuditAction::SessionEnded, &client)
+            .details(Details::new().with("sessions", 1_i64));
+        audit::record(&mut conn, event).await?;
     }
     Ok(())
 }
@@ -42,13 +52,26 @@ pub async fn end_my_session(handle: String, csrf_token: String) -> Result<(), Ap
 /// Ends every session of the person, this one included.
 #[server(prefix = "/api", endpoint = "sign-out-everywhere")]
 pub async fn sign_out_everywhere(csrf_token: String) -> Result<(), AppError> {
-    use crate::backend::session::mine;
+    use crate::{
+        backend::{
+            audit::{self, Details},
+            session::mine,
+        },
+        model::audit::AuditAction,
+    };
     super::checked_at_the_edge(csrf_token);
     let (session, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
     tracing::info!(user.id = %who.user_id, ended, "signed out everywhere");
+    if ended > 0 {
+        let client = super::client().await;
+        let others = i64::try_from(ended).unwrap_or(i64::MAX);
+        let event = super::event(&who, AuditAction::SessionEnded, &client)
+            .details(Details::new().with("sessions", others));
+        audit::record(&mut conn, event).await?;
+    }
     super::auth::end_current(&session, "/sign-in?reason=everywhere").await
 }
 

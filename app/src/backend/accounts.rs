@@ -6,6 +6,7 @@
 
 use super::{
     SignInPolicy,
+    audit::{self, Actor, Event, Origin},
     client::ClientInfo,
     db::{internal, schema::users},
     password::{PasswordHashString, Passwords, Verified},
@@ -15,6 +16,7 @@ use crate::{
     error::{AppError, FieldErrors},
     model::{
         Role, SecurityEventKind, UserStatus,
+        audit::{AuditAction, AuditOutcome},
         validate::{check_display_name, check_email, check_sign_in_password},
     },
 };
@@ -142,6 +144,7 @@ pub async fn authenticate(
 
     if candidates.is_empty() {
         passwords.verify(password, None).await?;
+        audit_refused_sign_in(conn, None, "no such account", client).await?;
         return Err(AppError::BadCredentials);
     }
     for account in candidates {
@@ -151,12 +154,19 @@ pub async fn authenticate(
             .map(PasswordHashString::from_stored);
         let verified = passwords.verify(password.clone(), stored).await?;
         if verified == Verified::No {
-            record_failure(conn, account.id, policy, client).await?;
+            audit_refused_sign_in(conn, Some(&account), "wrong password", client).await?;
+            record_failure(conn, &account, policy, client).await?;
             continue;
         }
         // The right password does not open a locked or inactive account,
         // and says nothing different about it.
         if account.is_locked() || account.status != UserStatus::Active {
+            let reason = if account.is_locked() {
+                "account locked"
+            } else {
+                "account not active"
+            };
+            audit_refused_sign_in(conn, Some(&account), reason, client).await?;
             return Err(AppError::BadCredentials);
         }
         unlock(conn, account.id).await?;
@@ -185,21 +195,46 @@ pub async fn active(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Acc
 /// sign-in code prompt's last wrong code uses this).
 pub async fn count_failure(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    account: &Account,
     policy: SignInPolicy,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    record_failure(conn, id, policy, client).await.map(drop)
+    record_failure(conn, account, policy, client).await.map(drop)
+}
+
+/// A refused sign-in, in the audit trail: nobody is signed in; the account
+/// tried, when there is one (what was typed for an unknown one is not kept).
+async fn audit_refused_sign_in(
+    conn: &mut AsyncPgConnection,
+    account: Option<&Account>,
+    reason: &'static str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let actor = Actor::Anonymous {
+        organization_id: account.map(|a| a.organization_id),
+    };
+    let mut event = Event::new(
+        AuditAction::SignInFailed,
+        AuditOutcome::Denied,
+        actor,
+        Origin::from(client),
+    )
+    .because(reason);
+    if let Some(account) = account {
+        event = event.on("user", account.id).about_user(account.id);
+    }
+    audit::record(conn, event).await.map(drop)
 }
 
 /// Counts a failed sign-in; the one that reaches the threshold locks the
 /// account. Returns true when this failure locked it.
 async fn record_failure(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    account: &Account,
     policy: SignInPolicy,
     client: &ClientInfo,
 ) -> Result<bool, AppError> {
+    let id = account.id;
     let failures: i32 = diesel::update(users::table.find(id))
         .set(users::failed_sign_ins.eq(users::failed_sign_ins + 1))
         .returning(users::failed_sign_ins)
@@ -218,7 +253,10 @@ async fn record_failure(
         .execute(conn)
         .await?;
     tracing::warn!(user.id = %id, "account locked after repeated failed sign-ins");
-    security_events::record(conn, id, SecurityEventKind::LockedOut, client).await?;
+    let nobody = Actor::Anonymous {
+        organization_id: Some(account.organization_id),
+    };
+    security_events::record_by(conn, nobody, id, SecurityEventKind::LockedOut, client).await?;
     Ok(true)
 }
 
@@ -288,9 +326,9 @@ pub async fn change_password(
     }
     errors.into_result()?;
 
-    let stored = account.password_hash.map(PasswordHashString::from_stored);
+    let stored = account.password_hash.clone().map(PasswordHashString::from_stored);
     if passwords.verify(current, stored).await? == Verified::No {
-        record_failure(conn, user_id, policy, client).await?;
+        record_failure(conn, &account, policy, client).await?;
         let mut errors = FieldErrors::new();
         errors.add("current_password", "That is not your current password.");
         return Err(AppError::Invalid(errors));

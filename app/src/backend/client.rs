@@ -11,6 +11,10 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
     /// The request's id (`x-request-id`), for the audit trail and logs.
     pub request_id: Option<String>,
+    /// SHA-256 (hex) of the session id the request came with, as the
+    /// sessions table keys it: ties audit events of one session together.
+    /// Filled in by the server functions' `client()`.
+    pub session_hash: Option<String>,
 }
 
 impl ClientInfo {

@@ -8,7 +8,9 @@
 
 use super::{
     accounts::Account,
+    audit::{self, Actor, Details, Event, Origin},
     authz::Inviter,
+    client::ClientInfo,
     db::{
         internal,
         schema::{invitations, users},
@@ -20,6 +22,7 @@ use crate::{
     error::{AppError, FieldErrors},
     model::{
         Role, UserStatus,
+        audit::{AuditAction, AuditOutcome},
         validate::{check_display_name, check_email},
     },
 };
@@ -52,6 +55,7 @@ pub async fn invite(
     conn: &mut AsyncPgConnection,
     inviter: Inviter,
     input: NewInvitation,
+    client: &ClientInfo,
 ) -> Result<String, AppError> {
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &input.email);
@@ -118,6 +122,16 @@ pub async fn invite(
             .execute(conn)
             .await?;
         tracing::info!(user.id = %user_id, invited_by = %inviter.user_id, "invitation created");
+        let event = Event::new(
+            AuditAction::InvitationIssued,
+            AuditOutcome::Allowed,
+            inviter.into(),
+            Origin::from(client),
+        )
+        .on("user", user_id)
+        .about_user(user_id)
+        .details(Details::new().with("role", input.role));
+        audit::record(conn, event).await?;
         Ok(())
     })
     .await?;
@@ -192,6 +206,7 @@ pub async fn accept(
     passwords: &Passwords,
     token: &str,
     password: String,
+    client: &ClientInfo,
 ) -> Result<Account, AppError> {
     let (email, role) = match look_up(conn, token).await? {
         Link::Valid { email, role, .. } => (email, role),
@@ -230,7 +245,17 @@ pub async fn accept(
         .get_result(conn)
         .await
         .optional()?;
-        account.ok_or_else(|| link_error(&Link::Used))
+        let account = account.ok_or_else(|| link_error(&Link::Used))?;
+        let event = Event::new(
+            AuditAction::InvitationUsed,
+            AuditOutcome::Allowed,
+            Actor::Account(account.id),
+            Origin::from(client),
+        )
+        .on("user", account.id)
+        .about_user(account.id);
+        audit::record(conn, event).await?;
+        Ok(account)
     })
     .await
 }

@@ -4,16 +4,21 @@
 
 use super::{
     accounts,
+    audit::{self, Event, Origin},
     authz::{Admin, Inviter},
+    client::ClientInfo,
     db::schema::{invitations, mfa_factors, sessions, users},
     session::mine,
 };
 use crate::{
     error::AppError,
-    model::{PersonRow, Role, UserStatus},
+    model::{
+        PersonRow, Role, UserStatus,
+        audit::{AuditAction, AuditOutcome},
+    },
 };
 use diesel::{OptionalExtension, prelude::*};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -107,6 +112,7 @@ pub async fn apply(
     admin: Admin,
     target: Uuid,
     action: AccountAction,
+    client: &ClientInfo,
 ) -> Result<(), AppError> {
     let status: UserStatus = users::table
         .filter(users::id.eq(target))
@@ -116,35 +122,50 @@ pub async fn apply(
         .await
         .optional()?
         .ok_or(AppError::NotFound)?;
-    match action {
-        AccountAction::Deactivate => {
-            if target == admin.user_id {
-                return Err(AppError::Forbidden);
-            }
-            set_status(conn, target, UserStatus::Deactivated).await?;
-            mine::end_all(conn, target, None).await?;
-        }
-        AccountAction::Reactivate if status == UserStatus::Deactivated => {
-            let has_password: Option<String> = users::table
-                .find(target)
-                .select(users::password_hash)
-                .first(conn)
-                .await?;
-            let next = if has_password.is_some() {
-                UserStatus::Active
-            } else {
-                UserStatus::Invited
-            };
-            set_status(conn, target, next).await?;
-        }
-        AccountAction::Reactivate => {}
-        AccountAction::Unlock => accounts::unlock(conn, target).await?,
-        AccountAction::EndSessions => {
-            mine::end_all(conn, target, None).await?;
-        }
+    if action == AccountAction::Deactivate && target == admin.user_id {
+        return Err(AppError::Forbidden);
     }
-    tracing::info!(user.id = %target, by = %admin.user_id, ?action, "account action");
-    Ok(())
+    conn.transaction(async |conn| {
+        let audited = match action {
+            AccountAction::Deactivate => {
+                set_status(conn, target, UserStatus::Deactivated).await?;
+                mine::end_all(conn, target, None).await?;
+                AuditAction::AccountDeactivated
+            }
+            AccountAction::Reactivate => {
+                if status != UserStatus::Deactivated {
+                    return Ok(());
+                }
+                let has_password: Option<String> = users::table
+                    .find(target)
+                    .select(users::password_hash)
+                    .first(conn)
+                    .await?;
+                let next = if has_password.is_some() {
+                    UserStatus::Active
+                } else {
+                    UserStatus::Invited
+                };
+                set_status(conn, target, next).await?;
+                AuditAction::AccountReactivated
+            }
+            AccountAction::Unlock => {
+                accounts::unlock(conn, target).await?;
+                AuditAction::AccountUnlocked
+            }
+            AccountAction::EndSessions => {
+                mine::end_all(conn, target, None).await?;
+                AuditAction::SessionEnded
+            }
+        };
+        let event = Event::new(audited, AuditOutcome::Allowed, admin.into(), Origin::from(client))
+            .on("user", target)
+            .about_user(target);
+        audit::record(conn, event).await?;
+        tracing::info!(user.id = %target, by = %admin.user_id, ?action, "account action");
+        Ok(())
+    })
+    .await
 }
 
 async fn set_status(
@@ -170,7 +191,7 @@ pub async fn reset_mfa(
     admin: Admin,
     fresh: super::authz::StepUp,
     target: Uuid,
-    client: &super::client::ClientInfo,
+    client: &ClientInfo,
 ) -> Result<(), AppError> {
     users::table
         .filter(users::id.eq(target))

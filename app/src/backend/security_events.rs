@@ -3,8 +3,19 @@
 //! the Security page. They carry no health information, only what a person
 //! needs to recognise their own activity (device, address, time).
 
-use super::{client::ClientInfo, db::schema::security_events};
-use crate::model::{SecurityEvent, SecurityEventKind, describe_device};
+use super::{
+    audit::{self, Actor, Event, Origin},
+    client::ClientInfo,
+    db::schema::security_events,
+};
+use crate::{
+    error::AppError,
+    model::{
+        SecurityEvent, SecurityEventKind,
+        audit::{AuditAction, AuditOutcome},
+        describe_device,
+    },
+};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
@@ -22,13 +33,25 @@ type EventRow = (
 /// How many events the Security page lists.
 const LISTED: i64 = 20;
 
-/// Records `kind` for `user_id`, from `client`.
+/// Records `kind` for `user_id`, from `client`, who acted themselves; in
+/// the audit trail too (in the caller's transaction, when it has one).
 pub async fn record(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     kind: SecurityEventKind,
     client: &ClientInfo,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
+    record_by(conn, Actor::Account(user_id), user_id, kind, client).await
+}
+
+/// Records `kind` for `user_id`, done by `actor` (an administrator's reset).
+pub async fn record_by(
+    conn: &mut AsyncPgConnection,
+    actor: Actor,
+    user_id: Uuid,
+    kind: SecurityEventKind,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
     diesel::insert_into(security_events::table)
         .values((
             security_events::user_id.eq(user_id),
@@ -38,7 +61,37 @@ pub async fn record(
         ))
         .execute(conn)
         .await?;
+    if let Some((action, outcome)) = audited_as(kind) {
+        audit::record(
+            conn,
+            Event::new(action, outcome, actor, Origin::from(client))
+                .on("user", user_id)
+                .about_user(user_id),
+        )
+        .await?;
+    }
     Ok(())
+}
+
+/// How a security event reads in the audit trail (a new-device notice is
+/// for its owner only: the sign-in it comes with is audited).
+fn audited_as(kind: SecurityEventKind) -> Option<(AuditAction, AuditOutcome)> {
+    use AuditOutcome::{Allowed, Denied};
+    use SecurityEventKind as K;
+    Some(match kind {
+        K::SignedIn => (AuditAction::SignInSucceeded, Allowed),
+        K::NewDevice => return None,
+        K::PasswordChanged => (AuditAction::PasswordChanged, Allowed),
+        K::LockedOut => (AuditAction::AccountLockedOut, Denied),
+        K::MfaEnrolled => (AuditAction::MfaEnrolled, Allowed),
+        K::MfaVerified => (AuditAction::MfaVerified, Allowed),
+        K::MfaFailed => (AuditAction::MfaFailed, Denied),
+        K::MfaReplayRefused => (AuditAction::MfaReplayRefused, Denied),
+        K::RecoveryCodeUsed => (AuditAction::RecoveryCodeUsed, Allowed),
+        K::RecoveryCodesRegenerated => (AuditAction::RecoveryCodesRegenerated, Allowed),
+        K::MfaReset => (AuditAction::MfaReset, Allowed),
+        K::MfaDisabled => (AuditAction::MfaDisabled, Allowed),
+    })
 }
 
 /// Records a sign-in, and a new-device notice when this address and device
@@ -48,7 +101,7 @@ pub async fn record_sign_in(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     client: &ClientInfo,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
     let ip = client.ip.map(|ip| ip.to_string());
     let device = describe_device(client.user_agent.as_deref());
     let earlier = security_events::table

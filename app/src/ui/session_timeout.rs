@@ -204,7 +204,13 @@ mod browser {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match event.data().as_string().as_deref() {
                 Some(EXTENDED) => sync(),
-                Some(SIGNED_OUT) => leave("/sign-in?reason=signed-out".to_owned(), None),
+                Some(SIGNED_OUT) => {
+                    if deadline.get_untracked().is_some() {
+                        deadline.set(None);
+                        wipe();
+                        follow_sign_out(FOLLOW_TRIES);
+                    }
+                }
                 Some(EXPIRED) => {
                     if let Some((_, c)) = deadline.get_untracked() {
                         leave(c.expired_url(), None);
@@ -304,11 +310,7 @@ mod browser {
         let Some(window) = web_sys::window() else {
             return;
         };
-        if let Some(body) = window.document().and_then(|d| d.body()) {
-            body.set_inner_html(
-                r#"<p class="m-8 text-lg">Signed out. Opening the sign-in page…</p>"#,
-            );
-        }
+        wipe();
         // Only the tab where it happened ends the session (a beacon outlives
         // the page) and tells the others. A tab that only heard about it must
         // not sign out too: its request would race the first tab's own
@@ -323,6 +325,43 @@ mod browser {
             }
         }
         let _ = window.location().replace(&url);
+    }
+
+    /// Nothing of the page stays on screen.
+    fn wipe() {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            body.set_inner_html(
+                r#"<p class="m-8 text-lg">Signed out. Opening the sign-in page…</p>"#,
+            );
+        }
+    }
+
+    /// How many times (a quarter second apart) a tab that heard of a
+    /// sign-out checks that the server has ended the session.
+    const FOLLOW_TRIES: u32 = 20;
+
+    /// Another tab signed out. It says so as it sends its request, so this
+    /// tab waits until the server has ended the session (briefly, at most
+    /// [`FOLLOW_TRIES`]); opening sign-in sooner could still render the page
+    /// for the session that is about to end.
+    fn follow_sign_out(tries_left: u32) {
+        spawn_local(async move {
+            let ended =
+                !matches!(get_session_status().await, Ok(status) if status.expires_in_secs > 0);
+            if ended || tries_left == 0 {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().replace("/sign-in?reason=signed-out");
+                }
+            } else {
+                set_timeout(
+                    move || follow_sign_out(tries_left - 1),
+                    Duration::from_millis(250),
+                );
+            }
+        });
     }
 
     fn now_ms() -> f64 {

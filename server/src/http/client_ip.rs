@@ -43,6 +43,7 @@ pub async fn client_info(
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(|id| id.chars().take(100).collect()),
+        session_hash: None,
     };
     request.extensions_mut().insert(info);
     next.run(request).await

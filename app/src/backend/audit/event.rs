@@ -2,7 +2,12 @@
 
 use super::chain::{self, Covered, GENESIS};
 use crate::{
-    backend::{client::ClientInfo, db::schema::audit_events, secret, session},
+    backend::{
+        authz,
+        client::ClientInfo,
+        db::schema::{audit_events, users},
+        session,
+    },
     error::AppError,
     model::{
         Role,
@@ -30,9 +35,44 @@ pub enum Actor {
         organization_id: Uuid,
         role: Role,
     },
-    /// Nobody signed in (a failed sign-in, an expired link); the practice
-    /// when it is known.
+    /// A known account acting without a signed-in session (a password
+    /// step, a code prompt); its practice and role are read when recorded.
+    Account(Uuid),
+    /// Nobody known (a failed sign-in for no account, an expired link); the
+    /// practice when it is known. What was typed as the account is never
+    /// kept: people type passwords into the email field.
     Anonymous { organization_id: Option<Uuid> },
+}
+
+impl From<authz::Admin> for Actor {
+    fn from(admin: authz::Admin) -> Self {
+        Actor::Person {
+            user_id: admin.user_id,
+            organization_id: admin.organization_id,
+            role: Role::Admin,
+        }
+    }
+}
+
+impl From<authz::Inviter> for Actor {
+    fn from(inviter: authz::Inviter) -> Self {
+        Actor::Person {
+            user_id: inviter.user_id,
+            organization_id: inviter.organization_id,
+            role: inviter.role,
+        }
+    }
+}
+
+impl Actor {
+    /// The signed-in person of a session.
+    pub fn of(who: &session::SignedIn) -> Self {
+        Actor::Person {
+            user_id: who.user_id,
+            organization_id: who.organization_id,
+            role: who.role,
+        }
+    }
 }
 
 /// Where the request came from. The session id is kept only as a SHA-256
@@ -46,17 +86,15 @@ pub struct Origin {
     pub request_id: Option<String>,
 }
 
-impl Origin {
-    /// From the request's client and its session (hashed exactly as the
-    /// sessions table keys it, so the two can be matched).
-    pub fn new(client: &ClientInfo, session_id: Option<&tower_sessions::session::Id>) -> Self {
+impl From<&ClientInfo> for Origin {
+    fn from(client: &ClientInfo) -> Self {
         Origin {
             ip: client.ip.map(|ip| ip.to_string()),
             user_agent: client
                 .user_agent
                 .as_ref()
                 .map(|ua| ua.chars().take(300).collect()),
-            session_hash: session_id.map(|id| secret::hex(&session::id_hash(id))),
+            session_hash: client.session_hash.clone(),
             request_id: client.request_id.clone(),
         }
     }
@@ -149,6 +187,11 @@ impl Event {
         }
     }
 
+    pub fn outcome(mut self, outcome: AuditOutcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
     pub fn on(mut self, kind: &'static str, id: impl ToString) -> Self {
         self.resource = Some((kind, id.to_string()));
         self
@@ -212,6 +255,14 @@ async fn append(conn: &mut AsyncPgConnection, event: &Event) -> Result<i64, AppE
             organization_id,
             role,
         } => (Some(organization_id), Some(user_id), Some(role.as_str())),
+        Actor::Account(user_id) => {
+            let (organization_id, role): (Uuid, Role) = users::table
+                .find(user_id)
+                .select((users::organization_id, users::role))
+                .first(conn)
+                .await?;
+            (Some(organization_id), Some(user_id), Some(role.as_str()))
+        }
         Actor::Anonymous { organization_id } => (organization_id, None, None),
     };
     let resource_type = event.resource.as_ref().map(|(kind, _)| *kind);

@@ -122,49 +122,62 @@ pub async fn begin_enrollment(
         return Err(AppError::MfaAlreadyOn);
     }
     let now = OffsetDateTime::now_utc();
-    let pending: Option<(Vec<u8>, OffsetDateTime)> = mfa_enrollments::table
-        .find(user_id)
-        .filter(mfa_enrollments::expires_at.gt(now))
-        .select((mfa_enrollments::secret_sealed, mfa_enrollments::expires_at))
-        .first(conn)
-        .await
-        .optional()?;
-    let (secret, expires_at) = match pending {
-        Some((sealed, expires_at)) => {
-            let bytes = policy
-                .keys
-                .open(binding(user_id), &sealed)
-                .map_err(|e| unreadable(user_id, e))?;
-            (TotpSecret::from_bytes(bytes), expires_at)
-        }
+    let (sealed, expires_at) = match pending_enrollment(conn, user_id, now).await? {
+        Some(pending) => pending,
         None => {
+            // Two pages may begin at once (a reload while the first is
+            // loading): the first insert wins and both show its secret, so
+            // the code someone scans is the one that will be checked.
+            diesel::delete(
+                mfa_enrollments::table
+                    .find(user_id)
+                    .filter(mfa_enrollments::expires_at.le(now)),
+            )
+            .execute(conn)
+            .await?;
             let secret = TotpSecret::generate();
-            let sealed = policy.keys.seal(binding(user_id), secret.as_bytes());
-            let expires_at = now + policy.enrollment_ttl;
             diesel::insert_into(mfa_enrollments::table)
                 .values((
                     mfa_enrollments::user_id.eq(user_id),
-                    mfa_enrollments::secret_sealed.eq(&sealed),
+                    mfa_enrollments::secret_sealed
+                        .eq(policy.keys.seal(binding(user_id), secret.as_bytes())),
                     mfa_enrollments::created_at.eq(now),
-                    mfa_enrollments::expires_at.eq(expires_at),
+                    mfa_enrollments::expires_at.eq(now + policy.enrollment_ttl),
                 ))
-                .on_conflict(mfa_enrollments::user_id)
-                .do_update()
-                .set((
-                    mfa_enrollments::secret_sealed.eq(&sealed),
-                    mfa_enrollments::created_at.eq(now),
-                    mfa_enrollments::expires_at.eq(expires_at),
-                ))
+                .on_conflict_do_nothing()
                 .execute(conn)
                 .await?;
-            (secret, expires_at)
+            pending_enrollment(conn, user_id, now)
+                .await?
+                .ok_or(AppError::Internal)?
         }
     };
+    let secret = TotpSecret::from_bytes(
+        policy
+            .keys
+            .open(binding(user_id), &sealed)
+            .map_err(|e| unreadable(user_id, e))?,
+    );
     Ok(Provisioning {
         secret_text: secret.grouped_base32(),
         qr_png_base64: secret.qr_png_base64(account).ok_or(AppError::Internal)?,
         expires_in_secs: (expires_at - now).whole_seconds(),
     })
+}
+
+/// The sealed secret and expiry of `user_id`'s unexpired enrollment.
+async fn pending_enrollment(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> QueryResult<Option<(Vec<u8>, OffsetDateTime)>> {
+    mfa_enrollments::table
+        .find(user_id)
+        .filter(mfa_enrollments::expires_at.gt(now))
+        .select((mfa_enrollments::secret_sealed, mfa_enrollments::expires_at))
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Confirms a pending enrollment with a current code: the authenticator
@@ -179,14 +192,8 @@ pub async fn confirm_enrollment(
     client: &ClientInfo,
 ) -> Result<Vec<String>, AppError> {
     totp::parse_code(code).map_err(|e| code_error("code", e))?;
-    let pending: Option<Vec<u8>> = mfa_enrollments::table
-        .find(user_id)
-        .filter(mfa_enrollments::expires_at.gt(OffsetDateTime::now_utc()))
-        .select(mfa_enrollments::secret_sealed)
-        .first(conn)
-        .await
-        .optional()?;
-    let Some(sealed) = pending else {
+    let pending = pending_enrollment(conn, user_id, OffsetDateTime::now_utc()).await?;
+    let Some((sealed, _)) = pending else {
         let mut errors = FieldErrors::new();
         errors.add(
             "code",
@@ -415,10 +422,11 @@ pub async fn regenerate_codes(
 
 /// Removes the person's authenticator, pending enrollment and recovery
 /// codes, recording `kind` (an admin's reset, or the person turning it
-/// off). Only with a fresh second factor of whoever asked (`_fresh`).
+/// off). Only with a fresh second factor of whoever asked (`fresh`), who
+/// is recorded as having done it.
 pub async fn remove(
     conn: &mut AsyncPgConnection,
-    _fresh: StepUp,
+    fresh: StepUp,
     user_id: Uuid,
     kind: SecurityEventKind,
     client: &ClientInfo,
@@ -434,7 +442,8 @@ pub async fn remove(
             .execute(conn)
             .await?;
         if removed > 0 {
-            security_events::record(conn, user_id, kind, client).await?;
+            let actor = super::audit::Actor::Account(fresh.user_id);
+            security_events::record_by(conn, actor, user_id, kind, client).await?;
         }
         Ok(removed > 0)
     })

@@ -1,9 +1,17 @@
 //! What happens to sessions between requests: activity moves the idle
 //! deadline, a sweep deletes the dead, and a user's session count is capped.
 
-use crate::backend::db::schema::sessions;
+use crate::{
+    backend::{
+        audit::{self, Actor, Event, Origin},
+        db::schema::sessions,
+        secret,
+    },
+    error::AppError,
+    model::audit::{AuditAction, AuditOutcome},
+};
 use diesel::{OptionalExtension, prelude::*, sql_types};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -24,10 +32,37 @@ pub async fn touch(conn: &mut AsyncPgConnection, id_hash: &[u8]) -> QueryResult<
 }
 
 /// Deletes every expired session; returns how many.
-pub async fn sweep(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now)))
-        .execute(conn)
-        .await
+///
+/// Each signed-in one is recorded in the audit trail as timed out, in the
+/// same transaction: a session is never gone without a trace.
+pub async fn sweep(conn: &mut AsyncPgConnection) -> Result<usize, AppError> {
+    conn.transaction(async |conn| {
+        let ended: Vec<(Vec<u8>, Option<Uuid>)> =
+            diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now)))
+                .returning((sessions::id_hash, sessions::user_id))
+                .get_results(conn)
+                .await?;
+        for (id_hash, user_id) in &ended {
+            let Some(user_id) = *user_id else { continue };
+            let origin = Origin {
+                session_hash: Some(secret::hex(id_hash)),
+                ..Origin::default()
+            };
+            audit::record(
+                conn,
+                Event::new(
+                    AuditAction::SessionTimedOut,
+                    AuditOutcome::Allowed,
+                    Actor::Account(user_id),
+                    origin,
+                )
+                .about_user(user_id),
+            )
+            .await?;
+        }
+        Ok(ended.len())
+    })
+    .await
 }
 
 /// Ends a user's oldest signed-in sessions beyond `max`.

@@ -158,9 +158,16 @@ impl SessionStore for PgSessionStore {
         .transpose()
     }
 
+    /// Deletes a live session. An expired one stays for the sweep, which
+    /// records it as timed out (the timeout warning's sign-out beacon
+    /// arrives after the expiry it reports).
     async fn delete(&self, id: &Id) -> Result<()> {
         let mut conn = self.db.conn().await.map_err(backend)?;
-        diesel::delete(sessions::table.find(id_hash(id)))
+        diesel::delete(
+            sessions::table
+                .find(id_hash(id))
+                .filter(sessions::expires_at.gt(diesel::dsl::now)),
+        )
             .execute(&mut conn)
             .await
             .map_err(backend)?;

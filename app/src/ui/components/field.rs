@@ -102,6 +102,26 @@ where
     })
 }
 
+/// Counts an action's successes. Key a resource on this rather than on
+/// the action's version when the view it feeds holds that action's own
+/// form: re-reading after a refused attempt would rebuild the form while
+/// the person is typing their next try, and lose it.
+pub fn successes<T>(
+    last: MappedSignal<Option<Result<T, AppError>>>,
+    version: RwSignal<usize>,
+) -> Memo<usize>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    Memo::new(move |before: Option<&usize>| {
+        if last.with(|last| matches!(last, Some(Ok(_)))) {
+            version.get()
+        } else {
+            before.copied().unwrap_or_default()
+        }
+    })
+}
+
 /// A submit button that says it is busy (and cannot be pressed twice)
 /// while its form is being sent.
 #[component]

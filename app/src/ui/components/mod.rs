@@ -9,7 +9,7 @@ mod step_up;
 pub mod style;
 
 pub use csrf::CsrfField;
-pub use field::{FormAlert, PasswordField, SubmitButton, TextField, field_error, form_error};
+pub use field::{FormAlert, PasswordField, SubmitButton, TextField, field_error, form_error, successes};
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};

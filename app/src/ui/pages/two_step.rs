@@ -14,7 +14,7 @@ use crate::{
     ui::{
         components::{
             CsrfField, FormAlert, StepUpForm, SubmitButton, TextField, UnavailableNotice,
-            field_error, form_error, problem_besides_step_up,
+            field_error, form_error, problem_besides_step_up, successes,
         },
         visitor,
     },
@@ -28,8 +28,12 @@ pub fn TwoStepPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmMfaSetup>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
     let turn_off = ServerAction::<TurnOffMfa>::new();
+    // Re-read once setup or turning off succeeds; not after a wrong code,
+    // which would rebuild the setup form under the next try.
+    let confirmed = successes(confirm.value(), confirm.version());
+    let turned_off = successes(turn_off.value(), turn_off.version());
     let overview = Resource::new(
-        move || (confirm.version().get(), turn_off.version().get()),
+        move || (confirmed.get(), turned_off.get()),
         |_| get_mfa_overview(),
     );
     // Setup proves the second factor: the session has a new id and CSRF
