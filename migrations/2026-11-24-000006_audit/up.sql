@@ -36,7 +36,11 @@ CREATE TABLE audit_events (
 -- No foreign keys on purpose: the trail outlives what it speaks of, and a
 -- row must never block (or cascade from) a change elsewhere.
 CREATE INDEX audit_events_org_time_idx ON audit_events (organization_id, occurred_at DESC, id DESC);
-CREATE INDEX audit_events_actor_idx ON audit_events (actor_id, id DESC);
+-- The access log pages newest first by (occurred_at, id); the common
+-- filters each have an index in that order, so a page deep in the past
+-- costs what the first one does.
+CREATE INDEX audit_events_org_action_time_idx ON audit_events (organization_id, action, occurred_at DESC, id DESC);
+CREATE INDEX audit_events_actor_idx ON audit_events (actor_id, occurred_at DESC, id DESC);
 CREATE INDEX audit_events_patient_idx ON audit_events (patient_id, id DESC) WHERE patient_id IS NOT NULL;
 CREATE INDEX audit_events_subject_idx ON audit_events (subject_user_id, id DESC) WHERE subject_user_id IS NOT NULL;
 

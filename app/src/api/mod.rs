@@ -2,6 +2,7 @@
 //! they, do it, return a model. Errors are [`AppError`](crate::error::AppError)s;
 //! the server's middleware gives each its HTTP status (`AppError::status`).
 
+pub mod audit;
 pub mod auth;
 pub mod mfa;
 pub mod people;
@@ -9,6 +10,7 @@ pub mod practice;
 pub mod security;
 pub mod session;
 
+pub use audit::{GetAuditLog, GetAuditOverview, GetChainStatus, GetMyRecordAccess, VerifyAuditChain};
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
@@ -176,10 +178,6 @@ mod server {
         asked: &'static str,
         check: fn(&SignedIn) -> Result<P, AppError>,
     ) -> Result<P, AppError> {
-        use crate::{
-            backend::audit,
-            model::audit::{AuditAction, AuditOutcome},
-        };
         let refused = match check(who) {
             Err(AppError::Forbidden) => AppError::Forbidden,
             decided => return decided,
@@ -188,10 +186,7 @@ mod server {
         let client = client().await;
         let state = state()?;
         let mut conn = state.db.conn().await?;
-        let denied = event(who, AuditAction::AccessDenied, &client)
-            .outcome(AuditOutcome::Denied)
-            .on("endpoint", asked);
-        audit::record(&mut conn, denied).await?;
+        crate::backend::audit::record_denied(&mut conn, who, asked, &client).await?;
         Err(refused)
     }
 
@@ -203,9 +198,7 @@ mod server {
             .map(|axum::Extension(info)| info)
             .unwrap_or_default();
         if let Ok(session) = session().await {
-            info.session_hash = session
-                .id()
-                .map(|id| crate::backend::secret::hex(&sessions::id_hash(&id)));
+            info.set_session(&session);
         }
         info
     }

@@ -210,9 +210,13 @@ async fn audit_refused_sign_in(
     reason: &'static str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    let actor = Actor::Anonymous {
-        organization_id: account.map(|a| a.organization_id),
+    let organization_id = match account {
+        Some(account) => Some(account.organization_id),
+        None => super::organizations::single_practice(conn)
+            .await?
+            .map(|(id, _)| id),
     };
+    let actor = Actor::Anonymous { organization_id };
     let mut event = Event::new(
         AuditAction::SignInFailed,
         AuditOutcome::Denied,

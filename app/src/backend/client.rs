@@ -18,6 +18,13 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// Notes the session the request came with (its hash, never the id).
+    pub fn set_session(&mut self, session: &tower_sessions::Session) {
+        self.session_hash = session
+            .id()
+            .map(|id| super::secret::hex(&super::session::id_hash(&id)));
+    }
+
     /// The key of this client's rate-limit buckets. Clients whose address
     /// is unknown (only in tests: a real socket always has one) share one.
     pub fn throttle_key(&self) -> String {

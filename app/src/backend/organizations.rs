@@ -8,13 +8,22 @@ use uuid::Uuid;
 /// The practice's name when this instance serves exactly one practice,
 /// which is what the sign-in page greets people with.
 pub async fn single_practice_name(conn: &mut AsyncPgConnection) -> QueryResult<Option<String>> {
-    let names: Vec<String> = organizations::table
-        .select(organizations::name)
+    Ok(single_practice(conn).await?.map(|(_, name)| name))
+}
+
+/// The one practice this instance serves (id and name), if it serves one.
+/// Events with no account behind them (a sign-in attempt for an unknown
+/// email) belong to it; with several practices they belong to none.
+pub async fn single_practice(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Option<(Uuid, String)>> {
+    let practices: Vec<(Uuid, String)> = organizations::table
+        .select((organizations::id, organizations::name))
         .order(organizations::created_at)
         .limit(2)
         .load(conn)
         .await?;
-    Ok(match names.as_slice() {
+    Ok(match practices.as_slice() {
         [only] => Some(only.clone()),
         _ => None,
     })

@@ -1,6 +1,9 @@
 //! The audit trail's vocabulary: what happened (a closed list of actions)
 //! and how it ended. Stored as text in `audit_events`; never rename a
-//! spelling (rows and their hashes keep it).
+//! spelling (rows and their hashes keep it). Also what the access log,
+//! its overview and the patients' "who accessed my record" send the browser.
+
+use serde::{Deserialize, Serialize};
 
 stored_enum! {
     /// What an audit event records.
@@ -51,5 +54,254 @@ stored_enum! {
         Allowed => "allowed",
         Denied => "denied",
         Error => "error",
+    }
+}
+
+impl AuditAction {
+    /// How the action reads in the access log.
+    pub fn describe(self) -> &'static str {
+        use AuditAction as A;
+        match self {
+            A::SignInSucceeded => "Signed in",
+            A::SignInFailed => "Sign-in failed",
+            A::AccountLockedOut => "Account locked (failed sign-ins)",
+            A::SignedOut => "Signed out",
+            A::SessionTimedOut => "Session timed out",
+            A::SessionEnded => "Sessions ended",
+            A::MfaEnrolled => "Two-step verification turned on",
+            A::MfaVerified => "Two-step code accepted",
+            A::MfaFailed => "Wrong two-step code",
+            A::MfaReplayRefused => "Used two-step code refused",
+            A::RecoveryCodeUsed => "Recovery code used",
+            A::RecoveryCodesRegenerated => "Recovery codes replaced",
+            A::MfaReset => "Two-step verification reset",
+            A::MfaDisabled => "Two-step verification turned off",
+            A::StepUpPassed => "Identity confirmed again (step-up)",
+            A::InvitationIssued => "Invitation sent",
+            A::InvitationUsed => "Invitation used",
+            A::PasswordChanged => "Password changed",
+            A::RoleChanged => "Role changed",
+            A::AccountDeactivated => "Account deactivated",
+            A::AccountReactivated => "Account reactivated",
+            A::AccountUnlocked => "Account unlocked",
+            A::RecordViewed => "Record viewed",
+            A::RecordCreated => "Record created",
+            A::RecordUpdated => "Record updated",
+            A::RecordSigned => "Record signed",
+            A::RecordExported => "Record exported",
+            A::RecordDeleted => "Record deleted",
+            A::EmergencyAccess => "Emergency access",
+            A::AccessDenied => "Access denied",
+            A::AuditViewed => "Access log viewed",
+            A::AuditExported => "Access log exported",
+            A::AuditVerified => "Audit chain verified",
+            A::AlertReviewed => "Alert reviewed",
+            A::KeyRotated => "Encryption key rotated",
+        }
+    }
+}
+
+impl AuditOutcome {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AuditOutcome::Allowed => "Allowed",
+            AuditOutcome::Denied => "Denied",
+            AuditOutcome::Error => "Error",
+        }
+    }
+}
+
+/// The access log's filters as they stand in the page's URL: text, exactly
+/// as typed or linked, so a bad value comes back with a message next to its
+/// field instead of an error page. The server parses and checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    #[serde(default)]
+    pub from: String,
+    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    #[serde(default)]
+    pub to: String,
+    /// Who acted (an account id).
+    #[serde(default)]
+    pub actor: String,
+    /// Whom it concerned: the patient, or the account acted on.
+    #[serde(default)]
+    pub patient: String,
+    /// An [`AuditAction`] spelling.
+    #[serde(default)]
+    pub action: String,
+    /// An [`AuditOutcome`] spelling.
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub ip: String,
+    /// Keyset cursor: events older than this id.
+    #[serde(default)]
+    pub before: String,
+}
+
+impl AuditQuery {
+    /// The filters as `name=value` pairs, empty ones left out (cursor too
+    /// when `with_cursor` is false).
+    pub fn pairs(&self, with_cursor: bool) -> Vec<(&'static str, &str)> {
+        [
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+            ("actor", self.actor.as_str()),
+            ("patient", self.patient.as_str()),
+            ("action", self.action.as_str()),
+            ("outcome", self.outcome.as_str()),
+            ("ip", self.ip.as_str()),
+            ("before", if with_cursor { self.before.as_str() } else { "" }),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name, value.trim()))
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
+    }
+
+    /// `?name=value&...` for links (the next page, the CSV export).
+    pub fn to_url_query(&self, with_cursor: bool) -> String {
+        let pairs: Vec<String> = self
+            .pairs(with_cursor)
+            .into_iter()
+            .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+            .collect();
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A person as the access log names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub role: crate::model::Role,
+}
+
+/// One event of the access log, with everything an administrator may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+    /// `None`: nobody signed in (e.g. a failed sign-in).
+    pub actor: Option<PersonRef>,
+    pub action: AuditAction,
+    pub outcome: AuditOutcome,
+    /// Whom it concerned (the patient, or the account acted on).
+    pub subject: Option<PersonRef>,
+    /// What was acted on: kind and id.
+    pub resource: Option<(String, String)>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The first characters of the session id's hash.
+    pub session: Option<String>,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub details: Vec<(String, String)>,
+}
+
+/// A page of the access log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// The cursor of the next (older) page, when there is one.
+    pub next_before: Option<i64>,
+    /// The practice's people, for the "who" and "whom" pickers.
+    pub people: Vec<PersonRef>,
+}
+
+/// Counts and charts for a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditOverview {
+    /// "24h", "7d" or "30d".
+    pub period: String,
+    pub sign_ins: i64,
+    pub failed_sign_ins: i64,
+    pub lockouts: i64,
+    pub record_views: i64,
+    pub denied: i64,
+    pub emergency: i64,
+    /// Events per bucket (hour for 24h, day otherwise), oldest first:
+    /// (label, allowed, denied or failed).
+    pub series: Vec<(String, i64, i64)>,
+    /// Who viewed the most records in the period: (name, views).
+    pub top_viewers: Vec<(String, i64)>,
+}
+
+/// The audit chain's last verification, for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    /// `None`: never verified.
+    pub last: Option<ChainCheck>,
+    /// The newest event's id (0: none yet).
+    pub newest_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainCheck {
+    pub at: String,
+    pub intact: bool,
+    pub events: i64,
+    /// What was wrong, in words, when not intact.
+    pub problem: Option<String>,
+}
+
+/// One access to a patient's record or account by staff, as the patient
+/// sees it: who (name and role), when, what kind. Nothing internal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAccess {
+    pub at: String,
+    pub who: String,
+    pub role: crate::model::Role,
+    pub what: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_reads_back() {
+        for action in AuditAction::ALL {
+            assert_eq!(action.as_str().parse::<AuditAction>().ok(), Some(*action));
+            assert!(!action.describe().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_url_query_keeps_filled_filters_encoded() {
+        let query = AuditQuery {
+            action: "sign_in.failed".into(),
+            ip: "2001:db8::1".into(),
+            from: " 2026-11-01 ".into(),
+            before: "42".into(),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            query.to_url_query(false),
+            "?from=2026-11-01&action=sign_in.failed&ip=2001%3Adb8%3A%3A1"
+        );
+        assert!(query.to_url_query(true).ends_with("&before=42"));
+        assert_eq!(AuditQuery::default().to_url_query(true), "");
     }
 }

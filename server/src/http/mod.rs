@@ -1,6 +1,7 @@
 //! The HTTP stack: Leptos pages and server functions, health checks, static
 //! files, and the middleware every request passes through.
 
+mod audit_export;
 mod client_ip;
 mod csrf;
 mod error_status;
@@ -57,6 +58,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/admin/audit/export.csv", get(audit_export::audit_csv))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())

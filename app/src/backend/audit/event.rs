@@ -218,6 +218,24 @@ impl Event {
     }
 }
 
+/// Records that `who` asked for `asked` (an endpoint) and was refused by
+/// the policy: probing shows up in the access review.
+pub async fn record_denied(
+    conn: &mut AsyncPgConnection,
+    who: &session::SignedIn,
+    asked: &'static str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let event = Event::new(
+        AuditAction::AccessDenied,
+        AuditOutcome::Denied,
+        Actor::of(who),
+        Origin::from(client),
+    )
+    .on("endpoint", asked);
+    record(conn, event).await.map(drop)
+}
+
 /// Appends `event` to the chain; answers its id. Call it inside the
 /// transaction of the action it records (it then commits or rolls back with
 /// that action); on its own it runs in a transaction of its own. The chain

@@ -10,6 +10,7 @@
 pub mod chain;
 pub mod checkpoint;
 mod event;
+pub mod review;
 pub mod verify;
 
-pub use event::{Actor, Details, Event, Origin, record};
+pub use event::{Actor, Details, Event, Origin, record, record_denied};

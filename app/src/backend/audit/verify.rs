@@ -4,7 +4,7 @@
 use super::chain::{self, Covered, GENESIS};
 use super::checkpoint::Checkpoint;
 use crate::{backend::db::schema::audit_events, error::AppError};
-use diesel::prelude::*;
+use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -174,4 +174,38 @@ pub async fn remember(conn: &mut AsyncPgConnection, report: &Report) -> Result<(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The last verification (by the command or the dashboard) and the newest
+/// event's id.
+pub async fn status(conn: &mut AsyncPgConnection) -> Result<crate::model::audit::ChainStatus, AppError> {
+    use crate::{
+        backend::db::schema::{audit_events, audit_verifications},
+        model::audit::{ChainCheck, ChainStatus},
+    };
+    let last: Option<(time::OffsetDateTime, i64, bool, Option<String>)> =
+        audit_verifications::table
+            .order(audit_verifications::id.desc())
+            .select((
+                audit_verifications::verified_at,
+                audit_verifications::events,
+                audit_verifications::ok,
+                audit_verifications::problem,
+            ))
+            .first(conn)
+            .await
+            .optional()?;
+    let newest: Option<i64> = audit_events::table
+        .select(diesel::dsl::max(audit_events::id))
+        .first(conn)
+        .await?;
+    Ok(ChainStatus {
+        last: last.map(|(at, events, intact, problem)| ChainCheck {
+            at: super::review::utc(at),
+            intact,
+            events,
+            problem,
+        }),
+        newest_id: newest.unwrap_or(0),
+    })
 }

@@ -1,0 +1,92 @@
+//! `GET /admin/audit/export.csv?<filters>`: the access log's filtered
+//! events as a CSV download, for administrators. A plain route rather than
+//! a server function so the browser saves a file. The export is recorded in
+//! the trail before the file is sent; a refusal is recorded too.
+
+use app::{
+    backend::{
+        AppState,
+        audit::{self, review},
+        authz::Admin,
+        client::ClientInfo,
+        session::{self, SignedIn},
+    },
+    error::AppError,
+    model::audit::{AuditAction, AuditQuery},
+};
+use axum::{
+    Extension,
+    extract::{Query, State},
+    response::{IntoResponse, Response},
+};
+use http::{StatusCode, header};
+use tower_sessions::Session;
+
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut client): Extension<ClientInfo>,
+    Query(query): Query<AuditQuery>,
+) -> Response {
+    client.set_session(&session);
+    match export(&state, &session, &client, &query).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"cairn-access-log.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(error) => {
+            let message = match &error {
+                AppError::Invalid(_) => {
+                    "Some filters are not valid; correct them on the Access review page.".to_owned()
+                }
+                other => other.to_string(),
+            };
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, message).into_response()
+        }
+    }
+}
+
+async fn export(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    query: &AuditQuery,
+) -> Result<String, AppError> {
+    let who: SignedIn = session::current(session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if who.must_enroll {
+        return Err(AppError::EnrollmentRequired);
+    }
+    let mut conn = state.db.conn().await?;
+    let admin = match Admin::check(&who) {
+        Ok(admin) => admin,
+        Err(refused) => {
+            audit::record_denied(&mut conn, &who, "audit-export", client).await?;
+            return Err(refused);
+        }
+    };
+    let filter = review::filter(&mut conn, admin, query).await?;
+    let (csv, rows) = review::export_csv(&mut conn, admin, &filter).await?;
+    review::record_review(
+        &mut conn,
+        admin,
+        AuditAction::AuditExported,
+        &filter,
+        rows,
+        client,
+    )
+    .await?;
+    tracing::info!(user.id = %admin.user_id, rows, "access log exported");
+    Ok(csv)
+}
