@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access_review;
 mod audit;
 mod cli;
 mod edge;

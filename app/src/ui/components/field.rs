@@ -164,8 +164,9 @@ pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
     }
 }
 
+/// A field's message slot (empty until there is a message).
 #[component]
-fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
+pub fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
     view! {
         <p id=id class="min-h-5 text-sm text-red-800">
             {move || error.get()}
@@ -173,6 +174,6 @@ fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-const FIELD_CLASS: &str = "block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm \
+pub const FIELD_CLASS: &str = "block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm \
      focus:border-teal-600 focus:outline-none focus:ring-2 focus:ring-teal-600/30 \
      aria-[invalid=true]:border-red-600";

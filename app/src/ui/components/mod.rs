@@ -1,5 +1,6 @@
 //! Small reusable pieces.
 
+mod chart;
 mod csrf;
 mod field;
 mod nav;
@@ -8,8 +9,12 @@ mod status;
 mod step_up;
 pub mod style;
 
+pub use chart::{EventsOverTime, RankedBars};
 pub use csrf::CsrfField;
-pub use field::{FormAlert, PasswordField, SubmitButton, TextField, field_error, form_error, successes};
+pub use field::{
+    FIELD_CLASS, FieldMessage, FormAlert, PasswordField, SubmitButton, TextField, field_error,
+    form_error, successes,
+};
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};

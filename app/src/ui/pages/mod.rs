@@ -1,7 +1,9 @@
 //! One file per page.
 
+mod access_review;
 mod home;
 mod invite;
+mod my_access;
 mod not_found;
 mod people;
 mod security;
@@ -9,8 +11,10 @@ mod sign_in;
 mod sign_in_code;
 mod two_step;
 
+pub use access_review::AccessReviewPage;
 pub use home::HomePage;
 pub use invite::InvitePage;
+pub use my_access::MyAccessPage;
 pub use not_found::NotFound;
 pub use people::PeoplePage;
 pub use security::SecurityPage;

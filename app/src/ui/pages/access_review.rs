@@ -1,0 +1,434 @@
+//! Administration → Access review: the audit chain's state, an overview of
+//! a period with charts, and the access log (filters in the URL, so any
+//! view can be shared or bookmarked; older pages by keyset cursor; CSV
+//! export of the same filters).
+
+use crate::{
+    api::{
+        VerifyAuditChain,
+        audit::{get_audit_log, get_audit_overview, get_chain_status},
+        people::list_people,
+    },
+    error::AppError,
+    model::{
+        PersonRow,
+        audit::{AuditAction, AuditOutcome, AuditOverview, AuditPage, AuditQuery, AuditRow, ChainStatus},
+    },
+    ui::components::{
+        CsrfField, EventsOverTime, FIELD_CLASS, FieldMessage, FormAlert, RankedBars, SubmitButton,
+        UnavailableNotice, form_error, style,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, Redirect},
+    hooks::use_query_map,
+};
+
+const PERIODS: [(&str, &str); 3] = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")];
+
+#[component]
+pub fn AccessReviewPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        params.with(|p| {
+            let get = |name: &str| p.get(name).unwrap_or_default();
+            AuditQuery {
+                from: get("from"),
+                to: get("to"),
+                actor: get("actor"),
+                patient: get("patient"),
+                action: get("action"),
+                outcome: get("outcome"),
+                ip: get("ip"),
+                before: get("before"),
+            }
+        })
+    });
+    let period = Memo::new(move |_| {
+        let asked = params.with(|p| p.get("period")).unwrap_or_default();
+        PERIODS
+            .iter()
+            .find(|(p, _)| *p == asked)
+            .map_or("7d", |(p, _)| *p)
+            .to_owned()
+    });
+    let verify = ServerAction::<VerifyAuditChain>::new();
+    let chain = Resource::new(move || verify.version().get(), |_| get_chain_status());
+    let overview = Resource::new(move || period.get(), get_audit_overview);
+    let log = Resource::new(move || query.get(), get_audit_log);
+    let people = Resource::new(|| (), |_| list_people());
+
+    view! {
+        <Title text="Access review" />
+        <div class="space-y-10">
+            <h1 class="text-2xl font-semibold">"Access review"</h1>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match chain.await {
+                        Ok(status) => view! { <ChainCard status verify /> }.into_any(),
+                        Err(AppError::Unauthenticated) => {
+                            view! { <Redirect path="/sign-in?reason=required" /> }.into_any()
+                        }
+                        Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <section aria-labelledby="overview-heading" class="space-y-4">
+                <div class="flex flex-wrap items-baseline justify-between gap-3">
+                    <h2 id="overview-heading" class="text-lg font-semibold">"Overview"</h2>
+                    <PeriodLinks query period />
+                </div>
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match overview.await {
+                            Ok(overview) => view! { <Overview overview /> }.into_any(),
+                            Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section aria-labelledby="log-heading" class="space-y-4">
+                <h2 id="log-heading" class="text-lg font-semibold">"Access log"</h2>
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let people = people.await.unwrap_or_default();
+                        let result = log.await;
+                        let problem = result.as_ref().err().cloned();
+                        view! {
+                            <Filters query=query.get_untracked() period=period.get_untracked() people problem />
+                            {match result {
+                                Ok(page) => view! { <LogTable page query=query.get_untracked() /> }.into_any(),
+                                Err(AppError::Invalid(_)) => ().into_any(),
+                                Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                            }}
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+/// The chain's last verification, and a button to verify now.
+#[component]
+fn ChainCard(status: ChainStatus, verify: ServerAction<VerifyAuditChain>) -> impl IntoView {
+    let problem = form_error(verify.value());
+    let (tone, headline, detail) = match &status.last {
+        None => (
+            "border-stone-200 bg-white",
+            "Not verified yet".to_owned(),
+            "Verify the chain to check that no event was changed or removed.".to_owned(),
+        ),
+        Some(check) if check.intact => (
+            "border-teal-300 bg-teal-50",
+            "Audit trail intact".to_owned(),
+            format!("{} events verified at {} UTC.", check.events, check.at),
+        ),
+        Some(check) => (
+            "border-rose-300 bg-rose-50",
+            "Audit trail broken".to_owned(),
+            format!(
+                "Checked at {} UTC: {}",
+                check.at,
+                check.problem.clone().unwrap_or_default()
+            ),
+        ),
+    };
+    view! {
+        <section
+            aria-labelledby="chain-heading"
+            class=format!("flex flex-wrap items-center justify-between gap-4 rounded-xl border p-5 {tone}")
+            data-testid="chain-status"
+        >
+            <div class="space-y-1">
+                <h2 id="chain-heading" class="font-semibold">{headline}</h2>
+                <p class="text-sm text-stone-700">{detail}</p>
+                <p class="text-xs text-stone-600">{format!("Newest event: #{}", status.newest_id)}</p>
+            </div>
+            <ActionForm action=verify>
+                <CsrfField />
+                <SubmitButton pending=verify.pending() label="Verify now" busy="Verifying…" />
+            </ActionForm>
+            <FormAlert message=problem />
+        </section>
+    }
+}
+
+/// Links to the overview's periods, keeping the log's filters.
+#[component]
+fn PeriodLinks(query: Memo<AuditQuery>, period: Memo<String>) -> impl IntoView {
+    view! {
+        <nav aria-label="Period" class="flex gap-2 text-sm">
+            {PERIODS
+                .iter()
+                .map(|(value, label)| {
+                    let href = move || {
+                        let base = query.get().to_url_query(false);
+                        let join = if base.is_empty() { "?" } else { "&" };
+                        format!("/admin/audit{base}{join}period={value}")
+                    };
+                    let current = move || (period.get() == *value).then_some("page");
+                    view! {
+                        <a
+                            href=href
+                            aria-current=current
+                            class="rounded-md border border-stone-300 px-2 py-1 aria-[current=page]:border-teal-700 aria-[current=page]:bg-teal-700 aria-[current=page]:text-white"
+                        >
+                            {*label}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn Overview(overview: AuditOverview) -> impl IntoView {
+    let unit = if overview.period == "24h" { "hour" } else { "day" };
+    let counts = [
+        ("Sign-ins", overview.sign_ins, false),
+        ("Failed sign-ins", overview.failed_sign_ins, overview.failed_sign_ins > 0),
+        ("Lockouts", overview.lockouts, overview.lockouts > 0),
+        ("Record views", overview.record_views, false),
+        ("Denied accesses", overview.denied, overview.denied > 0),
+        ("Emergency accesses", overview.emergency, overview.emergency > 0),
+    ];
+    view! {
+        <dl class="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6" data-testid="overview-counts">
+            {counts
+                .into_iter()
+                .map(|(label, n, notable)| {
+                    let tone = if notable { "border-rose-300 bg-rose-50" } else { "border-stone-200 bg-white" };
+                    view! {
+                        <div class=format!("rounded-lg border p-3 {tone}")>
+                            <dt class="text-xs text-stone-600">{label}</dt>
+                            <dd class="text-2xl font-semibold">{n}</dd>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </dl>
+        <div class="grid gap-6 lg:grid-cols-3">
+            <div class="rounded-xl border border-stone-200 bg-white p-4 lg:col-span-2">
+                <h3 class="mb-2 text-sm font-medium">"Events over time"</h3>
+                <EventsOverTime series=overview.series unit />
+            </div>
+            <div class="rounded-xl border border-stone-200 bg-white p-4">
+                <h3 class="mb-2 text-sm font-medium">"Most record views"</h3>
+                <RankedBars items=overview.top_viewers of="views" empty="No records were viewed in this period." />
+            </div>
+        </div>
+    }
+}
+
+/// The filter form: a plain GET form, so it works before the WASM and
+/// every filtered view is a URL.
+#[component]
+fn Filters(
+    query: AuditQuery,
+    period: String,
+    people: Vec<PersonRow>,
+    problem: Option<AppError>,
+) -> impl IntoView {
+    let error = |name: &'static str| problem.as_ref().and_then(|p| p.field(name));
+    let [from_error, to_error, actor_error, patient_error, action_error, outcome_error, ip_error, before_error] =
+        ["from", "to", "actor", "patient", "action", "outcome", "ip", "before"].map(error);
+    let options = move |selected: &str| {
+        people
+            .iter()
+            .map(|p| {
+                let id = p.id.to_string();
+                let is = id == selected;
+                view! { <option value=id selected=is>{format!("{} ({})", p.display_name, p.role.label())}</option> }
+            })
+            .collect_view()
+    };
+    let actor_options = options(&query.actor);
+    let patient_options = options(&query.patient);
+    let export = format!("/admin/audit/export.csv{}", query.to_url_query(false));
+    view! {
+        <Form method="GET" action="/admin/audit">
+            <input type="hidden" name="period" value=period />
+            <div class="grid gap-x-4 gap-y-1 rounded-xl border border-stone-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
+                <FilterInput name="from" label="From (UTC)" kind="date" value=query.from.clone() error=from_error />
+                <FilterInput name="to" label="To (UTC)" kind="date" value=query.to.clone() error=to_error />
+                <FilterSelect name="actor" label="Who" error=actor_error>
+                    <option value="">"Anyone"</option>
+                    {actor_options}
+                </FilterSelect>
+                <FilterSelect name="patient" label="Concerning" error=patient_error>
+                    <option value="">"Anyone"</option>
+                    {patient_options}
+                </FilterSelect>
+                <FilterSelect name="action" label="Action" error=action_error>
+                    <option value="">"Any action"</option>
+                    {AuditAction::ALL
+                        .iter()
+                        .map(|a| view! { <option value=a.as_str() selected=a.as_str() == query.action>{a.describe()}</option> })
+                        .collect_view()}
+                </FilterSelect>
+                <FilterSelect name="outcome" label="Outcome" error=outcome_error>
+                    <option value="">"Any outcome"</option>
+                    {AuditOutcome::ALL
+                        .iter()
+                        .map(|o| view! { <option value=o.as_str() selected=o.as_str() == query.outcome>{o.describe()}</option> })
+                        .collect_view()}
+                </FilterSelect>
+                <FilterInput name="ip" label="IP address" kind="text" value=query.ip.clone() error=ip_error />
+                <div class="flex items-end gap-2 pb-6">
+                    <button type="submit" class=style::PRIMARY_BUTTON>"Apply filters"</button>
+                    <a href="/admin/audit" class=style::SECONDARY_BUTTON>"Clear"</a>
+                </div>
+            </div>
+            <FieldMessage id="before-error".to_owned() error=Signal::stored(before_error) />
+        </Form>
+        <p class="text-sm">
+            <a href=export class="text-teal-800 underline" rel="external" download="cairn-access-log.csv">
+                "Export these events as CSV"
+            </a>
+        </p>
+    }
+}
+
+#[component]
+fn FilterInput(
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    error: Option<String>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="space-y-1">
+            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                value=value
+                aria-invalid=error.is_some().to_string()
+                aria-describedby=error_id.clone()
+                class=FIELD_CLASS
+            />
+            <FieldMessage id=error_id error=Signal::stored(error) />
+        </div>
+    }
+}
+
+#[component]
+fn FilterSelect(
+    name: &'static str,
+    label: &'static str,
+    error: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="space-y-1">
+            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <select
+                id=name
+                name=name
+                aria-invalid=error.is_some().to_string()
+                aria-describedby=error_id.clone()
+                class=FIELD_CLASS
+            >
+                {children()}
+            </select>
+            <FieldMessage id=error_id error=Signal::stored(error) />
+        </div>
+    }
+}
+
+/// The events, newest first; each row opens to its full detail.
+#[component]
+fn LogTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! {
+            <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600" data-testid="log-empty">
+                "No events match these filters."
+            </p>
+        }
+        .into_any();
+    }
+    let older = page.next_before.map(|before| {
+        let next = AuditQuery {
+            before: before.to_string(),
+            ..query.clone()
+        };
+        format!("/admin/audit{}", next.to_url_query(true))
+    });
+    let newest = (!query.before.is_empty()).then(|| format!("/admin/audit{}", query.to_url_query(false)));
+    view! {
+        <ol class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="access-log">
+            {page.rows.into_iter().map(|row| view! { <LogRow row /> }).collect_view()}
+        </ol>
+        <nav aria-label="Pages" class="flex justify-between text-sm">
+            {newest.map(|href| view! { <a href=href class="text-teal-800 underline">"← Newest events"</a> })}
+            <span></span>
+            {older.map(|href| view! { <a href=href class="text-teal-800 underline">"Older events →"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn LogRow(row: AuditRow) -> impl IntoView {
+    let who = row
+        .actor
+        .as_ref()
+        .map(|p| format!("{} ({})", p.name, p.role.label()))
+        .unwrap_or_else(|| "Nobody signed in".to_owned());
+    let concerning = row.subject.as_ref().map(|p| format!("→ {}", p.name));
+    let (badge, badge_tone) = match row.outcome {
+        AuditOutcome::Allowed => ("Allowed", "bg-teal-100 text-teal-900"),
+        AuditOutcome::Denied => ("Denied", "bg-rose-100 text-rose-900"),
+        AuditOutcome::Error => ("Error", "bg-amber-100 text-amber-900"),
+    };
+    let detail = |term: &'static str, value: Option<String>| {
+        value.map(|value| {
+            view! {
+                <div class="flex gap-2">
+                    <dt class="w-28 shrink-0 text-stone-600">{term}</dt>
+                    <dd class="break-all">{value}</dd>
+                </div>
+            }
+        })
+    };
+    let details = (!row.details.is_empty()).then(|| {
+        row.details
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    view! {
+        <li>
+            <details class="group">
+                <summary class="flex cursor-pointer flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3 hover:bg-stone-50">
+                    <time class="w-40 shrink-0 font-mono text-sm text-stone-600">{row.at.clone()}</time>
+                    <span class="font-medium">{row.action.describe()}</span>
+                    <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge_tone}")>{badge}</span>
+                    <span class="text-sm text-stone-700">{who}</span>
+                    <span class="text-sm text-stone-700">{concerning}</span>
+                    <span class="ml-auto font-mono text-xs text-stone-500">{row.ip.clone()}</span>
+                </summary>
+                <dl class="space-y-1 bg-stone-50 px-4 py-3 text-sm">
+                    {detail("Event", Some(format!("#{}", row.id)))}
+                    {detail("Action", Some(row.action.as_str().to_owned()))}
+                    {detail("On", row.resource.map(|(kind, id)| format!("{kind} {id}")))}
+                    {detail("Reason", row.reason)}
+                    {detail("Details", details)}
+                    {detail("IP address", row.ip)}
+                    {detail("Browser", row.user_agent)}
+                    {detail("Session", row.session.map(|s| format!("{s}…")))}
+                    {detail("Request", row.request_id)}
+                </dl>
+            </details>
+        </li>
+    }
+}

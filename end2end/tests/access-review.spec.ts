@@ -1,0 +1,89 @@
+// The access review in the browser: an administrator filters to failed
+// sign-ins made earlier in the test, sees the chart, verifies the chain and
+// exports the events as CSV; a patient sees who accessed their record.
+import { test, expect, demo } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+
+const patient = { email: "mateo.alvarez@patients.example", name: "Mateo Alvarez" };
+
+async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor();
+}
+
+async function signIn(page: Page, email: string, password = demo.password) {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("an administrator filters the access log to failed sign-ins, sees the chart and exports them; a patient sees who accessed their record", async ({ browser }) => {
+  test.setTimeout(90_000);
+  // Someone guesses the therapist's password, twice.
+  const stranger = await (await browser.newContext()).newPage();
+  for (const guess of ["guess-number-one", "guess-number-two"]) {
+    await signIn(stranger, demo.therapist.email, guess);
+    await expect(stranger.getByRole("alert")).toContainText("did not match");
+  }
+  // The patient is signed in somewhere.
+  const patientPage = await (await browser.newContext()).newPage();
+  await signIn(patientPage, patient.email);
+  await expect(patientPage).toHaveURL(/\/home$/);
+
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, demo.admin.email);
+  await expect(page).toHaveURL(/\/home$/);
+  // The administrator ends the patient's sessions: an access to their account.
+  await page.goto("/people");
+  await hydrated(page);
+  await page.getByRole("button", { name: `End sessions: ${patient.name}` }).click();
+  await expect(page.getByRole("button", { name: `End sessions: ${patient.name}` })).toHaveCount(0);
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Access review" }).click();
+  await expect(page).toHaveURL(/\/admin\/audit$/);
+  await hydrated(page);
+  await expect(page.getByTestId("events-chart")).toBeVisible();
+  await expect(page.getByTestId("overview-counts")).toContainText("Failed sign-ins");
+  await page.getByRole("button", { name: "Verify now" }).click();
+  await expect(page.getByTestId("chain-status")).toContainText("Audit trail intact");
+
+  // Filter to failed sign-ins: the URL carries the filter.
+  await page.getByLabel("Action").selectOption("sign_in.failed");
+  await page.getByLabel("Outcome").selectOption("denied");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/action=sign_in\.failed/);
+  const rows = page.getByTestId("access-log").getByRole("listitem");
+  await expect(rows.filter({ hasText: demo.therapist.name }).first()).toBeVisible();
+  const texts = await rows.allInnerTexts();
+  expect(texts.length).toBeGreaterThanOrEqual(2);
+  for (const text of texts) expect(text).toContain("Sign-in failed");
+  await rows.filter({ hasText: demo.therapist.name }).first().locator("summary").click();
+  await expect(rows.filter({ hasText: demo.therapist.name }).first()).toContainText("wrong password");
+  await page.screenshot({ path: "screenshots/access-review.png", fullPage: true });
+
+  // The same filter as a CSV file.
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export these events as CSV" }).click();
+  const file = await (await download).path();
+  const lines = readFileSync(file, "utf8").trim().split("\n");
+  expect(lines[0]).toMatch(/^id,time_utc,actor,/);
+  expect(lines.length).toBeGreaterThanOrEqual(3);
+  for (const line of lines.slice(1)) expect(line).toContain("sign_in.failed");
+
+  // A bad filter is named next to its field; nothing breaks.
+  await page.goto("/admin/audit?from=last-tuesday");
+  await expect(page.locator("#from-error")).toHaveText("Enter a date as YYYY-MM-DD, like 2026-11-24.");
+
+  // The patient signs in again and sees the administrator's access.
+  await signIn(patientPage, patient.email);
+  await expect(patientPage).toHaveURL(/\/home$/);
+  await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Who accessed my record" }).click();
+  await expect(patientPage).toHaveURL(/\/me\/access$/);
+  const accesses = patientPage.getByTestId("accesses");
+  await expect(accesses).toContainText(`${demo.admin.name} (Administrator)`);
+  await expect(accesses).toContainText("Sessions ended");
+  await expect(accesses).not.toContainText("127.0.0.1");
+  await patientPage.screenshot({ path: "screenshots/who-accessed-my-record.png", fullPage: true });
+});
