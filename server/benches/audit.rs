@@ -41,7 +41,9 @@ async fn main() {
     let name = format!("cairn_bench_{}", Uuid::new_v4().simple());
     let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
     let url = format!("{server}/{name}");
-    let mut admin = AsyncPgConnection::establish(&admin_url).await.expect("connect");
+    let mut admin = AsyncPgConnection::establish(&admin_url)
+        .await
+        .expect("connect");
     sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .await
@@ -59,7 +61,10 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = AsyncPgConnection::establish(url).await?;
     let started = Instant::now();
     fill(&mut conn, events).await?;
-    println!("filled {events} events in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "filled {events} events in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let admin = Admin {
         user_id: Uuid::from_u128(0xca1_0000_0000_0000_0000_0000_0000_0100),
@@ -96,7 +101,10 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
             },
         ),
     ];
-    println!("\naccess log page ({} rows), 200 runs each:", review::PAGE_SIZE);
+    println!(
+        "\naccess log page ({} rows), 200 runs each:",
+        review::PAGE_SIZE
+    );
     for (label, query) in cases {
         report(label, page_times(&mut conn, admin, query, false).await?);
     }

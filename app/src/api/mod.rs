@@ -10,7 +10,9 @@ pub mod practice;
 pub mod security;
 pub mod session;
 
-pub use audit::{GetAuditLog, GetAuditOverview, GetChainStatus, GetMyRecordAccess, VerifyAuditChain};
+pub use audit::{
+    GetAuditLog, GetAuditOverview, GetChainStatus, GetMyRecordAccess, VerifyAuditChain,
+};
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,

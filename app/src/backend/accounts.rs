@@ -199,7 +199,9 @@ pub async fn count_failure(
     policy: SignInPolicy,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    record_failure(conn, account, policy, client).await.map(drop)
+    record_failure(conn, account, policy, client)
+        .await
+        .map(drop)
 }
 
 /// A refused sign-in, in the audit trail: nobody is signed in; the account
@@ -330,7 +332,10 @@ pub async fn change_password(
     }
     errors.into_result()?;
 
-    let stored = account.password_hash.clone().map(PasswordHashString::from_stored);
+    let stored = account
+        .password_hash
+        .clone()
+        .map(PasswordHashString::from_stored);
     if passwords.verify(current, stored).await? == Verified::No {
         record_failure(conn, &account, policy, client).await?;
         let mut errors = FieldErrors::new();

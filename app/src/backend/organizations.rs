@@ -14,9 +14,7 @@ pub async fn single_practice_name(conn: &mut AsyncPgConnection) -> QueryResult<O
 /// The one practice this instance serves (id and name), if it serves one.
 /// Events with no account behind them (a sign-in attempt for an unknown
 /// email) belong to it; with several practices they belong to none.
-pub async fn single_practice(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<Option<(Uuid, String)>> {
+pub async fn single_practice(conn: &mut AsyncPgConnection) -> QueryResult<Option<(Uuid, String)>> {
     let practices: Vec<(Uuid, String)> = organizations::table
         .select((organizations::id, organizations::name))
         .order(organizations::created_at)

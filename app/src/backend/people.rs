@@ -158,9 +158,14 @@ pub async fn apply(
                 AuditAction::SessionEnded
             }
         };
-        let event = Event::new(audited, AuditOutcome::Allowed, admin.into(), Origin::from(client))
-            .on("user", target)
-            .about_user(target);
+        let event = Event::new(
+            audited,
+            AuditOutcome::Allowed,
+            admin.into(),
+            Origin::from(client),
+        )
+        .on("user", target)
+        .about_user(target);
         audit::record(conn, event).await?;
         tracing::info!(user.id = %target, by = %admin.user_id, ?action, "account action");
         Ok(())

@@ -153,7 +153,14 @@ impl AuditQuery {
             ("action", self.action.as_str()),
             ("outcome", self.outcome.as_str()),
             ("ip", self.ip.as_str()),
-            ("before", if with_cursor { self.before.as_str() } else { "" }),
+            (
+                "before",
+                if with_cursor {
+                    self.before.as_str()
+                } else {
+                    ""
+                },
+            ),
         ]
         .into_iter()
         .map(|(name, value)| (name, value.trim()))

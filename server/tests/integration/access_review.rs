@@ -113,26 +113,43 @@ async fn sign_ins_are_recorded_and_nothing_typed_or_secret_reaches_the_trail() {
     assert_eq!(
         failures,
         vec![
-            (None, Some(admin_id), Some(practice), Some("wrong password".to_owned())),
-            (None, None, Some(practice), Some("no such account".to_owned())),
+            (
+                None,
+                Some(admin_id),
+                Some(practice),
+                Some("wrong password".to_owned())
+            ),
+            (
+                None,
+                None,
+                Some(practice),
+                Some("no such account".to_owned())
+            ),
         ]
     );
     let successes = recorded(&mut conn, AuditAction::SignInSucceeded).await;
-    assert_eq!(successes, vec![(Some(admin_id), Some(admin_id), Some(practice), None)]);
-    assert_eq!(recorded(&mut conn, AuditAction::InvitationIssued).await.len(), 1);
+    assert_eq!(
+        successes,
+        vec![(Some(admin_id), Some(admin_id), Some(practice), None)]
+    );
+    assert_eq!(
+        recorded(&mut conn, AuditAction::InvitationIssued)
+            .await
+            .len(),
+        1
+    );
 
     // Everything the trail holds, as text: no password, typed email,
     // session id, CSRF token, invitation link, or the invited patient's
     // name and email.
-    let everything: Vec<String> = diesel::sql_query(
-        "SELECT row_to_json(audit_events)::text AS text FROM audit_events",
-    )
-    .load::<Text>(&mut conn)
-    .await
-    .expect("audit rows")
-    .into_iter()
-    .map(|row| row.text)
-    .collect();
+    let everything: Vec<String> =
+        diesel::sql_query("SELECT row_to_json(audit_events)::text AS text FROM audit_events")
+            .load::<Text>(&mut conn)
+            .await
+            .expect("audit rows")
+            .into_iter()
+            .map(|row| row.text)
+            .collect();
     let everything = everything.join("\n");
     let token_in_link = link
         .rsplit_once("/invite/")
@@ -189,7 +206,9 @@ async fn the_access_log_pages_through_every_event_exactly_once() {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let filter = review::filter(&mut conn, admin, &query).await.expect("filter");
+        let filter = review::filter(&mut conn, admin, &query)
+            .await
+            .expect("filter");
         let page = review::page(&mut conn, admin, &filter).await.expect("page");
         pages += 1;
         seen.extend(page.rows.iter().map(|row| row.id));
@@ -200,7 +219,11 @@ async fn the_access_log_pages_through_every_event_exactly_once() {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen.len(), 137);
-    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 137, "no event twice");
+    assert_eq!(
+        seen.iter().collect::<BTreeSet<_>>().len(),
+        137,
+        "no event twice"
+    );
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
 }
 
@@ -209,12 +232,18 @@ async fn filters_narrow_the_log_and_a_bad_filter_is_named() {
     let app = TestApp::with_demo().await;
     let mut stranger = app.browser();
     stranger
-        .call("/api/sign-in", &[("email", THERAPIST), ("password", "not it at all")])
+        .call(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", "not it at all")],
+        )
         .await;
     let mut admin = signed_in(&app, ADMIN).await;
 
     let reply = admin
-        .fetch(&log_url(&[("action", "sign_in.failed"), ("outcome", "denied")]))
+        .fetch(&log_url(&[
+            ("action", "sign_in.failed"),
+            ("outcome", "denied"),
+        ]))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let page: AuditPage = serde_json::from_str(&reply.body).expect("page");
@@ -235,7 +264,12 @@ async fn filters_narrow_the_log_and_a_bad_filter_is_named() {
             ("ip", "not-an-ip"),
         ]))
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     let error: AppError = serde_json::from_str(&reply.body).expect("error");
     for field in ["from", "actor", "action", "ip"] {
         assert!(error.field(field).is_some(), "no message for {field}");
@@ -279,9 +313,15 @@ async fn only_administrators_reach_the_review_and_every_refusal_is_recorded() {
             .expect("refusals");
         assert_eq!(
             refusals,
-            ["audit-log", "audit-overview", "audit-chain", "audit-export", "audit-verify"]
-                .map(|s| Some(s.to_owned()))
-                .to_vec(),
+            [
+                "audit-log",
+                "audit-overview",
+                "audit-chain",
+                "audit-export",
+                "audit-verify"
+            ]
+            .map(|s| Some(s.to_owned()))
+            .to_vec(),
             "{email}"
         );
     }
@@ -296,7 +336,10 @@ async fn the_export_is_csv_of_the_filtered_events_and_is_itself_recorded() {
     let mut stranger = app.browser();
     for _ in 0..2 {
         stranger
-            .call("/api/sign-in", &[("email", THERAPIST), ("password", "=cmd|' /C calc'!A0")])
+            .call(
+                "/api/sign-in",
+                &[("email", THERAPIST), ("password", "=cmd|' /C calc'!A0")],
+            )
             .await;
     }
     let mut admin = signed_in(&app, ADMIN).await;
@@ -304,7 +347,10 @@ async fn the_export_is_csv_of_the_filtered_events_and_is_itself_recorded() {
         .get("/admin/audit/export.csv?action=sign_in.failed&period=7d")
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
     assert!(
         reply
             .header("content-disposition")
@@ -313,14 +359,21 @@ async fn the_export_is_csv_of_the_filtered_events_and_is_itself_recorded() {
     let lines: Vec<&str> = reply.body.lines().collect();
     assert!(lines[0].starts_with("id,time_utc,actor,"));
     assert_eq!(lines.len(), 3, "{}", reply.body);
-    assert!(lines[1..].iter().all(|l| l.contains("sign_in.failed") && l.contains("Dr. Rowan Ellis")));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains("sign_in.failed") && l.contains("Dr. Rowan Ellis"))
+    );
 
     let mut conn = app.db.conn().await;
     let exports = recorded(&mut conn, AuditAction::AuditExported).await;
     assert_eq!(exports.len(), 1);
     let bad = admin.get("/admin/audit/export.csv?from=yesterday").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(recorded(&mut conn, AuditAction::AuditExported).await.len(), 1);
+    assert_eq!(
+        recorded(&mut conn, AuditAction::AuditExported).await.len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -337,7 +390,10 @@ async fn verify_now_checks_the_chain_and_records_that_it_did() {
     assert!(last.intact);
     assert!(last.events >= 1);
     let mut conn = app.db.conn().await;
-    assert_eq!(recorded(&mut conn, AuditAction::AuditVerified).await.len(), 1);
+    assert_eq!(
+        recorded(&mut conn, AuditAction::AuditVerified).await.len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -358,7 +414,11 @@ async fn a_person_sees_staff_accesses_to_their_account_and_nothing_internal() {
     let reply = patient.fetch("/api/my-record-access").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let accesses: Vec<RecordAccess> = serde_json::from_str(&reply.body).expect("accesses");
-    assert_eq!(accesses.len(), 1, "their own sign-in is not listed: {accesses:?}");
+    assert_eq!(
+        accesses.len(),
+        1,
+        "their own sign-in is not listed: {accesses:?}"
+    );
     assert_eq!(accesses[0].who, "Morgan Reyes");
     assert_eq!(accesses[0].role, Role::Admin);
     assert_eq!(accesses[0].what, "Account unlocked");

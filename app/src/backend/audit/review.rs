@@ -65,14 +65,27 @@ pub async fn filter(
     }
     let actor = person(conn, admin, &mut errors, "actor", &query.actor).await?;
     let subject = person(conn, admin, &mut errors, "patient", &query.patient).await?;
-    let action = known(&mut errors, "action", &query.action, "Choose an action from the list.");
-    let outcome = known(&mut errors, "outcome", &query.outcome, "Choose an outcome from the list.");
+    let action = known(
+        &mut errors,
+        "action",
+        &query.action,
+        "Choose an action from the list.",
+    );
+    let outcome = known(
+        &mut errors,
+        "outcome",
+        &query.outcome,
+        "Choose an outcome from the list.",
+    );
     let ip = match query.ip.trim() {
         "" => None,
         ip => match ip.parse::<std::net::IpAddr>() {
             Ok(ip) => Some(ip.to_string()),
             Err(_) => {
-                errors.add("ip", "Enter an IP address, like 203.0.113.7 or 2001:db8::1.");
+                errors.add(
+                    "ip",
+                    "Enter an IP address, like 203.0.113.7 or 2001:db8::1.",
+                );
                 None
             }
         },
@@ -82,7 +95,10 @@ pub async fn filter(
         before => match before.parse::<i64>() {
             Ok(id) if id > 0 => Some(id),
             _ => {
-                errors.add("before", "This page link is not valid. Start again from the first page.");
+                errors.add(
+                    "before",
+                    "This page link is not valid. Start again from the first page.",
+                );
                 None
             }
         },
@@ -267,7 +283,11 @@ pub async fn page(
     let people = practice_people(conn, admin.organization_id).await?;
     let rows = rows(stored, &people);
     Ok(AuditPage {
-        next_before: if more { rows.last().map(|r| r.id) } else { None },
+        next_before: if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        },
         rows,
         people: people.into_values().collect(),
     })
@@ -359,16 +379,26 @@ pub async fn export_csv(
     );
     for row in &rows {
         let person = |p: &Option<PersonRef>| p.as_ref().map(|p| p.name.clone()).unwrap_or_default();
-        let details: Vec<String> = row.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let details: Vec<String> = row
+            .details
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let cells = [
             row.id.to_string(),
             row.at.clone(),
             person(&row.actor),
-            row.actor.as_ref().map(|p| p.role.as_str().to_owned()).unwrap_or_default(),
+            row.actor
+                .as_ref()
+                .map(|p| p.role.as_str().to_owned())
+                .unwrap_or_default(),
             row.action.as_str().to_owned(),
             row.outcome.as_str().to_owned(),
             person(&row.subject),
-            row.resource.as_ref().map(|(k, id)| format!("{k}:{id}")).unwrap_or_default(),
+            row.resource
+                .as_ref()
+                .map(|(k, id)| format!("{k}:{id}"))
+                .unwrap_or_default(),
             row.ip.clone().unwrap_or_default(),
             row.user_agent.clone().unwrap_or_default(),
             row.session.clone().unwrap_or_default(),
@@ -411,7 +441,10 @@ pub async fn record_review(
 ) -> Result<(), AppError> {
     let mut details = super::Details::new()
         .with("rows", i64::try_from(rows).unwrap_or(i64::MAX))
-        .with("filtered_by_time", filter.from.is_some() || filter.until.is_some())
+        .with(
+            "filtered_by_time",
+            filter.from.is_some() || filter.until.is_some(),
+        )
         .with("filtered_by_ip", filter.ip.is_some());
     if let Some(action) = filter.action {
         details = details.with("action", action.as_str());
@@ -422,8 +455,13 @@ pub async fn record_review(
     if let Some(actor) = filter.actor {
         details = details.with("actor", actor);
     }
-    let mut event = Event::new(action, AuditOutcome::Allowed, Actor::from(admin), Origin::from(client))
-        .details(details);
+    let mut event = Event::new(
+        action,
+        AuditOutcome::Allowed,
+        Actor::from(admin),
+        Origin::from(client),
+    )
+    .details(details);
     if let Some(subject) = filter.subject {
         event = event.about_user(subject);
     }
@@ -463,7 +501,11 @@ pub async fn overview(
     // Buckets: the truncated time as text, so the labels need no parsing.
     let bucket_expr = format!(
         "to_char(date_trunc('{bucket}', occurred_at AT TIME ZONE 'UTC'), '{}')",
-        if bucket == "hour" { "YYYY-MM-DD HH24:00" } else { "YYYY-MM-DD" }
+        if bucket == "hour" {
+            "YYYY-MM-DD HH24:00"
+        } else {
+            "YYYY-MM-DD"
+        }
     );
     let denied_expr = "count(*) FILTER (WHERE outcome <> 'allowed')";
     let allowed_expr = "count(*) FILTER (WHERE outcome = 'allowed')";
@@ -523,7 +565,11 @@ pub async fn overview(
 
 /// Every bucket label from `since` to now, so quiet hours show as zero.
 fn buckets(since: OffsetDateTime, span: Duration, hourly: bool) -> Vec<String> {
-    let step = if hourly { Duration::HOUR } else { Duration::DAY };
+    let step = if hourly {
+        Duration::HOUR
+    } else {
+        Duration::DAY
+    };
     let mut at = since;
     let end = since + span;
     let mut labels = Vec::new();

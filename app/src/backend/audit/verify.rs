@@ -178,7 +178,9 @@ pub async fn remember(conn: &mut AsyncPgConnection, report: &Report) -> Result<(
 
 /// The last verification (by the command or the dashboard) and the newest
 /// event's id.
-pub async fn status(conn: &mut AsyncPgConnection) -> Result<crate::model::audit::ChainStatus, AppError> {
+pub async fn status(
+    conn: &mut AsyncPgConnection,
+) -> Result<crate::model::audit::ChainStatus, AppError> {
     use crate::{
         backend::db::schema::{audit_events, audit_verifications},
         model::audit::{ChainCheck, ChainStatus},

@@ -168,9 +168,9 @@ impl SessionStore for PgSessionStore {
                 .find(id_hash(id))
                 .filter(sessions::expires_at.gt(diesel::dsl::now)),
         )
-            .execute(&mut conn)
-            .await
-            .map_err(backend)?;
+        .execute(&mut conn)
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 }

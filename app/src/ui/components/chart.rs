@@ -16,7 +16,12 @@ pub fn EventsOverTime(
     /// "hour" or "day", for the summary.
     unit: &'static str,
 ) -> impl IntoView {
-    let peak = series.iter().map(|(_, a, d)| a + d).max().unwrap_or(0).max(1);
+    let peak = series
+        .iter()
+        .map(|(_, a, d)| a + d)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let total: i64 = series.iter().map(|(_, a, d)| a + d).sum();
     let refused: i64 = series.iter().map(|(_, _, d)| d).sum();
     let count = series.len().max(1);

@@ -12,7 +12,9 @@ use crate::{
     error::AppError,
     model::{
         PersonRow,
-        audit::{AuditAction, AuditOutcome, AuditOverview, AuditPage, AuditQuery, AuditRow, ChainStatus},
+        audit::{
+            AuditAction, AuditOutcome, AuditOverview, AuditPage, AuditQuery, AuditRow, ChainStatus,
+        },
     },
     ui::components::{
         CsrfField, EventsOverTime, FIELD_CLASS, FieldMessage, FormAlert, RankedBars, SubmitButton,
@@ -26,7 +28,11 @@ use leptos_router::{
     hooks::use_query_map,
 };
 
-const PERIODS: [(&str, &str); 3] = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")];
+const PERIODS: [(&str, &str); 3] = [
+    ("24h", "Last 24 hours"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+];
 
 #[component]
 pub fn AccessReviewPage() -> impl IntoView {
@@ -187,14 +193,26 @@ fn PeriodLinks(query: Memo<AuditQuery>, period: Memo<String>) -> impl IntoView {
 
 #[component]
 fn Overview(overview: AuditOverview) -> impl IntoView {
-    let unit = if overview.period == "24h" { "hour" } else { "day" };
+    let unit = if overview.period == "24h" {
+        "hour"
+    } else {
+        "day"
+    };
     let counts = [
         ("Sign-ins", overview.sign_ins, false),
-        ("Failed sign-ins", overview.failed_sign_ins, overview.failed_sign_ins > 0),
+        (
+            "Failed sign-ins",
+            overview.failed_sign_ins,
+            overview.failed_sign_ins > 0,
+        ),
         ("Lockouts", overview.lockouts, overview.lockouts > 0),
         ("Record views", overview.record_views, false),
         ("Denied accesses", overview.denied, overview.denied > 0),
-        ("Emergency accesses", overview.emergency, overview.emergency > 0),
+        (
+            "Emergency accesses",
+            overview.emergency,
+            overview.emergency > 0,
+        ),
     ];
     view! {
         <dl class="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6" data-testid="overview-counts">
@@ -234,8 +252,19 @@ fn Filters(
     problem: Option<AppError>,
 ) -> impl IntoView {
     let error = |name: &'static str| problem.as_ref().and_then(|p| p.field(name));
-    let [from_error, to_error, actor_error, patient_error, action_error, outcome_error, ip_error, before_error] =
-        ["from", "to", "actor", "patient", "action", "outcome", "ip", "before"].map(error);
+    let [
+        from_error,
+        to_error,
+        actor_error,
+        patient_error,
+        action_error,
+        outcome_error,
+        ip_error,
+        before_error,
+    ] = [
+        "from", "to", "actor", "patient", "action", "outcome", "ip", "before",
+    ]
+    .map(error);
     let options = move |selected: &str| {
         people
             .iter()
@@ -362,7 +391,8 @@ fn LogTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
         };
         format!("/admin/audit{}", next.to_url_query(true))
     });
-    let newest = (!query.before.is_empty()).then(|| format!("/admin/audit{}", query.to_url_query(false)));
+    let newest =
+        (!query.before.is_empty()).then(|| format!("/admin/audit{}", query.to_url_query(false)));
     view! {
         <ol class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="access-log">
             {page.rows.into_iter().map(|row| view! { <LogRow row /> }).collect_view()}

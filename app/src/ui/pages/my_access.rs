@@ -4,9 +4,7 @@
 //! addresses, devices or sessions), and never anyone else's entries.
 
 use crate::{
-    api::audit::get_my_record_access,
-    error::AppError,
-    model::audit::RecordAccess,
+    api::audit::get_my_record_access, error::AppError, model::audit::RecordAccess,
     ui::components::UnavailableNotice,
 };
 use leptos::prelude::*;
