@@ -237,7 +237,7 @@ async fn fill(conn: &mut AsyncPgConnection, events: i64) -> Result<(), diesel::r
              SELECT now() - interval '90 days' + (g::float8 / {events} * interval '90 days'), \
                     CASE WHEN g % 20 = 0 THEN NULL ELSE '{PRACTICE}'::uuid END, \
                     people.ids[1 + (g * 7) % 40], 'therapist', \
-                    '198.51.100.' || (g % 60), 'Mozilla/5.0 (bench)', md5(g::text), md5((g + 1)::text), \
+                    '198.51.100.' || (g % 60), 'Mozilla/5.0 (bench)', encode(sha256(int8send(g)), 'hex'), md5((g + 1)::text), \
                     CASE WHEN r < 0.6 THEN 'record.viewed' WHEN r < 0.7 THEN 'sign_in.failed' \
                          WHEN r < 0.72 THEN 'access.denied' ELSE 'sign_in.succeeded' END, \
                     'note', g::text, \

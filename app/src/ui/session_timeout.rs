@@ -204,12 +204,10 @@ mod browser {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match event.data().as_string().as_deref() {
                 Some(EXTENDED) => sync(),
-                Some(SIGNED_OUT) => {
-                    if deadline.get_untracked().is_some() {
-                        deadline.set(None);
-                        wipe();
-                        follow_sign_out(FOLLOW_TRIES);
-                    }
+                Some(SIGNED_OUT) if deadline.get_untracked().is_some() => {
+                    deadline.set(None);
+                    wipe();
+                    follow_sign_out(FOLLOW_TRIES);
                 }
                 Some(EXPIRED) => {
                     if let Some((_, c)) = deadline.get_untracked() {
