@@ -6,6 +6,9 @@ import type { Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 
 const patient = { email: "mateo.alvarez@patients.example", name: "Mateo Alvarez" };
+// Someone guesses this therapist's password; no other test here signs in
+// as them, so the guesses (two a try, retry included) never lock them out.
+const guessed = { email: "sam.okafor@juniper-creek.example", name: "Sam Okafor, LCSW" };
 
 async function hydrated(page: Page) {
   await page.locator("body[data-hydrated]").waitFor();
@@ -21,10 +24,10 @@ async function signIn(page: Page, email: string, password = demo.password) {
 
 test("an administrator filters the access log to failed sign-ins, sees the chart and exports them; a patient sees who accessed their record", async ({ browser }) => {
   test.setTimeout(90_000);
-  // Someone guesses the therapist's password, twice.
+  // Someone guesses a therapist's password, twice.
   const stranger = await (await browser.newContext()).newPage();
   for (const guess of ["guess-number-one", "guess-number-two"]) {
-    await signIn(stranger, demo.therapist.email, guess);
+    await signIn(stranger, guessed.email, guess);
     await expect(stranger.getByRole("alert")).toContainText("did not match");
   }
   // The patient is signed in somewhere.
@@ -57,9 +60,9 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   const rows = page.getByTestId("access-log").getByRole("listitem");
   // The filtered events replace the others once they arrive.
   await expect(rows.filter({ hasNotText: "Sign-in failed" })).toHaveCount(0);
-  await expect(rows.filter({ hasText: demo.therapist.name }).nth(1)).toBeVisible();
-  await rows.filter({ hasText: demo.therapist.name }).first().locator("summary").click();
-  await expect(rows.filter({ hasText: demo.therapist.name }).first()).toContainText("wrong password");
+  await expect(rows.filter({ hasText: guessed.name }).nth(1)).toBeVisible();
+  await rows.filter({ hasText: guessed.name }).first().locator("summary time").click();
+  await expect(rows.filter({ hasText: guessed.name }).first()).toContainText("wrong password");
   await page.screenshot({ path: "screenshots/access-review.png", fullPage: true });
 
   // The same filter as a CSV file.
@@ -70,6 +73,12 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   expect(lines[0]).toMatch(/^id,time_utc,actor,/);
   expect(lines.length).toBeGreaterThanOrEqual(3);
   for (const line of lines.slice(1)) expect(line).toContain("sign_in.failed");
+
+  // A name leads to everything that touched that person.
+  await rows.filter({ hasText: guessed.name }).first().getByRole("link", { name: `→ ${guessed.name}` }).click();
+  await expect(page).toHaveURL(/\?patient=[0-9a-f-]{36}$/);
+  await expect(page.getByLabel("Concerning")).toHaveValue(/[0-9a-f-]{36}/);
+  await expect(rows.filter({ hasNotText: guessed.name })).toHaveCount(0);
 
   // A bad filter is named next to its field; nothing breaks.
   await page.goto("/admin/audit?from=last-tuesday");
@@ -85,4 +94,5 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   await expect(accesses).toContainText("Sessions ended");
   await expect(accesses).not.toContainText("127.0.0.1");
   await patientPage.screenshot({ path: "screenshots/who-accessed-my-record.png", fullPage: true });
+  for (const open of [stranger, patientPage, page]) await open.context().close();
 });

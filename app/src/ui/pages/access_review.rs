@@ -408,12 +408,23 @@ fn LogTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
 
 #[component]
 fn LogRow(row: AuditRow) -> impl IntoView {
-    let who = row
-        .actor
-        .as_ref()
-        .map(|p| format!("{} ({})", p.name, p.role.label()))
-        .unwrap_or_else(|| "Nobody signed in".to_owned());
-    let concerning = row.subject.as_ref().map(|p| format!("→ {}", p.name));
+    // Names lead to everything that person did, or that touched them.
+    let who = match &row.actor {
+        Some(p) => view! {
+            <a href=format!("/admin/audit?actor={}", p.id) class="underline decoration-stone-300">
+                {format!("{} ({})", p.name, p.role.label())}
+            </a>
+        }
+        .into_any(),
+        None => "Nobody signed in".into_any(),
+    };
+    let concerning = row.subject.as_ref().map(|p| {
+        view! {
+            <a href=format!("/admin/audit?patient={}", p.id) class="underline decoration-stone-300">
+                {format!("→ {}", p.name)}
+            </a>
+        }
+    });
     let (badge, badge_tone) = match row.outcome {
         AuditOutcome::Allowed => ("Allowed", "bg-teal-100 text-teal-900"),
         AuditOutcome::Denied => ("Denied", "bg-rose-100 text-rose-900"),

@@ -167,6 +167,9 @@ fn PeopleTable(
                                                 </ActionForm>
                                             }
                                         }).collect_view()}
+                                        // The access log, filtered to this person.
+                                        <a href=format!("/admin/audit?actor={id}") aria-label=format!("What {name} did") class="rounded-md px-2 py-1 text-xs font-medium text-teal-800 underline">"Their actions"</a>
+                                        <a href=format!("/admin/audit?patient={id}") aria-label=format!("Who acted on {name}") class="rounded-md px-2 py-1 text-xs font-medium text-teal-800 underline">"Actions on them"</a>
                                         {can_reset.then(|| view! {
                                             <ActionForm action=reset>
                                                 <CsrfField />
