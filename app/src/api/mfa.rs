@@ -134,7 +134,7 @@ pub async fn verify_sign_in_code(
         }
         Err(other) => return Err(other),
     };
-    super::note_sign_in(&mut conn, account.id, &client).await?;
+    super::note_sign_in(&mut conn, &account, &client).await?;
     session::begin(
         &current,
         &state.sessions,

@@ -71,10 +71,8 @@ mod server {
     /// two-step verification are refused (`EnrollmentRequired`): until they
     /// do, they reach only the setup.
     pub(crate) async fn signed_in() -> Result<(Session, SignedIn), AppError> {
-        let (session, who) = signed_in_allowing_setup().await?;
-        if who.must_enroll {
-            return Err(AppError::EnrollmentRequired);
-        }
+        let session = session().await?;
+        let who = sessions::signed_in(&session).await?;
         Ok((session, who))
     }
 
@@ -110,7 +108,7 @@ mod server {
         } else {
             SecondFactor::NotUsed
         };
-        note_sign_in(conn, account.id, client).await?;
+        note_sign_in(conn, account, client).await?;
         sessions::begin(session, &state.sessions, account, client, factor).await?;
         tracing::info!(user.id = %account.id, "signed in");
         Ok(match factor {
@@ -124,10 +122,15 @@ mod server {
     /// happen.
     pub(crate) async fn note_sign_in(
         conn: &mut diesel_async::AsyncPgConnection,
-        user_id: uuid::Uuid,
+        account: &crate::backend::accounts::Account,
         client: &ClientInfo,
     ) -> Result<(), AppError> {
-        crate::backend::security_events::record_sign_in(conn, user_id, client).await
+        let actor = crate::backend::audit::Actor::Person {
+            user_id: account.id,
+            organization_id: account.organization_id,
+            role: account.role,
+        };
+        crate::backend::security_events::record_sign_in(conn, actor, account.id, client).await
     }
 
     /// The proof a [`Sensitive`] action needs: a second factor entered
@@ -171,25 +174,17 @@ mod server {
         )
     }
 
-    /// Asks the policy (`check`, e.g. `Admin::check`) whether `who` may do
-    /// `asked` (the server function's endpoint). A refusal is recorded in
-    /// the audit trail before it is returned, so probing shows up in the
-    /// access review.
+    /// [`audit::authorize`](crate::backend::audit::authorize) for this
+    /// request: the policy's answer, a refusal recorded in the trail.
     pub(crate) async fn authorize<P>(
         who: &SignedIn,
         asked: &'static str,
         check: fn(&SignedIn) -> Result<P, AppError>,
     ) -> Result<P, AppError> {
-        let refused = match check(who) {
-            Err(AppError::Forbidden) => AppError::Forbidden,
-            decided => return decided,
-        };
-        tracing::warn!(user.id = %who.user_id, asked, "access denied");
         let client = client().await;
         let state = state()?;
         let mut conn = state.db.conn().await?;
-        crate::backend::audit::record_denied(&mut conn, who, asked, &client).await?;
-        Err(refused)
+        crate::backend::audit::authorize(&mut conn, who, asked, check, &client).await
     }
 
     /// The client's address and user agent, as the middleware found them,

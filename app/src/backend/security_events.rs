@@ -94,11 +94,13 @@ fn audited_as(kind: SecurityEventKind) -> Option<(AuditAction, AuditOutcome)> {
     })
 }
 
-/// Records a sign-in, and a new-device notice when this address and device
-/// have not signed in to the account before (not for the very first
-/// sign-in: there is nothing to compare with).
+/// Records a sign-in by `actor` (the account `user_id`, whose practice and
+/// role the caller already has), and a new-device notice when this address
+/// and device have not signed in to the account before (not for the very
+/// first sign-in: there is nothing to compare with).
 pub async fn record_sign_in(
     conn: &mut AsyncPgConnection,
+    actor: Actor,
     user_id: Uuid,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
@@ -115,9 +117,9 @@ pub async fn record_sign_in(
         .get_result(conn)
         .await?;
     if any > 0 && same == 0 {
-        record(conn, user_id, SecurityEventKind::NewDevice, client).await?;
+        record_by(conn, actor, user_id, SecurityEventKind::NewDevice, client).await?;
     }
-    record(conn, user_id, SecurityEventKind::SignedIn, client).await
+    record_by(conn, actor, user_id, SecurityEventKind::SignedIn, client).await
 }
 
 /// The person's notices not yet dismissed, newest first.

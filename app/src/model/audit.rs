@@ -233,8 +233,6 @@ pub struct AuditPage {
     pub rows: Vec<AuditRow>,
     /// The cursor of the next (older) page, when there is one.
     pub next_before: Option<i64>,
-    /// The practice's people, for the "who" and "whom" pickers.
-    pub people: Vec<PersonRef>,
 }
 
 /// Counts and charts for a period.

@@ -9,7 +9,7 @@ use app::{
         audit::{self, review},
         authz::Admin,
         client::ClientInfo,
-        session::{self, SignedIn},
+        session,
     },
     error::AppError,
     model::audit::{AuditAction, AuditQuery},
@@ -62,20 +62,9 @@ async fn export(
     client: &ClientInfo,
     query: &AuditQuery,
 ) -> Result<String, AppError> {
-    let who: SignedIn = session::current(session)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if who.must_enroll {
-        return Err(AppError::EnrollmentRequired);
-    }
+    let who = session::signed_in(session).await?;
     let mut conn = state.db.conn().await?;
-    let admin = match Admin::check(&who) {
-        Ok(admin) => admin,
-        Err(refused) => {
-            audit::record_denied(&mut conn, &who, "audit-export", client).await?;
-            return Err(refused);
-        }
-    };
+    let admin = audit::authorize(&mut conn, &who, "audit-export", Admin::check, client).await?;
     let filter = review::filter(&mut conn, admin, query).await?;
     let (csv, rows) = review::export_csv(&mut conn, admin, &filter).await?;
     review::record_review(

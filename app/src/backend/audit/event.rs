@@ -218,14 +218,22 @@ impl Event {
     }
 }
 
-/// Records that `who` asked for `asked` (an endpoint) and was refused by
-/// the policy: probing shows up in the access review.
-pub async fn record_denied(
+/// Asks the policy (`check`, e.g. `Admin::check`) whether `who` may do
+/// `asked` (an endpoint). A refusal is recorded in the trail before it is
+/// returned, so probing shows up in the access review: every caller that
+/// authorizes through here cannot forget to record it.
+pub async fn authorize<P>(
     conn: &mut AsyncPgConnection,
     who: &session::SignedIn,
     asked: &'static str,
+    check: fn(&session::SignedIn) -> Result<P, AppError>,
     client: &ClientInfo,
-) -> Result<(), AppError> {
+) -> Result<P, AppError> {
+    let refused = match check(who) {
+        Err(AppError::Forbidden) => AppError::Forbidden,
+        decided => return decided,
+    };
+    tracing::warn!(user.id = %who.user_id, asked, "access denied");
     let event = Event::new(
         AuditAction::AccessDenied,
         AuditOutcome::Denied,
@@ -233,7 +241,8 @@ pub async fn record_denied(
         Origin::from(client),
     )
     .on("endpoint", asked);
-    record(conn, event).await.map(drop)
+    record(conn, event).await?;
+    Err(refused)
 }
 
 /// Appends `event` to the chain; answers its id. Call it inside the

@@ -13,4 +13,4 @@ mod event;
 pub mod review;
 pub mod verify;
 
-pub use event::{Actor, Details, Event, Origin, record, record_denied};
+pub use event::{Actor, Details, Event, Origin, authorize, record};

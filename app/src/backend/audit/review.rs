@@ -289,7 +289,6 @@ pub async fn page(
             None
         },
         rows,
-        people: people.into_values().collect(),
     })
 }
 

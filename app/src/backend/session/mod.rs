@@ -232,6 +232,21 @@ pub async fn current(
         .map_err(store_error)
 }
 
+/// The session's signed-in person, or `Unauthenticated`; staff who still
+/// have to set up two-step verification get `EnrollmentRequired` (until
+/// they do, they reach only the setup). Server functions and plain routes
+/// alike start here.
+pub async fn signed_in(
+    session: &tower_sessions::Session,
+) -> Result<SignedIn, crate::error::AppError> {
+    use crate::error::AppError;
+    let who = current(session).await?.ok_or(AppError::Unauthenticated)?;
+    if who.must_enroll {
+        return Err(AppError::EnrollmentRequired);
+    }
+    Ok(who)
+}
+
 pub(crate) fn store_error(error: tower_sessions::session::Error) -> crate::error::AppError {
     tracing::warn!(%error, "session store unavailable");
     crate::error::AppError::Unavailable

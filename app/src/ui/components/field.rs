@@ -19,6 +19,9 @@ pub fn TextField(
     /// The message for this field, when the last submission broke a rule.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// What the field holds when the page opens (a filter from the URL).
+    #[prop(optional, into)]
+    value: String,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     view! {
@@ -28,12 +31,39 @@ pub fn TextField(
                 id=name
                 name=name
                 type=input_type
+                value=value
                 autocomplete=autocomplete
                 inputmode=inputmode
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()
                 class=FIELD_CLASS
             />
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
+/// A labelled drop-down with its error message; `children` are the options.
+#[component]
+pub fn SelectField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="space-y-1">
+            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <select
+                id=name
+                name=name
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+                class=FIELD_CLASS
+            >
+                {children()}
+            </select>
             <FieldMessage id=error_id error />
         </div>
     }
@@ -166,7 +196,7 @@ pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
 
 /// A field's message slot (empty until there is a message).
 #[component]
-pub fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
+fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
     view! {
         <p id=id class="min-h-5 text-sm text-red-800">
             {move || error.get()}
@@ -174,6 +204,6 @@ pub fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView 
     }
 }
 
-pub const FIELD_CLASS: &str = "block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm \
+const FIELD_CLASS: &str = "block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm \
      focus:border-teal-600 focus:outline-none focus:ring-2 focus:ring-teal-600/30 \
      aria-[invalid=true]:border-red-600";

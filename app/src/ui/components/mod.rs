@@ -12,10 +12,10 @@ pub mod style;
 pub use chart::{EventsOverTime, RankedBars};
 pub use csrf::CsrfField;
 pub use field::{
-    FIELD_CLASS, FieldMessage, FormAlert, PasswordField, SubmitButton, TextField, field_error,
-    form_error, successes,
+    FormAlert, PasswordField, SelectField, SubmitButton, TextField, field_error, form_error,
+    successes,
 };
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
-pub use status::{ErrorPage, HttpStatus, StatusPage, UnavailableNotice};
+pub use status::{ErrorPage, HttpStatus, LoadFailed, StatusPage, UnavailableNotice};
 pub use step_up::{StepUpForm, problem_besides_step_up};

@@ -30,6 +30,19 @@ pub fn UnavailableNotice(error: AppError) -> impl IntoView {
     }
 }
 
+/// What a page shows when its data did not load: someone no longer signed
+/// in goes to sign-in; anything else is an [`UnavailableNotice`].
+#[component]
+pub fn LoadFailed(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthenticated => {
+            view! { <leptos_router::components::Redirect path="/sign-in?reason=required" /> }
+                .into_any()
+        }
+        error => view! { <UnavailableNotice error /> }.into_any(),
+    }
+}
+
 /// The page for an unexpected failure while rendering. It never shows the
 /// error itself: that was logged on the server.
 #[component]

@@ -17,16 +17,13 @@ use crate::{
         },
     },
     ui::components::{
-        CsrfField, EventsOverTime, FIELD_CLASS, FieldMessage, FormAlert, RankedBars, SubmitButton,
-        UnavailableNotice, form_error, style,
+        CsrfField, EventsOverTime, FormAlert, LoadFailed, RankedBars, SelectField, SubmitButton,
+        TextField, UnavailableNotice, form_error, style,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::{Form, Redirect},
-    hooks::use_query_map,
-};
+use leptos_router::{components::Form, hooks::use_query_map};
 
 const PERIODS: [(&str, &str); 3] = [
     ("24h", "Last 24 hours"),
@@ -74,10 +71,7 @@ pub fn AccessReviewPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match chain.await {
                         Ok(status) => view! { <ChainCard status verify /> }.into_any(),
-                        Err(AppError::Unauthenticated) => {
-                            view! { <Redirect path="/sign-in?reason=required" /> }.into_any()
-                        }
-                        Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -282,94 +276,43 @@ fn Filters(
         <Form method="GET" action="/admin/audit">
             <input type="hidden" name="period" value=period />
             <div class="grid gap-x-4 gap-y-1 rounded-xl border border-stone-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
-                <FilterInput name="from" label="From (UTC)" kind="date" value=query.from.clone() error=from_error />
-                <FilterInput name="to" label="To (UTC)" kind="date" value=query.to.clone() error=to_error />
-                <FilterSelect name="actor" label="Who" error=actor_error>
+                <TextField name="from" label="From (UTC)" input_type="date" value=query.from.clone() error=Signal::stored(from_error) />
+                <TextField name="to" label="To (UTC)" input_type="date" value=query.to.clone() error=Signal::stored(to_error) />
+                <SelectField name="actor" label="Who" error=Signal::stored(actor_error)>
                     <option value="">"Anyone"</option>
                     {actor_options}
-                </FilterSelect>
-                <FilterSelect name="patient" label="Concerning" error=patient_error>
+                </SelectField>
+                <SelectField name="patient" label="Concerning" error=Signal::stored(patient_error)>
                     <option value="">"Anyone"</option>
                     {patient_options}
-                </FilterSelect>
-                <FilterSelect name="action" label="Action" error=action_error>
+                </SelectField>
+                <SelectField name="action" label="Action" error=Signal::stored(action_error)>
                     <option value="">"Any action"</option>
                     {AuditAction::ALL
                         .iter()
                         .map(|a| view! { <option value=a.as_str() selected=a.as_str() == query.action>{a.describe()}</option> })
                         .collect_view()}
-                </FilterSelect>
-                <FilterSelect name="outcome" label="Outcome" error=outcome_error>
+                </SelectField>
+                <SelectField name="outcome" label="Outcome" error=Signal::stored(outcome_error)>
                     <option value="">"Any outcome"</option>
                     {AuditOutcome::ALL
                         .iter()
                         .map(|o| view! { <option value=o.as_str() selected=o.as_str() == query.outcome>{o.describe()}</option> })
                         .collect_view()}
-                </FilterSelect>
-                <FilterInput name="ip" label="IP address" kind="text" value=query.ip.clone() error=ip_error />
+                </SelectField>
+                <TextField name="ip" label="IP address" value=query.ip.clone() error=Signal::stored(ip_error) />
                 <div class="flex items-end gap-2 pb-6">
                     <button type="submit" class=style::PRIMARY_BUTTON>"Apply filters"</button>
                     <a href="/admin/audit" class=style::SECONDARY_BUTTON>"Clear"</a>
                 </div>
             </div>
-            <FieldMessage id="before-error".to_owned() error=Signal::stored(before_error) />
+            <p id="before-error" class="min-h-5 text-sm text-red-800">{before_error}</p>
         </Form>
         <p class="text-sm">
             <a href=export class="text-teal-800 underline" rel="external" download="cairn-access-log.csv">
                 "Export these events as CSV"
             </a>
         </p>
-    }
-}
-
-#[component]
-fn FilterInput(
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: String,
-    error: Option<String>,
-) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    view! {
-        <div class="space-y-1">
-            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
-            <input
-                id=name
-                name=name
-                type=kind
-                value=value
-                aria-invalid=error.is_some().to_string()
-                aria-describedby=error_id.clone()
-                class=FIELD_CLASS
-            />
-            <FieldMessage id=error_id error=Signal::stored(error) />
-        </div>
-    }
-}
-
-#[component]
-fn FilterSelect(
-    name: &'static str,
-    label: &'static str,
-    error: Option<String>,
-    children: Children,
-) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    view! {
-        <div class="space-y-1">
-            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
-            <select
-                id=name
-                name=name
-                aria-invalid=error.is_some().to_string()
-                aria-describedby=error_id.clone()
-                class=FIELD_CLASS
-            >
-                {children()}
-            </select>
-            <FieldMessage id=error_id error=Signal::stored(error) />
-        </div>
     }
 }
 

@@ -4,12 +4,10 @@
 //! addresses, devices or sessions), and never anyone else's entries.
 
 use crate::{
-    api::audit::get_my_record_access, error::AppError, model::audit::RecordAccess,
-    ui::components::UnavailableNotice,
+    api::audit::get_my_record_access, model::audit::RecordAccess, ui::components::LoadFailed,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
@@ -30,10 +28,7 @@ pub fn MyAccessPage() -> impl IntoView {
                             </p>
                         }.into_any(),
                         Ok(list) => view! { <AccessList list /> }.into_any(),
-                        Err(AppError::Unauthenticated) => {
-                            view! { <Redirect path="/sign-in?reason=required" /> }.into_any()
-                        }
-                        Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -8,7 +8,7 @@ use crate::{
     model::{PersonRow, Role, UserStatus},
     ui::{
         components::{
-            CsrfField, FormAlert, StepUpForm, TextField, UnavailableNotice, field_error,
+            CsrfField, FormAlert, LoadFailed, SelectField, StepUpForm, TextField, field_error,
             form_error, problem_besides_step_up,
         },
         visitor,
@@ -16,7 +16,6 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
@@ -62,8 +61,7 @@ pub fn PeoplePage() -> impl IntoView {
                                 <p class="text-stone-600">"No one here yet. People you invite appear in this list."</p>
                             }.into_any(),
                             Ok(list) => view! { <PeopleTable list admin act reset /> }.into_any(),
-                            Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in?reason=required" /> }.into_any(),
-                            Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                            Err(error) => view! { <LoadFailed error /> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -90,13 +88,9 @@ fn InviteForm(invite: ServerAction<InvitePerson>, role: Role) -> impl IntoView {
                 <CsrfField />
                 <TextField name="display_name" label="Name" autocomplete="off" error=field("display_name") />
                 <TextField name="email" label="Email" input_type="email" autocomplete="off" error=field("email") />
-                <div class="space-y-1">
-                    <label for="role" class="block text-sm font-medium text-stone-800">"Role"</label>
-                    <select id="role" name="role" aria-describedby="role-error" class="block w-full rounded-md border border-stone-300 bg-white px-3 py-2">
-                        {roles.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Patient>{r.label()}</option> }).collect_view()}
-                    </select>
-                    <p id="role-error" class="min-h-5 text-sm text-red-800">{move || field("role").get()}</p>
-                </div>
+                <SelectField name="role" label="Role" error=field("role")>
+                    {roles.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Patient>{r.label()}</option> }).collect_view()}
+                </SelectField>
                 <FormAlert message=form_message />
                 <button type="submit" class=style::PRIMARY_BUTTON>
                     "Create invitation"

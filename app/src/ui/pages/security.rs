@@ -4,16 +4,14 @@
 use crate::ui::components::style;
 use crate::{
     api::{ChangePassword, EndMySession, SignOutEverywhere, security::list_my_sessions},
-    error::AppError,
     model::{SessionSummary, ago},
     ui::components::{
-        CsrfField, FormAlert, PasswordField, SecurityActivity, SubmitButton, UnavailableNotice,
+        CsrfField, FormAlert, LoadFailed, PasswordField, SecurityActivity, SubmitButton,
         field_error, form_error,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -35,10 +33,7 @@ pub fn SecurityPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match sessions.await {
                             Ok(list) => view! { <SessionList list end /> }.into_any(),
-                            Err(AppError::Unauthenticated) => {
-                                view! { <Redirect path="/sign-in?reason=required" /> }.into_any()
-                            }
-                            Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                            Err(error) => view! { <LoadFailed error /> }.into_any(),
                         }
                     })}
                 </Transition>

@@ -13,15 +13,14 @@ use crate::{
     model::{MfaOverview, RecoveryCodes},
     ui::{
         components::{
-            CsrfField, FormAlert, StepUpForm, SubmitButton, TextField, UnavailableNotice,
-            field_error, form_error, problem_besides_step_up, successes,
+            CsrfField, FormAlert, LoadFailed, StepUpForm, SubmitButton, TextField,
+            UnavailableNotice, field_error, form_error, problem_besides_step_up, successes,
         },
         visitor,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 #[component]
 pub fn TwoStepPage() -> impl IntoView {
@@ -64,10 +63,7 @@ pub fn TwoStepPage() -> impl IntoView {
                             <Manage status required regenerate turn_off />
                         }.into_any(),
                         Ok(MfaOverview { required, .. }) => view! { <Setup required confirm /> }.into_any(),
-                        Err(AppError::Unauthenticated) => {
-                            view! { <Redirect path="/sign-in?reason=required" /> }.into_any()
-                        }
-                        Err(error) => view! { <UnavailableNotice error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Transition>
