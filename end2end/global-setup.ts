@@ -95,6 +95,9 @@ export default async function globalSetup() {
     CAIRN_SENSITIVE_LIMIT: "200",
     CAIRN_RATE_LIMIT_PER_MINUTE: "2000",
     CAIRN_MFA_REQUIRED_ROLES: "none",
+    // Few enough failed sign-ins for access-review.spec.ts to raise an
+    // alert without locking the account (locks at 5).
+    CAIRN_ALERT_FAILED_SIGN_INS: "4",
   };
   const up = serve("server-up", { ...limits, DATABASE_URL: databaseUrl, CAIRN_BIND: `127.0.0.1:${upPort}` });
   const short = serve("server-short", {

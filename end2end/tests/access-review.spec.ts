@@ -96,3 +96,50 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   await patientPage.screenshot({ path: "screenshots/who-accessed-my-record.png", fullPage: true });
   for (const open of [stranger, patientPage, page]) await open.context().close();
 });
+
+// No other test signs in as this patient: the guesses here (and a retry's)
+// belong to this test alone. The "up" server raises an alert at 4 failures.
+const target = { email: "harper.nguyen@patients.example", name: "Harper Nguyen" };
+
+test("repeated failed sign-ins for one account raise an alert; the administrator follows its evidence and marks it reviewed", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const stranger = await (await browser.newContext()).newPage();
+  for (let guess = 1; guess <= 4; guess++) {
+    await signIn(stranger, target.email, `wrong-guess-${guess}`);
+    await expect(stranger.getByRole("alert")).toContainText("did not match");
+  }
+
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, demo.admin.email);
+  await expect(page).toHaveURL(/\/home$/);
+  await page.goto("/admin/audit");
+  await hydrated(page);
+  const openAlert = () =>
+    page.getByTestId("open-alerts").getByTestId("alert").filter({ hasText: `failed sign-ins for ${target.name}` });
+  await expect(openAlert()).toHaveCount(1);
+  await expect(openAlert()).toContainText("Failed sign-ins (account)");
+  await page.locator("section[aria-labelledby=alerts-heading]").screenshot({ path: "screenshots/alerts.png" });
+
+  // The evidence: exactly those events in the access log.
+  await openAlert().getByRole("link", { name: /^Show these \d+ events in the access log$/ }).click();
+  await expect(page).toHaveURL(/action=sign_in\.failed/);
+  await expect(page).toHaveURL(/patient=[0-9a-f-]{36}/);
+  const rows = page.getByTestId("access-log").getByRole("listitem");
+  await expect(rows.filter({ hasNotText: target.name })).toHaveCount(0);
+  await expect(rows.filter({ hasText: "Sign-in failed" }).nth(3)).toBeVisible();
+
+  // Reviewed, with a note: it leaves the open list and says who reviewed it.
+  await openAlert().getByLabel("What you found (optional)").fill("Harper mistyped a new password; confirmed by phone.");
+  await openAlert().getByRole("button", { name: "Mark reviewed" }).click();
+  await expect(openAlert()).toHaveCount(0);
+  const reviewed = page.getByTestId("reviewed-alerts");
+  await reviewed.locator("summary").click();
+  const done = reviewed.getByTestId("alert").filter({ hasText: `failed sign-ins for ${target.name}` });
+  await expect(done.getByTestId("alert-review")).toContainText(`Reviewed by ${demo.admin.name}`);
+  await expect(done.getByTestId("alert-review")).toContainText("confirmed by phone");
+
+  // The review is itself in the trail.
+  await page.goto("/admin/audit?action=audit.alert_reviewed");
+  await expect(page.getByTestId("access-log").getByRole("listitem").first()).toContainText("Alert reviewed");
+  for (const open of [stranger, page]) await open.context().close();
+});

@@ -38,6 +38,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         sessions: config.sessions,
         sign_in: config.sign_in,
         mfa: config.mfa.clone(),
+        alerts: config.alerts,
         throttles: Throttles::new(config.rate_limits),
         public_url: config.public_url.trim_end_matches('/').to_owned(),
         mailer: match &config.smtp {

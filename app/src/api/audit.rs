@@ -5,7 +5,7 @@
 
 use crate::{
     error::AppError,
-    model::audit::{AuditOverview, AuditPage, AuditQuery, ChainStatus, RecordAccess},
+    model::audit::{AlertList, AuditOverview, AuditPage, AuditQuery, ChainStatus, RecordAccess},
 };
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
@@ -95,6 +95,45 @@ pub async fn verify_audit_chain(csrf_token: String) -> Result<ChainStatus, AppEr
     );
     audit::record(&mut conn, event).await?;
     verify::status(&mut conn).await
+}
+
+/// The alerts of the last 30 days, open ones first.
+#[server(prefix = "/api", endpoint = "audit-alerts", input = GetUrl)]
+pub async fn get_audit_alerts() -> Result<AlertList, AppError> {
+    use crate::backend::{audit::alerts, authz::Admin};
+    let (_, who) = super::signed_in().await?;
+    let admin = super::authorize(&who, "audit-alerts", Admin::check).await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    alerts::list(&mut conn, admin, state.alerts).await
+}
+
+/// Marks alert `alert` reviewed through event `through` (the newest one
+/// the reviewer was shown), with an optional note. Recorded in the trail.
+#[server(prefix = "/api", endpoint = "audit-alert-review")]
+pub async fn review_alert(
+    csrf_token: String,
+    alert: String,
+    through: i64,
+    note: String,
+) -> Result<(), AppError> {
+    use crate::backend::{audit::alerts, authz::Admin};
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let admin = super::authorize(&who, "audit-alert-review", Admin::check).await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    let mut conn = state.db.conn().await?;
+    alerts::mark_reviewed(
+        &mut conn,
+        admin,
+        state.alerts,
+        &alert,
+        through,
+        &note,
+        &client,
+    )
+    .await
 }
 
 /// Staff's accesses to the signed-in person's record and account.

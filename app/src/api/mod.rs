@@ -11,7 +11,8 @@ pub mod security;
 pub mod session;
 
 pub use audit::{
-    GetAuditLog, GetAuditOverview, GetChainStatus, GetMyRecordAccess, VerifyAuditChain,
+    GetAuditAlerts, GetAuditLog, GetAuditOverview, GetChainStatus, GetMyRecordAccess, ReviewAlert,
+    VerifyAuditChain,
 };
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use mfa::{

@@ -31,6 +31,8 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
     pub mfa: super::mfa::MfaPolicy,
+    /// When the trail raises alerts on the access review.
+    pub alerts: super::audit::alerts::AlertPolicy,
     pub throttles: Throttles,
     /// The origin people use (CAIRN_PUBLIC_URL), for links they copy.
     pub public_url: String,

@@ -31,6 +31,8 @@
 //! | `CAIRN_SENSITIVE_LIMIT` | `10` | sign-in, invitation and password attempts per 15 min, per IP and per account |
 //! | `CAIRN_SMTP_URL` | none | SMTP relay for security notices (`smtps://user:pass@host`, or `smtp://host:587?tls=required`); production refuses unencrypted |
 //! | `CAIRN_MAIL_FROM` | required with `CAIRN_SMTP_URL` | sender mailbox, e.g. `Cairn <security@clinic.example>` |
+//! | `CAIRN_ALERT_FAILED_SIGN_INS` | `10` | failed sign-ins from one IP, or for one account, within 5 minutes that raise an alert |
+//! | `CAIRN_ALERT_CHARTS_PER_HOUR` | `25` | distinct patients' charts one person opens within an hour that raise an alert |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 //!
 //! Two-step verification: see [`mfa`].
@@ -39,7 +41,8 @@ mod keys;
 mod mfa;
 
 use app::backend::{
-    SignInPolicy, mfa::MfaPolicy, password::HashCost, session::SessionPolicy, throttle::RateLimits,
+    SignInPolicy, audit::alerts::AlertPolicy, mfa::MfaPolicy, password::HashCost,
+    session::SessionPolicy, throttle::RateLimits,
 };
 use std::{
     fmt,
@@ -104,6 +107,7 @@ pub struct Config {
     pub smtp: Option<(SecretUrl, String)>,
     pub trusted_proxies: Vec<IpAddr>,
     pub mfa: MfaPolicy,
+    pub alerts: AlertPolicy,
     /// Signs audit checkpoints (`CAIRN_AUDIT_SIGNING_KEY`).
     pub audit_key: app::backend::audit::checkpoint::CheckpointKey,
 }
@@ -276,6 +280,20 @@ impl Config {
             requests_per_minute: bounded(&var, "CAIRN_RATE_LIMIT_PER_MINUTE", 100, 1..=1_000_000)?,
             sensitive_per_15_minutes: bounded(&var, "CAIRN_SENSITIVE_LIMIT", 10, 1..=10_000)?,
         };
+        let alerts = AlertPolicy {
+            failed_sign_ins: bounded(
+                &var,
+                "CAIRN_ALERT_FAILED_SIGN_INS",
+                AlertPolicy::DEFAULT.failed_sign_ins,
+                2..=10_000,
+            )?,
+            charts_per_hour: bounded(
+                &var,
+                "CAIRN_ALERT_CHARTS_PER_HOUR",
+                AlertPolicy::DEFAULT.charts_per_hour,
+                2..=100_000,
+            )?,
+        };
         let smtp = match (var("CAIRN_SMTP_URL"), var("CAIRN_MAIL_FROM")) {
             (None, _) => None,
             (Some(_), None) => {
@@ -342,6 +360,7 @@ impl Config {
             smtp,
             trusted_proxies,
             mfa: mfa::policy(&var, production)?,
+            alerts,
             audit_key: app::backend::audit::checkpoint::CheckpointKey::from_seed(&keys::key_from(
                 &var,
                 "CAIRN_AUDIT_SIGNING_KEY",

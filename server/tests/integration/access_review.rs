@@ -295,6 +295,7 @@ async fn only_administrators_reach_the_review_and_every_refusal_is_recorded() {
             log_url(&[("from", "")]),
             "/api/audit-overview?period=7d".to_owned(),
             "/api/audit-chain".to_owned(),
+            "/api/audit-alerts".to_owned(),
             "/admin/audit/export.csv".to_owned(),
         ] {
             let reply = browser.fetch(&path).await;
@@ -302,6 +303,17 @@ async fn only_administrators_reach_the_review_and_every_refusal_is_recorded() {
         }
         let reply = browser.call("/api/audit-verify", &[]).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{email} verify");
+        let reply = browser
+            .call(
+                "/api/audit-alert-review",
+                &[
+                    ("alert", "failed_sign_ins.ip:1"),
+                    ("through", "1"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{email} review");
         let refusals: Vec<Option<String>> = audit_events::table
             .filter(audit_events::action.eq(AuditAction::AccessDenied))
             .filter(audit_events::actor_id.eq(id))
@@ -317,8 +329,10 @@ async fn only_administrators_reach_the_review_and_every_refusal_is_recorded() {
                 "audit-log",
                 "audit-overview",
                 "audit-chain",
+                "audit-alerts",
                 "audit-export",
-                "audit-verify"
+                "audit-verify",
+                "audit-alert-review"
             ]
             .map(|s| Some(s.to_owned()))
             .to_vec(),
@@ -334,14 +348,9 @@ async fn only_administrators_reach_the_review_and_every_refusal_is_recorded() {
 async fn the_export_is_csv_of_the_filtered_events_and_is_itself_recorded() {
     let app = TestApp::with_demo().await;
     let mut stranger = app.browser();
-    for _ in 0..2 {
-        stranger
-            .call(
-                "/api/sign-in",
-                &[("email", THERAPIST), ("password", "=cmd|' /C calc'!A0")],
-            )
-            .await;
-    }
+    stranger
+        .fail_sign_in(THERAPIST, "=cmd|' /C calc'!A0", 2)
+        .await;
     let mut admin = signed_in(&app, ADMIN).await;
     let reply = admin
         .get("/admin/audit/export.csv?action=sign_in.failed&period=7d")

@@ -4,6 +4,7 @@
 mod support;
 
 mod access_review;
+mod alerts;
 mod audit;
 mod cli;
 mod edge;

@@ -7,6 +7,7 @@
 //! Record with [`record`], inside the transaction of the action it
 //! describes: if the audit write fails, the action fails with it.
 
+pub mod alerts;
 pub mod chain;
 pub mod checkpoint;
 mod event;

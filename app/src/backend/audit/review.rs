@@ -293,7 +293,7 @@ pub async fn page(
 }
 
 /// Everyone in the practice, by id, sorted by name when listed.
-async fn practice_people(
+pub(super) async fn practice_people(
     conn: &mut AsyncPgConnection,
     organization_id: Uuid,
 ) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {

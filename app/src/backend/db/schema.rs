@@ -25,6 +25,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_alert_reviews (organization_id, alert_key) {
+        organization_id -> Uuid,
+        alert_key -> Text,
+        through_event_id -> Int8,
+        reviewed_by -> Uuid,
+        reviewed_at -> Timestamptz,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_verifications (id) {
         id -> Int8,
         verified_at -> Timestamptz,
@@ -129,6 +140,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(audit_alert_reviews -> organizations (organization_id));
+diesel::joinable!(audit_alert_reviews -> users (reviewed_by));
 diesel::joinable!(mfa_enrollments -> users (user_id));
 diesel::joinable!(mfa_factors -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
@@ -137,6 +150,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_alert_reviews,
     audit_events,
     audit_verifications,
     invitations,

@@ -1,8 +1,9 @@
-//! Administration → Access review: the audit chain's state, an overview of
+//! Administration → Access review: the audit chain's state, alerts, an overview of
 //! a period with charts, and the access log (filters in the URL, so any
 //! view can be shared or bookmarked; older pages by keyset cursor; CSV
 //! export of the same filters).
 
+use super::alerts::AlertsSection;
 use crate::{
     api::{
         VerifyAuditChain,
@@ -75,6 +76,7 @@ pub fn AccessReviewPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <AlertsSection />
             <section aria-labelledby="overview-heading" class="space-y-4">
                 <div class="flex flex-wrap items-baseline justify-between gap-3">
                     <h2 id="overview-heading" class="text-lg font-semibold">"Overview"</h2>

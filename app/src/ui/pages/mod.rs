@@ -1,6 +1,7 @@
 //! One file per page.
 
 mod access_review;
+mod alerts;
 mod home;
 mod invite;
 mod my_access;

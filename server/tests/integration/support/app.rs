@@ -264,6 +264,17 @@ impl Browser {
         );
     }
 
+    /// Tries `password` for `email` `times` times and asserts each was
+    /// refused.
+    pub async fn fail_sign_in(&mut self, email: &str, password: &str, times: usize) {
+        for _ in 0..times {
+            let reply = self
+                .call("/api/sign-in", &[("email", email), ("password", password)])
+                .await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        }
+    }
+
     /// Who the server thinks is signed in (`None` when nobody).
     pub async fn current_user(&mut self) -> Option<app::model::CurrentUser> {
         self.visitor().await.user

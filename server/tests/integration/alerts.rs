@@ -1,0 +1,377 @@
+//! Alerts on the access review, against real PostgreSQL through the full
+//! router: each kind is raised from the trail, stays within its practice,
+//! is closed by a review (itself recorded, its note kept out of the trail)
+//! and opened again by what happens after; bad reviews change nothing.
+
+use crate::support::{TestApp, app::Browser};
+use app::{
+    backend::{
+        audit::{self, Actor, Event, Origin},
+        db::schema::{audit_alert_reviews, audit_events, users},
+        organizations,
+        seed::DEMO_PASSWORD,
+    },
+    error::AppError,
+    model::{
+        Role,
+        audit::{Alert, AlertKind, AlertList, AuditAction, AuditOutcome},
+    },
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use http::StatusCode;
+use uuid::Uuid;
+
+const ADMIN: &str = "admin@juniper-creek.example";
+const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
+const PATIENTS: [&str; 3] = [
+    "avery.quinn@patients.example",
+    "mateo.alvarez@patients.example",
+    "jordan.lee@patients.example",
+];
+
+/// Small thresholds, so a test raises alerts with a few events.
+const SETTINGS: &[(&str, &str)] = &[
+    ("CAIRN_ALERT_FAILED_SIGN_INS", "3"),
+    ("CAIRN_ALERT_CHARTS_PER_HOUR", "3"),
+    ("CAIRN_SENSITIVE_LIMIT", "200"),
+];
+
+async fn person(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid, Role) {
+    users::table
+        .filter(users::email.eq(email))
+        .select((users::id, users::organization_id, users::role))
+        .first(conn)
+        .await
+        .expect("demo account")
+}
+
+async fn alerts(admin: &mut Browser) -> AlertList {
+    let reply = admin.fetch("/api/audit-alerts").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).expect("alert list")
+}
+
+fn by_key<'a>(list: &'a AlertList, key: &str) -> &'a Alert {
+    list.alerts
+        .iter()
+        .find(|a| a.key == key)
+        .expect("the alert is listed")
+}
+
+/// Records `action` by `who` on `patient`'s chart, from `ip`.
+async fn chart_event(
+    conn: &mut AsyncPgConnection,
+    who: (Uuid, Uuid, Role),
+    action: AuditAction,
+    outcome: AuditOutcome,
+    patient: Uuid,
+) {
+    let (user_id, organization_id, role) = who;
+    let mut event = Event::new(
+        action,
+        outcome,
+        Actor::Person {
+            user_id,
+            organization_id,
+            role,
+        },
+        Origin::default(),
+    )
+    .on("chart", patient)
+    .about_patient(patient);
+    if action == AuditAction::EmergencyAccess {
+        event = event.because("Patient called the crisis line; their therapist is away");
+    }
+    audit::record(conn, event).await.expect("recorded");
+}
+
+/// A failed sign-in for no known account, from `ip`, in `practice`.
+async fn failure_from(conn: &mut AsyncPgConnection, practice: Option<Uuid>, ip: &str) {
+    let event = Event::new(
+        AuditAction::SignInFailed,
+        AuditOutcome::Denied,
+        Actor::Anonymous {
+            organization_id: practice,
+        },
+        Origin {
+            ip: Some(ip.to_owned()),
+            ..Origin::default()
+        },
+    )
+    .because("no such account");
+    audit::record(conn, event).await.expect("recorded");
+}
+
+#[tokio::test]
+async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_open_it_again() {
+    let app = TestApp::with_demo_and(SETTINGS).await;
+    let mut conn = app.db.conn().await;
+    let (therapist, practice, _) = person(&mut conn, THERAPIST).await;
+    let mut stranger = app.browser();
+    stranger
+        .fail_sign_in(THERAPIST, "not-the-password", 3)
+        .await;
+    for _ in 0..3 {
+        failure_from(&mut conn, Some(practice), "203.0.113.7").await;
+    }
+    // Below the threshold: no alert for this address.
+    for _ in 0..2 {
+        failure_from(&mut conn, Some(practice), "198.51.100.20").await;
+    }
+    let mut admin = app.browser();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let list = alerts(&mut admin).await;
+    assert_eq!(list.failed_sign_ins, 3);
+    let account = list
+        .alerts
+        .iter()
+        .find(|a| a.kind == AlertKind::FailedSignInsForAccount)
+        .expect("an alert for the account");
+    assert_eq!(
+        account.summary,
+        "3 failed sign-ins for Dr. Rowan Ellis (3 within 5 minutes)"
+    );
+    assert_eq!(account.concerning.as_ref().map(|p| p.id), Some(therapist));
+    assert_eq!(account.evidence.action, "sign_in.failed");
+    assert_eq!(account.evidence.patient, therapist.to_string());
+    let address: Vec<_> = list
+        .alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::FailedSignInsFromIp)
+        .collect();
+    assert_eq!(address.len(), 1, "{:?}", list.alerts);
+    assert_eq!(address[0].ip.as_deref(), Some("203.0.113.7"));
+    // An address may try many accounts: none is named.
+    assert_eq!(address[0].concerning, None);
+    assert_eq!(address[0].evidence.ip, "203.0.113.7");
+    assert!(list.alerts.iter().all(|a| a.review.is_none()));
+
+    let key = account.key.clone();
+    let through = account.last_event_id.to_string();
+    let note = "Rowan forgot the new password; confirmed by phone";
+    let reply = admin
+        .call(
+            "/api/audit-alert-review",
+            &[("alert", &key), ("through", &through), ("note", note)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let list = alerts(&mut admin).await;
+    let review = by_key(&list, &key).review.as_ref().expect("reviewed");
+    assert_eq!(review.by, "Morgan Reyes");
+    assert_eq!(review.note.as_deref(), Some(note));
+    // Open alerts come first.
+    assert!(
+        list.alerts
+            .iter()
+            .next()
+            .is_some_and(|a| a.review.is_none())
+    );
+
+    // The review is in the trail, without the note's words.
+    let (resource, details): (Option<String>, serde_json::Value) = audit_events::table
+        .filter(audit_events::action.eq(AuditAction::AlertReviewed))
+        .select((audit_events::resource_id, audit_events::details))
+        .first(&mut conn)
+        .await
+        .expect("the review is recorded");
+    assert_eq!(resource.as_deref(), Some(key.as_str()));
+    assert_eq!(details["kind"], "failed_sign_ins.account");
+    assert!(!details.to_string().contains("phone"));
+
+    // Another failure joins the episode: the same alert, open again.
+    stranger.fail_sign_in(THERAPIST, "still-not-it", 1).await;
+    let list = alerts(&mut admin).await;
+    let reopened = by_key(&list, &key);
+    assert_eq!(reopened.events, 4);
+    assert!(reopened.review.is_none());
+}
+
+#[tokio::test]
+async fn chart_views_emergency_access_and_refused_charts_raise_alerts_with_their_evidence() {
+    let app = TestApp::with_demo_and(SETTINGS).await;
+    let mut conn = app.db.conn().await;
+    let therapist = person(&mut conn, THERAPIST).await;
+    let colleague = person(&mut conn, "sam.okafor@juniper-creek.example").await;
+    let mut patients = Vec::new();
+    for email in PATIENTS {
+        patients.push(person(&mut conn, email).await.0);
+    }
+    // Three different charts within the hour (and one of them twice).
+    for patient in [patients[0], patients[1], patients[1], patients[2]] {
+        chart_event(
+            &mut conn,
+            therapist,
+            AuditAction::RecordViewed,
+            AuditOutcome::Allowed,
+            patient,
+        )
+        .await;
+    }
+    // One chart, then another under emergency access: two, under the
+    // threshold (views under emergency access count as views).
+    for patient in [patients[0]] {
+        chart_event(
+            &mut conn,
+            colleague,
+            AuditAction::RecordViewed,
+            AuditOutcome::Allowed,
+            patient,
+        )
+        .await;
+    }
+    chart_event(
+        &mut conn,
+        colleague,
+        AuditAction::EmergencyAccess,
+        AuditOutcome::Allowed,
+        patients[2],
+    )
+    .await;
+    chart_event(
+        &mut conn,
+        colleague,
+        AuditAction::RecordViewed,
+        AuditOutcome::Denied,
+        patients[0],
+    )
+    .await;
+
+    let mut admin = app.browser();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let list = alerts(&mut admin).await;
+    let of =
+        |kind: AlertKind| -> Vec<_> { list.alerts.iter().filter(|a| a.kind == kind).collect() };
+
+    let many = of(AlertKind::ManyCharts);
+    assert_eq!(many.len(), 1, "{:?}", list.alerts);
+    assert_eq!(many[0].actor.as_ref().map(|p| p.id), Some(therapist.0));
+    assert_eq!(many[0].peak, 3);
+    assert_eq!(many[0].events, 4);
+    assert_eq!(
+        many[0].summary,
+        "Dr. Rowan Ellis opened 3 different patients' charts (3 within one hour)"
+    );
+    assert_eq!(many[0].evidence.actor, therapist.0.to_string());
+    assert_eq!(many[0].concerning, None, "many patients, so none is named");
+
+    let emergency = of(AlertKind::EmergencyAccess);
+    assert_eq!(emergency.len(), 1);
+    assert_eq!(
+        emergency[0].concerning.as_ref().map(|p| p.id),
+        Some(patients[2])
+    );
+    assert_eq!(
+        emergency[0].reason.as_deref(),
+        Some("Patient called the crisis line; their therapist is away")
+    );
+    assert_eq!(emergency[0].evidence.action, "record.emergency_access");
+
+    let refused = of(AlertKind::DeniedChart);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].actor.as_ref().map(|p| p.id), Some(colleague.0));
+    assert_eq!(
+        refused[0].concerning.as_ref().map(|p| p.id),
+        Some(patients[0])
+    );
+    assert_eq!(refused[0].evidence.outcome, "denied");
+    assert_eq!(list.alerts.len(), 3, "{:?}", list.alerts);
+}
+
+#[tokio::test]
+async fn another_practices_alerts_are_not_listed_and_cannot_be_reviewed() {
+    let app = TestApp::with_demo_and(SETTINGS).await;
+    let mut conn = app.db.conn().await;
+    let other = organizations::find_or_create(&mut conn, "Birch Lane Clinic", "birch-lane")
+        .await
+        .expect("second practice");
+    for _ in 0..3 {
+        failure_from(&mut conn, Some(other), "192.0.2.44").await;
+    }
+    let elsewhere: i64 = audit_events::table
+        .filter(audit_events::client_ip.eq("192.0.2.44"))
+        .select(diesel::dsl::min(audit_events::id))
+        .first::<Option<i64>>(&mut conn)
+        .await
+        .expect("events")
+        .expect("an event");
+    let mut admin = app.browser();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    assert!(alerts(&mut admin).await.alerts.is_empty());
+    let key = format!("failed_sign_ins.ip:{elsewhere}");
+    let reply = admin
+        .call(
+            "/api/audit-alert-review",
+            &[
+                ("alert", &key),
+                ("through", &(elsewhere + 2).to_string()),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let reviews: i64 = audit_alert_reviews::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(reviews, 0);
+}
+
+#[tokio::test]
+async fn a_bad_review_is_named_next_to_its_field_and_changes_nothing() {
+    let app = TestApp::with_demo_and(SETTINGS).await;
+    let mut conn = app.db.conn().await;
+    let (_, practice, _) = person(&mut conn, ADMIN).await;
+    for _ in 0..3 {
+        failure_from(&mut conn, Some(practice), "203.0.113.9").await;
+    }
+    let mut admin = app.browser();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let alert = alerts(&mut admin).await.alerts.remove(0);
+    let through = alert.last_event_id.to_string();
+    let long = "x".repeat(501);
+    let after = (alert.last_event_id + 1).to_string();
+    let cases: [(&str, &str, &str, &str); 3] = [
+        (&alert.key, &through, &long, "note"),
+        ("failed_sign_ins.ip:999999", &through, "", "alert"),
+        // Claims to have seen events the alert does not have.
+        (&alert.key, &after, "", "alert"),
+    ];
+    for (key, through, note, field) in cases {
+        let reply = admin
+            .call(
+                "/api/audit-alert-review",
+                &[("alert", key), ("through", through), ("note", note)],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        let error: AppError = serde_json::from_str(&reply.body).expect("error");
+        assert!(error.field(field).is_some(), "{field}: {error:?}");
+    }
+    let reviews: i64 = audit_alert_reviews::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(reviews, 0);
+    let recorded: i64 = audit_events::table
+        .filter(audit_events::action.eq(AuditAction::AlertReviewed))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 0);
+    assert!(alerts(&mut admin).await.alerts[0].review.is_none());
+}
