@@ -162,12 +162,8 @@ async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_ope
     assert_eq!(review.by, "Morgan Reyes");
     assert_eq!(review.note.as_deref(), Some(note));
     // Open alerts come first.
-    assert!(
-        list.alerts
-            .iter()
-            .next()
-            .is_some_and(|a| a.review.is_none())
-    );
+    let listed: &[Alert] = &list.alerts;
+    assert!(listed.first().is_some_and(|a| a.review.is_none()));
 
     // The review is in the trail, without the note's words.
     let (resource, details): (Option<String>, serde_json::Value) = audit_events::table

@@ -139,17 +139,18 @@ fn episodes(mut events: Vec<(String, Seen)>, rule: &Rule) -> Vec<Episode> {
         if !splits {
             continue;
         }
-        let run: Vec<&Seen> = events[start..end].iter().map(|(_, e)| e).collect();
+        let collected: Vec<&Seen> = events[start..end].iter().map(|(_, e)| e).collect();
+        let run: &[&Seen] = &collected;
         start = end;
-        let peak = peak(&run, rule);
+        let peak = peak(run, rule);
         if peak < rule.threshold {
             continue;
         }
         let mut patients: Vec<Uuid> = run.iter().filter_map(|e| e.patient).collect();
         patients.sort_unstable();
         patients.dedup();
-        // (Not `first()`: diesel's query methods would shadow the slice's.)
-        let (Some(first), Some(last)) = (run.iter().next(), run.iter().next_back()) else {
+        // A slice, not the Vec: on a Vec, diesel's `first` would shadow it.
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
             continue;
         };
         found.push(Episode {
@@ -191,6 +192,18 @@ fn peak(run: &[&Seen], rule: &Rule) -> usize {
     best
 }
 
+/// The columns a rule reads, as loaded.
+type Stored = (
+    i64,
+    OffsetDateTime,
+    AuditAction,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+);
+
 /// The practice's events since `since` with one of `actions`; with
 /// `outcome`, only those that ended so; with `chart_only`, only those about
 /// a patient.
@@ -211,16 +224,7 @@ async fn load(
     if chart_only {
         query = query.filter(audit_events::patient_id.is_not_null());
     }
-    let rows: Vec<(
-        i64,
-        OffsetDateTime,
-        AuditAction,
-        Option<Uuid>,
-        Option<Uuid>,
-        Option<Uuid>,
-        Option<String>,
-        Option<String>,
-    )> = query
+    let rows: Vec<Stored> = query
         .select((
             audit_events::id,
             audit_events::occurred_at,
