@@ -39,6 +39,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         sign_in: config.sign_in,
         mfa: config.mfa.clone(),
         alerts: config.alerts,
+        vault: config.vault.clone(),
         throttles: Throttles::new(config.rate_limits),
         public_url: config.public_url.trim_end_matches('/').to_owned(),
         mailer: match &config.smtp {
@@ -137,6 +138,26 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
             }
         }
     }
+    // Every data key must unwrap: a KEK version that wraps keys but is not
+    // configured would make those patients' records unreadable.
+    match missing_keks(&config).await {
+        Ok(missing) if missing.is_empty() => {}
+        Ok(missing) => {
+            let named: Vec<String> = missing
+                .iter()
+                .map(|(version, keys)| format!("version {version} (wraps {keys} data keys)"))
+                .collect();
+            let _ = fatal.send(format!(
+                "CAIRN_KEKS: the database needs key-encryption key {} but it is not configured; add it back (keep old versions until `cairn keys rotate-kek` has finished)",
+                named.join(", ")
+            ));
+            return;
+        }
+        Err(error) => {
+            let _ = fatal.send(format!("could not check the data keys: {error}"));
+            return;
+        }
+    }
     db.set_schema_ready();
     tracing::info!("database ready");
 }
@@ -181,6 +202,12 @@ async fn demo_present(config: &Config) -> anyhow::Result<bool> {
     use diesel_async::{AsyncConnection, AsyncPgConnection};
     let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
     Ok(seed::demo_present(&mut conn).await?)
+}
+
+async fn missing_keks(config: &Config) -> anyhow::Result<Vec<(u32, i64)>> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
+    Ok(app::backend::vault::dek::missing_keks(&mut conn, config.vault.keks()).await?)
 }
 
 async fn shutdown_signal() {

@@ -1,6 +1,7 @@
 //! Server-only backend (`ssr`): everything that touches the database or
 //! secrets. Nothing in here is compiled into the browser bundle.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod authz;
@@ -12,6 +13,7 @@ pub mod mfa;
 pub mod organizations;
 pub mod password;
 pub mod password_rules;
+pub mod patients;
 pub mod people;
 pub mod secret;
 pub mod security_events;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub mfa: super::mfa::MfaPolicy,
     /// When the trail raises alerts on the access review.
     pub alerts: super::audit::alerts::AlertPolicy,
+    /// Seals and opens health information.
+    pub vault: super::vault::Vault,
     pub throttles: Throttles,
     /// The origin people use (CAIRN_PUBLIC_URL), for links they copy.
     pub public_url: String,

@@ -2,6 +2,7 @@
 
 mod audit;
 mod create_admin;
+mod keys;
 
 use crate::{config::Config, serve};
 use anyhow::{Context, bail};
@@ -38,6 +39,10 @@ pub enum Command {
     /// The audit trail: verify its hash chain, or write a signed checkpoint.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The PHI vault's keys: status, and rotation of the key-encryption
+    /// key or of data keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
@@ -54,6 +59,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::SeedDemo => seed_demo(&config).await,
         Command::CreateAdmin(args) => create_admin::run(args, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,
+        Command::Keys(command) => keys::run(command, &config).await,
     }
 }
 

@@ -15,7 +15,7 @@ pub(super) fn key_from(
     development_sentence: &str,
     production: bool,
 ) -> Result<[u8; 32], ConfigError> {
-    let development: [u8; 32] = Sha256::digest(development_sentence.as_bytes()).into();
+    let development = development_key(development_sentence);
     let key = match var(name) {
         Some(text) => decode(&text).ok_or_else(|| problem(name, format!("expected {HOW}")))?,
         None if production => return Err(problem(name, format!("required in production: {HOW}"))),
@@ -27,7 +27,12 @@ pub(super) fn key_from(
     Ok(key)
 }
 
-fn decode(text: &str) -> Option<[u8; 32]> {
+/// Development's public stand-in key: the SHA-256 of a sentence.
+pub(super) fn development_key(sentence: &str) -> [u8; 32] {
+    Sha256::digest(sentence.as_bytes()).into()
+}
+
+pub(super) fn decode(text: &str) -> Option<[u8; 32]> {
     let bytes = general_purpose::STANDARD
         .decode(text)
         .or_else(|_| general_purpose::URL_SAFE_NO_PAD.decode(text))

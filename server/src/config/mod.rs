@@ -35,10 +35,11 @@
 //! | `CAIRN_ALERT_CHARTS_PER_HOUR` | `25` | distinct patients' charts one person opens within an hour that raise an alert |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 //!
-//! Two-step verification: see [`mfa`].
+//! Two-step verification: see [`mfa`]. The PHI vault's keys: see [`vault`].
 
 mod keys;
 mod mfa;
+mod vault;
 
 use app::backend::{
     SignInPolicy, audit::alerts::AlertPolicy, mfa::MfaPolicy, password::HashCost,
@@ -108,6 +109,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub mfa: MfaPolicy,
     pub alerts: AlertPolicy,
+    /// The PHI vault's keys (`CAIRN_KEKS`, `CAIRN_BLIND_INDEX_KEY`).
+    pub vault: app::backend::vault::Vault,
     /// Signs audit checkpoints (`CAIRN_AUDIT_SIGNING_KEY`).
     pub audit_key: app::backend::audit::checkpoint::CheckpointKey,
 }
@@ -361,6 +364,7 @@ impl Config {
             trusted_proxies,
             mfa: mfa::policy(&var, production)?,
             alerts,
+            vault: vault::vault(&var, production)?,
             audit_key: app::backend::audit::checkpoint::CheckpointKey::from_seed(&keys::key_from(
                 &var,
                 "CAIRN_AUDIT_SIGNING_KEY",

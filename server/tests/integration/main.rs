@@ -17,3 +17,4 @@ mod schema;
 mod security;
 mod sessions;
 mod sign_in;
+mod vault;

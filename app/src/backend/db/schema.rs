@@ -47,6 +47,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_keys (id) {
+        id -> Int4,
+        organization_id -> Uuid,
+        patient_id -> Nullable<Uuid>,
+        kek_version -> Int4,
+        wrapped -> Bytea,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         token_hash -> Bytea,
@@ -83,6 +95,33 @@ diesel::table! {
         slug -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        legal_name_sealed -> Bytea,
+        legal_name_index -> Bytea,
+        preferred_name_sealed -> Nullable<Bytea>,
+        pronouns_sealed -> Nullable<Bytea>,
+        date_of_birth_sealed -> Bytea,
+        date_of_birth_index -> Bytea,
+        sex_gender_sealed -> Nullable<Bytea>,
+        email_sealed -> Nullable<Bytea>,
+        email_index -> Nullable<Bytea>,
+        phone_sealed -> Nullable<Bytea>,
+        phone_index -> Nullable<Bytea>,
+        address_sealed -> Nullable<Bytea>,
+        emergency_contact_sealed -> Nullable<Bytea>,
+        insurance_payer_sealed -> Nullable<Bytea>,
+        insurance_member_id_sealed -> Nullable<Bytea>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -142,8 +181,11 @@ diesel::table! {
 
 diesel::joinable!(audit_alert_reviews -> organizations (organization_id));
 diesel::joinable!(audit_alert_reviews -> users (reviewed_by));
+diesel::joinable!(data_keys -> organizations (organization_id));
 diesel::joinable!(mfa_enrollments -> users (user_id));
 diesel::joinable!(mfa_factors -> users (user_id));
+diesel::joinable!(patients -> organizations (organization_id));
+diesel::joinable!(patients -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(security_events -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -153,10 +195,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_alert_reviews,
     audit_events,
     audit_verifications,
+    data_keys,
     invitations,
     mfa_enrollments,
     mfa_factors,
     organizations,
+    patients,
     recovery_codes,
     security_events,
     sessions,

@@ -55,7 +55,7 @@ fn binding(user_id: Uuid) -> Binding<'static> {
     Binding {
         table: "mfa_factors",
         column: "secret_sealed",
-        row: user_id,
+        row: user_id.into(),
     }
 }
 

@@ -32,7 +32,30 @@ const TAG: usize = 16;
 pub struct Binding<'a> {
     pub table: &'a str,
     pub column: &'a str,
-    pub row: Uuid,
+    pub row: Row,
+}
+
+/// A row's key: a uuid for most tables, a number for `data_keys`. Written
+/// into the associated data as its usual text form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Id(Uuid),
+    Number(i64),
+}
+
+impl From<Uuid> for Row {
+    fn from(id: Uuid) -> Self {
+        Row::Id(id)
+    }
+}
+
+impl fmt::Display for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Row::Id(id) => id.fmt(f),
+            Row::Number(n) => n.fmt(f),
+        }
+    }
 }
 
 impl Binding<'_> {
@@ -116,15 +139,35 @@ impl Keyring {
 
     /// Seals `plaintext` for `binding` with the current key.
     pub fn seal(&self, binding: Binding<'_>, plaintext: &[u8]) -> Vec<u8> {
+        self.current.seal(binding, plaintext)
+    }
+
+    /// Opens a value sealed for `binding` with whichever configured key
+    /// its header names. The plaintext is wiped when the caller drops it.
+    pub fn open(
+        &self,
+        binding: Binding<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        let header = parse_header(sealed)?;
+        self.find(header.key_id)
+            .ok_or(OpenError::UnknownKey(header.key_id))?
+            .open(binding, sealed)
+    }
+}
+
+impl FieldKey {
+    /// Seals `plaintext` for `binding` with this key: a fresh random
+    /// nonce every time.
+    pub fn seal(&self, binding: Binding<'_>, plaintext: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER + plaintext.len() + TAG);
         out.push(VERSION);
-        out.extend_from_slice(&self.current.id.to_be_bytes());
+        out.extend_from_slice(&self.id.to_be_bytes());
         let nonce = Nonce::<Aes256Gcm>::generate();
         out.extend_from_slice(nonce.as_slice());
         let aad = binding.associated_data(&out[..5]);
         // AES-GCM encryption fails only past 64 GiB of plaintext.
         let sealed = self
-            .current
             .cipher()
             .encrypt(
                 &nonce,
@@ -138,21 +181,21 @@ impl Keyring {
         out
     }
 
-    /// Opens a value sealed for `binding`. The plaintext is wiped when the
-    /// caller drops it.
+    /// Opens a value sealed with this key for `binding`. A header naming
+    /// another key is refused before any decryption.
     pub fn open(
         &self,
         binding: Binding<'_>,
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
         let header = parse_header(sealed)?;
-        let key = self
-            .find(header.key_id)
-            .ok_or(OpenError::UnknownKey(header.key_id))?;
+        if header.key_id != self.id {
+            return Err(OpenError::UnknownKey(header.key_id));
+        }
         let aad = binding.associated_data(&sealed[..5]);
         let nonce =
             Nonce::<Aes256Gcm>::try_from(&sealed[5..HEADER]).map_err(|_| OpenError::Malformed)?;
-        key.cipher()
+        self.cipher()
             .decrypt(
                 &nonce,
                 Payload {
@@ -198,7 +241,7 @@ mod tests {
         Binding {
             table: "mfa_factors",
             column: "secret",
-            row,
+            row: row.into(),
         }
     }
 

@@ -1,0 +1,63 @@
+//! Every sealed PHI column, in one list: rotation walks it, and a test
+//! checks it against the database (a `*_sealed` column missing here would
+//! be skipped by a rotation and then lost with its retired key).
+
+use super::Column;
+
+const fn patients(column: &'static str) -> Column {
+    Column {
+        table: "patients",
+        column,
+    }
+}
+
+pub const PATIENT_LEGAL_NAME: Column = patients("legal_name_sealed");
+pub const PATIENT_PREFERRED_NAME: Column = patients("preferred_name_sealed");
+pub const PATIENT_PRONOUNS: Column = patients("pronouns_sealed");
+pub const PATIENT_DATE_OF_BIRTH: Column = patients("date_of_birth_sealed");
+pub const PATIENT_SEX_GENDER: Column = patients("sex_gender_sealed");
+pub const PATIENT_EMAIL: Column = patients("email_sealed");
+pub const PATIENT_PHONE: Column = patients("phone_sealed");
+pub const PATIENT_ADDRESS: Column = patients("address_sealed");
+pub const PATIENT_EMERGENCY_CONTACT: Column = patients("emergency_contact_sealed");
+pub const PATIENT_INSURANCE_PAYER: Column = patients("insurance_payer_sealed");
+pub const PATIENT_INSURANCE_MEMBER_ID: Column = patients("insurance_member_id_sealed");
+
+/// A sealed column and where its rows name their id and their patient
+/// (whose key seals the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    pub column: Column,
+    pub id_column: &'static str,
+    pub patient_column: &'static str,
+}
+
+const fn of_patient(column: Column) -> Registered {
+    Registered {
+        column,
+        id_column: "id",
+        patient_column: "id",
+    }
+}
+
+/// Every sealed PHI column. Add new ones here.
+pub const ALL: &[Registered] = &[
+    of_patient(PATIENT_LEGAL_NAME),
+    of_patient(PATIENT_PREFERRED_NAME),
+    of_patient(PATIENT_PRONOUNS),
+    of_patient(PATIENT_DATE_OF_BIRTH),
+    of_patient(PATIENT_SEX_GENDER),
+    of_patient(PATIENT_EMAIL),
+    of_patient(PATIENT_PHONE),
+    of_patient(PATIENT_ADDRESS),
+    of_patient(PATIENT_EMERGENCY_CONTACT),
+    of_patient(PATIENT_INSURANCE_PAYER),
+    of_patient(PATIENT_INSURANCE_MEMBER_ID),
+];
+
+/// Sealed columns that are not PHI and use their own configured key
+/// (TOTP secrets), so rotation of data keys leaves them alone.
+pub const NOT_PHI: &[(&str, &str)] = &[
+    ("mfa_factors", "secret_sealed"),
+    ("mfa_enrollments", "secret_sealed"),
+];

@@ -1,0 +1,215 @@
+//! Typed sealed health information. A column holding PHI is read into a
+//! [`Sealed<T>`]; the only way to get a `T` back out is [`Sealed::open`],
+//! which asks for a [`PatientAccess`] — a value only the authorization and
+//! audit path issues (`backend::access`) — and checks that the key that
+//! sealed the value belongs to that very patient. What comes out is a
+//! [`Phi<T>`]: no `Debug` with content, no `Serialize`, wiped on drop.
+//!
+//! ```no_run
+//! # use app::backend::{access::PatientAccess, vault::{Sealed, Vault, columns}};
+//! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
+//! #               access: &PatientAccess, name: Sealed<String>) {
+//! let name = name
+//!     .open(vault, conn, access, columns::PATIENT_LEGAL_NAME.at(access.patient_id()))
+//!     .await;
+//! # }
+//! ```
+//!
+//! Without the capability it does not compile:
+//!
+//! ```compile_fail,E0061
+//! # use app::backend::{access::PatientAccess, vault::{Sealed, Vault, columns}};
+//! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
+//! #               patient: uuid::Uuid, name: Sealed<String>) {
+//! let name = name.open(vault, conn, columns::PATIENT_LEGAL_NAME.at(patient)).await;
+//! # }
+//! ```
+//!
+//! and the capability cannot be made up:
+//!
+//! ```compile_fail,E0451
+//! # use app::backend::access::PatientAccess;
+//! let forged = PatientAccess {
+//!     organization_id: uuid::Uuid::nil(),
+//!     patient_id: uuid::Uuid::nil(),
+//!     _recorded: (),
+//! };
+//! ```
+
+use super::{
+    Scope, Vault, dek,
+    sealed::{Binding, OpenError, parse_header},
+};
+use crate::{backend::access::PatientAccess, error::AppError};
+use diesel_async::AsyncPgConnection;
+use std::{fmt, marker::PhantomData};
+use time::{Date, macros::format_description};
+use uuid::Uuid;
+use zeroize::{Zeroize, Zeroizing};
+
+/// A value that can be sealed: how it becomes bytes and back, and how it
+/// is wiped.
+pub trait PhiValue: Sized {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>>;
+    fn from_bytes(bytes: &[u8]) -> Option<Self>;
+    fn wipe(&mut self);
+}
+
+impl PhiValue for String {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.as_bytes().to_vec())
+    }
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        String::from_utf8(bytes.to_vec()).ok()
+    }
+    fn wipe(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl PhiValue for Date {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let text = self
+            .format(format_description!("[year]-[month]-[day]"))
+            .unwrap_or_default();
+        Zeroizing::new(text.into_bytes())
+    }
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+    }
+    fn wipe(&mut self) {
+        *self = Date::MIN;
+    }
+}
+
+/// A sealed column: where its values are bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub table: &'static str,
+    pub column: &'static str,
+}
+
+impl Column {
+    /// The binding of this column's value in row `row`.
+    pub fn at(self, row: Uuid) -> Binding<'static> {
+        Binding {
+            table: self.table,
+            column: self.column,
+            row: row.into(),
+        }
+    }
+}
+
+/// Stored bytes of a sealed `T`. Holds no plaintext, so it may be copied
+/// around and printed (as its length).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed<T> {
+    bytes: Vec<u8>,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Sealed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sealed({} bytes)", self.bytes.len())
+    }
+}
+
+/// Why a sealed value could not be opened. The person sees "record
+/// unreadable — contact an administrator"; which of these it was goes to
+/// the log and the trail.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    #[error("the value is malformed or was tampered with: {0}")]
+    Broken(OpenError),
+    #[error(transparent)]
+    Key(dek::KeyError),
+    /// The key that sealed it is not this patient's: the value was moved,
+    /// or the capability is for someone else.
+    #[error("the value was not sealed with this patient's key")]
+    WrongPatient,
+    #[error("the value opened but is not a valid {0}")]
+    NotA(&'static str),
+}
+
+impl<T: PhiValue> Sealed<T> {
+    /// Bytes read from the database.
+    pub fn from_stored(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            kind: PhantomData,
+        }
+    }
+
+    /// The bytes to store.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// Which data key sealed this value.
+    pub fn key_id(&self) -> Result<u32, OpenError> {
+        parse_header(&self.bytes).map(|h| h.key_id)
+    }
+
+    /// Seals `value` for `at` with the current key of `scope`.
+    pub async fn seal(
+        vault: &Vault,
+        conn: &mut AsyncPgConnection,
+        scope: Scope,
+        at: Binding<'_>,
+        value: &T,
+    ) -> Result<Self, AppError> {
+        let (_, key) = dek::current(conn, vault, scope).await?;
+        Ok(Self::from_stored(key.seal(at, &value.to_bytes())))
+    }
+
+    /// Opens the value with the key that sealed it, which must belong to
+    /// the patient `access` is for.
+    pub async fn open(
+        &self,
+        vault: &Vault,
+        conn: &mut AsyncPgConnection,
+        access: &PatientAccess,
+        at: Binding<'_>,
+    ) -> Result<Phi<T>, Unreadable> {
+        let id = self.key_id().map_err(Unreadable::Broken)?;
+        let key = dek::load(conn, vault, id).await.map_err(Unreadable::Key)?;
+        let theirs = Scope {
+            organization_id: access.organization_id(),
+            patient_id: Some(access.patient_id()),
+        };
+        if key.scope != theirs {
+            return Err(Unreadable::WrongPatient);
+        }
+        let plain = key.key.open(at, &self.bytes).map_err(Unreadable::Broken)?;
+        T::from_bytes(&plain)
+            .map(Phi)
+            .ok_or(Unreadable::NotA(std::any::type_name::<T>()))
+    }
+}
+
+/// Opened health information. No `Debug` with content, no `Serialize`:
+/// reaching the browser takes an explicit [`Phi::expose`] into a model.
+pub struct Phi<T: PhiValue>(T);
+
+impl<T: PhiValue> Phi<T> {
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: PhiValue> Drop for Phi<T> {
+    fn drop(&mut self) {
+        self.0.wipe();
+    }
+}
+
+impl<T: PhiValue> fmt::Debug for Phi<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Phi(<redacted>)")
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE patients;
+DROP TABLE data_keys;

@@ -1,0 +1,566 @@
+//! The PHI vault against real PostgreSQL: sealed at rest, opened only with
+//! a recorded access for that very patient, KEK rotation, a DEK rotation
+//! cut short and finished, crypto-shredding, blind-index search.
+
+use crate::support::{TestApp, app::config_with};
+use app::{
+    backend::{
+        access::{self, PatientAccess},
+        client::ClientInfo,
+        db::schema::{audit_events, data_keys, patients, users},
+        patients::{self as patient_records, NewPatient, ReadError, SearchBy},
+        session::SignedIn,
+        vault::{
+            Sealed, Unreadable, Vault, columns,
+            dek::KeyError,
+            rotate::{self, Target},
+        },
+    },
+    error::AppError,
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome},
+    },
+};
+use base64::{Engine, engine::general_purpose};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
+use time::macros::date;
+use uuid::Uuid;
+
+fn key(byte: u8) -> String {
+    general_purpose::STANDARD.encode([byte; 32])
+}
+
+/// A vault with KEK versions `versions` (key bytes `[v; 32]`), the given
+/// current one, and a fresh cache: what another instance would have.
+fn vault(app: &TestApp, versions: &[u8], current: u8) -> Vault {
+    let list: Vec<String> = versions
+        .iter()
+        .map(|v| format!("{v}:{}", key(*v)))
+        .collect();
+    let list = list.join(",");
+    let current = current.to_string();
+    config_with(
+        &app.db.url,
+        &[
+            ("CAIRN_KEKS", &list),
+            ("CAIRN_KEK_CURRENT", &current),
+            ("CAIRN_BLIND_INDEX_KEY", &key(99)),
+        ],
+    )
+    .vault
+}
+
+async fn app() -> TestApp {
+    TestApp::with_demo_and(&[
+        ("CAIRN_KEKS", &format!("1:{}", key(1))),
+        ("CAIRN_BLIND_INDEX_KEY", &key(99)),
+    ])
+    .await
+}
+
+async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
+    let (user_id, organization_id, role, display_name): (Uuid, Uuid, Role, String) = users::table
+        .filter(users::email.eq(email))
+        .select((
+            users::id,
+            users::organization_id,
+            users::role,
+            users::display_name,
+        ))
+        .first(conn)
+        .await
+        .expect("demo account");
+    SignedIn {
+        user_id,
+        organization_id,
+        role,
+        display_name,
+        authenticated_at: 0,
+        idle_timeout_secs: 900,
+        absolute_expires_at: i64::MAX,
+        ip: None,
+        user_agent: None,
+        mfa_at: None,
+        must_enroll: false,
+    }
+}
+
+/// The demo patient account `email`'s record, with distinctive details.
+fn details(name: &str, user_id: Option<Uuid>) -> NewPatient {
+    NewPatient {
+        legal_name: name.to_owned(),
+        date_of_birth: date!(1991 - 04 - 17),
+        email: Some(format!(
+            "{}@canary.example",
+            name.to_lowercase().replace(' ', ".")
+        )),
+        phone: Some("+1 (555) 010-0199".to_owned()),
+        user_id,
+    }
+}
+
+/// A recorded access to `patient`, for reading in tests (a therapist of
+/// the practice asks).
+async fn therapist_access(conn: &mut AsyncPgConnection, patient: Uuid) -> PatientAccess {
+    let therapist = signed_in(conn, "rowan.ellis@juniper-creek.example").await;
+    let client = ClientInfo::default();
+    let grant = access::decide(conn, &therapist, patient, "test", &client)
+        .await
+        .expect("a therapist of the practice may");
+    access::record(conn, grant, AuditAction::RecordViewed, &client)
+        .await
+        .expect("recorded")
+}
+
+async fn read_name(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    patient: Uuid,
+) -> Result<String, ReadError> {
+    let access = therapist_access(conn, patient).await;
+    patient_records::demographics(conn, vault, &access)
+        .await
+        .map(|d| d.legal_name.expose().clone())
+}
+
+async fn practice(conn: &mut AsyncPgConnection) -> Uuid {
+    signed_in(conn, "admin@juniper-creek.example")
+        .await
+        .organization_id
+}
+
+#[tokio::test]
+async fn a_patient_reads_their_own_details_and_the_read_is_recorded_with_the_read() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let vault = &app.state.vault;
+    let avery = signed_in(&mut conn, "avery.quinn@patients.example").await;
+    let id = patient_records::create(
+        &mut conn,
+        vault,
+        avery.organization_id,
+        &details("Avery Canary-Quinn", Some(avery.user_id)),
+    )
+    .await
+    .expect("created");
+
+    let client = ClientInfo::default();
+    let grant = access::decide(&mut conn, &avery, id, "my-information", &client)
+        .await
+        .expect("their own record");
+    let read = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
+            let opened = patient_records::demographics(conn, vault, &access)
+                .await
+                .map_err(|_| AppError::Internal)?;
+            Ok((
+                opened.legal_name.expose().clone(),
+                *opened.date_of_birth.expose(),
+                opened.phone.map(|p| p.expose().clone()),
+            ))
+        })
+        .await
+        .expect("read");
+    assert_eq!(
+        read,
+        (
+            "Avery Canary-Quinn".to_owned(),
+            date!(1991 - 04 - 17),
+            Some("+1 (555) 010-0199".to_owned())
+        )
+    );
+    let views: Vec<(Option<Uuid>, Option<Uuid>)> = audit_events::table
+        .filter(audit_events::action.eq(AuditAction::RecordViewed))
+        .select((audit_events::actor_id, audit_events::patient_id))
+        .load(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(views, [(Some(avery.user_id), Some(id))]);
+
+    // Another patient and the administrator are refused, as if there were
+    // no such record, and each refusal is recorded.
+    for email in ["jordan.lee@patients.example", "admin@juniper-creek.example"] {
+        let who = signed_in(&mut conn, email).await;
+        let refused = access::decide(&mut conn, &who, id, "my-information", &client).await;
+        assert_eq!(refused.err(), Some(AppError::NotFound), "{email}");
+        let denied: i64 = audit_events::table
+            .filter(audit_events::actor_id.eq(who.user_id))
+            .filter(audit_events::outcome.eq(AuditOutcome::Denied))
+            .filter(audit_events::patient_id.eq(id))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("count");
+        assert_eq!(denied, 1, "{email}");
+    }
+}
+
+#[tokio::test]
+async fn no_patient_column_holds_plaintext() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let canary = "Zebulon Canarywick";
+    patient_records::create(&mut conn, &app.state.vault, org, &details(canary, None))
+        .await
+        .expect("created");
+    // Every column of every row, as PostgreSQL's text for it (bytea as
+    // hex and as escaped text both searched).
+    let rows: Vec<String> = diesel::sql_query(
+        "SELECT concat_ws('|', t::text, encode(legal_name_sealed, 'escape'), encode(email_sealed, 'escape'), encode(phone_sealed, 'escape'), encode(date_of_birth_sealed, 'escape')) AS row FROM patients t",
+    )
+    .load::<RawRow>(&mut conn)
+    .await
+    .expect("rows")
+    .into_iter()
+    .map(|r| r.row)
+    .collect();
+    assert_eq!(rows.len(), 1);
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    for needle in [canary, "zebulon.canarywick", "010-0199", "1991-04-17"] {
+        for row in &rows {
+            assert!(
+                !row.to_lowercase().contains(&needle.to_lowercase()),
+                "{needle} in {row}"
+            );
+            assert!(!row.contains(&hex(needle)), "{needle} (hex) in the row");
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct RawRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    row: String,
+}
+
+#[tokio::test]
+async fn kek_rotation_rewraps_every_data_key_and_everything_still_opens() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let mut ids = Vec::new();
+    for name in ["Ada Rotation", "Ben Rotation", "Cy Rotation"] {
+        ids.push(
+            patient_records::create(&mut conn, &app.state.vault, org, &details(name, None))
+                .await
+                .expect("created"),
+        );
+    }
+    // During the rotation both versions are configured; 2 is current.
+    let both = vault(&app, &[1, 2], 2);
+    let done = rotate::rotate_kek(&mut conn, &both).await.expect("rotated");
+    assert_eq!((done.rewrapped, done.version), (3, 2));
+    let versions: Vec<i32> = data_keys::table
+        .select(data_keys::kek_version)
+        .load(&mut conn)
+        .await
+        .expect("keys");
+    assert_eq!(versions, [2, 2, 2]);
+    // Afterwards version 1 can go: a vault with only version 2 opens all.
+    let only_new = vault(&app, &[2], 2);
+    for (id, name) in ids
+        .iter()
+        .zip(["Ada Rotation", "Ben Rotation", "Cy Rotation"])
+    {
+        assert_eq!(
+            read_name(&mut conn, &only_new, *id).await.expect("opens"),
+            name
+        );
+    }
+    // ...and one with only the old version no longer does.
+    let only_old = vault(&app, &[1], 1);
+    assert!(matches!(
+        read_name(&mut conn, &only_old, ids[0]).await,
+        Err(ReadError::Unreadable {
+            why: Unreadable::Key(KeyError::KekMissing(_, 2)),
+            ..
+        })
+    ));
+    // Running it again finds nothing to do; both runs are recorded.
+    assert_eq!(
+        rotate::rotate_kek(&mut conn, &both)
+            .await
+            .expect("again")
+            .rewrapped,
+        0
+    );
+    let recorded: i64 = audit_events::table
+        .filter(audit_events::action.eq(AuditAction::KeyRotated))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 2);
+}
+
+/// Every sealed value of the patients table: (patient, column) -> key id.
+async fn sealed_by(conn: &mut AsyncPgConnection) -> HashMap<(Uuid, &'static str), u32> {
+    let rows: Vec<(Uuid, Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> = patients::table
+        .select((
+            patients::id,
+            patients::legal_name_sealed,
+            patients::date_of_birth_sealed,
+            patients::email_sealed,
+            patients::phone_sealed,
+        ))
+        .load(conn)
+        .await
+        .expect("patients");
+    let mut out = HashMap::new();
+    for (id, name, born, email, phone) in rows {
+        for (column, bytes) in [
+            ("legal_name", Some(name)),
+            ("date_of_birth", Some(born)),
+            ("email", email),
+            ("phone", phone),
+        ] {
+            if let Some(bytes) = bytes {
+                let key = Sealed::<String>::from_stored(bytes)
+                    .key_id()
+                    .expect("header");
+                out.insert((id, column), key);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_resealed_once() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let names: Vec<String> = (0..5).map(|n| format!("Patient Number{n}")).collect();
+    let mut ids = Vec::new();
+    for name in &names {
+        ids.push(
+            patient_records::create(&mut conn, &app.state.vault, org, &details(name, None))
+                .await
+                .expect("created"),
+        );
+    }
+    let before = sealed_by(&mut conn).await;
+    assert_eq!(before.len(), 20);
+
+    // The "crash": the rotation stops after re-sealing a few values, with
+    // keys retired, some values moved and some not.
+    let first = rotate::rotate_dek(&mut conn, &app.state.vault, Target::Practice(org), Some(6))
+        .await
+        .expect("partial");
+    assert_eq!(first.retired, 5);
+    assert!(!first.finished);
+    assert!(first.resealed >= 6 && first.resealed < 20, "{first:?}");
+    // Midway, every value still opens (a fresh instance's cache).
+    let fresh = vault(&app, &[1], 1);
+    for (id, name) in ids.iter().zip(&names) {
+        assert_eq!(
+            &read_name(&mut conn, &fresh, *id)
+                .await
+                .expect("opens midway"),
+            name
+        );
+    }
+
+    let second = rotate::rotate_dek(&mut conn, &app.state.vault, Target::Practice(org), None)
+        .await
+        .expect("finished");
+    assert_eq!(
+        second.retired, 0,
+        "a rerun resumes, it does not retire again"
+    );
+    assert!(second.finished);
+    assert_eq!(
+        first.resealed + second.resealed,
+        20,
+        "each value re-sealed once"
+    );
+    assert_eq!(first.destroyed + second.destroyed, 5);
+
+    let after = sealed_by(&mut conn).await;
+    let old_keys: std::collections::HashSet<u32> = before.values().copied().collect();
+    for (place, key) in &after {
+        assert!(!old_keys.contains(key), "{place:?} still under an old key");
+    }
+    // One current key per patient, none retired, none left over.
+    let keys: Vec<(Option<Uuid>, Option<time::OffsetDateTime>)> = data_keys::table
+        .select((data_keys::patient_id, data_keys::retired_at))
+        .load(&mut conn)
+        .await
+        .expect("keys");
+    assert_eq!(keys.len(), 5);
+    assert!(
+        keys.iter()
+            .all(|(p, retired)| p.is_some() && retired.is_none())
+    );
+    let fresh = vault(&app, &[1], 1);
+    for (id, name) in ids.iter().zip(&names) {
+        assert_eq!(
+            &read_name(&mut conn, &fresh, *id)
+                .await
+                .expect("opens after"),
+            name
+        );
+    }
+}
+
+#[tokio::test]
+async fn destroying_a_patients_key_makes_exactly_their_values_unreadable() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let erased = patient_records::create(
+        &mut conn,
+        &app.state.vault,
+        org,
+        &details("Erin Erased", None),
+    )
+    .await
+    .expect("created");
+    let kept =
+        patient_records::create(&mut conn, &app.state.vault, org, &details("Kim Kept", None))
+            .await
+            .expect("created");
+    let deleted = diesel::delete(data_keys::table.filter(data_keys::patient_id.eq(erased)))
+        .execute(&mut conn)
+        .await
+        .expect("shred");
+    assert_eq!(deleted, 1);
+    let fresh = vault(&app, &[1], 1);
+    assert!(matches!(
+        read_name(&mut conn, &fresh, erased).await,
+        Err(ReadError::Unreadable {
+            why: Unreadable::Key(KeyError::Missing(_)),
+            ..
+        })
+    ));
+    assert_eq!(
+        read_name(&mut conn, &fresh, kept).await.expect("kept"),
+        "Kim Kept"
+    );
+}
+
+#[tokio::test]
+async fn a_value_copied_to_another_patients_row_does_not_open() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let vault = &app.state.vault;
+    let a = patient_records::create(&mut conn, vault, org, &details("Ann Source", None))
+        .await
+        .expect("created");
+    let b = patient_records::create(&mut conn, vault, org, &details("Bo Target", None))
+        .await
+        .expect("created");
+    let a_name: Vec<u8> = patients::table
+        .find(a)
+        .select(patients::legal_name_sealed)
+        .first(&mut conn)
+        .await
+        .expect("a");
+    // Into another patient's row: sealed with someone else's key.
+    diesel::update(patients::table.find(b))
+        .set(patients::legal_name_sealed.eq(&a_name))
+        .execute(&mut conn)
+        .await
+        .expect("copied");
+    assert!(matches!(
+        read_name(&mut conn, vault, b).await,
+        Err(ReadError::Unreadable {
+            why: Unreadable::WrongPatient,
+            ..
+        })
+    ));
+    // Into another column of the same row: the right key, the wrong place.
+    diesel::update(patients::table.find(a))
+        .set(patients::email_sealed.eq(&a_name))
+        .execute(&mut conn)
+        .await
+        .expect("moved");
+    let access = therapist_access(&mut conn, a).await;
+    let opened = Sealed::<String>::from_stored(a_name)
+        .open(vault, &mut conn, &access, columns::PATIENT_EMAIL.at(a))
+        .await;
+    assert!(matches!(opened, Err(Unreadable::Broken(_))));
+}
+
+#[tokio::test]
+async fn blind_indexes_find_candidates_by_exact_values_without_decrypting() {
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let vault = &app.state.vault;
+    let id = patient_records::create(&mut conn, vault, org, &details("Noor Haddad", None))
+        .await
+        .expect("created");
+    let mut other = details("Someone Else", None);
+    other.date_of_birth = date!(1980 - 01 - 02);
+    other.phone = Some("555 010 0100".into());
+    patient_records::create(&mut conn, vault, org, &other)
+        .await
+        .expect("created");
+    for by in [
+        SearchBy::Name("  NOOR   haddad "),
+        SearchBy::Email("Noor.Haddad@Canary.Example"),
+        SearchBy::Phone("15550100199"),
+    ] {
+        let found = patient_records::candidates(&mut conn, vault, org, by)
+            .await
+            .expect("search");
+        assert!(found.contains(&id), "{by:?}");
+        assert!(found.len() < 2, "{by:?}: the other patient's value differs");
+    }
+    let born = patient_records::candidates(
+        &mut conn,
+        vault,
+        org,
+        SearchBy::DateOfBirth(date!(1991 - 04 - 17)),
+    )
+    .await
+    .expect("search");
+    assert_eq!(born, [id]);
+    let nobody = patient_records::candidates(&mut conn, vault, org, SearchBy::Name("Nobody Here"))
+        .await
+        .expect("search");
+    assert!(!nobody.contains(&id));
+}
+
+#[derive(QueryableByName)]
+struct ColumnName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+#[tokio::test]
+async fn every_sealed_column_in_the_database_is_registered_for_rotation() {
+    let app = TestApp::new().await;
+    let mut conn = app.db.conn().await;
+    let mut in_database: Vec<(String, String)> = diesel::sql_query(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND column_name LIKE '%\\_sealed'",
+    )
+    .load::<ColumnName>(&mut conn)
+    .await
+    .expect("columns")
+    .into_iter()
+    .map(|c| (c.table_name, c.column_name))
+    .collect();
+    in_database.sort();
+    let mut registered: Vec<(String, String)> = columns::ALL
+        .iter()
+        .map(|r| (r.column.table.to_owned(), r.column.column.to_owned()))
+        .chain(
+            columns::NOT_PHI
+                .iter()
+                .map(|(t, c)| ((*t).to_owned(), (*c).to_owned())),
+        )
+        .collect();
+    registered.sort();
+    assert_eq!(in_database, registered);
+}
