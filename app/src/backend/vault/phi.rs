@@ -15,9 +15,11 @@
 //! # }
 //! ```
 //!
-//! Without the capability it does not compile:
+//! Without the capability it does not compile (the same code as above
+//! with the access left out; the example above compiles, so this one fails
+//! for that reason alone — stable rustdoc does not check error codes):
 //!
-//! ```compile_fail,E0061
+//! ```compile_fail
 //! # use app::backend::{access::PatientAccess, vault::{Sealed, Vault, columns}};
 //! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
 //! #               patient: uuid::Uuid, name: Sealed<String>) {
@@ -27,7 +29,7 @@
 //!
 //! and the capability cannot be made up:
 //!
-//! ```compile_fail,E0451
+//! ```compile_fail
 //! # use app::backend::access::PatientAccess;
 //! let forged = PatientAccess {
 //!     organization_id: uuid::Uuid::nil(),
