@@ -15,7 +15,6 @@ use app::{
     backend::{
         audit::{self, Actor, Event, Origin, review},
         authz::Admin,
-        db::migrate,
     },
     model::{
         Role,
@@ -30,34 +29,18 @@ use uuid::Uuid;
 const PRACTICE: Uuid = Uuid::from_u128(0xca1_0000_0000_0000_0000_0000_0000_0001);
 const THERAPIST: Uuid = Uuid::from_u128(0xca1_0000_0000_0000_0000_0000_0000_0101);
 
+mod scratch;
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() {
     let events: i64 = std::env::var("CAIRN_BENCH_EVENTS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
-    let admin_url = std::env::var("CAIRN_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!("cairn_bench_{}", Uuid::new_v4().simple());
-    let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
-    let url = format!("{server}/{name}");
-    let mut admin = AsyncPgConnection::establish(&admin_url)
-        .await
-        .expect("connect");
-    sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
-    let result = run(&url, events).await;
-    sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .expect("drop database");
-    result.expect("benchmark");
+    scratch::with_database(|url| async move { run(&url, events).await }).await;
 }
 
 async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
-    migrate::run_pending(url).await?;
     let mut conn = AsyncPgConnection::establish(url).await?;
     let started = Instant::now();
     fill(&mut conn, events).await?;

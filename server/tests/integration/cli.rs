@@ -309,3 +309,99 @@ async fn audit_checkpoint_and_verify_catch_an_edited_event() {
         stderr(&caught)
     );
 }
+
+#[tokio::test]
+async fn keys_rotate_the_kek_and_serve_refuses_to_start_without_a_kek_the_data_needs() {
+    use app::backend::{
+        organizations,
+        patients::{self, NewPatient},
+    };
+    use base64::{Engine, engine::general_purpose};
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let key = |byte: u8| general_purpose::STANDARD.encode([byte; 32]);
+    let old = format!("1:{}", key(1));
+    let both = format!("1:{},2:{}", key(1), key(2));
+    let blind = key(9);
+    let config = crate::support::app::config_with(
+        &db.url,
+        &[("CAIRN_KEKS", &old), ("CAIRN_BLIND_INDEX_KEY", &blind)],
+    );
+    let org = organizations::find_or_create(&mut conn, "Key Practice", "keys")
+        .await
+        .expect("practice");
+    let new = NewPatient {
+        legal_name: "Kai Keys".into(),
+        date_of_birth: time::macros::date!(1990 - 01 - 01),
+        email: None,
+        phone: None,
+        user_id: None,
+    };
+    patients::create(&mut conn, &config.vault, org, &new)
+        .await
+        .expect("patient");
+
+    let stdout = |output: &Output| String::from_utf8_lossy(&output.stdout).into_owned();
+    let with = |keks: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", db.url.clone()),
+            ("CAIRN_BLIND_INDEX_KEY", blind.clone()),
+            ("CAIRN_KEKS", keks.to_owned()),
+        ]
+    };
+
+    let status = run(&pairs(&with(&both)), &["keys", "status"]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert!(
+        stdout(&status).contains("KEK version 1: wraps 1 data keys"),
+        "{}",
+        stdout(&status)
+    );
+    let rotated = run(&pairs(&with(&both)), &["keys", "rotate-kek"]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(stdout(&rotated).contains("Re-wrapped 1 data key(s) with KEK version 2"));
+
+    // Version 2 now wraps the key: without it, commands and the server stop,
+    // naming the variable.
+    let refused = run(&pairs(&with(&old)), &["keys", "status"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("CAIRN_KEKS"),
+        "{}",
+        stderr(&refused)
+    );
+    let site = tempdir_with_pkg();
+    let port = free_port();
+    let mut vars = with(&old);
+    vars.push(("CAIRN_BIND", format!("127.0.0.1:{port}")));
+    vars.push(("CAIRN_SITE_ROOT", site.to_string_lossy().into_owned()));
+    let mut server = cairn(&pairs(&vars), &["serve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cairn serve");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = server.try_wait().expect("wait") {
+            break Some(exit);
+        }
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let output = server.wait_with_output().expect("output");
+    let exit = exit.expect("serve stopped by itself");
+    assert!(!exit.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("CAIRN_KEKS") && said.contains("version 2"),
+        "{said}"
+    );
+}
+
+/// Borrowed name/value pairs for [`run`] and [`cairn`].
+fn pairs<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}

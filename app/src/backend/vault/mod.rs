@@ -23,7 +23,7 @@
 //! key ([`Keyring`]); they are not PHI and never need a patient's key.
 
 pub mod blind;
-pub mod cache;
+mod cache;
 pub mod columns;
 pub mod dek;
 pub mod kek;

@@ -13,7 +13,7 @@
 //!   on from there, never retiring twice.
 
 use super::{
-    Scope, Vault,
+    Column, Scope, Vault,
     columns::{self, Registered},
     dek,
 };
@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 /// Data keys re-wrapped in one transaction.
 const KEY_BATCH: i64 = 100;
-/// Values re-sealed in one transaction.
+/// Rows re-sealed in one transaction.
 const VALUE_BATCH: i64 = 200;
 
 /// What a KEK rotation did.
@@ -169,21 +169,22 @@ pub async fn rotate_dek(
             report.retired += 1;
         }
     }
+    let tables = tables();
     'keys: for (old_id, scope) in retired_keys(conn, target).await? {
         let old = old_id.unsigned_abs();
-        for registered in columns::ALL {
-            let Some(patient) = scope.patient_id else {
-                // No sealed column uses a practice key yet.
-                continue;
-            };
-            loop {
-                if stop_after.is_some_and(|limit| report.resealed >= limit) {
-                    break 'keys;
-                }
-                let moved = reseal_batch(conn, vault, *registered, old, scope, patient).await?;
-                report.resealed += moved;
-                if moved == 0 {
-                    break;
+        // No sealed column uses a practice key yet: nothing to re-seal.
+        if let Some(patient) = scope.patient_id {
+            for table in &tables {
+                loop {
+                    if stop_after.is_some_and(|limit| report.resealed >= limit) {
+                        break 'keys;
+                    }
+                    let (rows, moved) =
+                        reseal_batch(conn, vault, table, old, scope, patient).await?;
+                    report.resealed += moved;
+                    if rows < VALUE_BATCH {
+                        break;
+                    }
                 }
             }
         }
@@ -208,72 +209,118 @@ pub async fn rotate_dek(
     Ok(report)
 }
 
-#[derive(QueryableByName)]
-struct StoredValue {
-    #[diesel(sql_type = sql_types::Uuid)]
-    id: Uuid,
-    #[diesel(sql_type = sql_types::Bytea)]
-    value: Vec<u8>,
+/// The registered sealed columns of one table, re-sealed a row at a time.
+struct SealedTable {
+    table: &'static str,
+    id_column: &'static str,
+    patient_column: &'static str,
+    columns: Vec<Column>,
 }
 
-/// Re-seals up to [`VALUE_BATCH`] values of `registered` that key `old`
-/// sealed, with the scope's current key, in one transaction. Answers how
-/// many moved.
+/// [`columns::ALL`] grouped by table.
+fn tables() -> Vec<SealedTable> {
+    let mut tables: Vec<SealedTable> = Vec::new();
+    for registered in columns::ALL {
+        let Registered {
+            column,
+            id_column,
+            patient_column,
+        } = *registered;
+        match tables.iter_mut().find(|t| t.table == column.table) {
+            Some(table) => table.columns.push(column),
+            None => tables.push(SealedTable {
+                table: column.table,
+                id_column,
+                patient_column,
+                columns: vec![column],
+            }),
+        }
+    }
+    tables
+}
+
+#[derive(QueryableByName)]
+struct StoredRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = sql_types::Array<sql_types::Nullable<sql_types::Bytea>>)]
+    values: Vec<Option<Vec<u8>>>,
+}
+
+/// Re-seals, in up to [`VALUE_BATCH`] rows of `table` belonging to
+/// `patient`, every value that key `old` sealed, with the scope's current
+/// key; one transaction. Answers (rows read, values moved).
 async fn reseal_batch(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
-    registered: Registered,
+    table: &SealedTable,
     old: u32,
     scope: Scope,
     patient: Uuid,
-) -> Result<usize, AppError> {
-    let Registered {
-        column,
+) -> Result<(i64, usize), AppError> {
+    let SealedTable {
+        table: name,
         id_column,
         patient_column,
-    } = registered;
+        columns,
+    } = table;
     // Identifiers come from the fixed list in `columns`, never from input.
+    let names: Vec<&str> = columns.iter().map(|c| c.column).collect();
+    let under_old: Vec<String> = names
+        .iter()
+        .map(|c| format!("substring({c} FROM 2 FOR 4) = $2"))
+        .collect();
     let select = format!(
-        "SELECT {id_column} AS id, {col} AS value FROM {table} \
-         WHERE {patient_column} = $1 AND substring({col} FROM 2 FOR 4) = $2 \
+        "SELECT {id_column} AS id, ARRAY[{}] AS values FROM {name} \
+         WHERE {patient_column} = $1 AND ({}) \
          ORDER BY {id_column} LIMIT $3 FOR UPDATE",
-        col = column.column,
-        table = column.table,
+        names.join(", "),
+        under_old.join(" OR "),
     );
-    let update = format!(
-        "UPDATE {table} SET {col} = $1 WHERE {id_column} = $2 AND {col} = $3",
-        col = column.column,
-        table = column.table,
-    );
+    let old_bytes = old.to_be_bytes();
     conn.transaction::<_, AppError, _>(async |conn| {
-        let rows: Vec<StoredValue> = diesel::sql_query(&select)
+        let rows: Vec<StoredRow> = diesel::sql_query(&select)
             .bind::<sql_types::Uuid, _>(patient)
-            .bind::<sql_types::Bytea, _>(old.to_be_bytes().to_vec())
+            .bind::<sql_types::Bytea, _>(old_bytes.to_vec())
             .bind::<sql_types::BigInt, _>(VALUE_BATCH)
             .load(conn)
             .await?;
         if rows.is_empty() {
-            return Ok(0);
+            return Ok((0, 0));
         }
         let from = dek::load(conn, vault, old).await.map_err(|error| {
             tracing::error!(key.id = old, %error, "a retired data key is unusable; rotation stopped");
             AppError::Internal
         })?;
         let (_, to) = dek::current(conn, vault, scope).await?;
+        let mut moved = 0;
         for row in &rows {
-            let at = column.at(row.id);
-            let plain = from.key.open(at, &row.value).map_err(|error| {
-                tracing::error!(key.id = old, table = column.table, column = column.column, %error, "a sealed value did not open; rotation stopped");
-                AppError::Internal
-            })?;
-            diesel::sql_query(&update)
-                .bind::<sql_types::Bytea, _>(to.seal(at, &plain))
-                .bind::<sql_types::Uuid, _>(row.id)
-                .bind::<sql_types::Bytea, _>(&row.value)
-                .execute(conn)
-                .await?;
+            for (column, value) in columns.iter().zip(&row.values) {
+                let Some(value) = value else { continue };
+                if value.get(1..5) != Some(&old_bytes[..]) {
+                    continue;
+                }
+                let at = column.at(row.id);
+                let plain = from.key.open(at, value).map_err(|error| {
+                    tracing::error!(key.id = old, table = column.table, column = column.column, %error, "a sealed value did not open; rotation stopped");
+                    AppError::Internal
+                })?;
+                // Only if it is still the value read (the row is locked; the
+                // check costs nothing and states the intent).
+                let update = format!(
+                    "UPDATE {name} SET {col} = $1 WHERE {id_column} = $2 AND {col} = $3",
+                    col = column.column
+                );
+                diesel::sql_query(update)
+                    .bind::<sql_types::Bytea, _>(to.seal(at, &plain))
+                    .bind::<sql_types::Uuid, _>(row.id)
+                    .bind::<sql_types::Bytea, _>(value)
+                    .execute(conn)
+                    .await?;
+                moved += 1;
+            }
         }
-        Ok(rows.len())
+        Ok((i64::try_from(rows.len()).unwrap_or(i64::MAX), moved))
     })
     .await
 }
