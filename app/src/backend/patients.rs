@@ -124,6 +124,9 @@ pub enum ReadError {
     },
 }
 
+/// The sealed details as stored: name, date of birth, email, phone.
+type StoredDetails = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// The details of the patient `access` is for.
 pub async fn demographics(
     conn: &mut AsyncPgConnection,
@@ -131,19 +134,18 @@ pub async fn demographics(
     access: &PatientAccess,
 ) -> Result<Demographics, ReadError> {
     let id = access.patient_id();
-    let (name, born, email, phone): (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>) =
-        patients::table
-            .find(id)
-            .filter(patients::organization_id.eq(access.organization_id()))
-            .select((
-                patients::legal_name_sealed,
-                patients::date_of_birth_sealed,
-                patients::email_sealed,
-                patients::phone_sealed,
-            ))
-            .first(conn)
-            .await
-            .map_err(AppError::from)?;
+    let (name, born, email, phone): StoredDetails = patients::table
+        .find(id)
+        .filter(patients::organization_id.eq(access.organization_id()))
+        .select((
+            patients::legal_name_sealed,
+            patients::date_of_birth_sealed,
+            patients::email_sealed,
+            patients::phone_sealed,
+        ))
+        .first(conn)
+        .await
+        .map_err(AppError::from)?;
     let unreadable = |column: Column| {
         move |why| ReadError::Unreadable {
             column: column.column,

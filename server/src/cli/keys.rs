@@ -26,7 +26,7 @@ pub enum KeysCommand {
     RotateDek {
         /// The practice, by its short name; may be left out when the
         /// instance serves one practice.
-        #[arg(long, value_name = "SLUG", conflicts_with = "patient")]
+        #[arg(long, alias = "org", value_name = "SLUG", conflicts_with = "patient")]
         practice: Option<String>,
         /// One patient, by id.
         #[arg(long, value_name = "ID")]

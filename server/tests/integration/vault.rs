@@ -300,7 +300,8 @@ async fn kek_rotation_rewraps_every_data_key_and_everything_still_opens() {
 
 /// Every sealed value of the patients table: (patient, column) -> key id.
 async fn sealed_by(conn: &mut AsyncPgConnection) -> HashMap<(Uuid, &'static str), u32> {
-    let rows: Vec<(Uuid, Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> = patients::table
+    type Row = (Uuid, Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+    let rows: Vec<Row> = patients::table
         .select((
             patients::id,
             patients::legal_name_sealed,
