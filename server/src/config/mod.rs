@@ -364,13 +364,13 @@ impl Config {
             trusted_proxies,
             mfa: mfa::policy(&var, production)?,
             alerts,
-            vault: vault::vault(&var, production)?,
             audit_key: app::backend::audit::checkpoint::CheckpointKey::from_seed(&keys::key_from(
                 &var,
                 "CAIRN_AUDIT_SIGNING_KEY",
                 "cairn development-only audit checkpoint key: public, never use in production",
                 production,
             )?),
+            vault: vault::vault(&var, production)?,
         };
         Ok(config)
     }
@@ -446,6 +446,18 @@ mod tests {
         "CAIRN_MFA_KEY",
         "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
     );
+    /// Test-only vault keys (a KEK of 32 bytes of 0x05, a blind-index key
+    /// of 0x06); production needs both.
+    const VAULT_KEYS: [(&str, &str); 2] = [
+        (
+            "CAIRN_KEKS",
+            "1:BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=",
+        ),
+        (
+            "CAIRN_BLIND_INDEX_KEY",
+            "BgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgY=",
+        ),
+    ];
     /// A test-only checkpoint signing key (32 bytes of 0x07).
     const AUDIT_KEY: (&str, &str) = (
         "CAIRN_AUDIT_SIGNING_KEY",
@@ -457,10 +469,15 @@ mod tests {
         let https = ("CAIRN_PUBLIC_URL", "https://cairn.example");
         let missing = config(true, &[DB, https, MFA_KEY]).expect_err("missing");
         assert_eq!(missing.variable, "CAIRN_AUDIT_SIGNING_KEY");
-        let ok = config(true, &[DB, https, MFA_KEY, AUDIT_KEY]).expect("valid");
+        let ok = config(
+            true,
+            &[DB, https, MFA_KEY, AUDIT_KEY, VAULT_KEYS[0], VAULT_KEYS[1]],
+        )
+        .expect("valid");
+        let shown = format!("{ok:?}");
         assert!(
-            !format!("{ok:?}").contains("BwcH"),
-            "the key is never printed"
+            !shown.contains("BwcH") && !shown.contains("BQUF") && !shown.contains("BgYG"),
+            "no key is ever printed"
         );
         assert!(
             config(false, &[DB]).is_ok(),
@@ -520,6 +537,8 @@ mod tests {
                 ("CAIRN_PUBLIC_URL", "https://cairn.example/"),
                 MFA_KEY,
                 AUDIT_KEY,
+                VAULT_KEYS[0],
+                VAULT_KEYS[1],
             ],
         )
         .expect("valid");
@@ -539,7 +558,20 @@ mod tests {
         let error = config(true, &[DB, https, plain, from]).expect_err("unencrypted");
         assert_eq!(error.variable, "CAIRN_SMTP_URL");
         let tls = ("CAIRN_SMTP_URL", "smtps://user:secret@mail.example");
-        let ok = config(true, &[DB, https, tls, from, MFA_KEY, AUDIT_KEY]).expect("valid");
+        let ok = config(
+            true,
+            &[
+                DB,
+                https,
+                tls,
+                from,
+                MFA_KEY,
+                AUDIT_KEY,
+                VAULT_KEYS[0],
+                VAULT_KEYS[1],
+            ],
+        )
+        .expect("valid");
         assert!(
             !format!("{ok:?}").contains("secret"),
             "the password is never printed"

@@ -84,6 +84,15 @@ async fn production_refuses_to_seed_the_demo() {
                 "CAIRN_AUDIT_SIGNING_KEY",
                 "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
             ),
+            // Test-only vault keys (0x05 and 0x06 repeated).
+            (
+                "CAIRN_KEKS",
+                "1:BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=",
+            ),
+            (
+                "CAIRN_BLIND_INDEX_KEY",
+                "BgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgY=",
+            ),
         ],
         &["--production", "seed-demo"],
     );
