@@ -13,7 +13,7 @@
 
 use app::{
     backend::{
-        audit::{self, Actor, Event, Origin, review},
+        audit::{self, Actor, Event, Origin, alerts, review},
         authz::Admin,
     },
     model::{
@@ -96,6 +96,20 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
         page_times(&mut conn, admin, failed, true).await?,
     );
 
+    println!("\nalerts (the last 30 days of the trail, computed per page load), 10 runs:");
+    let mut times = Vec::new();
+    let mut listed = None;
+    for _ in 0..10 {
+        let started = Instant::now();
+        let list = alerts::list(&mut conn, admin, alerts::AlertPolicy::DEFAULT).await?;
+        times.push(started.elapsed());
+        listed = Some((list.alerts.len(), list.more_open));
+    }
+    if let Some((shown, more)) = listed {
+        println!("  ({shown} listed, {more} more open)");
+    }
+    report("alerts", times);
+
     println!("\nappends to the chain (audit::record):");
     for writers in [1_usize, 8] {
         let per_writer = 2_000 / writers;
@@ -176,6 +190,7 @@ async fn page_times(
     Ok(times)
 }
 
+/// p50 and p95 of `times`.
 fn report(label: &str, mut times: Vec<Duration>) {
     times.sort();
     let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];

@@ -341,6 +341,8 @@ pub struct AlertReview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertList {
     pub alerts: Vec<Alert>,
+    /// Open alerts beyond those listed (the oldest).
+    pub more_open: i64,
     pub days: i64,
     /// The thresholds in force, so the page can say what counts.
     pub failed_sign_ins: i64,

@@ -371,3 +371,53 @@ async fn a_bad_review_is_named_next_to_its_field_and_changes_nothing() {
     assert_eq!(recorded, 0);
     assert!(alerts(&mut admin).await.alerts[0].review.is_none());
 }
+
+#[tokio::test]
+async fn the_newest_hundred_open_alerts_are_listed_and_the_rest_counted_and_still_reviewable() {
+    let app = TestApp::with_demo_and(SETTINGS).await;
+    let mut conn = app.db.conn().await;
+    let colleague = person(&mut conn, "sam.okafor@juniper-creek.example").await;
+    let mut first_event = 0;
+    for n in 0..101 {
+        chart_event(
+            &mut conn,
+            colleague,
+            AuditAction::RecordViewed,
+            AuditOutcome::Denied,
+            Uuid::from_u128(1_000 + n),
+        )
+        .await;
+        if n == 0 {
+            first_event = audit_events::table
+                .select(diesel::dsl::max(audit_events::id))
+                .first::<Option<i64>>(&mut conn)
+                .await
+                .expect("id")
+                .expect("an event");
+        }
+    }
+    let mut admin = app.browser();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let list = alerts(&mut admin).await;
+    assert_eq!(list.alerts.len(), 100);
+    assert_eq!(list.more_open, 1);
+    let oldest = format!("denied_chart:{first_event}");
+    assert!(
+        list.alerts.iter().all(|a| a.key != oldest),
+        "the oldest is the one left out"
+    );
+    let reply = admin
+        .call(
+            "/api/audit-alert-review",
+            &[
+                ("alert", &oldest),
+                ("through", &first_event.to_string()),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let list = alerts(&mut admin).await;
+    assert_eq!(list.more_open, 0);
+    assert_eq!(list.alerts.iter().filter(|a| a.review.is_some()).count(), 1);
+}

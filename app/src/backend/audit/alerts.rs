@@ -32,6 +32,9 @@ use uuid::Uuid;
 
 /// How far back alerts are computed. Older episodes stay in the access log.
 pub const DAYS: i64 = 30;
+/// Open and reviewed alerts listed at most (the newest).
+pub const LISTED_OPEN: usize = 100;
+pub const LISTED_REVIEWED: usize = 50;
 /// The longest note a reviewer may leave.
 pub const NOTE_MAX_CHARS: usize = 500;
 const FAILURE_WINDOW: Duration = Duration::minutes(5);
@@ -260,6 +263,40 @@ pub async fn list(
     admin: Admin,
     policy: AlertPolicy,
 ) -> Result<AlertList, AppError> {
+    let mut alerts = every_alert(conn, admin, policy).await?;
+    // A page that lists thousands of alerts helps no one: the newest open
+    // ones, and a count of the rest (their events are in the log).
+    let open = alerts.iter().filter(|a| a.review.is_none()).count();
+    let more_open = open.saturating_sub(LISTED_OPEN);
+    alerts.retain({
+        let mut open_kept = 0;
+        let mut reviewed_kept = 0;
+        move |a| {
+            let (kept, limit) = if a.review.is_none() {
+                (&mut open_kept, LISTED_OPEN)
+            } else {
+                (&mut reviewed_kept, LISTED_REVIEWED)
+            };
+            *kept += 1;
+            *kept <= limit
+        }
+    });
+    Ok(AlertList {
+        alerts,
+        more_open: i64::try_from(more_open).unwrap_or(i64::MAX),
+        days: DAYS,
+        failed_sign_ins: i64::from(policy.failed_sign_ins),
+        charts_per_hour: i64::from(policy.charts_per_hour),
+    })
+}
+
+/// Every alert of the last [`DAYS`] days, open ones first, each group
+/// newest first.
+async fn every_alert(
+    conn: &mut AsyncPgConnection,
+    admin: Admin,
+    policy: AlertPolicy,
+) -> Result<Vec<Alert>, AppError> {
     let org = admin.organization_id;
     let since = OffsetDateTime::now_utc() - Duration::days(DAYS);
     let usize_of = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
@@ -366,12 +403,7 @@ pub async fn list(
             a.last_event_id,
         ))
     });
-    Ok(AlertList {
-        alerts,
-        days: DAYS,
-        failed_sign_ins: i64::from(policy.failed_sign_ins),
-        charts_per_hour: i64::from(policy.charts_per_hour),
-    })
+    Ok(alerts)
 }
 
 /// The alert a rule's episode makes: its words and the log filter that
@@ -542,9 +574,8 @@ pub async fn mark_reviewed(
             format!("Keep the note to {NOTE_MAX_CHARS} characters or fewer."),
         );
     }
-    let listed = list(conn, admin, policy).await?;
-    let alert = listed
-        .alerts
+    let alert = every_alert(conn, admin, policy)
+        .await?
         .into_iter()
         .find(|a| a.key == key && through > 0 && through <= a.last_event_id);
     let Some(alert) = alert else {

@@ -53,6 +53,16 @@ fn AlertGroups(list: AlertList, reviewed: RwSignal<usize>) -> impl IntoView {
         }
         .into_any()
     };
+    let more = (list.more_open > 0).then(|| {
+        view! {
+            <p class="text-sm text-stone-700" data-testid="more-alerts">
+                {format!(
+                    "{} older open alerts are not listed here; review the newest first, or find their events in the access log below.",
+                    list.more_open,
+                )}
+            </p>
+        }
+    });
     let done_count = done.len();
     let done_view = (!done.is_empty()).then(|| {
         view! {
@@ -69,6 +79,7 @@ fn AlertGroups(list: AlertList, reviewed: RwSignal<usize>) -> impl IntoView {
     view! {
         <p class="text-sm text-stone-600">{rules}</p>
         {open_view}
+        {more}
         {done_view}
     }
 }
