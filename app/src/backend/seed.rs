@@ -9,9 +9,12 @@ use super::{
     db::internal,
     organizations,
     password::Passwords,
+    patients::{self, NewPatient},
+    vault::Vault,
 };
 use crate::{error::AppError, model::Role};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use time::{Date, macros::date};
 
 pub const DEMO_PRACTICE_NAME: &str = "Juniper Creek Counseling (demo)";
 pub const DEMO_PRACTICE_SLUG: &str = "juniper-creek-demo";
@@ -57,11 +60,43 @@ pub enum Seeded {
     AlreadyPresent,
 }
 
-/// Creates the demo practice and its accounts, once, in one transaction:
-/// a failure leaves nothing half-made, and running it again changes nothing.
+/// The demo patients' records (sealed like any patient's): a birthday and
+/// a phone number from the range reserved for fiction (555-01xx).
+const DEMO_RECORDS: &[(&str, Date, &str)] = &[
+    (
+        "avery.quinn@patients.example",
+        date!(1988 - 03 - 14),
+        "555-0101",
+    ),
+    (
+        "jordan.lee@patients.example",
+        date!(1995 - 11 - 02),
+        "555-0102",
+    ),
+    (
+        "priya.natarajan@patients.example",
+        date!(1979 - 06 - 21),
+        "555-0103",
+    ),
+    (
+        "mateo.alvarez@patients.example",
+        date!(2001 - 09 - 30),
+        "555-0104",
+    ),
+    (
+        "harper.nguyen@patients.example",
+        date!(1968 - 01 - 09),
+        "555-0105",
+    ),
+];
+
+/// Creates the demo practice, its accounts and the patients' records,
+/// once, in one transaction: a failure leaves nothing half-made, and
+/// running it again changes nothing.
 pub async fn seed_demo(
     conn: &mut AsyncPgConnection,
     passwords: &Passwords,
+    vault: &Vault,
 ) -> Result<Seeded, AppError> {
     conn.transaction::<_, AppError, _>(async |conn| {
         if demo_present(conn).await? {
@@ -76,7 +111,17 @@ pub async fn seed_demo(
                 role: *role,
                 password: DEMO_PASSWORD.to_owned(),
             };
-            create_with_password(conn, passwords, organization_id, account).await?;
+            let user_id = create_with_password(conn, passwords, organization_id, account).await?;
+            if let Some((_, born, phone)) = DEMO_RECORDS.iter().find(|(e, ..)| e == email) {
+                let record = NewPatient {
+                    legal_name: (*display_name).to_owned(),
+                    date_of_birth: *born,
+                    email: Some((*email).to_owned()),
+                    phone: Some((*phone).to_owned()),
+                    user_id: Some(user_id),
+                };
+                patients::create(conn, vault, organization_id, &record).await?;
+            }
         }
         Ok(Seeded::Created)
     })

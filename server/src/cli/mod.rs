@@ -77,7 +77,7 @@ async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     migrate::run_pending(config.database_url.expose()).await?;
     let state = serve::build_state(config)?;
     let mut conn = connect(config).await?;
-    let outcome = seed::seed_demo(&mut conn, &state.passwords)
+    let outcome = seed::seed_demo(&mut conn, &state.passwords, &state.vault)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     match outcome {

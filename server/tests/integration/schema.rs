@@ -153,11 +153,21 @@ async fn seeding_the_demo_twice_changes_nothing() {
     let mut conn = db.conn().await;
     let passwords = passwords();
     assert_eq!(
-        seed::seed_demo(&mut conn, &passwords).await,
+        seed::seed_demo(
+            &mut conn,
+            &passwords,
+            &crate::support::app::config_for(&db.url).vault
+        )
+        .await,
         Ok(Seeded::Created)
     );
     assert_eq!(
-        seed::seed_demo(&mut conn, &passwords).await,
+        seed::seed_demo(
+            &mut conn,
+            &passwords,
+            &crate::support::app::config_for(&db.url).vault
+        )
+        .await,
         Ok(Seeded::AlreadyPresent)
     );
     let count: i64 = app::backend::db::schema::users::table

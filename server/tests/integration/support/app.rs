@@ -85,7 +85,7 @@ impl TestApp {
     pub async fn with_demo_and(extra: &[(&str, &str)]) -> Self {
         let app = Self::with_settings(extra).await;
         let mut conn = app.db.conn().await;
-        seed::seed_demo(&mut conn, &app.state.passwords)
+        seed::seed_demo(&mut conn, &app.state.passwords, &app.state.vault)
             .await
             .expect("seed demo");
         app
