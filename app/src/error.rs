@@ -91,6 +91,10 @@ pub enum AppError {
     Unavailable,
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
+    /// Health information that is stored but does not open (tampered, or
+    /// its key is gone): never shown as if it were empty.
+    #[error("This record cannot be read. Please contact your practice's administrator.")]
+    RecordUnreadable,
     /// The request could not be understood (malformed body or arguments).
     #[error("The request could not be understood. Please reload the page and try again.")]
     BadRequest,
@@ -113,7 +117,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable => 503,
-            AppError::Internal => 500,
+            AppError::Internal | AppError::RecordUnreadable => 500,
             AppError::BadRequest => 400,
             AppError::Network => 502,
         }

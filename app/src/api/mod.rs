@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod mfa;
+pub mod patient;
 pub mod people;
 pub mod practice;
 pub mod security;

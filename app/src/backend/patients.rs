@@ -88,6 +88,23 @@ pub async fn create(
     .await
 }
 
+/// The record of the person with account `user_id`, when they have one.
+pub async fn of_user(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    use diesel::OptionalExtension;
+    Ok(patients::table
+        .filter(patients::user_id.eq(user_id))
+        .filter(patients::organization_id.eq(organization_id))
+        .filter(patients::deleted_at.is_null())
+        .select(patients::id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// The practice patient `id` belongs to (for operators' commands).
 pub async fn organization_of(
     conn: &mut AsyncPgConnection,
@@ -126,6 +143,12 @@ pub enum ReadError {
 
 /// The sealed details as stored: name, date of birth, email, phone.
 type StoredDetails = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+impl From<diesel::result::Error> for ReadError {
+    fn from(error: diesel::result::Error) -> Self {
+        ReadError::App(error.into())
+    }
+}
 
 /// The details of the patient `access` is for.
 pub async fn demographics(
@@ -180,8 +203,8 @@ pub async fn demographics(
     })
 }
 
-/// A date as the blind index reads it: `YYYY-MM-DD`.
-fn day(date: Date) -> String {
+/// A date as the blind index (and the portal) reads it: `YYYY-MM-DD`.
+pub fn day(date: Date) -> String {
     String::from_utf8_lossy(&PhiValue::to_bytes(&date)).into_owned()
 }
 

@@ -51,6 +51,7 @@ macro_rules! stored_enum {
 pub mod account;
 pub mod audit;
 pub mod mfa;
+pub mod patient;
 pub mod validate;
 
 pub use account::{Role, SecurityEventKind, UserStatus};

@@ -17,8 +17,8 @@ use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
-    AccessReviewPage, HomePage, InvitePage, MyAccessPage, NotFound, PeoplePage, SecurityPage,
-    SignInCodePage, SignInPage, TwoStepPage,
+    AccessReviewPage, HomePage, InvitePage, MyAccessPage, MyInformationPage, NotFound, PeoplePage,
+    SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -132,6 +132,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("security"), StaticSegment("two-step")) view=TwoStepPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AccessReviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />
                 </Routes>

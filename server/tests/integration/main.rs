@@ -13,6 +13,7 @@ mod mail;
 mod mfa;
 mod pages;
 mod people;
+mod portal;
 mod schema;
 mod security;
 mod sessions;

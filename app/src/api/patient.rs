@@ -1,0 +1,61 @@
+//! The patient portal's own record. Opening it is authorized by the one
+//! access path (`backend::access`) and recorded in the same transaction as
+//! the read; a record that does not open is an error, recorded as such.
+
+use crate::{error::AppError, model::patient::MyInformation};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+/// The signed-in person's own details; `None` when the practice has no
+/// record for them.
+#[server(prefix = "/api", endpoint = "my-information", input = GetUrl)]
+pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
+    use crate::{
+        backend::{
+            access,
+            audit::{self, Actor, Event, Origin},
+            patients::{self, ReadError},
+        },
+        model::audit::{AuditAction, AuditOutcome},
+    };
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "my-information";
+    let (_, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    let mut conn = state.db.conn().await?;
+    let Some(patient_id) = patients::of_user(&mut conn, who.user_id, who.organization_id).await?
+    else {
+        return Ok(None);
+    };
+    let grant = access::decide(&mut conn, &who, patient_id, ENDPOINT, &client).await?;
+    let read = conn
+        .transaction::<_, ReadError, _>(async |conn| {
+            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
+            let opened = patients::demographics(conn, &state.vault, &access).await?;
+            Ok(MyInformation {
+                legal_name: opened.legal_name.expose().clone(),
+                date_of_birth: patients::day(*opened.date_of_birth.expose()),
+                email: opened.email.as_ref().map(|e| e.expose().clone()),
+                phone: opened.phone.as_ref().map(|p| p.expose().clone()),
+            })
+        })
+        .await;
+    match read {
+        Ok(information) => Ok(Some(information)),
+        Err(ReadError::App(error)) => Err(error),
+        Err(ReadError::Unreadable { column, why }) => {
+            tracing::error!(patient.id = %patient_id, column, %why, "a sealed value did not open");
+            let event = Event::new(
+                AuditAction::RecordViewed,
+                AuditOutcome::Error,
+                Actor::of(&who),
+                Origin::from(&client),
+            )
+            .on("endpoint", ENDPOINT)
+            .about_patient(patient_id)
+            .because("record unreadable");
+            audit::record(&mut conn, event).await?;
+            Err(AppError::RecordUnreadable)
+        }
+    }
+}

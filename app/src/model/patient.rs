@@ -1,0 +1,21 @@
+//! Patients' details as they cross the wire, for the people allowed to see
+//! them. Built on the server from opened values, explicitly.
+
+use serde::{Deserialize, Serialize};
+
+/// A patient's own identifying details, as the portal shows them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyInformation {
+    pub legal_name: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for MyInformation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MyInformation(<redacted>)")
+    }
+}
