@@ -10,6 +10,7 @@ use app::backend::{
     password::Passwords,
     seed,
     throttle::Throttles,
+    vault::dek,
 };
 use leptos::config::{Env, LeptosOptions};
 use std::time::Duration;
@@ -119,42 +120,16 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
             }
         }
     }
-    // Production never serves a database holding the demo practice: its
-    // passwords are printed in the README. Checked before the gate opens.
-    if config.is_production() {
-        match demo_present(&config).await {
-            Ok(false) => {}
-            Ok(true) => {
-                let _ = fatal.send(
-                    "production refuses to serve a database that contains the demo practice (its passwords are public); use a fresh database".into(),
-                );
-                return;
-            }
-            Err(error) => {
-                let _ = fatal.send(format!(
-                    "could not check the database for the demo practice: {error}"
-                ));
-                return;
-            }
-        }
-    }
-    // Every data key must unwrap: a KEK version that wraps keys but is not
-    // configured would make those patients' records unreadable.
-    match missing_keks(&config).await {
-        Ok(missing) if missing.is_empty() => {}
-        Ok(missing) => {
-            let named: Vec<String> = missing
-                .iter()
-                .map(|(version, keys)| format!("version {version} (wraps {keys} data keys)"))
-                .collect();
-            let _ = fatal.send(format!(
-                "CAIRN_KEKS: the database needs key-encryption key {} but it is not configured; add it back (keep old versions until `cairn keys rotate-kek` has finished)",
-                named.join(", ")
-            ));
+    match refusal(&config).await {
+        Ok(None) => {}
+        Ok(Some(reason)) => {
+            let _ = fatal.send(reason);
             return;
         }
         Err(error) => {
-            let _ = fatal.send(format!("could not check the data keys: {error}"));
+            let _ = fatal.send(format!(
+                "could not check the database before serving: {error}"
+            ));
             return;
         }
     }
@@ -198,16 +173,21 @@ async fn sweep_expired(state: AppState) {
     }
 }
 
-async fn demo_present(config: &Config) -> anyhow::Result<bool> {
+/// Why this database must not be served, if it must not; checked once,
+/// before the gate opens, on one connection.
+async fn refusal(config: &Config) -> anyhow::Result<Option<String>> {
     use diesel_async::{AsyncConnection, AsyncPgConnection};
     let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
-    Ok(seed::demo_present(&mut conn).await?)
-}
-
-async fn missing_keks(config: &Config) -> anyhow::Result<Vec<(u32, i64)>> {
-    use diesel_async::{AsyncConnection, AsyncPgConnection};
-    let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
-    Ok(app::backend::vault::dek::missing_keks(&mut conn, config.vault.keks()).await?)
+    // Production never serves the demo practice: its passwords are public.
+    if config.is_production() && seed::demo_present(&mut conn).await? {
+        return Ok(Some(
+            "production refuses to serve a database that contains the demo practice (its passwords are public); use a fresh database".into(),
+        ));
+    }
+    // Every data key must unwrap: a KEK version that wraps keys but is not
+    // configured would make those patients' records unreadable.
+    let missing = dek::missing_keks(&mut conn, config.vault.keks()).await?;
+    Ok((!missing.is_empty()).then(|| dek::missing_keks_problem(&missing)))
 }
 
 async fn shutdown_signal() {

@@ -10,12 +10,8 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[server(prefix = "/api", endpoint = "my-information", input = GetUrl)]
 pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
     use crate::{
-        backend::{
-            access,
-            audit::{self, Actor, Event, Origin},
-            patients::{self, ReadError},
-        },
-        model::audit::{AuditAction, AuditOutcome},
+        backend::{access, patients},
+        model::audit::AuditAction,
     };
     use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "my-information";
@@ -29,7 +25,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
     };
     let grant = access::decide(&mut conn, &who, patient_id, ENDPOINT, &client).await?;
     let read = conn
-        .transaction::<_, ReadError, _>(async |conn| {
+        .transaction::<_, patients::ReadError, _>(async |conn| {
             let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
             let opened = patients::demographics(conn, &state.vault, &access).await?;
             Ok(MyInformation {
@@ -42,20 +38,12 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
         .await;
     match read {
         Ok(information) => Ok(Some(information)),
-        Err(ReadError::App(error)) => Err(error),
-        Err(ReadError::Unreadable { column, why }) => {
-            tracing::error!(patient.id = %patient_id, column, %why, "a sealed value did not open");
-            let event = Event::new(
-                AuditAction::RecordViewed,
-                AuditOutcome::Error,
-                Actor::of(&who),
-                Origin::from(&client),
+        Err(error) => {
+            let action = AuditAction::RecordViewed;
+            Err(access::failed_read(
+                &mut conn, &who, patient_id, ENDPOINT, action, &client, error,
             )
-            .on("endpoint", ENDPOINT)
-            .about_patient(patient_id)
-            .because("record unreadable");
-            audit::record(&mut conn, event).await?;
-            Err(AppError::RecordUnreadable)
+            .await)
         }
     }
 }

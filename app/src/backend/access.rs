@@ -12,12 +12,14 @@
 //!    [`PatientAccess`]. If the audit write fails, the transaction fails
 //!    and nothing is shown.
 //!
-//! Neither type can be built anywhere else: their fields are private.
+//! Neither type can be built anywhere else: their fields are private. A
+//! read that fails after the grant goes through [`failed_read`].
 
 use super::{
     audit::{self, Actor, Event, Origin},
     client::ClientInfo,
     db::schema::patients,
+    patients::ReadError,
     session::SignedIn,
 };
 use crate::{
@@ -136,4 +138,38 @@ pub async fn record(
         patient_id: grant.patient_id,
         _recorded: (),
     })
+}
+
+/// What a read of the record `grant` allowed comes to when it fails: a
+/// database error stays itself; a value that does not open is logged (where,
+/// never what), recorded in the trail as an error, and answered as
+/// [`AppError::RecordUnreadable`], never as an empty record. Call it after
+/// the reading transaction rolled back, so the error stays recorded.
+pub async fn failed_read(
+    conn: &mut AsyncPgConnection,
+    who: &SignedIn,
+    patient_id: Uuid,
+    endpoint: &'static str,
+    action: AuditAction,
+    client: &ClientInfo,
+    error: ReadError,
+) -> AppError {
+    let (column, why) = match error {
+        ReadError::App(error) => return error,
+        ReadError::Unreadable { column, why } => (column, why),
+    };
+    tracing::error!(patient.id = %patient_id, column, %why, "a sealed value did not open");
+    let event = Event::new(
+        action,
+        AuditOutcome::Error,
+        Actor::of(who),
+        Origin::from(client),
+    )
+    .on("endpoint", endpoint)
+    .about_patient(patient_id)
+    .because("record unreadable");
+    match audit::record(conn, event).await {
+        Ok(_) => AppError::RecordUnreadable,
+        Err(error) => error,
+    }
 }

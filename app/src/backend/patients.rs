@@ -6,7 +6,7 @@
 use super::{
     access::PatientAccess,
     db::schema::patients,
-    vault::{Column, Normalize, Phi, PhiValue, Scope, Sealed, Unreadable, Vault, columns},
+    vault::{Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Unreadable, Vault, columns},
 };
 use crate::error::AppError;
 use diesel::prelude::*;
@@ -34,27 +34,34 @@ pub async fn create(
 ) -> Result<Uuid, AppError> {
     let id = Uuid::new_v4();
     let scope = Scope::patient(organization_id, id);
-    let index = |column, kind, value: &str| vault.blind_index(organization_id, column, kind, value);
+    let index = |by: SearchBy<'_>| by.index(vault, organization_id);
     conn.transaction::<_, AppError, _>(async |conn| {
-        let name = columns::PATIENT_LEGAL_NAME;
-        let born = columns::PATIENT_DATE_OF_BIRTH;
-        let legal_name = Sealed::seal(vault, conn, scope, name.at(id), &new.legal_name).await?;
-        let date_of_birth =
-            Sealed::seal(vault, conn, scope, born.at(id), &new.date_of_birth).await?;
+        let legal_name = seal(
+            vault,
+            conn,
+            scope,
+            columns::PATIENT_LEGAL_NAME.at(id),
+            &new.legal_name,
+        )
+        .await?;
+        let date_of_birth = seal(
+            vault,
+            conn,
+            scope,
+            columns::PATIENT_DATE_OF_BIRTH.at(id),
+            &new.date_of_birth,
+        )
+        .await?;
         let email = match &new.email {
-            Some(email) => Some(
-                Sealed::seal(vault, conn, scope, columns::PATIENT_EMAIL.at(id), email)
-                    .await?
-                    .into_bytes(),
-            ),
+            Some(email) => {
+                Some(seal(vault, conn, scope, columns::PATIENT_EMAIL.at(id), email).await?)
+            }
             None => None,
         };
         let phone = match &new.phone {
-            Some(phone) => Some(
-                Sealed::seal(vault, conn, scope, columns::PATIENT_PHONE.at(id), phone)
-                    .await?
-                    .into_bytes(),
-            ),
+            Some(phone) => {
+                Some(seal(vault, conn, scope, columns::PATIENT_PHONE.at(id), phone).await?)
+            }
             None => None,
         };
         diesel::insert_into(patients::table)
@@ -62,30 +69,33 @@ pub async fn create(
                 patients::id.eq(id),
                 patients::organization_id.eq(organization_id),
                 patients::user_id.eq(new.user_id),
-                patients::legal_name_sealed.eq(legal_name.into_bytes()),
-                patients::legal_name_index.eq(index(name, Normalize::Text, &new.legal_name)),
-                patients::date_of_birth_sealed.eq(date_of_birth.into_bytes()),
-                patients::date_of_birth_index.eq(index(
-                    born,
-                    Normalize::Text,
-                    &day(new.date_of_birth),
-                )),
+                patients::legal_name_sealed.eq(legal_name),
+                patients::legal_name_index.eq(index(SearchBy::Name(&new.legal_name))),
+                patients::date_of_birth_sealed.eq(date_of_birth),
+                patients::date_of_birth_index.eq(index(SearchBy::DateOfBirth(new.date_of_birth))),
                 patients::email_sealed.eq(email),
-                patients::email_index.eq(new
-                    .email
-                    .as_deref()
-                    .map(|e| index(columns::PATIENT_EMAIL, Normalize::Email, e))),
+                patients::email_index.eq(new.email.as_deref().map(|e| index(SearchBy::Email(e)))),
                 patients::phone_sealed.eq(phone),
-                patients::phone_index.eq(new
-                    .phone
-                    .as_deref()
-                    .map(|p| index(columns::PATIENT_PHONE, Normalize::Phone, p))),
+                patients::phone_index.eq(new.phone.as_deref().map(|p| index(SearchBy::Phone(p)))),
             ))
             .execute(conn)
             .await?;
         Ok(id)
     })
     .await
+}
+
+/// `value` sealed for `at` with the scope's key, as stored.
+async fn seal<T: PhiValue>(
+    vault: &Vault,
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    at: Binding<'_>,
+    value: &T,
+) -> Result<Vec<u8>, AppError> {
+    Ok(Sealed::seal(vault, conn, scope, at, value)
+        .await?
+        .into_bytes())
 }
 
 /// The record of the person with account `user_id`, when they have one.
@@ -169,38 +179,35 @@ pub async fn demographics(
         .first(conn)
         .await
         .map_err(AppError::from)?;
-    let unreadable = |column: Column| {
-        move |why| ReadError::Unreadable {
+    Ok(Demographics {
+        legal_name: open(conn, vault, access, columns::PATIENT_LEGAL_NAME, name).await?,
+        date_of_birth: open(conn, vault, access, columns::PATIENT_DATE_OF_BIRTH, born).await?,
+        email: match email {
+            Some(bytes) => Some(open(conn, vault, access, columns::PATIENT_EMAIL, bytes).await?),
+            None => None,
+        },
+        phone: match phone {
+            Some(bytes) => Some(open(conn, vault, access, columns::PATIENT_PHONE, bytes).await?),
+            None => None,
+        },
+    })
+}
+
+/// Opens the stored `bytes` of `column` in the accessed patient's row.
+async fn open<T: PhiValue>(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+    column: Column,
+    bytes: Vec<u8>,
+) -> Result<Phi<T>, ReadError> {
+    Sealed::<T>::from_stored(bytes)
+        .open(vault, conn, access, column.at(access.patient_id()))
+        .await
+        .map_err(|why| ReadError::Unreadable {
             column: column.column,
             why,
-        }
-    };
-    let open_text = async |conn: &mut AsyncPgConnection,
-                           column: Column,
-                           bytes: Option<Vec<u8>>|
-           -> Result<Option<Phi<String>>, ReadError> {
-        match bytes {
-            None => Ok(None),
-            Some(bytes) => Sealed::<String>::from_stored(bytes)
-                .open(vault, conn, access, column.at(id))
-                .await
-                .map(Some)
-                .map_err(unreadable(column)),
-        }
-    };
-    let legal_name = open_text(conn, columns::PATIENT_LEGAL_NAME, Some(name))
-        .await?
-        .ok_or(ReadError::App(AppError::Internal))?;
-    let date_of_birth = Sealed::<Date>::from_stored(born)
-        .open(vault, conn, access, columns::PATIENT_DATE_OF_BIRTH.at(id))
-        .await
-        .map_err(unreadable(columns::PATIENT_DATE_OF_BIRTH))?;
-    Ok(Demographics {
-        legal_name,
-        date_of_birth,
-        email: open_text(conn, columns::PATIENT_EMAIL, email).await?,
-        phone: open_text(conn, columns::PATIENT_PHONE, phone).await?,
-    })
+        })
 }
 
 /// A date as the blind index (and the portal) reads it: `YYYY-MM-DD`.
@@ -217,6 +224,26 @@ pub enum SearchBy<'a> {
     Phone(&'a str),
 }
 
+impl SearchBy<'_> {
+    /// The blind index of the value: the one definition of how each
+    /// detail is indexed, for storing and for searching alike.
+    fn index(self, vault: &Vault, organization_id: Uuid) -> Vec<u8> {
+        let (column, kind, value) = match self {
+            SearchBy::Name(name) => (
+                columns::PATIENT_LEGAL_NAME,
+                Normalize::Text,
+                name.to_owned(),
+            ),
+            SearchBy::DateOfBirth(date) => {
+                (columns::PATIENT_DATE_OF_BIRTH, Normalize::Text, day(date))
+            }
+            SearchBy::Email(email) => (columns::PATIENT_EMAIL, Normalize::Email, email.to_owned()),
+            SearchBy::Phone(phone) => (columns::PATIENT_PHONE, Normalize::Phone, phone.to_owned()),
+        };
+        vault.blind_index(organization_id, column, kind, &value)
+    }
+}
+
 /// Patients of the practice whose blind index matches: the candidates.
 /// Several values share an index on purpose, so the caller opens the
 /// candidates it may read and keeps the exact matches.
@@ -226,41 +253,18 @@ pub async fn candidates(
     organization_id: Uuid,
     by: SearchBy<'_>,
 ) -> Result<Vec<Uuid>, AppError> {
-    let index = |column, kind, value: &str| vault.blind_index(organization_id, column, kind, value);
+    let key = by.index(vault, organization_id);
     let in_practice = patients::table
         .filter(patients::organization_id.eq(organization_id))
         .filter(patients::deleted_at.is_null())
         .select(patients::id)
-        .order(patients::id);
-    let found = match by {
-        SearchBy::Name(name) => {
-            let key = index(columns::PATIENT_LEGAL_NAME, Normalize::Text, name);
-            in_practice
-                .filter(patients::legal_name_index.eq(key))
-                .load(conn)
-                .await?
-        }
-        SearchBy::DateOfBirth(date) => {
-            let key = index(columns::PATIENT_DATE_OF_BIRTH, Normalize::Text, &day(date));
-            in_practice
-                .filter(patients::date_of_birth_index.eq(key))
-                .load(conn)
-                .await?
-        }
-        SearchBy::Email(email) => {
-            let key = index(columns::PATIENT_EMAIL, Normalize::Email, email);
-            in_practice
-                .filter(patients::email_index.eq(key))
-                .load(conn)
-                .await?
-        }
-        SearchBy::Phone(phone) => {
-            let key = index(columns::PATIENT_PHONE, Normalize::Phone, phone);
-            in_practice
-                .filter(patients::phone_index.eq(key))
-                .load(conn)
-                .await?
-        }
+        .order(patients::id)
+        .into_boxed();
+    let matching = match by {
+        SearchBy::Name(_) => in_practice.filter(patients::legal_name_index.eq(key)),
+        SearchBy::DateOfBirth(_) => in_practice.filter(patients::date_of_birth_index.eq(key)),
+        SearchBy::Email(_) => in_practice.filter(patients::email_index.eq(key)),
+        SearchBy::Phone(_) => in_practice.filter(patients::phone_index.eq(key)),
     };
-    Ok(found)
+    Ok(matching.load(conn).await?)
 }

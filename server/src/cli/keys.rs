@@ -39,14 +39,7 @@ pub async fn run(command: KeysCommand, config: &Config) -> anyhow::Result<()> {
     let vault = &config.vault;
     let missing = dek::missing_keks(&mut conn, vault.keks()).await?;
     if !missing.is_empty() {
-        let versions: Vec<String> = missing
-            .iter()
-            .map(|(v, n)| format!("{v} ({n} keys)"))
-            .collect();
-        bail!(
-            "CAIRN_KEKS: KEK version(s) {} wrap data keys but are not configured; add them back first",
-            versions.join(", ")
-        );
+        bail!("{}", dek::missing_keks_problem(&missing));
     }
     match command {
         KeysCommand::Status => {

@@ -3,7 +3,10 @@
 //! is closed by a review (itself recorded, its note kept out of the trail)
 //! and opened again by what happens after; bad reviews change nothing.
 
-use crate::support::{TestApp, app::Browser};
+use crate::support::{
+    TestApp,
+    app::{Browser, Reply},
+};
 use app::{
     backend::{
         audit::{self, Actor, Event, Origin},
@@ -50,6 +53,24 @@ async fn alerts(admin: &mut Browser) -> AlertList {
     let reply = admin.fetch("/api/audit-alerts").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     serde_json::from_str(&reply.body).expect("alert list")
+}
+
+/// Marks `alert` reviewed through event `through`, with `note`.
+async fn review(admin: &mut Browser, alert: &str, through: &str, note: &str) -> Reply {
+    admin
+        .call(
+            "/api/audit-alert-review",
+            &[("alert", alert), ("through", through), ("note", note)],
+        )
+        .await
+}
+
+async fn reviews_kept(conn: &mut AsyncPgConnection) -> i64 {
+    audit_alert_reviews::table
+        .count()
+        .get_result(conn)
+        .await
+        .expect("count")
 }
 
 fn by_key<'a>(list: &'a AlertList, key: &str) -> &'a Alert {
@@ -150,12 +171,7 @@ async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_ope
     let key = account.key.clone();
     let through = account.last_event_id.to_string();
     let note = "Rowan forgot the new password; confirmed by phone";
-    let reply = admin
-        .call(
-            "/api/audit-alert-review",
-            &[("alert", &key), ("through", &through), ("note", note)],
-        )
-        .await;
+    let reply = review(&mut admin, &key, &through, note).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let list = alerts(&mut admin).await;
     let review = by_key(&list, &key).review.as_ref().expect("reviewed");
@@ -296,28 +312,14 @@ async fn another_practices_alerts_are_not_listed_and_cannot_be_reviewed() {
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
     assert!(alerts(&mut admin).await.alerts.is_empty());
     let key = format!("failed_sign_ins.ip:{elsewhere}");
-    let reply = admin
-        .call(
-            "/api/audit-alert-review",
-            &[
-                ("alert", &key),
-                ("through", &(elsewhere + 2).to_string()),
-                ("note", ""),
-            ],
-        )
-        .await;
+    let reply = review(&mut admin, &key, &(elsewhere + 2).to_string(), "").await;
     assert_eq!(
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         reply.body
     );
-    let reviews: i64 = audit_alert_reviews::table
-        .count()
-        .get_result(&mut conn)
-        .await
-        .expect("count");
-    assert_eq!(reviews, 0);
+    assert_eq!(reviews_kept(&mut conn).await, 0);
 }
 
 #[tokio::test]
@@ -341,12 +343,7 @@ async fn a_bad_review_is_named_next_to_its_field_and_changes_nothing() {
         (&alert.key, &after, "", "alert"),
     ];
     for (key, through, note, field) in cases {
-        let reply = admin
-            .call(
-                "/api/audit-alert-review",
-                &[("alert", key), ("through", through), ("note", note)],
-            )
-            .await;
+        let reply = review(&mut admin, key, through, note).await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -356,12 +353,7 @@ async fn a_bad_review_is_named_next_to_its_field_and_changes_nothing() {
         let error: AppError = serde_json::from_str(&reply.body).expect("error");
         assert!(error.field(field).is_some(), "{field}: {error:?}");
     }
-    let reviews: i64 = audit_alert_reviews::table
-        .count()
-        .get_result(&mut conn)
-        .await
-        .expect("count");
-    assert_eq!(reviews, 0);
+    assert_eq!(reviews_kept(&mut conn).await, 0);
     let recorded: i64 = audit_events::table
         .filter(audit_events::action.eq(AuditAction::AlertReviewed))
         .count()
@@ -406,16 +398,7 @@ async fn the_newest_hundred_open_alerts_are_listed_and_the_rest_counted_and_stil
         list.alerts.iter().all(|a| a.key != oldest),
         "the oldest is the one left out"
     );
-    let reply = admin
-        .call(
-            "/api/audit-alert-review",
-            &[
-                ("alert", &oldest),
-                ("through", &first_event.to_string()),
-                ("note", ""),
-            ],
-        )
-        .await;
+    let reply = review(&mut admin, &oldest, &first_event.to_string(), "").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let list = alerts(&mut admin).await;
     assert_eq!(list.more_open, 0);

@@ -567,3 +567,29 @@ async fn every_sealed_column_in_the_database_is_registered_for_rotation() {
     registered.sort();
     assert_eq!(in_database, registered);
 }
+
+#[tokio::test]
+async fn sealing_outside_a_transaction_is_refused() {
+    // Outside a transaction the key's share lock would not outlive the
+    // statement, so a rotation could destroy the key under a value.
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let id = Uuid::new_v4();
+    let outside = Sealed::seal(
+        &app.state.vault,
+        &mut conn,
+        app::backend::vault::Scope::patient(org, id),
+        columns::PATIENT_LEGAL_NAME.at(id),
+        &"Nobody Sealed".to_owned(),
+    )
+    .await;
+    assert_eq!(outside.err(), Some(AppError::Internal));
+    let keys: i64 = data_keys::table
+        .filter(data_keys::patient_id.eq(id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(keys, 0, "no key was made for it either");
+}

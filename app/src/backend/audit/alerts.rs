@@ -263,24 +263,17 @@ pub async fn list(
     admin: Admin,
     policy: AlertPolicy,
 ) -> Result<AlertList, AppError> {
-    let mut alerts = every_alert(conn, admin, policy).await?;
     // A page that lists thousands of alerts helps no one: the newest open
-    // ones, and a count of the rest (their events are in the log).
-    let open = alerts.iter().filter(|a| a.review.is_none()).count();
-    let more_open = open.saturating_sub(LISTED_OPEN);
-    alerts.retain({
-        let mut open_kept = 0;
-        let mut reviewed_kept = 0;
-        move |a| {
-            let (kept, limit) = if a.review.is_none() {
-                (&mut open_kept, LISTED_OPEN)
-            } else {
-                (&mut reviewed_kept, LISTED_REVIEWED)
-            };
-            *kept += 1;
-            *kept <= limit
-        }
-    });
+    // and reviewed ones, and a count of the rest (their events are in the
+    // log, and they can still be reviewed).
+    let (mut alerts, mut reviewed): (Vec<Alert>, Vec<Alert>) = every_alert(conn, admin, policy)
+        .await?
+        .into_iter()
+        .partition(|a| a.review.is_none());
+    let more_open = alerts.len().saturating_sub(LISTED_OPEN);
+    alerts.truncate(LISTED_OPEN);
+    reviewed.truncate(LISTED_REVIEWED);
+    alerts.append(&mut reviewed);
     Ok(AlertList {
         alerts,
         more_open: i64::try_from(more_open).unwrap_or(i64::MAX),

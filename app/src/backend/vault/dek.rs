@@ -96,6 +96,12 @@ pub(super) async fn current(
     vault: &Vault,
     scope: Scope,
 ) -> Result<(u32, Arc<FieldKey>), AppError> {
+    // Outside a transaction the share lock would end with this statement,
+    // and a rotation could destroy the key before the value is stored.
+    if !in_transaction(conn) {
+        tracing::error!("a value was sealed outside a transaction; refused");
+        return Err(AppError::Internal);
+    }
     let in_use = data_keys::table
         .filter(data_keys::organization_id.eq(scope.organization_id))
         .filter(data_keys::retired_at.is_null())
@@ -128,6 +134,13 @@ pub(super) async fn current(
         }
         None => create(conn, vault, scope).await,
     }
+}
+
+fn in_transaction(conn: &mut AsyncPgConnection) -> bool {
+    use diesel_async::{AsyncConnection, TransactionManager};
+    <AsyncPgConnection as AsyncConnection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .is_ok_and(|depth| depth.is_some())
 }
 
 /// Data key `id`, unwrapped (from the cache when it is there).
@@ -206,6 +219,19 @@ pub async fn missing_keks(
     let mut versions = keys_by_kek(conn).await?;
     versions.retain(|(version, _)| !keks.has(*version));
     Ok(versions)
+}
+
+/// What to tell the operator about `missing` (from [`missing_keks`]),
+/// naming the variable to fix.
+pub fn missing_keks_problem(missing: &[(u32, i64)]) -> String {
+    let named: Vec<String> = missing
+        .iter()
+        .map(|(version, keys)| format!("version {version} (wraps {keys} data keys)"))
+        .collect();
+    format!(
+        "CAIRN_KEKS: the database needs key-encryption key {} but it is not configured; add it back (keep old versions until `cairn keys rotate-kek` has finished)",
+        named.join(", ")
+    )
 }
 
 /// Retired data keys not yet destroyed: an unfinished DEK rotation.

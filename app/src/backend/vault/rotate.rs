@@ -277,6 +277,12 @@ async fn reseal_batch(
         names.join(", "),
         under_old.join(" OR "),
     );
+    // Only if it is still the value read (the row is locked; the check
+    // costs nothing and states the intent).
+    let updates: Vec<String> = names
+        .iter()
+        .map(|col| format!("UPDATE {name} SET {col} = $1 WHERE {id_column} = $2 AND {col} = $3"))
+        .collect();
     let old_bytes = old.to_be_bytes();
     conn.transaction::<_, AppError, _>(async |conn| {
         let rows: Vec<StoredRow> = diesel::sql_query(&select)
@@ -295,7 +301,7 @@ async fn reseal_batch(
         let (_, to) = dek::current(conn, vault, scope).await?;
         let mut moved = 0;
         for row in &rows {
-            for (column, value) in columns.iter().zip(&row.values) {
+            for ((column, update), value) in columns.iter().zip(&updates).zip(&row.values) {
                 let Some(value) = value else { continue };
                 if value.get(1..5) != Some(&old_bytes[..]) {
                     continue;
@@ -305,12 +311,6 @@ async fn reseal_batch(
                     tracing::error!(key.id = old, table = column.table, column = column.column, %error, "a sealed value did not open; rotation stopped");
                     AppError::Internal
                 })?;
-                // Only if it is still the value read (the row is locked; the
-                // check costs nothing and states the intent).
-                let update = format!(
-                    "UPDATE {name} SET {col} = $1 WHERE {id_column} = $2 AND {col} = $3",
-                    col = column.column
-                );
                 diesel::sql_query(update)
                     .bind::<sql_types::Bytea, _>(to.seal(at, &plain))
                     .bind::<sql_types::Uuid, _>(row.id)
