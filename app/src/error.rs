@@ -83,6 +83,12 @@ pub enum AppError {
     MfaRequired,
     #[error("We could not find that page or record.")]
     NotFound,
+    /// An edit started from a version someone has since replaced (or a
+    /// note signed meanwhile): nothing was overwritten.
+    #[error(
+        "This was changed after you opened it (saved or signed elsewhere), so your change was not saved. Copy your text, reload, and apply it again."
+    )]
+    EditConflict,
     /// Too many requests; the server sends `Retry-After` with this.
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     RateLimited { retry_after_secs: u64 },
@@ -113,7 +119,10 @@ impl AppError {
             | AppError::CrossSite
             | AppError::EnrollmentRequired
             | AppError::StepUpRequired => 403,
-            AppError::MfaAlreadyOn | AppError::MfaNotOn | AppError::MfaRequired => 409,
+            AppError::MfaAlreadyOn
+            | AppError::MfaNotOn
+            | AppError::MfaRequired
+            | AppError::EditConflict => 409,
             AppError::NotFound => 404,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable => 503,

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod chart;
 pub mod mfa;
 pub mod patient;
 pub mod people;
@@ -16,6 +17,7 @@ pub use audit::{
     VerifyAuditChain,
 };
 pub use auth::{GetVisitor, SignIn, SignOut};
+pub use chart::{AddAddendum, GetCaseload, GetChart, GetNote, SaveNote, SignNote};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };

@@ -23,7 +23,15 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
     else {
         return Ok(None);
     };
-    let grant = access::decide(&mut conn, &who, patient_id, ENDPOINT, &client).await?;
+    let grant = access::decide(
+        &mut conn,
+        &who,
+        patient_id,
+        access::Reach::OwnRecord,
+        ENDPOINT,
+        &client,
+    )
+    .await?;
     let read = conn
         .transaction::<_, patients::ReadError, _>(async |conn| {
             let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
@@ -36,14 +44,14 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
             })
         })
         .await;
-    match read {
-        Ok(information) => Ok(Some(information)),
-        Err(error) => {
-            let action = AuditAction::RecordViewed;
-            Err(access::failed_read(
-                &mut conn, &who, patient_id, ENDPOINT, action, &client, error,
-            )
-            .await)
-        }
-    }
+    access::settle(
+        &mut conn,
+        &who,
+        patient_id,
+        ENDPOINT,
+        AuditAction::RecordViewed,
+        &client,
+        read.map(Some),
+    )
+    .await
 }

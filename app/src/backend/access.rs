@@ -13,14 +13,20 @@
 //!    and nothing is shown.
 //!
 //! Neither type can be built anywhere else: their fields are private. A
-//! read that fails after the grant goes through [`failed_read`].
+//! read that fails after the grant goes through [`settle`].
+//!
+//! The policy itself is [`allows`]: one table of role, what is reached and
+//! the person's relation to the patient, tested whole.
 
 use super::{
     audit::{self, Actor, Event, Origin},
+    authz::Therapist,
+    care_team,
     client::ClientInfo,
     db::schema::patients,
     patients::ReadError,
     session::SignedIn,
+    vault::Unreadable,
 };
 use crate::{
     error::AppError,
@@ -41,6 +47,21 @@ pub struct Grant {
     patient_id: Uuid,
     actor: Actor,
     endpoint: &'static str,
+    /// What in the record is reached (a note), when not the record as such.
+    resource: Option<(&'static str, Uuid)>,
+}
+
+impl Grant {
+    /// Names the part of the record reached (`"note"`, its id), so the
+    /// trail says which.
+    pub fn on(mut self, kind: &'static str, id: Uuid) -> Self {
+        self.resource = Some((kind, id));
+        self
+    }
+
+    pub fn patient_id(&self) -> Uuid {
+        self.patient_id
+    }
 }
 
 /// An authorized, recorded access to one patient's record, for the
@@ -63,16 +84,53 @@ impl PatientAccess {
     }
 }
 
-/// Whether `who` may read the record of patient `patient_id`.
+/// What a person wants to reach in a patient's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Their own details, through the portal.
+    OwnRecord,
+    /// The chart: details and clinical notes.
+    Chart,
+}
+
+/// What is true between the person asking and the patient: the facts the
+/// policy reads, looked up by [`decide`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    /// The record is the person's own (their portal account).
+    pub own_record: bool,
+    /// The person is on the patient's care team.
+    pub on_care_team: bool,
+}
+
+/// The policy, as one table: whether someone with `role`, standing in
+/// `relation` to a patient of their own practice, may `reach` the record.
+/// Patients reach their own details and nothing clinical; therapists reach
+/// the charts of the patients whose care team they are on; administrators
+/// run the practice and reach no chart. Pure, so it is tested whole.
+#[must_use]
+pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
+    match (role, reach) {
+        (Role::Patient, Reach::OwnRecord) => relation.own_record,
+        (Role::Therapist, Reach::Chart) => relation.on_care_team,
+        (Role::Patient, Reach::Chart)
+        | (Role::Therapist, Reach::OwnRecord)
+        | (Role::Admin, Reach::OwnRecord | Reach::Chart) => false,
+    }
+}
+
+/// Whether `who` may `reach` the record of patient `patient_id`.
 ///
-/// The rule today: patients reach their own record; therapists reach the
-/// records of their practice; administrators reach none (they run the
-/// practice, not its charts). The care team and emergency access narrow
-/// and widen the therapists' rule with the clinical records.
+/// A refusal is answered "not found" (404) whatever the reason, and the
+/// same for a patient who does not exist or belongs to another practice:
+/// whether a record exists is not shown to someone who may not see it.
+/// (Endpoints a role may never use at all answer 403 instead; see
+/// `backend::authz`.)
 pub async fn decide(
     conn: &mut AsyncPgConnection,
     who: &SignedIn,
     patient_id: Uuid,
+    reach: Reach,
     endpoint: &'static str,
     client: &ClientInfo,
 ) -> Result<Grant, AppError> {
@@ -84,35 +142,90 @@ pub async fn decide(
         .first(conn)
         .await
         .optional()?;
-    let allowed = match (found, who.role) {
-        (None, _) => false,
-        (Some(portal), Role::Patient) => portal == Some(who.user_id),
-        (Some(_), Role::Therapist) => true,
-        (Some(_), Role::Admin) => false,
+    let allowed = match found {
+        None => false,
+        Some(portal) => {
+            let relation = Relation {
+                own_record: portal == Some(who.user_id),
+                on_care_team: who.role == Role::Therapist
+                    && care_team::is_member(conn, patient_id, who.user_id).await?,
+            };
+            allows(who.role, reach, relation)
+        }
     };
     if !allowed {
-        let mut event = Event::new(
-            AuditAction::AccessDenied,
-            AuditOutcome::Denied,
-            Actor::of(who),
-            Origin::from(client),
-        )
-        .on("endpoint", endpoint);
         // Only a patient of this practice is named: an id from elsewhere
         // (or none) is kept as what was asked for.
-        event = match found {
-            Some(_) => event.about_patient(patient_id),
-            None => event.because("no such patient in this practice"),
-        };
-        audit::record(conn, event).await?;
-        return Err(AppError::NotFound);
+        let about = found.map(|_| patient_id);
+        return Err(refuse(conn, who, about, endpoint, client, AppError::NotFound).await);
     }
     Ok(Grant {
         organization_id: who.organization_id,
         patient_id,
         actor: Actor::of(who),
         endpoint,
+        resource: None,
     })
+}
+
+/// Grants for every patient on a therapist's caseload, with what the
+/// caseload knows of each. Membership of the care team is the policy's
+/// own fact, so each grant is what [`decide`] would give, without asking
+/// once per patient.
+pub async fn caseload(
+    conn: &mut AsyncPgConnection,
+    therapist: &Therapist,
+    who: &SignedIn,
+    endpoint: &'static str,
+) -> Result<Vec<(Grant, care_team::Member)>, AppError> {
+    let members = care_team::caseload(conn, therapist.organization_id, therapist.user_id).await?;
+    let relation = Relation {
+        on_care_team: true,
+        ..Relation::default()
+    };
+    Ok(members
+        .into_iter()
+        .filter(|_| allows(who.role, Reach::Chart, relation))
+        .map(|member| {
+            let grant = Grant {
+                organization_id: therapist.organization_id,
+                patient_id: member.patient_id,
+                actor: Actor::of(who),
+                endpoint,
+                resource: None,
+            };
+            (grant, member)
+        })
+        .collect())
+}
+
+/// Records a refusal (`access.denied`, naming the patient when there is
+/// one) outside any transaction, so it stays recorded, and answers
+/// `answer` (404 where existence is hidden, 403 otherwise).
+pub async fn refuse(
+    conn: &mut AsyncPgConnection,
+    who: &SignedIn,
+    patient_id: Option<Uuid>,
+    endpoint: &'static str,
+    client: &ClientInfo,
+    answer: AppError,
+) -> AppError {
+    tracing::warn!(user.id = %who.user_id, endpoint, "access to a record refused");
+    let event = Event::new(
+        AuditAction::AccessDenied,
+        AuditOutcome::Denied,
+        Actor::of(who),
+        Origin::from(client),
+    )
+    .on("endpoint", endpoint);
+    let event = match patient_id {
+        Some(patient_id) => event.about_patient(patient_id),
+        None => event.because("no such patient in this practice"),
+    };
+    match audit::record(conn, event).await {
+        Ok(_) => answer,
+        Err(error) => error,
+    }
 }
 
 /// Records the access `grant` allowed, as `action`, and answers the
@@ -130,8 +243,11 @@ pub async fn record(
         grant.actor,
         Origin::from(client),
     )
-    .on("endpoint", grant.endpoint)
     .about_patient(grant.patient_id);
+    let event = match grant.resource {
+        Some((kind, id)) => event.on(kind, id),
+        None => event.on("endpoint", grant.endpoint),
+    };
     audit::record(conn, event).await?;
     Ok(PatientAccess {
         organization_id: grant.organization_id,
@@ -140,24 +256,17 @@ pub async fn record(
     })
 }
 
-/// What a read of the record `grant` allowed comes to when it fails: a
-/// database error stays itself; a value that does not open is logged (where,
-/// never what), recorded in the trail as an error, and answered as
-/// [`AppError::RecordUnreadable`], never as an empty record. Call it after
-/// the reading transaction rolled back, so the error stays recorded.
-pub async fn failed_read(
+/// Logs a value of patient `patient_id` that did not open (where and why,
+/// never what) and records the read as an error in the trail.
+pub async fn unreadable(
     conn: &mut AsyncPgConnection,
     who: &SignedIn,
     patient_id: Uuid,
     endpoint: &'static str,
     action: AuditAction,
     client: &ClientInfo,
-    error: ReadError,
-) -> AppError {
-    let (column, why) = match error {
-        ReadError::App(error) => return error,
-        ReadError::Unreadable { column, why } => (column, why),
-    };
+    (column, why): (&'static str, Unreadable),
+) -> Result<(), AppError> {
     tracing::error!(patient.id = %patient_id, column, %why, "a sealed value did not open");
     let event = Event::new(
         action,
@@ -168,8 +277,84 @@ pub async fn failed_read(
     .on("endpoint", endpoint)
     .about_patient(patient_id)
     .because("record unreadable");
-    match audit::record(conn, event).await {
-        Ok(_) => AppError::RecordUnreadable,
-        Err(error) => error,
+    audit::record(conn, event).await.map(|_| ())
+}
+
+/// The outcome of a read `grant` allowed, for the person: a value as it
+/// is; a database error as itself; a value that does not open recorded by
+/// [`unreadable`] and answered as [`AppError::RecordUnreadable`], never as
+/// an empty record. Call it after the reading transaction ended (a failed
+/// one rolled back), so the error stays recorded.
+pub async fn settle<T>(
+    conn: &mut AsyncPgConnection,
+    who: &SignedIn,
+    patient_id: Uuid,
+    endpoint: &'static str,
+    action: AuditAction,
+    client: &ClientInfo,
+    read: Result<T, ReadError>,
+) -> Result<T, AppError> {
+    let failure = match read {
+        Ok(value) => return Ok(value),
+        Err(ReadError::App(error)) => return Err(error),
+        Err(ReadError::Unreadable { column, why }) => (column, why),
+    };
+    unreadable(conn, who, patient_id, endpoint, action, client, failure).await?;
+    Err(AppError::RecordUnreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every role × reach × relation: the policy table, whole.
+    #[test]
+    fn the_policy_table() {
+        let relations = [
+            Relation::default(),
+            Relation {
+                own_record: true,
+                ..Relation::default()
+            },
+            Relation {
+                on_care_team: true,
+                ..Relation::default()
+            },
+        ];
+        for role in Role::ALL.iter().copied() {
+            for reach in [Reach::OwnRecord, Reach::Chart] {
+                for relation in relations {
+                    let expected = matches!(
+                        (role, reach),
+                        (Role::Patient, Reach::OwnRecord) if relation.own_record
+                    ) || matches!(
+                        (role, reach),
+                        (Role::Therapist, Reach::Chart) if relation.on_care_team
+                    );
+                    assert_eq!(
+                        allows(role, reach, relation),
+                        expected,
+                        "{role:?} {reach:?} {relation:?}"
+                    );
+                }
+            }
+        }
+        // Spelled out, the cases that matter most:
+        let own = Relation {
+            own_record: true,
+            ..Relation::default()
+        };
+        assert!(
+            !allows(Role::Patient, Reach::Chart, own),
+            "no notes through the portal"
+        );
+        let team = Relation {
+            on_care_team: true,
+            ..Relation::default()
+        };
+        assert!(
+            !allows(Role::Admin, Reach::Chart, team),
+            "administrators see no charts"
+        );
     }
 }

@@ -25,6 +25,28 @@ impl Admin {
     }
 }
 
+/// Proof that the session belongs to a therapist of `organization_id`:
+/// what the caseload and note-writing endpoints need before any patient is
+/// named. Which charts they reach is the patient-level policy's question
+/// (`backend::access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Therapist {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+impl Therapist {
+    pub fn check(who: &SignedIn) -> Result<Therapist, AppError> {
+        match who.role {
+            Role::Therapist => Ok(Therapist {
+                user_id: who.user_id,
+                organization_id: who.organization_id,
+            }),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}
+
 /// Proof that the session belongs to staff who may invite people: an
 /// administrator (anyone) or a therapist (patients only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,10 @@
 use super::{
     access::PatientAccess,
     db::schema::patients,
-    vault::{Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Unreadable, Vault, columns},
+    vault::{
+        Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Unreadable, Vault,
+        blind::normalize, columns,
+    },
 };
 use crate::error::AppError;
 use diesel::prelude::*;
@@ -224,11 +227,38 @@ pub enum SearchBy<'a> {
     Phone(&'a str),
 }
 
+impl<'a> SearchBy<'a> {
+    /// What a search box's text looks for: a date (`YYYY-MM-DD`) is a date
+    /// of birth, an address with `@` an email, mostly digits a phone
+    /// number, anything else a full name. `None` when it is blank.
+    pub fn from_text(text: &'a str) -> Option<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if let Some(date) = super::notes::parse_day(text) {
+            return Some(SearchBy::DateOfBirth(date));
+        }
+        if text.contains('@') {
+            return Some(SearchBy::Email(text));
+        }
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        let phoneish = text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if phoneish && digits >= 4 {
+            return Some(SearchBy::Phone(text));
+        }
+        Some(SearchBy::Name(text))
+    }
+}
+
 impl SearchBy<'_> {
-    /// The blind index of the value: the one definition of how each
-    /// detail is indexed, for storing and for searching alike.
-    fn index(self, vault: &Vault, organization_id: Uuid) -> Vec<u8> {
-        let (column, kind, value) = match self {
+    /// The column searched, how its values are normalized, and the value
+    /// sought: the one definition of how each detail is indexed, for
+    /// storing, searching and confirming alike.
+    fn parts(self) -> (Column, Normalize, String) {
+        match self {
             SearchBy::Name(name) => (
                 columns::PATIENT_LEGAL_NAME,
                 Normalize::Text,
@@ -239,8 +269,32 @@ impl SearchBy<'_> {
             }
             SearchBy::Email(email) => (columns::PATIENT_EMAIL, Normalize::Email, email.to_owned()),
             SearchBy::Phone(phone) => (columns::PATIENT_PHONE, Normalize::Phone, phone.to_owned()),
-        };
+        }
+    }
+
+    /// The blind index of the value.
+    fn index(self, vault: &Vault, organization_id: Uuid) -> Vec<u8> {
+        let (column, kind, value) = self.parts();
         vault.blind_index(organization_id, column, kind, &value)
+    }
+
+    /// Whether the opened `details` hold exactly the value sought. Blind
+    /// indexes are short on purpose and so are shared by other values:
+    /// candidates are confirmed with this before they count as found.
+    pub fn matches(self, details: &Demographics) -> bool {
+        let (column, kind, sought) = self.parts();
+        let held = if column == columns::PATIENT_LEGAL_NAME {
+            Some(details.legal_name.expose().clone())
+        } else if column == columns::PATIENT_DATE_OF_BIRTH {
+            Some(day(*details.date_of_birth.expose()))
+        } else if column == columns::PATIENT_EMAIL {
+            details.email.as_ref().map(|e| e.expose().clone())
+        } else {
+            details.phone.as_ref().map(|p| p.expose().clone())
+        };
+        let held = zeroize::Zeroizing::new(held);
+        held.as_deref()
+            .is_some_and(|held| normalize(kind, held) == normalize(kind, &sought))
     }
 }
 
@@ -267,4 +321,37 @@ pub async fn candidates(
         SearchBy::Phone(_) => in_practice.filter(patients::phone_index.eq(key)),
     };
     Ok(matching.load(conn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_box_s_text_says_what_it_looks_for() {
+        assert!(SearchBy::from_text("   ").is_none());
+        assert!(matches!(
+            SearchBy::from_text(" 1995-11-02 "),
+            Some(SearchBy::DateOfBirth(d)) if day(d) == "1995-11-02"
+        ));
+        assert!(matches!(
+            SearchBy::from_text("a@b.example"),
+            Some(SearchBy::Email(_))
+        ));
+        assert!(matches!(
+            SearchBy::from_text("(555) 0101"),
+            Some(SearchBy::Phone(_))
+        ));
+        assert!(matches!(
+            SearchBy::from_text("Avery Quinn"),
+            Some(SearchBy::Name(_))
+        ));
+        // Too few digits to be a phone number: a name (or nothing) it is.
+        assert!(matches!(SearchBy::from_text("12"), Some(SearchBy::Name(_))));
+        // Not a real day: never searched as a birthday.
+        assert!(!matches!(
+            SearchBy::from_text("2026-02-30"),
+            Some(SearchBy::DateOfBirth(_))
+        ));
+    }
 }

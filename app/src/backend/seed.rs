@@ -6,15 +6,24 @@
 
 use super::{
     accounts::{NewAccount, create_with_password},
+    audit::{Actor, Event, Origin},
+    care_team,
     db::internal,
     organizations,
     password::Passwords,
     patients::{self, NewPatient},
     vault::Vault,
 };
-use crate::{error::AppError, model::Role};
+use crate::{
+    error::AppError,
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome},
+    },
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use time::{Date, macros::date};
+use uuid::Uuid;
 
 pub const DEMO_PRACTICE_NAME: &str = "Juniper Creek Counseling (demo)";
 pub const DEMO_PRACTICE_SLUG: &str = "juniper-creek-demo";
@@ -90,6 +99,35 @@ const DEMO_RECORDS: &[(&str, Date, &str)] = &[
     ),
 ];
 
+/// (therapist, patient) emails: who treats whom. Priya sees both
+/// therapists; each therapist has patients the other cannot open.
+const DEMO_CARE_TEAMS: &[(&str, &str)] = &[
+    (
+        "rowan.ellis@juniper-creek.example",
+        "avery.quinn@patients.example",
+    ),
+    (
+        "rowan.ellis@juniper-creek.example",
+        "jordan.lee@patients.example",
+    ),
+    (
+        "rowan.ellis@juniper-creek.example",
+        "priya.natarajan@patients.example",
+    ),
+    (
+        "sam.okafor@juniper-creek.example",
+        "priya.natarajan@patients.example",
+    ),
+    (
+        "sam.okafor@juniper-creek.example",
+        "mateo.alvarez@patients.example",
+    ),
+    (
+        "sam.okafor@juniper-creek.example",
+        "harper.nguyen@patients.example",
+    ),
+];
+
 /// Creates the demo practice, its accounts and the patients' records,
 /// once, in one transaction: a failure leaves nothing half-made, and
 /// running it again changes nothing.
@@ -104,6 +142,8 @@ pub async fn seed_demo(
         }
         let organization_id =
             organizations::find_or_create(conn, DEMO_PRACTICE_NAME, DEMO_PRACTICE_SLUG).await?;
+        // (email, account id, their record's id when a patient)
+        let mut made: Vec<(&str, Uuid, Option<Uuid>)> = Vec::new();
         for (display_name, email, role) in DEMO_ACCOUNTS {
             let account = NewAccount {
                 email: (*email).to_owned(),
@@ -112,6 +152,7 @@ pub async fn seed_demo(
                 password: DEMO_PASSWORD.to_owned(),
             };
             let user_id = create_with_password(conn, passwords, organization_id, account).await?;
+            let mut record_id = None;
             if let Some((_, born, phone)) = DEMO_RECORDS.iter().find(|(e, ..)| e == email) {
                 let record = NewPatient {
                     legal_name: (*display_name).to_owned(),
@@ -120,8 +161,28 @@ pub async fn seed_demo(
                     phone: Some((*phone).to_owned()),
                     user_id: Some(user_id),
                 };
-                patients::create(conn, vault, organization_id, &record).await?;
+                record_id = Some(patients::create(conn, vault, organization_id, &record).await?);
             }
+            made.push((email, user_id, record_id));
+        }
+        let find = |email: &str| made.iter().find(|(e, ..)| *e == email).copied();
+        let admin = find(DEMO_ACCOUNTS[0].1).map(|(_, id, _)| id);
+        for (therapist, patient) in DEMO_CARE_TEAMS {
+            let (Some(admin), Some((_, therapist, _)), Some((_, _, Some(patient)))) =
+                (admin, find(therapist), find(patient))
+            else {
+                continue;
+            };
+            let event = Event::new(
+                AuditAction::CareTeamAdded,
+                AuditOutcome::Allowed,
+                Actor::Account(admin),
+                Origin::default(),
+            )
+            .about_patient(patient)
+            .about_user(therapist)
+            .because("demo practice set up");
+            care_team::add(conn, organization_id, patient, therapist, admin, event).await?;
         }
         Ok(Seeded::Created)
     })

@@ -50,6 +50,7 @@ macro_rules! stored_enum {
 
 pub mod account;
 pub mod audit;
+pub mod chart;
 pub mod mfa;
 pub mod patient;
 pub mod validate;

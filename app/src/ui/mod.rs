@@ -17,8 +17,9 @@ use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
-    AccessReviewPage, HomePage, InvitePage, MyAccessPage, MyInformationPage, NotFound, PeoplePage,
-    SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
+    AccessReviewPage, CaseloadPage, ChartPage, HomePage, InvitePage, MyAccessPage,
+    MyInformationPage, NewNotePage, NotFound, NotePage, PeoplePage, SecurityPage, SignInCodePage,
+    SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -84,6 +85,8 @@ pub const SIGNED_IN_PAGES: &[&str] = &[
     "/security",
     "/people",
     "/caseload",
+    "/patients",
+    "/notes",
     "/me",
     "/admin",
 ];
@@ -132,6 +135,10 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("security"), StaticSegment("two-step")) view=TwoStepPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AccessReviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("notes"), ParamSegment("id")) view=NotePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />

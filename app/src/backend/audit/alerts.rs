@@ -61,6 +61,7 @@ impl AlertPolicy {
 /// Actions on a chart: a refused one is an alert.
 const CHART_ACTIONS: &[AuditAction] = &[
     AuditAction::RecordViewed,
+    AuditAction::RecordListed,
     AuditAction::RecordCreated,
     AuditAction::RecordUpdated,
     AuditAction::RecordSigned,

@@ -5,6 +5,7 @@
 use crate::model::{
     Role, SecurityEventKind, UserStatus,
     audit::{AuditAction, AuditOutcome},
+    chart::{NoteKind, NoteStatus, NoteTemplate},
 };
 use diesel::{
     deserialize::{self, FromSql},
@@ -38,3 +39,6 @@ text_enum!(UserStatus);
 text_enum!(SecurityEventKind);
 text_enum!(AuditAction);
 text_enum!(AuditOutcome);
+text_enum!(NoteKind);
+text_enum!(NoteStatus);
+text_enum!(NoteTemplate);

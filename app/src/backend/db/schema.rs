@@ -47,6 +47,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    care_team (patient_id, therapist_id) {
+        patient_id -> Uuid,
+        therapist_id -> Uuid,
+        organization_id -> Uuid,
+        added_by -> Uuid,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    clinical_notes (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        author_id -> Uuid,
+        kind -> Text,
+        template -> Text,
+        session_date -> Date,
+        body_sealed -> Bytea,
+        status -> Text,
+        version -> Int4,
+        shared_with_team -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        signed_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     data_keys (id) {
         id -> Int4,
         organization_id -> Uuid,
@@ -85,6 +115,18 @@ diesel::table! {
         secret_sealed -> Bytea,
         enrolled_at -> Timestamptz,
         last_step -> Int8,
+    }
+}
+
+diesel::table! {
+    note_addenda (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        note_id -> Uuid,
+        author_id -> Uuid,
+        body_sealed -> Bytea,
+        created_at -> Timestamptz,
     }
 }
 
@@ -181,9 +223,13 @@ diesel::table! {
 
 diesel::joinable!(audit_alert_reviews -> organizations (organization_id));
 diesel::joinable!(audit_alert_reviews -> users (reviewed_by));
+diesel::joinable!(care_team -> patients (patient_id));
+diesel::joinable!(clinical_notes -> patients (patient_id));
+diesel::joinable!(clinical_notes -> users (author_id));
 diesel::joinable!(data_keys -> organizations (organization_id));
 diesel::joinable!(mfa_enrollments -> users (user_id));
 diesel::joinable!(mfa_factors -> users (user_id));
+diesel::joinable!(note_addenda -> clinical_notes (note_id));
 diesel::joinable!(patients -> organizations (organization_id));
 diesel::joinable!(patients -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
@@ -195,10 +241,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_alert_reviews,
     audit_events,
     audit_verifications,
+    care_team,
+    clinical_notes,
     data_keys,
     invitations,
     mfa_enrollments,
     mfa_factors,
+    note_addenda,
     organizations,
     patients,
     recovery_codes,

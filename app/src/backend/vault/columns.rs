@@ -23,6 +23,17 @@ pub const PATIENT_EMERGENCY_CONTACT: Column = patients("emergency_contact_sealed
 pub const PATIENT_INSURANCE_PAYER: Column = patients("insurance_payer_sealed");
 pub const PATIENT_INSURANCE_MEMBER_ID: Column = patients("insurance_member_id_sealed");
 
+/// A clinical note's sections, sealed as one value.
+pub const NOTE_BODY: Column = Column {
+    table: "clinical_notes",
+    column: "body_sealed",
+};
+/// An addendum's text.
+pub const ADDENDUM_BODY: Column = Column {
+    table: "note_addenda",
+    column: "body_sealed",
+};
+
 /// A sealed column and where its rows name their id and their patient
 /// (whose key seals the value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +51,15 @@ const fn of_patient(column: Column) -> Registered {
     }
 }
 
+/// A column of a table whose rows name their patient in `patient_id`.
+const fn in_chart(column: Column) -> Registered {
+    Registered {
+        column,
+        id_column: "id",
+        patient_column: "patient_id",
+    }
+}
+
 /// Every sealed PHI column. Add new ones here.
 pub const ALL: &[Registered] = &[
     of_patient(PATIENT_LEGAL_NAME),
@@ -53,6 +73,8 @@ pub const ALL: &[Registered] = &[
     of_patient(PATIENT_EMERGENCY_CONTACT),
     of_patient(PATIENT_INSURANCE_PAYER),
     of_patient(PATIENT_INSURANCE_MEMBER_ID),
+    in_chart(NOTE_BODY),
+    in_chart(ADDENDUM_BODY),
 ];
 
 /// Sealed columns that are not PHI and use their own configured key

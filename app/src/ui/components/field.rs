@@ -204,6 +204,4 @@ fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-const FIELD_CLASS: &str = "block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm \
-     focus:border-teal-600 focus:outline-none focus:ring-2 focus:ring-teal-600/30 \
-     aria-[invalid=true]:border-red-600";
+const FIELD_CLASS: &str = style::FIELD;

@@ -1,0 +1,432 @@
+//! Therapists' side of the record: the caseload, a chart, its notes. Each
+//! function reads the same way: who is asking (a therapist, else 403) ->
+//! may they reach this patient (the policy in `backend::access`, else 404)
+//! -> one transaction that records the access and then reads or writes
+//! through the vault -> a model. Every refusal is recorded.
+
+use crate::{
+    error::AppError,
+    model::chart::{Caseload, Chart, NoteView, SavedNote},
+};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+use uuid::Uuid;
+
+/// The signed-in therapist's caseload, narrowed by `search` (a full name,
+/// date of birth, email or phone number, matched exactly through the blind
+/// indexes) and ordered by `sort` (`name`, `last-seen` or `dob`).
+#[server(prefix = "/api", endpoint = "caseload", input = GetUrl)]
+pub async fn get_caseload(
+    #[server(default)] search: String,
+    #[server(default)] sort: String,
+) -> Result<Caseload, AppError> {
+    use crate::{
+        backend::{access, patients},
+        model::{
+            audit::AuditAction,
+            chart::{CaseloadRow, CaseloadSort},
+        },
+    };
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "caseload";
+    let (Asking { who, state, client }, therapist) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let mut grants = access::caseload(&mut conn, &therapist, &who, ENDPOINT).await?;
+    let total = u32::try_from(grants.len()).unwrap_or(u32::MAX);
+    let search = patients::SearchBy::from_text(&search);
+    if let Some(by) = search {
+        let found =
+            patients::candidates(&mut conn, &state.vault, therapist.organization_id, by).await?;
+        grants.retain(|(grant, _)| found.contains(&grant.patient_id()));
+    }
+    let mut rows = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let mut rows = Vec::with_capacity(grants.len());
+            for (grant, member) in grants {
+                let patient_id = grant.patient_id();
+                let access =
+                    access::record(conn, grant, AuditAction::RecordListed, &client).await?;
+                let details = match patients::demographics(conn, &state.vault, &access).await {
+                    Ok(details) => details,
+                    Err(patients::ReadError::App(error)) => return Err(error),
+                    Err(patients::ReadError::Unreadable { column, why }) => {
+                        // One unreadable record does not hide the others:
+                        // the row says so, and the log and trail hold why.
+                        let action = AuditAction::RecordListed;
+                        let failure = (column, why);
+                        access::unreadable(
+                            conn, &who, patient_id, ENDPOINT, action, &client, failure,
+                        )
+                        .await?;
+                        rows.push(CaseloadRow {
+                            patient_id,
+                            legal_name: None,
+                            date_of_birth: String::new(),
+                            last_seen: member.last_seen.map(patients::day),
+                            open_drafts: u32::try_from(member.open_drafts).unwrap_or(0),
+                        });
+                        continue;
+                    }
+                };
+                if search.is_some_and(|by| !by.matches(&details)) {
+                    continue;
+                }
+                rows.push(CaseloadRow {
+                    patient_id,
+                    legal_name: Some(details.legal_name.expose().clone()),
+                    date_of_birth: patients::day(*details.date_of_birth.expose()),
+                    last_seen: member.last_seen.map(patients::day),
+                    open_drafts: u32::try_from(member.open_drafts).unwrap_or(0),
+                });
+            }
+            Ok(rows)
+        })
+        .await?;
+    let sort = sort.parse().unwrap_or(CaseloadSort::Name);
+    rows.sort_by(|a, b| match sort {
+        CaseloadSort::Name => a.legal_name.cmp(&b.legal_name),
+        // Most recently seen first; never seen last.
+        CaseloadSort::LastSeen => b.last_seen.cmp(&a.last_seen),
+        CaseloadSort::DateOfBirth => a.date_of_birth.cmp(&b.date_of_birth),
+    });
+    Ok(Caseload { rows, total })
+}
+
+/// A patient's chart: details, care team and the list of notes.
+#[server(prefix = "/api", endpoint = "chart", input = GetUrl)]
+pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
+    use crate::{
+        backend::{
+            access::{self, Reach},
+            care_team, notes, patients,
+        },
+        model::audit::AuditAction,
+    };
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "chart";
+    let Asking { who, state, client } = asking().await?;
+    let mut conn = state.db.conn().await?;
+    let grant =
+        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
+    let read = conn
+        .transaction::<_, patients::ReadError, _>(async |conn| {
+            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
+            let details = patients::demographics(conn, &state.vault, &access).await?;
+            Ok(Chart {
+                patient_id,
+                legal_name: details.legal_name.expose().clone(),
+                date_of_birth: patients::day(*details.date_of_birth.expose()),
+                email: details.email.as_ref().map(|e| e.expose().clone()),
+                phone: details.phone.as_ref().map(|p| p.expose().clone()),
+                care_team: care_team::names(conn, patient_id).await?,
+                notes: notes::list(conn, &access).await?,
+            })
+        })
+        .await;
+    let action = AuditAction::RecordViewed;
+    access::settle(&mut conn, &who, patient_id, ENDPOINT, action, &client, read).await
+}
+
+/// One note, opened, with its addenda.
+#[server(prefix = "/api", endpoint = "note", input = GetUrl)]
+pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
+    use crate::{
+        backend::{access, notes, patients},
+        model::{audit::AuditAction, chart::Addendum},
+    };
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "note";
+    let Asking { who, state, client } = asking().await?;
+    let mut conn = state.db.conn().await?;
+    let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
+    let read = conn
+        .transaction::<_, patients::ReadError, _>(async |conn| {
+            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
+            let details = patients::demographics(conn, &state.vault, &access).await?;
+            let body = notes::open_body(conn, &state.vault, &access, note.id).await?;
+            let addenda = notes::addenda(conn, &state.vault, &access, note.id).await?;
+            Ok(NoteView {
+                id: note.id,
+                patient_id: note.patient_id,
+                patient_name: details.legal_name.expose().clone(),
+                kind: note.kind,
+                template: note.template,
+                session_date: notes::day(note.session_date),
+                sections: body.expose().0.clone(),
+                status: note.status,
+                version: note.version,
+                author: author_name(conn, note.author_id).await?,
+                mine: note.author_id == who.user_id,
+                signed_at: note.signed_at.map(notes::minute),
+                updated_at: notes::minute(note.updated_at),
+                addenda: addenda
+                    .into_iter()
+                    .map(|(author, at, text)| Addendum {
+                        author,
+                        written_at: notes::minute(at),
+                        text: text.expose().clone(),
+                    })
+                    .collect(),
+            })
+        })
+        .await;
+    let action = AuditAction::RecordViewed;
+    access::settle(
+        &mut conn,
+        &who,
+        note.patient_id,
+        ENDPOINT,
+        action,
+        &client,
+        read,
+    )
+    .await
+}
+
+/// Saves a draft note: a new one when `note_id` is empty, else the draft
+/// `note_id` at `version` (the one the editor opened; a newer save or a
+/// signature in between is refused with `EditConflict`). Only the author
+/// edits a draft. The editor calls this for autosave, too.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "save-note")]
+pub async fn save_note(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(default)] note_id: String,
+    #[server(default)] version: i32,
+    #[server(default)] template: String,
+    #[server(default)] session_date: String,
+    #[server(default)] subjective: String,
+    #[server(default)] objective: String,
+    #[server(default)] data: String,
+    #[server(default)] assessment: String,
+    #[server(default)] plan: String,
+) -> Result<SavedNote, AppError> {
+    use crate::backend::{
+        access::{self, Reach},
+        notes,
+    };
+    use crate::model::audit::AuditAction;
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "save-note";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let existing = match note_id.trim() {
+        "" => None,
+        id => {
+            let id = id.parse::<Uuid>().map_err(|_| AppError::BadRequest)?;
+            let (note, _) = reach_note(&mut conn, &who, id, ENDPOINT, &client).await?;
+            if note.patient_id != patient_id {
+                return Err(AppError::BadRequest);
+            }
+            only_the_author(&mut conn, &who, &note, ENDPOINT, &client).await?;
+            Some(note)
+        }
+    };
+    let grant =
+        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
+    let sections = |field: &str| {
+        match field {
+            "subjective" => &subjective,
+            "objective" => &objective,
+            "data" => &data,
+            "assessment" => &assessment,
+            _ => &plan,
+        }
+        .clone()
+    };
+    let draft = notes::check_draft(&template, &session_date, sections, latest_session_day())?;
+    let saved = conn
+        .transaction::<_, AppError, _>(async |conn| match &existing {
+            None => {
+                let id = Uuid::new_v4();
+                let grant = grant.on("note", id);
+                let access =
+                    access::record(conn, grant, AuditAction::RecordCreated, &client).await?;
+                notes::create(conn, &state.vault, &access, id, who.user_id, &draft).await
+            }
+            Some(note) => {
+                let grant = grant.on("note", note.id);
+                let access =
+                    access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
+                notes::save(conn, &state.vault, &access, note, version, &draft).await
+            }
+        })
+        .await?;
+    Ok(saved_note(&saved))
+}
+
+/// Signs the draft `note_id` at `version`; only its author may.
+#[server(prefix = "/api", endpoint = "sign-note")]
+pub async fn sign_note(
+    csrf_token: String,
+    note_id: Uuid,
+    version: i32,
+) -> Result<SavedNote, AppError> {
+    use crate::backend::{access, notes, patients};
+    use crate::model::audit::AuditAction;
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "sign-note";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
+    only_the_author(&mut conn, &who, &note, ENDPOINT, &client).await?;
+    let signed = conn
+        .transaction::<_, patients::ReadError, _>(async |conn| {
+            let access = access::record(conn, grant, AuditAction::RecordSigned, &client).await?;
+            notes::sign(conn, &state.vault, &access, &note, version).await
+        })
+        .await;
+    let action = AuditAction::RecordSigned;
+    let signed = access::settle(
+        &mut conn,
+        &who,
+        note.patient_id,
+        ENDPOINT,
+        action,
+        &client,
+        signed,
+    )
+    .await?;
+    Ok(saved_note(&signed))
+}
+
+/// Adds a dated addendum to the signed note `note_id`; anyone on the care
+/// team may.
+#[server(prefix = "/api", endpoint = "add-addendum")]
+pub async fn add_addendum(csrf_token: String, note_id: Uuid, text: String) -> Result<(), AppError> {
+    use crate::backend::{access, notes};
+    use crate::model::audit::AuditAction;
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "add-addendum";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
+    notes::check_addendum(&text)?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let access = access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
+        notes::add_addendum(conn, &state.vault, &access, &note, who.user_id, &text).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Who is asking, from where, and what the server has at hand.
+#[cfg(feature = "ssr")]
+struct Asking {
+    who: crate::backend::session::SignedIn,
+    state: crate::backend::AppState,
+    client: crate::backend::client::ClientInfo,
+}
+
+/// Anyone signed in: the patient-level policy decides what they reach.
+#[cfg(feature = "ssr")]
+async fn asking() -> Result<Asking, AppError> {
+    let (_, who) = super::signed_in().await?;
+    Ok(Asking {
+        who,
+        state: super::state()?,
+        client: super::client().await,
+    })
+}
+
+/// Therapists only: anyone else is refused (403, recorded) before any
+/// patient is looked at.
+#[cfg(feature = "ssr")]
+async fn therapist_asking(
+    endpoint: &'static str,
+) -> Result<(Asking, crate::backend::authz::Therapist), AppError> {
+    use crate::backend::authz::Therapist;
+    let asking = asking().await?;
+    let therapist = super::authorize(&asking.who, endpoint, Therapist::check).await?;
+    Ok((asking, therapist))
+}
+
+/// The note `note_id` and a grant to the chart it is in, or the same
+/// recorded "not found" as any chart the person may not reach.
+#[cfg(feature = "ssr")]
+async fn reach_note(
+    conn: &mut diesel_async::AsyncPgConnection,
+    who: &crate::backend::session::SignedIn,
+    note_id: Uuid,
+    endpoint: &'static str,
+    client: &crate::backend::client::ClientInfo,
+) -> Result<
+    (
+        crate::backend::notes::NoteMeta,
+        crate::backend::access::Grant,
+    ),
+    AppError,
+> {
+    use crate::backend::{access, notes};
+    let Some(note) = notes::meta(conn, who.organization_id, note_id).await? else {
+        return Err(access::refuse(conn, who, None, endpoint, client, AppError::NotFound).await);
+    };
+    let grant = access::decide(
+        conn,
+        who,
+        note.patient_id,
+        access::Reach::Chart,
+        endpoint,
+        client,
+    )
+    .await?;
+    Ok((note.clone(), grant.on("note", note.id)))
+}
+
+/// Refuses (403, recorded) anyone but the author of `note`: a draft is its
+/// author's until signed.
+#[cfg(feature = "ssr")]
+async fn only_the_author(
+    conn: &mut diesel_async::AsyncPgConnection,
+    who: &crate::backend::session::SignedIn,
+    note: &crate::backend::notes::NoteMeta,
+    endpoint: &'static str,
+    client: &crate::backend::client::ClientInfo,
+) -> Result<(), AppError> {
+    if note.author_id == who.user_id {
+        return Ok(());
+    }
+    let patient = Some(note.patient_id);
+    Err(
+        crate::backend::access::refuse(conn, who, patient, endpoint, client, AppError::Forbidden)
+            .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+async fn author_name(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+) -> Result<String, AppError> {
+    use crate::backend::db::schema::users;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    Ok(users::table
+        .find(id)
+        .select(users::display_name)
+        .first(conn)
+        .await?)
+}
+
+/// The latest session date a note may carry: tomorrow in UTC, so a
+/// practice ahead of UTC can date today's session.
+#[cfg(feature = "ssr")]
+fn latest_session_day() -> time::Date {
+    let today = time::OffsetDateTime::now_utc().date();
+    today.next_day().unwrap_or(today)
+}
+
+#[cfg(feature = "ssr")]
+fn saved_note(note: &crate::backend::notes::NoteMeta) -> SavedNote {
+    let mut at = crate::backend::audit::review::utc(note.updated_at);
+    SavedNote {
+        id: note.id,
+        patient_id: note.patient_id,
+        version: note.version,
+        status: note.status,
+        saved_at: at.split_off(11) + " UTC",
+    }
+}

@@ -1,0 +1,259 @@
+//! The therapist's side of the record as it crosses the wire: the caseload,
+//! a patient's chart and its notes. Built on the server from opened values,
+//! explicitly; every type holding health information prints as redacted.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+stored_enum! {
+    /// How a note's body is laid out.
+    pub enum NoteTemplate {
+        /// Subjective, Objective, Assessment, Plan.
+        Soap => "soap",
+        /// Data, Assessment, Plan.
+        Dap => "dap",
+    }
+}
+
+stored_enum! {
+    /// Progress notes belong to the chart; psychotherapy notes are the
+    /// author's own (HIPAA treats them apart).
+    pub enum NoteKind {
+        Progress => "progress",
+        Psychotherapy => "psychotherapy",
+    }
+}
+
+stored_enum! {
+    /// A draft is edited; a signed note is locked (corrections are addenda).
+    pub enum NoteStatus {
+        Draft => "draft",
+        Signed => "signed",
+    }
+}
+
+/// One section of a template: its form field name, its heading, and a line
+/// saying what belongs in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Section {
+    pub field: &'static str,
+    pub heading: &'static str,
+    pub hint: &'static str,
+}
+
+const fn section(field: &'static str, heading: &'static str, hint: &'static str) -> Section {
+    Section {
+        field,
+        heading,
+        hint,
+    }
+}
+
+/// Every section field any template uses (the note form's field names).
+pub const SECTION_FIELDS: &[&str] = &["subjective", "objective", "data", "assessment", "plan"];
+
+impl NoteTemplate {
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteTemplate::Soap => "SOAP",
+            NoteTemplate::Dap => "DAP",
+        }
+    }
+
+    /// The sections, in order.
+    pub fn sections(self) -> &'static [Section] {
+        match self {
+            NoteTemplate::Soap => SOAP,
+            NoteTemplate::Dap => DAP,
+        }
+    }
+}
+
+const ASSESSMENT: Section = section(
+    "assessment",
+    "Assessment",
+    "Your clinical impression: progress, risk, response to treatment.",
+);
+const PLAN: Section = section(
+    "plan",
+    "Plan",
+    "Next steps: interventions, homework, next session.",
+);
+const SOAP: &[Section] = &[
+    section(
+        "subjective",
+        "Subjective",
+        "What the patient reports, in their words where it helps.",
+    ),
+    section(
+        "objective",
+        "Objective",
+        "What you observed: affect, behaviour, measures.",
+    ),
+    ASSESSMENT,
+    PLAN,
+];
+const DAP: &[Section] = &[
+    section(
+        "data",
+        "Data",
+        "What was reported and observed in the session.",
+    ),
+    ASSESSMENT,
+    PLAN,
+];
+
+/// Longest section, in characters.
+pub const SECTION_MAX: usize = 20_000;
+/// Longest addendum, in characters.
+pub const ADDENDUM_MAX: usize = 10_000;
+
+/// One patient on a therapist's caseload.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseloadRow {
+    pub patient_id: Uuid,
+    /// `None` when the record does not open ("record unreadable").
+    pub legal_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    /// The date of the latest session with a note, `YYYY-MM-DD`.
+    pub last_seen: Option<String>,
+    /// Drafts waiting to be signed (by anyone on the team).
+    pub open_drafts: u32,
+}
+
+stored_enum! {
+    /// How the caseload is ordered.
+    pub enum CaseloadSort {
+        Name => "name",
+        LastSeen => "last-seen",
+        DateOfBirth => "dob",
+    }
+}
+
+/// The caseload as asked for: the search as typed, and the rows.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caseload {
+    pub rows: Vec<CaseloadRow>,
+    /// Patients on the caseload at all (before the search).
+    pub total: u32,
+}
+
+/// A note as the chart lists it: no content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteSummary {
+    pub id: Uuid,
+    pub kind: NoteKind,
+    pub template: NoteTemplate,
+    /// `YYYY-MM-DD`.
+    pub session_date: String,
+    pub status: NoteStatus,
+    pub author: String,
+    /// When it was signed, `YYYY-MM-DD HH:MM UTC`.
+    pub signed_at: Option<String>,
+    pub addenda: u32,
+}
+
+/// A therapist's view of one patient's chart.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub patient_id: Uuid,
+    pub legal_name: String,
+    pub date_of_birth: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Names of the therapists on the care team.
+    pub care_team: Vec<String>,
+    pub notes: Vec<NoteSummary>,
+}
+
+/// One note, opened.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub patient_name: String,
+    pub kind: NoteKind,
+    pub template: NoteTemplate,
+    pub session_date: String,
+    /// Section text by field name, in the template's order.
+    pub sections: Vec<(String, String)>,
+    pub status: NoteStatus,
+    /// What a save must name: edits to an older version are refused.
+    pub version: i32,
+    pub author: String,
+    /// Whether the person asking wrote it (only the author edits a draft).
+    pub mine: bool,
+    pub signed_at: Option<String>,
+    pub updated_at: String,
+    pub addenda: Vec<Addendum>,
+}
+
+impl NoteView {
+    /// The text of section `field` (empty when absent).
+    pub fn section(&self, field: &str) -> &str {
+        self.sections
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(_, text)| text.as_str())
+    }
+}
+
+/// A dated correction to a signed note.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addendum {
+    pub author: String,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub written_at: String,
+    pub text: String,
+}
+
+/// What a save of a draft answers: where it now stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedNote {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub version: i32,
+    pub status: NoteStatus,
+    /// `HH:MM:SS UTC`, for "Saved at …".
+    pub saved_at: String,
+}
+
+macro_rules! redacted_debug {
+    ($($ty:ty),+) => {$(
+        /// Health information: never printed with its content.
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($ty), "(<redacted>)"))
+            }
+        }
+    )+};
+}
+
+redacted_debug!(CaseloadRow, Caseload, Chart, NoteView, Addendum);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_field_is_known_and_templates_end_with_a_plan() {
+        for template in NoteTemplate::ALL {
+            let sections = template.sections();
+            assert!(sections.iter().all(|s| SECTION_FIELDS.contains(&s.field)));
+            assert_eq!(sections.last().map(|s| s.field), Some("plan"));
+        }
+        assert_eq!(NoteTemplate::Soap.sections().len(), 4);
+        assert_eq!(NoteTemplate::Dap.sections().len(), 3);
+    }
+
+    #[test]
+    fn health_information_prints_redacted() {
+        let addendum = Addendum {
+            author: "Dr. Example".into(),
+            written_at: "2026-01-01 10:00 UTC".into(),
+            text: "Patient disclosed something private".into(),
+        };
+        assert_eq!(format!("{addendum:?}"), "Addendum(<redacted>)");
+    }
+}

@@ -1,0 +1,132 @@
+//! Caseload: the therapist's patients, searchable by exact full name, date
+//! of birth, email or phone (through the blind indexes: nothing is
+//! decrypted to search) and sortable. Search and order live in the URL, so
+//! the page works before the WASM arrives and can be bookmarked.
+
+use crate::{
+    api::chart::get_caseload,
+    model::chart::{Caseload, CaseloadSort},
+    ui::components::{LoadFailed, style},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+#[component]
+pub fn CaseloadPage() -> impl IntoView {
+    let params = use_query_map();
+    let search = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
+    let sort = Memo::new(move |_| {
+        params
+            .with(|p| p.get("sort"))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(CaseloadSort::Name)
+    });
+    let caseload = Resource::new(
+        move || (search.get(), sort.get()),
+        |(search, sort)| get_caseload(search, sort.as_str().to_owned()),
+    );
+    view! {
+        <Title text="Caseload" />
+        <div class="space-y-6">
+            <h1 class="text-2xl font-semibold">"Caseload"</h1>
+            <Form method="GET" action="/caseload" attr:class="flex flex-wrap items-end gap-3" attr:role="search">
+                <div class="min-w-64 flex-1 space-y-1">
+                    <label for="q" class="block text-sm font-medium text-stone-800">"Find a patient"</label>
+                    <input
+                        id="q"
+                        name="q"
+                        type="search"
+                        value=move || search.get()
+                        autocomplete="off"
+                        aria-describedby="q-hint"
+                        class="block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-teal-600 focus:outline-none focus:ring-2 focus:ring-teal-600/30"
+                    />
+                    <p id="q-hint" class="text-sm text-stone-600">
+                        "Full name, date of birth (YYYY-MM-DD), email or phone number, matched exactly."
+                    </p>
+                </div>
+                <div class="space-y-1">
+                    <label for="sort" class="block text-sm font-medium text-stone-800">"Order by"</label>
+                    <select id="sort" name="sort" class="block rounded-md border border-stone-300 bg-white px-3 py-2">
+                        {[(CaseloadSort::Name, "Name"), (CaseloadSort::LastSeen, "Last seen"), (CaseloadSort::DateOfBirth, "Date of birth")]
+                            .into_iter()
+                            .map(|(value, label)| view! {
+                                <option value=value.as_str() selected=move || sort.get() == value>{label}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                    <p class="text-sm">" "</p>
+                </div>
+                <div class="space-y-1 pb-6">
+                    <button type="submit" class=style::PRIMARY_BUTTON>"Search"</button>
+                </div>
+            </Form>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match caseload.await {
+                        Ok(caseload) => view! { <CaseloadTable caseload searched=!search.get_untracked().trim().is_empty() /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
+    if caseload.rows.is_empty() {
+        let text = if caseload.total == 0 {
+            "No patients on your caseload yet. An administrator adds you to a patient's care team."
+        } else if searched {
+            "No patient on your caseload matches that. Search needs the whole name, the date of birth, the email or the phone number."
+        } else {
+            "No patients to show."
+        };
+        return view! {
+            <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600" data-testid="caseload-empty">
+                {text}
+                {searched.then(|| view! { " " <a href="/caseload" class="text-teal-800 underline">"Show everyone"</a> })}
+            </p>
+        }
+        .into_any();
+    }
+    let shown = caseload.rows.len();
+    view! {
+        <p class="text-sm text-stone-600" role="status">
+            {if searched { format!("{shown} of {} patients match.", caseload.total) } else { format!("{shown} patients.") }}
+        </p>
+        <div class="overflow-x-auto rounded-xl border border-stone-200 bg-white">
+            <table class="min-w-full text-sm" data-testid="caseload">
+                <thead class="bg-stone-50 text-left text-stone-700">
+                    <tr>
+                        <th scope="col" class="px-4 py-2">"Name"</th>
+                        <th scope="col" class="px-4 py-2">"Date of birth"</th>
+                        <th scope="col" class="px-4 py-2">"Last seen"</th>
+                        <th scope="col" class="px-4 py-2">"Drafts to sign"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-stone-200">
+                    {caseload.rows.into_iter().map(|row| {
+                        let href = format!("/patients/{}", row.patient_id);
+                        view! {
+                            <tr>
+                                <th scope="row" class="px-4 py-2 text-left font-medium">
+                                    {match row.legal_name {
+                                        Some(name) => view! { <a href=href class="text-teal-800 underline">{name}</a> }.into_any(),
+                                        None => view! { <span class="text-red-800">"Record unreadable — contact an administrator"</span> }.into_any(),
+                                    }}
+                                </th>
+                                <td class="px-4 py-2">{row.date_of_birth}</td>
+                                <td class="px-4 py-2">{row.last_seen.unwrap_or_else(|| "Not yet".to_owned())}</td>
+                                <td class="px-4 py-2">{if row.open_drafts == 0 { "—".to_owned() } else { row.open_drafts.to_string() }}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

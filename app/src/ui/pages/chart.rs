@@ -1,0 +1,181 @@
+//! A patient's chart (therapists on the care team): an overview of who
+//! they are and who treats them, and their notes. The tab is in the URL
+//! (`?tab=notes`), so each is a link that works before the WASM arrives.
+//! Opening the chart is recorded in the trail before anything is shown.
+
+use crate::{
+    api::chart::get_chart,
+    model::chart::{Chart, NoteStatus, NoteSummary},
+    ui::components::{LoadFailed, style},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Overview,
+    Notes,
+}
+
+impl Tab {
+    const ALL: [(Tab, &'static str, &'static str); 2] = [
+        (Tab::Overview, "overview", "Overview"),
+        (Tab::Notes, "notes", "Notes"),
+    ];
+
+    fn from_query(value: Option<String>) -> Tab {
+        Tab::ALL
+            .iter()
+            .find(|(_, key, _)| Some(*key) == value.as_deref())
+            .map_or(Tab::Overview, |(tab, ..)| *tab)
+    }
+}
+
+#[component]
+pub fn ChartPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let patient =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    let tab = Memo::new(move |_| Tab::from_query(query.with(|q| q.get("tab"))));
+    let chart = Resource::new(
+        move || patient.get(),
+        |patient| async move {
+            match patient {
+                Some(id) => get_chart(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Chart" />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match chart.await {
+                    Ok(chart) => view! { <ChartView chart tab=tab.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ChartView(chart: Chart, tab: Tab) -> impl IntoView {
+    let base = format!("/patients/{}", chart.patient_id);
+    view! {
+        <Title text=chart.legal_name.clone() />
+        <div class="space-y-6">
+            <header class="space-y-1">
+                <p class="text-sm text-stone-600"><a href="/caseload" class="underline">"Caseload"</a></p>
+                <h1 class="text-2xl font-semibold" data-testid="chart-name">{chart.legal_name.clone()}</h1>
+                <p class="text-stone-700">{format!("Born {}", chart.date_of_birth)}</p>
+            </header>
+            <nav aria-label="Chart sections" class="border-b border-stone-200">
+                <ul class="-mb-px flex gap-4 text-sm font-medium">
+                    {Tab::ALL.iter().map(|(this, key, label)| {
+                        let current = *this == tab;
+                        view! {
+                            <li>
+                                <a
+                                    href=format!("{base}?tab={key}")
+                                    aria-current=current.then_some("page")
+                                    class=if current { "inline-block border-b-2 border-teal-700 px-1 pb-2 text-teal-900" } else { "inline-block border-b-2 border-transparent px-1 pb-2 text-stone-600 hover:text-stone-900" }
+                                >
+                                    {*label}
+                                </a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </nav>
+            {match tab {
+                Tab::Overview => view! { <Overview chart /> }.into_any(),
+                Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Overview(chart: Chart) -> impl IntoView {
+    let not_given = || "Not given".to_owned();
+    let team = if chart.care_team.is_empty() {
+        "No one yet".to_owned()
+    } else {
+        chart.care_team.join(", ")
+    };
+    let drafts = chart
+        .notes
+        .iter()
+        .filter(|n| n.status == NoteStatus::Draft)
+        .count();
+    let rows = [
+        ("Legal name", chart.legal_name.clone()),
+        ("Date of birth", chart.date_of_birth.clone()),
+        ("Email", chart.email.clone().unwrap_or_else(not_given)),
+        ("Phone", chart.phone.clone().unwrap_or_else(not_given)),
+        ("Care team", team),
+        ("Notes", format!("{} ({drafts} drafts)", chart.notes.len())),
+    ];
+    view! {
+        <dl class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="chart-overview">
+            {rows.into_iter().map(|(term, value)| view! {
+                <div class="flex flex-wrap gap-x-6 gap-y-1 px-4 py-3">
+                    <dt class="w-36 shrink-0 text-sm text-stone-600">{term}</dt>
+                    <dd>{value}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+    }
+}
+
+#[component]
+fn Notes(patient_id: Uuid, notes: Vec<NoteSummary>) -> impl IntoView {
+    let new_note = format!("/patients/{patient_id}/notes/new");
+    view! {
+        <section aria-labelledby="notes-heading" class="space-y-4">
+            <div class="flex items-center justify-between">
+                <h2 id="notes-heading" class="text-lg font-semibold">"Progress notes"</h2>
+                <a href=new_note class=style::PRIMARY_BUTTON>"New note"</a>
+            </div>
+            {if notes.is_empty() {
+                view! {
+                    <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600">
+                        "No notes yet. Notes you write appear here, newest session first."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="notes">
+                        {notes.into_iter().map(|note| view! { <NoteItem note /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn NoteItem(note: NoteSummary) -> impl IntoView {
+    let (badge, class) = match note.status {
+        NoteStatus::Draft => ("Draft", "bg-amber-100 text-amber-900"),
+        NoteStatus::Signed => ("Signed", "bg-teal-100 text-teal-900"),
+    };
+    let detail = match (&note.signed_at, note.addenda) {
+        (Some(at), 0) => format!("Signed {at}"),
+        (Some(at), n) => format!("Signed {at} · {n} addenda"),
+        (None, _) => "Not signed yet".to_owned(),
+    };
+    view! {
+        <li class="flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3">
+            <a href=format!("/notes/{}", note.id) class="font-medium text-teal-800 underline">
+                {format!("Session {} · {} note", note.session_date, note.template.label())}
+            </a>
+            <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{badge}</span>
+            <span class="text-sm text-stone-600">{format!("{} · {detail}", note.author)}</span>
+        </li>
+    }
+}
