@@ -1,3 +1,4 @@
+DROP TABLE emergency_access;
 DROP TABLE note_addenda;
 DROP TRIGGER clinical_notes_signed_locked ON clinical_notes;
 DROP FUNCTION clinical_notes_signed_is_locked();

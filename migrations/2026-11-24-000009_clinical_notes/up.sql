@@ -94,3 +94,25 @@ CREATE INDEX note_addenda_note_idx ON note_addenda (note_id, created_at);
 -- Retention: clinical rows are never physically removed by the
 -- application (soft delete only). The care team may change.
 REVOKE DELETE ON patients, clinical_notes, note_addenda FROM cairn_app;
+
+-- Emergency ("break the glass") access: a therapist not on a patient's
+-- care team opens the chart for a while, with a reason, after a fresh
+-- second factor. Every view during it carries the reason into the trail,
+-- and the start raises an alert on the access review. Kept as history: the
+-- application may neither change nor remove a grant.
+CREATE TABLE emergency_access (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES organizations (id),
+    patient_id      uuid NOT NULL REFERENCES patients (id),
+    user_id         uuid NOT NULL REFERENCES users (id),
+    -- The therapist's own justification, as typed; the form asks for the
+    -- situation, not clinical detail.
+    reason          text NOT NULL CHECK (char_length(reason) BETWEEN 20 AND 500),
+    started_at      timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL,
+    CONSTRAINT emergency_access_ends_after_start CHECK (expires_at > started_at)
+);
+
+CREATE INDEX emergency_access_lookup_idx ON emergency_access (user_id, patient_id, expires_at DESC);
+
+REVOKE UPDATE, DELETE ON emergency_access FROM cairn_app;

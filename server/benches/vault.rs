@@ -116,7 +116,40 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
     };
     let client = ClientInfo::default();
     let patient = ids[0];
-    let grant = access::decide(&mut conn, &therapist, patient, "bench", &client).await?;
+    {
+        // The therapist is a real account on the patient's care team.
+        use app::backend::db::schema::{care_team, users};
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(therapist.user_id),
+                users::organization_id.eq(org),
+                users::email.eq("therapist@bench.example"),
+                users::display_name.eq("Bench Therapist"),
+                users::role.eq(Role::Therapist),
+            ))
+            .execute(&mut conn)
+            .await?;
+        diesel::insert_into(care_team::table)
+            .values((
+                care_team::patient_id.eq(patient),
+                care_team::therapist_id.eq(therapist.user_id),
+                care_team::organization_id.eq(org),
+                care_team::added_by.eq(therapist.user_id),
+            ))
+            .execute(&mut conn)
+            .await?;
+    }
+    let grant = access::decide(
+        &mut conn,
+        &therapist,
+        patient,
+        access::Reach::Chart,
+        "bench",
+        &client,
+    )
+    .await?;
     let access = access::record(&mut conn, grant, AuditAction::RecordViewed, &client).await?;
     let stored: Vec<u8> = {
         use app::backend::db::schema::patients as t;

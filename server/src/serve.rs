@@ -40,6 +40,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         sign_in: config.sign_in,
         mfa: config.mfa.clone(),
         alerts: config.alerts,
+        emergency_access: config.emergency_access,
         vault: config.vault.clone(),
         throttles: Throttles::new(config.rate_limits),
         public_url: config.public_url.trim_end_matches('/').to_owned(),

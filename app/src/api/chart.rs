@@ -33,9 +33,12 @@ pub async fn get_caseload(
     let mut grants = access::caseload(&mut conn, &therapist, &who, ENDPOINT).await?;
     let total = u32::try_from(grants.len()).unwrap_or(u32::MAX);
     let search = patients::SearchBy::from_text(&search);
+    let mut elsewhere = Vec::new();
     if let Some(by) = search {
         let found =
             patients::candidates(&mut conn, &state.vault, therapist.organization_id, by).await?;
+        let mine = |id: &Uuid| grants.iter().any(|(grant, _)| grant.patient_id() == *id);
+        elsewhere = found.iter().copied().filter(|id| !mine(id)).collect();
         grants.retain(|(grant, _)| found.contains(&grant.patient_id()));
     }
     let mut rows = conn
@@ -88,7 +91,11 @@ pub async fn get_caseload(
         CaseloadSort::LastSeen => b.last_seen.cmp(&a.last_seen),
         CaseloadSort::DateOfBirth => a.date_of_birth.cmp(&b.date_of_birth),
     });
-    Ok(Caseload { rows, total })
+    Ok(Caseload {
+        rows,
+        total,
+        elsewhere,
+    })
 }
 
 /// A patient's chart: details, care team and the list of notes.
@@ -107,11 +114,13 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     let mut conn = state.db.conn().await?;
     let grant =
         access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
+    let emergency_until = grant.emergency().map(|e| notes::minute(e.expires_at));
     let read = conn
         .transaction::<_, patients::ReadError, _>(async |conn| {
             let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
             let details = patients::demographics(conn, &state.vault, &access).await?;
             Ok(Chart {
+                emergency_until,
                 patient_id,
                 legal_name: details.legal_name.expose().clone(),
                 date_of_birth: patients::day(*details.date_of_birth.expose()),
@@ -311,6 +320,51 @@ pub async fn add_addendum(csrf_token: String, note_id: Uuid, text: String) -> Re
         Ok(())
     })
     .await
+}
+
+/// Opens the chart of `patient_id`, not on the therapist's care team, for
+/// the configured time: the reason is required (and recorded with every
+/// view), and a second factor entered in the last few minutes
+/// (`StepUpRequired` otherwise; the page then asks for a code and tries
+/// again). Raises an alert on the access review.
+#[server(prefix = "/api", endpoint = "emergency-access")]
+pub async fn start_emergency_access(
+    csrf_token: String,
+    patient_id: Uuid,
+    reason: String,
+) -> Result<crate::model::chart::EmergencyGranted, AppError> {
+    use crate::backend::{access, authz::Sensitive, db::schema::patients, emergency, notes};
+    use diesel::{OptionalExtension, prelude::*};
+    use diesel_async::RunQueryDsl;
+    const ENDPOINT: &str = "emergency-access";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, therapist) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let in_practice: Option<Uuid> = patients::table
+        .find(patient_id)
+        .filter(patients::organization_id.eq(therapist.organization_id))
+        .filter(patients::deleted_at.is_null())
+        .select(patients::id)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    if in_practice.is_none() {
+        return Err(
+            access::refuse(&mut conn, &who, None, ENDPOINT, &client, AppError::NotFound).await,
+        );
+    }
+    let reason = emergency::check_reason(&reason)?;
+    let step_up = super::fresh_factor(&state, &who, Sensitive::EmergencyAccess)?;
+    let lasts = state.emergency_access;
+    let granted = emergency::start(
+        &mut conn, therapist, step_up, patient_id, &reason, lasts, &client,
+    )
+    .await?;
+    tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "emergency access started");
+    Ok(crate::model::chart::EmergencyGranted {
+        patient_id,
+        until: notes::minute(granted.expires_at),
+    })
 }
 
 /// Who is asking, from where, and what the server has at hand.

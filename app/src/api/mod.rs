@@ -17,7 +17,9 @@ pub use audit::{
     VerifyAuditChain,
 };
 pub use auth::{GetVisitor, SignIn, SignOut};
-pub use chart::{AddAddendum, GetCaseload, GetChart, GetNote, SaveNote, SignNote};
+pub use chart::{
+    AddAddendum, GetCaseload, GetChart, GetNote, SaveNote, SignNote, StartEmergencyAccess,
+};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };

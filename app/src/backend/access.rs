@@ -49,6 +49,8 @@ pub struct Grant {
     endpoint: &'static str,
     /// What in the record is reached (a note), when not the record as such.
     resource: Option<(&'static str, Uuid)>,
+    /// The emergency access that allowed it, when the care team did not.
+    emergency: Option<super::emergency::Active>,
 }
 
 impl Grant {
@@ -61,6 +63,11 @@ impl Grant {
 
     pub fn patient_id(&self) -> Uuid {
         self.patient_id
+    }
+
+    /// The emergency access it stands on, if any.
+    pub fn emergency(&self) -> Option<&super::emergency::Active> {
+        self.emergency.as_ref()
     }
 }
 
@@ -101,18 +108,21 @@ pub struct Relation {
     pub own_record: bool,
     /// The person is on the patient's care team.
     pub on_care_team: bool,
+    /// The person holds an emergency access to this patient, in force.
+    pub emergency: bool,
 }
 
 /// The policy, as one table: whether someone with `role`, standing in
 /// `relation` to a patient of their own practice, may `reach` the record.
 /// Patients reach their own details and nothing clinical; therapists reach
-/// the charts of the patients whose care team they are on; administrators
-/// run the practice and reach no chart. Pure, so it is tested whole.
+/// the charts of the patients whose care team they are on, and for a while
+/// any chart they opened with emergency access; administrators run the
+/// practice and reach no chart. Pure, so it is tested whole.
 #[must_use]
 pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
     match (role, reach) {
         (Role::Patient, Reach::OwnRecord) => relation.own_record,
-        (Role::Therapist, Reach::Chart) => relation.on_care_team,
+        (Role::Therapist, Reach::Chart) => relation.on_care_team || relation.emergency,
         (Role::Patient, Reach::Chart)
         | (Role::Therapist, Reach::OwnRecord)
         | (Role::Admin, Reach::OwnRecord | Reach::Chart) => false,
@@ -142,13 +152,20 @@ pub async fn decide(
         .first(conn)
         .await
         .optional()?;
+    let mut emergency = None;
     let allowed = match found {
         None => false,
         Some(portal) => {
+            let therapist = who.role == Role::Therapist;
+            let on_care_team =
+                therapist && care_team::is_member(conn, patient_id, who.user_id).await?;
+            if therapist && !on_care_team {
+                emergency = super::emergency::active(conn, who.user_id, patient_id).await?;
+            }
             let relation = Relation {
                 own_record: portal == Some(who.user_id),
-                on_care_team: who.role == Role::Therapist
-                    && care_team::is_member(conn, patient_id, who.user_id).await?,
+                on_care_team,
+                emergency: emergency.is_some(),
             };
             allows(who.role, reach, relation)
         }
@@ -165,6 +182,7 @@ pub async fn decide(
         actor: Actor::of(who),
         endpoint,
         resource: None,
+        emergency,
     })
 }
 
@@ -193,6 +211,7 @@ pub async fn caseload(
                 actor: Actor::of(who),
                 endpoint,
                 resource: None,
+                emergency: None,
             };
             (grant, member)
         })
@@ -247,6 +266,11 @@ pub async fn record(
     let event = match grant.resource {
         Some((kind, id)) => event.on(kind, id),
         None => event.on("endpoint", grant.endpoint),
+    };
+    // Every access under emergency access carries its reason.
+    let event = match &grant.emergency {
+        Some(emergency) => event.because(format!("emergency access: {}", emergency.reason)),
+        None => event,
     };
     audit::record(conn, event).await?;
     Ok(PatientAccess {
@@ -320,6 +344,10 @@ mod tests {
                 on_care_team: true,
                 ..Relation::default()
             },
+            Relation {
+                emergency: true,
+                ..Relation::default()
+            },
         ];
         for role in Role::ALL.iter().copied() {
             for reach in [Reach::OwnRecord, Reach::Chart] {
@@ -329,7 +357,7 @@ mod tests {
                         (Role::Patient, Reach::OwnRecord) if relation.own_record
                     ) || matches!(
                         (role, reach),
-                        (Role::Therapist, Reach::Chart) if relation.on_care_team
+                        (Role::Therapist, Reach::Chart) if relation.on_care_team || relation.emergency
                     );
                     assert_eq!(
                         allows(role, reach, relation),

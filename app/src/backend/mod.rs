@@ -8,6 +8,7 @@ pub mod authz;
 pub mod care_team;
 pub mod client;
 pub mod db;
+pub mod emergency;
 pub mod invitations;
 pub mod mail;
 pub mod mfa;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub mfa: super::mfa::MfaPolicy,
     /// When the trail raises alerts on the access review.
     pub alerts: super::audit::alerts::AlertPolicy,
+    /// How long an emergency ("break the glass") access lasts.
+    pub emergency_access: Duration,
     /// Seals and opens health information.
     pub vault: super::vault::Vault,
     pub throttles: Throttles,

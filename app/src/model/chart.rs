@@ -137,6 +137,10 @@ pub struct Caseload {
     pub rows: Vec<CaseloadRow>,
     /// Patients on the caseload at all (before the search).
     pub total: u32,
+    /// Patients of the practice, not on this caseload, whose blind index
+    /// matches the search: nothing about them is opened or shown; emergency
+    /// access can open their chart.
+    pub elsewhere: Vec<Uuid>,
 }
 
 /// A note as the chart lists it: no content.
@@ -165,6 +169,17 @@ pub struct Chart {
     /// Names of the therapists on the care team.
     pub care_team: Vec<String>,
     pub notes: Vec<NoteSummary>,
+    /// When the chart is open through emergency access: until when
+    /// (`YYYY-MM-DD HH:MM UTC`).
+    pub emergency_until: Option<String>,
+}
+
+/// An emergency access just started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyGranted {
+    pub patient_id: Uuid,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub until: String,
 }
 
 /// One note, opened.

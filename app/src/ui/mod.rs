@@ -17,9 +17,9 @@ use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
-    AccessReviewPage, CaseloadPage, ChartPage, HomePage, InvitePage, MyAccessPage,
-    MyInformationPage, NewNotePage, NotFound, NotePage, PeoplePage, SecurityPage, SignInCodePage,
-    SignInPage, TwoStepPage,
+    AccessReviewPage, CaseloadPage, ChartPage, EmergencyAccessPage, HomePage, InvitePage,
+    MyAccessPage, MyInformationPage, NewNotePage, NotFound, NotePage, PeoplePage, SecurityPage,
+    SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -138,6 +138,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("emergency")) view=EmergencyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("notes"), ParamSegment("id")) view=NotePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />

@@ -33,6 +33,7 @@
 //! | `CAIRN_MAIL_FROM` | required with `CAIRN_SMTP_URL` | sender mailbox, e.g. `Cairn <security@clinic.example>` |
 //! | `CAIRN_ALERT_FAILED_SIGN_INS` | `10` | failed sign-ins from one IP, or for one account, within 5 minutes that raise an alert |
 //! | `CAIRN_ALERT_CHARTS_PER_HOUR` | `25` | distinct patients' charts one person opens within an hour that raise an alert |
+//! | `CAIRN_EMERGENCY_ACCESS_MINUTES` | `60` | how long a therapist's emergency ("break the glass") access to a chart lasts |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 //!
 //! Two-step verification: see [`mfa`]. The PHI vault's keys: see [`vault`].
@@ -109,6 +110,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub mfa: MfaPolicy,
     pub alerts: AlertPolicy,
+    /// How long emergency access lasts (`CAIRN_EMERGENCY_ACCESS_MINUTES`).
+    pub emergency_access: Duration,
     /// The PHI vault's keys (`CAIRN_KEKS`, `CAIRN_BLIND_INDEX_KEY`).
     pub vault: app::backend::vault::Vault,
     /// Signs audit checkpoints (`CAIRN_AUDIT_SIGNING_KEY`).
@@ -364,6 +367,9 @@ impl Config {
             trusted_proxies,
             mfa: mfa::policy(&var, production)?,
             alerts,
+            emergency_access: Duration::from_secs(
+                60 * bounded(&var, "CAIRN_EMERGENCY_ACCESS_MINUTES", 60, 5..=24 * 60)?,
+            ),
             audit_key: app::backend::audit::checkpoint::CheckpointKey::from_seed(&keys::key_from(
                 &var,
                 "CAIRN_AUDIT_SIGNING_KEY",

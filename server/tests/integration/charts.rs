@@ -3,7 +3,10 @@
 //! signed and locked, corrected by addenda; every step and every refusal
 //! is in the trail; note text is never stored in the clear.
 
-use crate::support::{Browser, TestApp};
+use crate::support::{
+    TestApp,
+    app::{Browser, Reply},
+};
 use app::{
     backend::{
         db::schema::{audit_events, clinical_notes, patients, users},
@@ -63,7 +66,7 @@ async fn save(
     note: Option<(Uuid, i32)>,
     subjective: &str,
     objective: &str,
-) -> crate::support::Reply {
+) -> Reply {
     let patient = patient.to_string();
     let (id, version) = note
         .map(|(id, v)| (id.to_string(), v.to_string()))
@@ -87,12 +90,12 @@ async fn save(
         .await
 }
 
-fn saved(reply: &crate::support::Reply) -> SavedNote {
+fn saved(reply: &Reply) -> SavedNote {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     serde_json::from_str(&reply.body).expect("SavedNote")
 }
 
-fn error(reply: &crate::support::Reply) -> AppError {
+fn error(reply: &Reply) -> AppError {
     serde_json::from_str(&reply.body).expect("AppError")
 }
 
@@ -304,7 +307,7 @@ async fn only_the_care_team_opens_a_chart_and_every_refusal_is_recorded() {
 async fn the_caseload_lists_the_team_s_patients_and_finds_them_by_exact_details() {
     let app = TestApp::with_demo().await;
     let mut rowan = signed_in(&app, ROWAN).await;
-    let caseload = |reply: crate::support::Reply| -> Caseload {
+    let caseload = |reply: Reply| -> Caseload {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         serde_json::from_str(&reply.body).expect("caseload")
     };
@@ -351,4 +354,78 @@ async fn the_caseload_lists_the_team_s_patients_and_finds_them_by_exact_details(
         .await
         .expect("count");
     assert_eq!(listed, 3 + 3 + 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emergency_access_takes_a_reason_and_a_fresh_code_expires_and_marks_every_view() {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let avery = record_of(&mut conn, AVERY).await;
+    let sam_id = user_id(&mut conn, SAM).await;
+    let mut sam = signed_in(&app, SAM).await;
+    let chart = format!("/api/chart?patient_id={avery}");
+    assert_eq!(sam.fetch(&chart).await.status, StatusCode::NOT_FOUND);
+
+    let reason = "After-hours crisis call; on-call clinician needs the safety plan";
+    // A reason first, with the message next to it; then a fresh code.
+    let reply = break_glass(&mut sam, avery, "urgent").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error(&reply).field("reason").is_some());
+    let reply = break_glass(&mut sam, avery, reason).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(error(&reply), AppError::StepUpRequired);
+    crate::mfa::enroll(&mut sam).await;
+    let reply = break_glass(&mut sam, avery, reason).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // The chart opens, says so, and the view carries the reason.
+    let reply = sam.fetch(&chart).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let opened: Chart = serde_json::from_str(&reply.body).expect("chart");
+    assert!(opened.emergency_until.is_some());
+    let events: Vec<(AuditAction, Option<String>)> = audit_events::table
+        .filter(audit_events::actor_id.eq(sam_id))
+        .filter(audit_events::patient_id.eq(avery))
+        .filter(audit_events::outcome.eq(AuditOutcome::Allowed))
+        .order(audit_events::id)
+        .select((audit_events::action, audit_events::reason))
+        .load(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(
+        events,
+        [
+            (AuditAction::EmergencyAccess, Some(reason.to_owned())),
+            (
+                AuditAction::RecordViewed,
+                Some(format!("emergency access: {reason}"))
+            ),
+        ]
+    );
+
+    // When it runs out, the chart is closed again (and the refusal recorded).
+    diesel::sql_query(
+        "UPDATE emergency_access SET started_at = now() - interval '2 hours', \
+         expires_at = now() - interval '1 hour'",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("aged");
+    assert_eq!(sam.fetch(&chart).await.status, StatusCode::NOT_FOUND);
+
+    // Only therapists break the glass.
+    let mut admin = signed_in(&app, ADMIN).await;
+    let reply = break_glass(&mut admin, avery, reason).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(error(&reply), AppError::Forbidden);
+}
+
+async fn break_glass(browser: &mut Browser, patient: Uuid, reason: &str) -> Reply {
+    let patient = patient.to_string();
+    browser
+        .call(
+            "/api/emergency-access",
+            &[("patient_id", &patient), ("reason", reason)],
+        )
+        .await
 }

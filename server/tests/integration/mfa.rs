@@ -47,7 +47,7 @@ async fn overview(browser: &mut Browser) -> MfaOverview {
 
 /// Sets up two-step verification for the signed-in browser with the code
 /// of the step before now; returns the secret and the recovery codes.
-async fn enroll(browser: &mut Browser) -> (TotpSecret, Vec<String>) {
+pub(crate) async fn enroll(browser: &mut Browser) -> (TotpSecret, Vec<String>) {
     let reply = browser.fetch("/api/mfa-setup").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let setup: MfaSetup = serde_json::from_str(&reply.body).expect("setup");

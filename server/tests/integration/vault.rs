@@ -5,7 +5,9 @@
 use crate::support::{TestApp, app::config_with};
 use app::{
     backend::{
-        access::{self, PatientAccess},
+        access::{self, PatientAccess, Reach},
+        audit::{Actor, Event, Origin},
+        care_team,
         client::ClientInfo,
         db::schema::{audit_events, data_keys, patients, users},
         patients::{self as patient_records, NewPatient, ReadError, SearchBy},
@@ -107,9 +109,20 @@ fn details(name: &str, user_id: Option<Uuid>) -> NewPatient {
 async fn therapist_access(conn: &mut AsyncPgConnection, patient: Uuid) -> PatientAccess {
     let therapist = signed_in(conn, "rowan.ellis@juniper-creek.example").await;
     let client = ClientInfo::default();
-    let grant = access::decide(conn, &therapist, patient, "test", &client)
+    let event = Event::new(
+        AuditAction::CareTeamAdded,
+        AuditOutcome::Allowed,
+        Actor::of(&therapist),
+        Origin::default(),
+    )
+    .about_patient(patient);
+    let (org, me) = (therapist.organization_id, therapist.user_id);
+    care_team::add(conn, org, patient, me, me, event)
         .await
-        .expect("a therapist of the practice may");
+        .expect("on the care team");
+    let grant = access::decide(conn, &therapist, patient, Reach::Chart, "test", &client)
+        .await
+        .expect("a therapist on the care team may");
     access::record(conn, grant, AuditAction::RecordViewed, &client)
         .await
         .expect("recorded")
@@ -147,9 +160,16 @@ async fn a_patient_reads_their_own_details_and_the_read_is_recorded_with_the_rea
         .expect("Avery's record");
 
     let client = ClientInfo::default();
-    let grant = access::decide(&mut conn, &avery, id, "my-information", &client)
-        .await
-        .expect("their own record");
+    let grant = access::decide(
+        &mut conn,
+        &avery,
+        id,
+        Reach::OwnRecord,
+        "my-information",
+        &client,
+    )
+    .await
+    .expect("their own record");
     let read = conn
         .transaction::<_, AppError, _>(async |conn| {
             let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
@@ -184,7 +204,15 @@ async fn a_patient_reads_their_own_details_and_the_read_is_recorded_with_the_rea
     // no such record, and each refusal is recorded.
     for email in ["jordan.lee@patients.example", "admin@juniper-creek.example"] {
         let who = signed_in(&mut conn, email).await;
-        let refused = access::decide(&mut conn, &who, id, "my-information", &client).await;
+        let refused = access::decide(
+            &mut conn,
+            &who,
+            id,
+            Reach::OwnRecord,
+            "my-information",
+            &client,
+        )
+        .await;
         assert_eq!(refused.err(), Some(AppError::NotFound), "{email}");
         let denied: i64 = audit_events::table
             .filter(audit_events::actor_id.eq(who.user_id))

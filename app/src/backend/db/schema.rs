@@ -89,6 +89,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    emergency_access (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        user_id -> Uuid,
+        reason -> Text,
+        started_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         token_hash -> Bytea,
@@ -244,6 +256,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_team,
     clinical_notes,
     data_keys,
+    emergency_access,
     invitations,
     mfa_enrollments,
     mfa_factors,

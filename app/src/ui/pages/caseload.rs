@@ -76,6 +76,8 @@ pub fn CaseloadPage() -> impl IntoView {
 
 #[component]
 fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
+    let elsewhere = (!caseload.elsewhere.is_empty())
+        .then(|| view! { <Elsewhere ids=caseload.elsewhere.clone() /> });
     if caseload.rows.is_empty() {
         let text = if caseload.total == 0 {
             "No patients on your caseload yet. An administrator adds you to a patient's care team."
@@ -89,6 +91,7 @@ fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
                 {text}
                 {searched.then(|| view! { " " <a href="/caseload" class="text-teal-800 underline">"Show everyone"</a> })}
             </p>
+            {elsewhere}
         }
         .into_any();
     }
@@ -127,6 +130,30 @@ fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        {elsewhere}
     }
     .into_any()
+}
+
+/// Patients of the practice, not on this caseload, that the search may
+/// match: nothing about them is shown; emergency access can open them.
+#[component]
+fn Elsewhere(ids: Vec<uuid::Uuid>) -> impl IntoView {
+    view! {
+        <div class="space-y-2 rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="elsewhere">
+            <p>
+                {if ids.len() == 1 { "A patient of the practice who is not on your caseload may match.".to_owned() } else { format!("{} patients of the practice who are not on your caseload may match.", ids.len()) }}
+                " Their details stay closed unless their care cannot wait for their care team."
+            </p>
+            <ul class="flex flex-wrap gap-3">
+                {ids.into_iter().enumerate().map(|(n, id)| view! {
+                    <li>
+                        <a href=format!("/patients/{id}/emergency") class="font-medium text-red-900 underline">
+                            {format!("Emergency access ({})", n + 1)}
+                        </a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
 }

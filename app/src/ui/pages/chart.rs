@@ -73,6 +73,11 @@ fn ChartView(chart: Chart, tab: Tab) -> impl IntoView {
                 <h1 class="text-2xl font-semibold" data-testid="chart-name">{chart.legal_name.clone()}</h1>
                 <p class="text-stone-700">{format!("Born {}", chart.date_of_birth)}</p>
             </header>
+            {chart.emergency_until.clone().map(|until| view! {
+                <p role="status" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-950" data-testid="emergency-banner">
+                    {format!("Emergency access until {until}. Every view is recorded with your reason, and administrators have been alerted.")}
+                </p>
+            })}
             <nav aria-label="Chart sections" class="border-b border-stone-200">
                 <ul class="-mb-px flex gap-4 text-sm font-medium">
                     {Tab::ALL.iter().map(|(this, key, label)| {

@@ -1,0 +1,163 @@
+//! No health information at rest in the clear: canary strings go in
+//! through the app (a patient's details, a note, its addendum), then every
+//! row of every table is read back as PostgreSQL's text for it and
+//! searched for them, as text and as hex (how bytea prints).
+
+use crate::support::TestApp;
+use app::{
+    backend::{
+        audit::{Actor, Event, Origin},
+        care_team,
+        db::schema::users,
+        patients::{self, NewPatient},
+        seed::DEMO_PASSWORD,
+    },
+    model::audit::{AuditAction, AuditOutcome},
+};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use http::StatusCode;
+use time::macros::date;
+use uuid::Uuid;
+
+const NAME: &str = "Quillon Canarybrook";
+const EMAIL: &str = "quillon.canarybrook@canary.example";
+const PHONE: &str = "555-0177-CANARY";
+const BORN: &str = "1977-07-17";
+const NOTE: &str = "canary-note-b81f disclosed a private matter";
+const ADDENDUM: &str = "canary-addendum-4c2e corrected";
+
+#[derive(QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+}
+
+#[derive(QueryableByName)]
+struct RawRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    row: String,
+}
+
+#[tokio::test]
+async fn no_table_holds_a_canary_in_the_clear() {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let (rowan, org): (Uuid, Uuid) = users::table
+        .filter(users::email.eq("rowan.ellis@juniper-creek.example"))
+        .select((users::id, users::organization_id))
+        .first(&mut conn)
+        .await
+        .expect("therapist");
+    let new = NewPatient {
+        legal_name: NAME.to_owned(),
+        date_of_birth: date!(1977 - 07 - 17),
+        email: Some(EMAIL.to_owned()),
+        phone: Some(PHONE.to_owned()),
+        user_id: None,
+    };
+    let patient = patients::create(&mut conn, &app.state.vault, org, &new)
+        .await
+        .expect("patient");
+    let event = Event::new(
+        AuditAction::CareTeamAdded,
+        AuditOutcome::Allowed,
+        Actor::Account(rowan),
+        Origin::default(),
+    )
+    .about_patient(patient);
+    care_team::add(&mut conn, org, patient, rowan, rowan, event)
+        .await
+        .expect("team");
+
+    // Through the router, as the therapist's browser does.
+    let mut browser = app.browser();
+    browser
+        .sign_in("rowan.ellis@juniper-creek.example", DEMO_PASSWORD)
+        .await;
+    let patient_id = patient.to_string();
+    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    let saved = browser
+        .call(
+            "/api/save-note",
+            &[
+                ("patient_id", &patient_id),
+                ("template", "dap"),
+                ("session_date", &today),
+                ("data", NOTE),
+                ("assessment", NOTE),
+                ("plan", NOTE),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let saved: app::model::chart::SavedNote = serde_json::from_str(&saved.body).expect("saved");
+    let id = saved.id.to_string();
+    let signed = browser
+        .call("/api/sign-note", &[("note_id", &id), ("version", "1")])
+        .await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+    let added = browser
+        .call("/api/add-addendum", &[("note_id", &id), ("text", ADDENDUM)])
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    // Reading them puts them through the audit trail and the session too.
+    for path in [
+        format!("/api/chart?patient_id={patient}"),
+        format!("/api/note?note_id={id}"),
+        format!("/api/caseload?search={}", NAME.replace(' ', "%20")),
+    ] {
+        let reply = browser.fetch(&path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    }
+    let note = browser.fetch(&format!("/api/note?note_id={id}")).await;
+    assert!(
+        note.body.contains(NOTE) && note.body.contains(ADDENDUM),
+        "the app reads them back"
+    );
+
+    let tables: Vec<TableName> = diesel::sql_query(
+        "SELECT table_name::text AS table_name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .expect("tables");
+    assert!(tables.len() >= 10, "every table, found {}", tables.len());
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    let needles = [
+        NAME,
+        "canarybrook",
+        EMAIL,
+        PHONE,
+        BORN,
+        "canary-note-b81f",
+        "canary-addendum-4c2e",
+    ];
+    let mut rows_read = 0;
+    for TableName { table_name } in tables {
+        // Names come from the catalogue, quoted as identifiers.
+        let rows: Vec<RawRow> = diesel::sql_query(format!(
+            "SELECT t::text AS row FROM \"{}\" t",
+            table_name.replace('"', "\"\"")
+        ))
+        .load(&mut conn)
+        .await
+        .expect("rows");
+        rows_read += rows.len();
+        for RawRow { row } in rows {
+            let lower = row.to_lowercase();
+            for needle in needles {
+                assert!(
+                    !lower.contains(&needle.to_lowercase()),
+                    "{needle} in the clear in {table_name}"
+                );
+                assert!(
+                    !lower.contains(&hex(&needle.to_lowercase())) && !row.contains(&hex(needle)),
+                    "{needle} as hex in {table_name}"
+                );
+            }
+        }
+    }
+    assert!(rows_read > 50, "rows were read: {rows_read}");
+}
