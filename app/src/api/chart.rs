@@ -110,7 +110,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     };
     use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "chart";
-    let Asking { who, state, client } = asking().await?;
+    let Asking { who, state, client } = asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let grant =
         access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
@@ -144,7 +144,7 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
     };
     use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "note";
-    let Asking { who, state, client } = asking().await?;
+    let Asking { who, state, client } = asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
     let read = conn
@@ -376,9 +376,17 @@ struct Asking {
 }
 
 /// Anyone signed in: the patient-level policy decides what they reach.
+/// Someone not signed in is refused (401), and since they asked for a
+/// record, the refusal is recorded too.
 #[cfg(feature = "ssr")]
-async fn asking() -> Result<Asking, AppError> {
-    let (_, who) = super::signed_in().await?;
+async fn asking(endpoint: &'static str) -> Result<Asking, AppError> {
+    let who = match super::signed_in().await {
+        Ok((_, who)) => who,
+        Err(AppError::Unauthenticated) => {
+            return Err(super::anonymous_refused(endpoint).await);
+        }
+        Err(error) => return Err(error),
+    };
     Ok(Asking {
         who,
         state: super::state()?,
@@ -393,7 +401,7 @@ async fn therapist_asking(
     endpoint: &'static str,
 ) -> Result<(Asking, crate::backend::authz::Therapist), AppError> {
     use crate::backend::authz::Therapist;
-    let asking = asking().await?;
+    let asking = asking(endpoint).await?;
     let therapist = super::authorize(&asking.who, endpoint, Therapist::check).await?;
     Ok((asking, therapist))
 }

@@ -32,8 +32,8 @@ pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
-    after_password, authorize, client, event, fresh_factor, note_sign_in, session, signed_in,
-    signed_in_allowing_setup, state, throttle_person,
+    after_password, anonymous_refused, authorize, client, event, fresh_factor, note_sign_in,
+    session, signed_in, signed_in_allowing_setup, state, throttle_person,
 };
 
 /// Every state-changing server function takes the session's CSRF token as
@@ -191,6 +191,38 @@ mod server {
         let state = state()?;
         let mut conn = state.db.conn().await?;
         crate::backend::audit::authorize(&mut conn, who, asked, check, &client).await
+    }
+
+    /// Records that someone not signed in asked for `endpoint` (a record's
+    /// endpoint), and answers `Unauthenticated`. If the trail cannot be
+    /// written, the answer is still a refusal.
+    pub(crate) async fn anonymous_refused(endpoint: &'static str) -> AppError {
+        use crate::{
+            backend::audit::{self, Actor, Event, Origin},
+            model::audit::{AuditAction, AuditOutcome},
+        };
+        let client = client().await;
+        let event = Event::new(
+            AuditAction::AccessDenied,
+            AuditOutcome::Denied,
+            Actor::Anonymous {
+                organization_id: None,
+            },
+            Origin::from(&client),
+        )
+        .on("endpoint", endpoint)
+        .because("not signed in");
+        let recorded = match state() {
+            Ok(state) => match state.db.conn().await {
+                Ok(mut conn) => audit::record(&mut conn, event).await.map(|_| ()),
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(%error, endpoint, "an anonymous refusal was not recorded");
+        }
+        AppError::Unauthenticated
     }
 
     /// The client's address and user agent, as the middleware found them,

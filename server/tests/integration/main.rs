@@ -12,6 +12,7 @@ mod cli;
 mod edge;
 mod health;
 mod mail;
+mod matrix;
 mod mfa;
 mod pages;
 mod people;

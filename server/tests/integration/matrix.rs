@@ -1,0 +1,384 @@
+//! The authorization matrix: every kind of person against every server
+//! function that reaches a patient's chart, each answer checked (allowed,
+//! or refused with 401/403/404) and each checked to have left its event in
+//! the trail — the access, or the refusal.
+//!
+//! The patients' own "My information" and "Who accessed my record" take no
+//! patient id (they answer about the person asking) and are covered in
+//! `portal.rs` and `access_review.rs`.
+
+use crate::support::{
+    TestApp,
+    app::{Browser, Reply},
+};
+use app::{
+    backend::{
+        accounts::{NewAccount, create_with_password},
+        audit::{Actor, Event, Origin},
+        care_team,
+        db::schema::{audit_events, patients, users},
+        organizations,
+        seed::DEMO_PASSWORD,
+    },
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome},
+        chart::SavedNote,
+    },
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use http::StatusCode;
+use uuid::Uuid;
+
+/// Who asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    PatientA,
+    PatientB,
+    TherapistOnTeam,
+    TherapistOffTeam,
+    TherapistInEmergency,
+    Admin,
+    AdminOfAnotherPractice,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::PatientA,
+    Who::PatientB,
+    Who::TherapistOnTeam,
+    Who::TherapistOffTeam,
+    Who::TherapistInEmergency,
+    Who::Admin,
+    Who::AdminOfAnotherPractice,
+];
+
+/// What they get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Allowed,
+    /// 401: not signed in.
+    SignIn,
+    /// 403: the role may never use this.
+    Forbidden,
+    /// 404: this record does not exist for them.
+    Hidden,
+}
+
+impl Answer {
+    fn status(self) -> StatusCode {
+        match self {
+            Answer::Allowed => StatusCode::OK,
+            Answer::SignIn => StatusCode::UNAUTHORIZED,
+            Answer::Forbidden => StatusCode::FORBIDDEN,
+            Answer::Hidden => StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+/// The expected answer for each person, in [`EVERYONE`]'s order.
+type Row = [Answer; 8];
+
+use Answer::{Allowed as A, Forbidden as F, Hidden as H, SignIn as S};
+
+/// The server functions that reach a chart, and who may use each.
+/// (anonymous, patient A, patient B, on team, off team, emergency, admin,
+/// other practice's admin)
+const CHART: Row = [S, H, H, A, H, A, H, H];
+const NOTE: Row = [S, H, H, A, H, A, H, H];
+const NEW_NOTE: Row = [S, F, F, A, H, A, F, F];
+/// Someone else's draft: only its author signs it (the on-team author goes
+/// last, so every other attempt meets the draft unsigned).
+const SIGN_OTHERS_DRAFT: Row = [S, F, F, A, H, F, F, F];
+const ADDENDUM: Row = [S, F, F, A, H, A, F, F];
+const CASELOAD: Row = [S, F, F, A, A, A, F, F];
+
+const PATIENT_A: &str = "avery.quinn@patients.example";
+const PATIENT_B: &str = "jordan.lee@patients.example";
+const ON_TEAM: &str = "rowan.ellis@juniper-creek.example";
+const IN_EMERGENCY: &str = "sam.okafor@juniper-creek.example";
+const OFF_TEAM: &str = "casey.moreau@juniper-creek.example";
+const ADMIN: &str = "admin@juniper-creek.example";
+const OTHER_ADMIN: &str = "admin@other-practice.example";
+
+struct People {
+    browsers: Vec<(Who, Browser, Option<Uuid>)>,
+}
+
+impl People {
+    fn get(&mut self, who: Who) -> (&mut Browser, Option<Uuid>) {
+        let (_, browser, id) = self
+            .browsers
+            .iter_mut()
+            .find(|(w, ..)| *w == who)
+            .expect("a browser for everyone");
+        (browser, *id)
+    }
+}
+
+async fn id_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first(conn)
+        .await
+        .expect("account")
+}
+
+/// The newest event's (actor, outcome), and how many there are.
+async fn newest(conn: &mut AsyncPgConnection) -> (i64, Option<Uuid>, AuditOutcome) {
+    let (id, actor, outcome) = audit_events::table
+        .order(audit_events::id.desc())
+        .select((
+            audit_events::id,
+            audit_events::actor_id,
+            audit_events::outcome,
+        ))
+        .first(conn)
+        .await
+        .expect("an event");
+    (id, actor, outcome)
+}
+
+async fn setup() -> (TestApp, People, Uuid) {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let practice: Uuid = users::table
+        .filter(users::email.eq(ADMIN))
+        .select(users::organization_id)
+        .first(&mut conn)
+        .await
+        .expect("practice");
+    let account = |email: &str, name: &str, role| NewAccount {
+        email: email.to_owned(),
+        display_name: name.to_owned(),
+        role,
+        password: DEMO_PASSWORD.to_owned(),
+    };
+    let casey = create_with_password(
+        &mut conn,
+        &app.state.passwords,
+        practice,
+        account(OFF_TEAM, "Casey Moreau", Role::Therapist),
+    )
+    .await
+    .expect("a therapist not on patient A's team");
+    // On someone else's team, so their caseload is not empty.
+    let mateo: Uuid = users::table
+        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
+        .filter(users::email.eq("mateo.alvarez@patients.example"))
+        .select(patients::id)
+        .first(&mut conn)
+        .await
+        .expect("Mateo");
+    let event = Event::new(
+        AuditAction::CareTeamAdded,
+        AuditOutcome::Allowed,
+        Actor::Account(casey),
+        Origin::default(),
+    )
+    .about_patient(mateo);
+    care_team::add(&mut conn, practice, mateo, casey, casey, event)
+        .await
+        .expect("on Mateo's team");
+    let other = organizations::find_or_create(&mut conn, "Other Practice", "other-practice")
+        .await
+        .expect("practice");
+    create_with_password(
+        &mut conn,
+        &app.state.passwords,
+        other,
+        account(OTHER_ADMIN, "Other Admin", Role::Admin),
+    )
+    .await
+    .expect("their administrator");
+    let patient_a: Uuid = users::table
+        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
+        .filter(users::email.eq(PATIENT_A))
+        .select(patients::id)
+        .first(&mut conn)
+        .await
+        .expect("patient A");
+
+    let mut browsers = Vec::new();
+    for (who, email) in [
+        (Who::Anonymous, None),
+        (Who::PatientA, Some(PATIENT_A)),
+        (Who::PatientB, Some(PATIENT_B)),
+        (Who::TherapistOnTeam, Some(ON_TEAM)),
+        (Who::TherapistOffTeam, Some(OFF_TEAM)),
+        (Who::TherapistInEmergency, Some(IN_EMERGENCY)),
+        (Who::Admin, Some(ADMIN)),
+        (Who::AdminOfAnotherPractice, Some(OTHER_ADMIN)),
+    ] {
+        let mut browser = app.browser();
+        let id = match email {
+            Some(email) => {
+                browser.sign_in(email, DEMO_PASSWORD).await;
+                Some(id_of(&mut conn, email).await)
+            }
+            None => None,
+        };
+        browsers.push((who, browser, id));
+    }
+    let mut people = People { browsers };
+    // Sam breaks the glass for patient A (a fresh code first).
+    let (sam, _) = people.get(Who::TherapistInEmergency);
+    crate::mfa::enroll(sam).await;
+    let reply = sam
+        .call(
+            "/api/emergency-access",
+            &[
+                ("patient_id", &patient_a.to_string()),
+                ("reason", "After-hours crisis call needs the safety plan"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    (app, people, patient_a)
+}
+
+/// A note by the on-team therapist on patient A: a draft, or signed.
+async fn note(people: &mut People, patient: Uuid, signed: bool) -> Uuid {
+    let (rowan, _) = people.get(Who::TherapistOnTeam);
+    let reply = call(rowan, &Call::Post("/api/save-note", new_note(patient))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let saved: SavedNote = serde_json::from_str(&reply.body).expect("saved");
+    if signed {
+        let id = saved.id.to_string();
+        let reply = rowan
+            .call("/api/sign-note", &[("note_id", &id), ("version", "1")])
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    saved.id
+}
+
+fn new_note(patient: Uuid) -> Vec<(&'static str, String)> {
+    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    vec![
+        ("patient_id", patient.to_string()),
+        ("template", "dap".into()),
+        ("session_date", today),
+        ("data", "Session content for the matrix.".into()),
+        ("assessment", "Stable.".into()),
+        ("plan", "Continue.".into()),
+    ]
+}
+
+/// One server function: how to call it.
+enum Call {
+    Get(String),
+    Post(&'static str, Vec<(&'static str, String)>),
+}
+
+async fn call(browser: &mut Browser, how: &Call) -> Reply {
+    match how {
+        Call::Get(path) => browser.fetch(path).await,
+        Call::Post(path, form) => {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.call(path, &form).await
+        }
+    }
+}
+
+/// Calls `how` as everyone, in `order`, checking each answer against
+/// `expected` and that the trail gained the matching event.
+async fn check(
+    app: &TestApp,
+    people: &mut People,
+    name: &str,
+    how: &Call,
+    expected: Row,
+    order: &[Who],
+) {
+    let mut conn = app.db.conn().await;
+    for who in order {
+        let at = EVERYONE.iter().position(|w| w == who).expect("known");
+        let answer = expected[at];
+        let (before, ..) = newest(&mut conn).await;
+        let (browser, id) = people.get(*who);
+        let reply = call(browser, how).await;
+        assert_eq!(
+            reply.status,
+            answer.status(),
+            "{name} as {who:?}: {}",
+            reply.body
+        );
+        let (after, actor, outcome) = newest(&mut conn).await;
+        assert!(after > before, "{name} as {who:?} left no event");
+        assert_eq!(actor, id, "{name} as {who:?}: the event names them");
+        let want = if answer == Answer::Allowed {
+            AuditOutcome::Allowed
+        } else {
+            AuditOutcome::Denied
+        };
+        assert_eq!(outcome, want, "{name} as {who:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everyone_against_every_chart_function_is_answered_and_recorded() {
+    let (app, mut people, patient) = setup().await;
+    let draft = note(&mut people, patient, false).await;
+    let signed = note(&mut people, patient, true).await;
+
+    let everyone_then_author: Vec<Who> = EVERYONE
+        .iter()
+        .copied()
+        .filter(|w| *w != Who::TherapistOnTeam)
+        .chain([Who::TherapistOnTeam])
+        .collect();
+    let table: Vec<(&str, Call, Row, &[Who])> = vec![
+        (
+            "chart",
+            Call::Get(format!("/api/chart?patient_id={patient}")),
+            CHART,
+            &EVERYONE,
+        ),
+        (
+            "note",
+            Call::Get(format!("/api/note?note_id={signed}")),
+            NOTE,
+            &EVERYONE,
+        ),
+        (
+            "save-note",
+            Call::Post("/api/save-note", new_note(patient)),
+            NEW_NOTE,
+            &EVERYONE,
+        ),
+        (
+            "sign-note",
+            Call::Post(
+                "/api/sign-note",
+                vec![("note_id", draft.to_string()), ("version", "1".into())],
+            ),
+            SIGN_OTHERS_DRAFT,
+            &everyone_then_author,
+        ),
+        (
+            "add-addendum",
+            Call::Post(
+                "/api/add-addendum",
+                vec![
+                    ("note_id", signed.to_string()),
+                    ("text", "Correction for the matrix.".into()),
+                ],
+            ),
+            ADDENDUM,
+            &EVERYONE,
+        ),
+        (
+            "caseload",
+            Call::Get("/api/caseload".into()),
+            CASELOAD,
+            &EVERYONE,
+        ),
+    ];
+    for (name, how, expected, order) in &table {
+        check(&app, &mut people, name, how, *expected, order).await;
+    }
+}
