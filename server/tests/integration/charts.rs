@@ -69,8 +69,9 @@ async fn save(
 ) -> Reply {
     let patient = patient.to_string();
     let (id, version) = note
-        .map(|(id, v)| (id.to_string(), v.to_string()))
-        .unwrap_or_default();
+        .map_or((String::new(), "0".to_owned()), |(id, v)| {
+            (id.to_string(), v.to_string())
+        });
     let date = today();
     browser
         .call(

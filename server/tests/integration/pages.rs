@@ -50,7 +50,7 @@ async fn the_start_page_redirects_to_sign_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_page_is_404_and_says_nothing_internal() {
     let app = TestApp::new().await;
-    let reply = app.get("/patients/../../etc/passwd").await;
+    let reply = app.get("/files/../../etc/passwd").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = app.get("/no-such-page").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
