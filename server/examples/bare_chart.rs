@@ -35,17 +35,21 @@ async fn main() {
         .unwrap_or_else(|| "127.0.0.1:3301".into());
     let db = Database::new(&url, 10);
     db.set_schema_ready();
-    let app = Router::new()
-        .route("/bare/{id}", get(page))
-        .with_state(db);
+    let app = Router::new().route("/bare/{id}", get(page)).with_state(db);
     let listener = tokio::net::TcpListener::bind(&bind).await.expect("bind");
     axum::serve(listener, app).await.expect("serve");
 }
 
 type NoteRow = (Uuid, time::Date, String, String, String);
 
-async fn page(State(db): State<Database>, Path(id): Path<Uuid>) -> Result<Html<String>, StatusCode> {
-    let mut conn = db.conn().await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+async fn page(
+    State(db): State<Database>,
+    Path(id): Path<Uuid>,
+) -> Result<Html<String>, StatusCode> {
+    let mut conn = db
+        .conn()
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
     let fail = |_| StatusCode::INTERNAL_SERVER_ERROR;
     let (name, born): (Vec<u8>, Vec<u8>) = patients::table
         .find(id)

@@ -68,10 +68,9 @@ async fn save(
     objective: &str,
 ) -> Reply {
     let patient = patient.to_string();
-    let (id, version) = note
-        .map_or((String::new(), "0".to_owned()), |(id, v)| {
-            (id.to_string(), v.to_string())
-        });
+    let (id, version) = note.map_or((String::new(), "0".to_owned()), |(id, v)| {
+        (id.to_string(), v.to_string())
+    });
     let date = today();
     browser
         .call(
