@@ -90,6 +90,8 @@ test("a therapist writes and signs a note; the patient sees their details and th
   await patientPage.goto("/me");
   await expect(patientPage.getByTestId("my-information")).toContainText(patient.born);
   await expect(patientPage.locator("body")).not.toContainText(noteText.subjective);
+  await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My care team" }).click();
+  await expect(patientPage.getByTestId("care-team")).toContainText(demo.therapist.name);
   await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Who accessed my record" }).click();
   await expect(patientPage).toHaveURL(/\/me\/access$/);
   await expect(patientPage.locator("main")).toContainText(demo.therapist.name);

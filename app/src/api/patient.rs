@@ -55,3 +55,31 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
     )
     .await
 }
+
+/// The therapists on the signed-in patient's care team, by name; `None`
+/// when the practice has no record for them. Read through the same
+/// recorded access as their details.
+#[server(prefix = "/api", endpoint = "my-care-team", input = GetUrl)]
+pub async fn get_my_care_team() -> Result<Option<Vec<String>>, AppError> {
+    use crate::{
+        backend::{access, care_team, patients},
+        model::audit::AuditAction,
+    };
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "my-care-team";
+    let (_, who) = super::signed_in().await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    let mut conn = state.db.conn().await?;
+    let Some(patient_id) = patients::of_user(&mut conn, who.user_id, who.organization_id).await?
+    else {
+        return Ok(None);
+    };
+    let reach = access::Reach::OwnRecord;
+    let grant = access::decide(&mut conn, &who, patient_id, reach, ENDPOINT, &client).await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
+        Ok(Some(care_team::names(conn, patient_id).await?))
+    })
+    .await
+}

@@ -18,8 +18,8 @@ use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
     AccessReviewPage, CaseloadPage, ChartPage, EmergencyAccessPage, HomePage, InvitePage,
-    MyAccessPage, MyInformationPage, NewNotePage, NotFound, NotePage, PeoplePage, SecurityPage,
-    SignInCodePage, SignInPage, TwoStepPage,
+    MyAccessPage, MyCareTeamPage, MyInformationPage, NewNotePage, NotFound, NotePage, PeoplePage,
+    SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -142,6 +142,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("notes"), ParamSegment("id")) view=NotePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("me"), StaticSegment("care-team")) view=MyCareTeamPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

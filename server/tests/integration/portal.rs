@@ -116,3 +116,30 @@ async fn a_record_that_does_not_open_is_an_error_for_the_person_and_in_the_trail
         "the error, and no view that showed nothing"
     );
 }
+
+#[tokio::test]
+async fn a_patient_sees_their_care_team_and_staff_have_none() {
+    let app = TestApp::with_demo().await;
+    let mut patient = app.browser();
+    patient
+        .sign_in("priya.natarajan@patients.example", DEMO_PASSWORD)
+        .await;
+    let reply = patient.fetch("/api/my-care-team").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let team: Option<Vec<String>> = serde_json::from_str(&reply.body).expect("json");
+    assert_eq!(
+        team.as_deref(),
+        Some(&["Dr. Rowan Ellis".to_owned(), "Sam Okafor, LCSW".to_owned()][..])
+    );
+    let mut admin = app.browser();
+    admin
+        .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
+        .await;
+    let reply = admin.fetch("/api/my-care-team").await;
+    assert_eq!(reply.body.trim(), "null");
+    let mut nobody = app.browser();
+    assert_eq!(
+        nobody.fetch("/api/my-care-team").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
