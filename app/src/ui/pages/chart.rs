@@ -52,12 +52,17 @@ pub fn ChartPage() -> impl IntoView {
     view! {
         <Title text="Chart" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match chart.await {
-                    Ok(chart) => view! { <ChartView chart tab=tab.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <LoadFailed error /> }.into_any(),
-                }
-            })}
+            {move || {
+                // Switching tabs changes only the query: the chart is not
+                // read again, the view follows the tab.
+                let tab = tab.get();
+                Suspend::new(async move {
+                    match chart.await {
+                        Ok(chart) => view! { <ChartView chart tab /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
+                    }
+                })
+            }}
         </Transition>
     }
 }

@@ -130,12 +130,17 @@ fn NoteEditor(
         plan: section_text(sections, "plan"),
     };
     let save_now = move || {
-        if save.pending().get_untracked() {
-            return;
+        if !save.pending().get_untracked() {
+            save.dispatch(draft());
         }
-        sent_at.set(edits.get_untracked());
-        save.dispatch(draft());
     };
+    // However a save starts (autosave, or the form's own button), the
+    // edits it carries are the ones made by then.
+    Effect::new(move |_| {
+        if save.pending().get() {
+            sent_at.set(edits.get_untracked());
+        }
+    });
 
     // What a save answers: the note's id and version move on; a refusal
     // keeps every word in the editor.
@@ -154,9 +159,12 @@ fn NoteEditor(
     });
     // Autosave: after a pause in typing, unless the last save was refused
     // (a conflict or a rule) — then the person decides.
+    // Runs again after each save, so edits made while one was in flight
+    // are saved in turn.
     let timer = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {
         let count = edits.get();
+        save.value().track();
         if count == 0 {
             return;
         }
