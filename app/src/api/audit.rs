@@ -139,9 +139,10 @@ pub async fn review_alert(
 /// Staff's accesses to the signed-in person's record and account.
 #[server(prefix = "/api", endpoint = "my-record-access", input = GetUrl)]
 pub async fn get_my_record_access() -> Result<Vec<RecordAccess>, AppError> {
-    use crate::backend::audit::review;
+    use crate::backend::{audit::review, patients};
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    review::accesses_to(&mut conn, who.user_id, who.organization_id).await
+    let record = patients::of_user(&mut conn, who.user_id, who.organization_id).await?;
+    review::accesses_to(&mut conn, who.user_id, record, who.organization_id).await
 }

@@ -214,6 +214,20 @@ async fn a_therapist_drafts_saves_signs_and_corrects_a_note_and_each_step_is_rec
         ]
     );
 
+    // The patient sees each of these in "Who accessed my record".
+    let mut patient = signed_in(&app, AVERY).await;
+    let reply = patient.fetch("/api/my-record-access").await;
+    let seen: Vec<app::model::audit::RecordAccess> =
+        serde_json::from_str(&reply.body).expect("accesses");
+    let by_rowan: Vec<&str> = seen
+        .iter()
+        .filter(|a| a.who == "Dr. Rowan Ellis")
+        .map(|a| a.what.as_str())
+        .collect();
+    for what in ["Record signed", "Record viewed", "Record created"] {
+        assert!(by_rowan.contains(&what), "{what} in {by_rowan:?}");
+    }
+
     // Nothing of the note is stored in the clear.
     let bodies: Vec<Vec<u8>> = clinical_notes::table
         .select(clinical_notes::body_sealed)

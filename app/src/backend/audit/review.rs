@@ -585,24 +585,29 @@ fn buckets(since: OffsetDateTime, span: Duration, hourly: bool) -> Vec<String> {
     labels
 }
 
-/// Staff's accesses to `patient`'s record and account, newest first, as
-/// the patient may see them: who (name and role), when, what kind. The
-/// patient's own actions and anything without a person behind it are left
-/// out; so are addresses, devices and sessions.
+/// Staff's accesses to a person's `record` (their chart, when they are a
+/// patient) and to their `account`, newest first, as the person may see
+/// them: who (name and role), when, what kind. Their own actions and
+/// anything without a person behind it are left out; so are addresses,
+/// devices and sessions.
 pub async fn accesses_to(
     conn: &mut AsyncPgConnection,
-    patient: Uuid,
+    account: Uuid,
+    record: Option<Uuid>,
     organization_id: Uuid,
 ) -> Result<Vec<RecordAccess>, AppError> {
+    // A person without a record has nothing under a patient id; the nil id
+    // names no row.
+    let record = record.unwrap_or(Uuid::nil());
     let events: Vec<(OffsetDateTime, Option<Uuid>, AuditAction)> = audit_events::table
         .filter(audit_events::organization_id.eq(organization_id))
         .filter(
             audit_events::patient_id
-                .eq(patient)
-                .or(audit_events::subject_user_id.eq(patient)),
+                .eq(record)
+                .or(audit_events::subject_user_id.eq(account)),
         )
         .filter(audit_events::actor_id.is_not_null())
-        .filter(audit_events::actor_id.ne(patient))
+        .filter(audit_events::actor_id.ne(account))
         .filter(audit_events::outcome.eq(AuditOutcome::Allowed))
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .limit(500)
