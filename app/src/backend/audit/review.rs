@@ -7,7 +7,11 @@
 
 use super::{Actor, Event, Origin};
 use crate::{
-    backend::{authz::Admin, client::ClientInfo, db::schema::audit_events, db::schema::users},
+    backend::{
+        authz::Admin,
+        client::ClientInfo,
+        db::schema::{audit_events, patients, users},
+    },
     error::{AppError, FieldErrors},
     model::{
         Role,
@@ -303,8 +307,21 @@ pub(super) async fn practice_people(
         .select((users::id, users::display_name, users::role))
         .load(conn)
         .await?;
+    // Patients' records are named after their portal account (a name
+    // administrators see on People anyway), so events about a chart read
+    // as whose it is. A record without an account stays an id.
+    let records: Vec<(Uuid, String)> = patients::table
+        .inner_join(users::table.on(patients::user_id.eq(users::id.nullable())))
+        .filter(patients::organization_id.eq(organization_id))
+        .select((patients::id, users::display_name))
+        .load(conn)
+        .await?;
+    let records = records
+        .into_iter()
+        .map(|(id, name)| (id, name, Role::Patient));
     Ok(people
         .into_iter()
+        .chain(records)
         .map(|(id, name, role)| (id, PersonRef { id, name, role }))
         .collect())
 }
