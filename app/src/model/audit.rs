@@ -221,8 +221,9 @@ pub struct AuditRow {
     pub actor: Option<PersonRef>,
     pub action: AuditAction,
     pub outcome: AuditOutcome,
-    /// Whom it concerned (the patient, or the account acted on).
-    pub subject: Option<PersonRef>,
+    /// Whom it concerned: the patient whose record it was, and the account
+    /// acted on when that is someone else (a therapist put on a care team).
+    pub subjects: Vec<PersonRef>,
     /// What was acted on: kind and id.
     pub resource: Option<(String, String)>,
     pub ip: Option<String>,

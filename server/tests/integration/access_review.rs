@@ -250,8 +250,12 @@ async fn filters_narrow_the_log_and_a_bad_filter_is_named() {
     assert_eq!(page.rows.len(), 1);
     assert_eq!(page.rows[0].action, AuditAction::SignInFailed);
     assert_eq!(
-        page.rows[0].subject.as_ref().map(|p| p.name.as_str()),
-        Some("Dr. Rowan Ellis")
+        page.rows[0]
+            .subjects
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Dr. Rowan Ellis"]
     );
     assert_eq!(page.next_before, None);
 

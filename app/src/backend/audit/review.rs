@@ -352,7 +352,11 @@ fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow
                 actor: actor.and_then(|id| people.get(&id).cloned()),
                 action,
                 outcome,
-                subject: patient.or(subject).and_then(|id| people.get(&id).cloned()),
+                subjects: [patient, subject.filter(|s| Some(*s) != patient)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| people.get(&id).cloned())
+                    .collect(),
                 resource: resource_type.zip(resource_id),
                 ip,
                 user_agent,
@@ -410,7 +414,11 @@ pub async fn export_csv(
                 .unwrap_or_default(),
             row.action.as_str().to_owned(),
             row.outcome.as_str().to_owned(),
-            person(&row.subject),
+            row.subjects
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
             row.resource
                 .as_ref()
                 .map(|(k, id)| format!("{k}:{id}"))

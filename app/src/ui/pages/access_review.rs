@@ -363,13 +363,17 @@ fn LogRow(row: AuditRow) -> impl IntoView {
         .into_any(),
         None => "Nobody signed in".into_any(),
     };
-    let concerning = row.subject.as_ref().map(|p| {
-        view! {
-            <a href=format!("/admin/audit?patient={}", p.id) class="underline decoration-stone-300">
-                {format!("→ {}", p.name)}
-            </a>
-        }
-    });
+    let concerning = row
+        .subjects
+        .iter()
+        .map(|p| {
+            view! {
+                <a href=format!("/admin/audit?patient={}", p.id) class="underline decoration-stone-300">
+                    {format!("→ {}", p.name)}
+                </a>
+            }
+        })
+        .collect_view();
     let (badge, badge_tone) = match row.outcome {
         AuditOutcome::Allowed => ("Allowed", "bg-teal-100 text-teal-900"),
         AuditOutcome::Denied => ("Denied", "bg-rose-100 text-rose-900"),
