@@ -19,19 +19,10 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
     let state = super::state()?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    let Some(patient_id) = patients::of_user(&mut conn, who.user_id, who.organization_id).await?
-    else {
+    let Some(grant) = own_record(&mut conn, &who, ENDPOINT, &client).await? else {
         return Ok(None);
     };
-    let grant = access::decide(
-        &mut conn,
-        &who,
-        patient_id,
-        access::Reach::OwnRecord,
-        ENDPOINT,
-        &client,
-    )
-    .await?;
+    let patient_id = grant.patient_id();
     let read = conn
         .transaction::<_, patients::ReadError, _>(async |conn| {
             let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
@@ -62,7 +53,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
 #[server(prefix = "/api", endpoint = "my-care-team", input = GetUrl)]
 pub async fn get_my_care_team() -> Result<Option<Vec<String>>, AppError> {
     use crate::{
-        backend::{access, care_team, patients},
+        backend::{access, care_team},
         model::audit::AuditAction,
     };
     use diesel_async::AsyncConnection;
@@ -71,15 +62,31 @@ pub async fn get_my_care_team() -> Result<Option<Vec<String>>, AppError> {
     let state = super::state()?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    let Some(patient_id) = patients::of_user(&mut conn, who.user_id, who.organization_id).await?
-    else {
+    let Some(grant) = own_record(&mut conn, &who, ENDPOINT, &client).await? else {
         return Ok(None);
     };
-    let reach = access::Reach::OwnRecord;
-    let grant = access::decide(&mut conn, &who, patient_id, reach, ENDPOINT, &client).await?;
+    let patient_id = grant.patient_id();
     conn.transaction::<_, AppError, _>(async |conn| {
         access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
         Ok(Some(care_team::names(conn, patient_id).await?))
     })
     .await
+}
+
+/// The grant to the signed-in person's own record, through the policy;
+/// `None` when the practice keeps no record for them.
+#[cfg(feature = "ssr")]
+async fn own_record(
+    conn: &mut diesel_async::AsyncPgConnection,
+    who: &crate::backend::session::SignedIn,
+    endpoint: &'static str,
+    client: &crate::backend::client::ClientInfo,
+) -> Result<Option<crate::backend::access::Grant>, AppError> {
+    use crate::backend::{access, patients};
+    let Some(patient_id) = patients::of_user(conn, who.user_id, who.organization_id).await? else {
+        return Ok(None);
+    };
+    let reach = access::Reach::OwnRecord;
+    let grant = access::decide(conn, who, patient_id, reach, endpoint, client).await?;
+    Ok(Some(grant))
 }
