@@ -2,8 +2,7 @@
 // caseload, writes a progress note (saved as they type) and signs it; the
 // patient sees their own details but not the note, and sees the therapist's
 // access; an administrator sees the accesses in the access log.
-import { test, expect, demo } from "./fixtures";
-import type { Page } from "@playwright/test";
+import { test, expect, demo, hydrated, signIn } from "./fixtures";
 
 // No other test signs in as this patient.
 const patient = { email: "avery.quinn@patients.example", name: "Avery Quinn", born: "1988-03-14" };
@@ -13,28 +12,6 @@ const noteText = {
   assessment: "Improving; no safety concerns raised.",
   plan: "Continue weekly sessions; review the sleep diary next time.",
 };
-
-async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor();
-}
-
-async function signIn(page: Page, email: string) {
-  await page.goto("/sign-in");
-  // A known, rare fault: the first page of a fresh browser context now and
-  // then arrives with the strict fallback CSP and never hydrates (see the
-  // README's known problems). Loading it once more is what a person does;
-  // every later page in this test must hydrate first time.
-  try {
-    await page.locator("body[data-hydrated]").waitFor({ timeout: 15_000 });
-  } catch {
-    await page.reload();
-    await hydrated(page);
-  }
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demo.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/home$/);
-}
 
 test("a therapist writes and signs a note; the patient sees their details and the access but not the note; the administrator sees the accesses", async ({ browser }) => {
   test.setTimeout(120_000);

@@ -162,7 +162,7 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
             .await?
     };
     let sealed = Sealed::<String>::from_stored(stored);
-    let at = columns::PATIENT_LEGAL_NAME.at(patient);
+    let name = columns::PATIENT_LEGAL_NAME;
     println!("\nopening a sealed field through the vault (Sealed::open), 2,000 runs each:");
     for (label, vault) in [
         ("data key cached", Vault::new(keks(&[1]), blind.clone())),
@@ -171,11 +171,15 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
             Vault::with_cache(keks(&[1]), blind.clone(), 0, Duration::ZERO),
         ),
     ] {
-        sealed.open(&vault, &mut conn, &access, at).await?;
+        sealed
+            .open(&vault, &mut conn, &access, name, patient)
+            .await?;
         let runs = 2_000;
         let started = Instant::now();
         for _ in 0..runs {
-            sealed.open(&vault, &mut conn, &access, at).await?;
+            sealed
+                .open(&vault, &mut conn, &access, name, patient)
+                .await?;
         }
         per_op(label, runs, started.elapsed());
     }

@@ -110,7 +110,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
             access::{self, Reach},
-            care_team, notes, patients,
+            care_team, diagnoses, notes, patients, treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -134,6 +134,11 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                 phone: details.phone.as_ref().map(|p| p.expose().clone()),
                 care_team: care_team::names(conn, patient_id).await?,
                 notes: notes::list(conn, &access).await?,
+                diagnoses: diagnoses::list(conn, &state.vault, &access).await?,
+                plan: treatment_plan::current(conn, &state.vault, &access)
+                    .await?
+                    .as_ref()
+                    .map(treatment_plan::view),
             })
         })
         .await;
@@ -327,6 +332,113 @@ pub async fn add_addendum(csrf_token: String, note_id: Uuid, text: String) -> Re
     .await
 }
 
+/// Records a diagnosis on the chart of `patient_id`: an ICD-10 code, its
+/// description and the onset date. Anyone who reaches the chart may.
+#[server(prefix = "/api", endpoint = "add-diagnosis")]
+pub async fn add_diagnosis(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(default)] code: String,
+    #[server(default)] description: String,
+    #[server(default)] onset_date: String,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        access::{self, Reach},
+        diagnoses,
+    };
+    use crate::model::audit::AuditAction;
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "add-diagnosis";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let grant =
+        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
+    let new = diagnoses::check_new(&code, &description, &onset_date, latest_session_day())?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let id = Uuid::new_v4();
+        let grant = grant.on("diagnosis", id);
+        let access = access::record(conn, grant, AuditAction::RecordCreated, &client).await?;
+        diagnoses::add(conn, &state.vault, &access, id, who.user_id, &new).await
+    })
+    .await
+}
+
+/// Marks the diagnosis `diagnosis_id` resolved on `resolved_date`.
+#[server(prefix = "/api", endpoint = "resolve-diagnosis")]
+pub async fn resolve_diagnosis(
+    csrf_token: String,
+    diagnosis_id: Uuid,
+    #[server(default)] resolved_date: String,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        access::{self, Reach},
+        diagnoses,
+    };
+    use crate::model::audit::AuditAction;
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "resolve-diagnosis";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let Some(diagnosis) = diagnoses::meta(&mut conn, who.organization_id, diagnosis_id).await?
+    else {
+        return Err(
+            access::refuse(&mut conn, &who, None, ENDPOINT, &client, AppError::NotFound).await,
+        );
+    };
+    let patient_id = diagnosis.patient_id;
+    let grant =
+        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
+    let on = diagnoses::check_resolution(&diagnosis, &resolved_date, latest_session_day())?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let grant = grant.on("diagnosis", diagnosis.id);
+        let access = access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
+        diagnoses::resolve(conn, &access, &diagnosis, on).await
+    })
+    .await
+}
+
+/// Saves the treatment plan of `patient_id` (each list one item per line):
+/// the first plan when `version` is 0, else over the plan at `version`
+/// (a newer save in between is refused with `EditConflict`). Answers the
+/// new version.
+#[server(prefix = "/api", endpoint = "save-plan")]
+pub async fn save_treatment_plan(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(default)] version: i32,
+    #[server(default)] goals: String,
+    #[server(default)] objectives: String,
+    #[server(default)] interventions: String,
+    #[server(default)] review_date: String,
+) -> Result<i32, AppError> {
+    use crate::backend::{
+        access::{self, Reach},
+        treatment_plan,
+    };
+    use crate::model::audit::AuditAction;
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "save-plan";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let grant =
+        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let draft = treatment_plan::check(&goals, &objectives, &interventions, &review_date, today)?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let action = if version == 0 {
+            AuditAction::RecordCreated
+        } else {
+            AuditAction::RecordUpdated
+        };
+        let access = access::record(conn, grant, action, &client).await?;
+        treatment_plan::save(conn, &state.vault, &access, who.user_id, version, &draft).await
+    })
+    .await
+}
+
 /// Opens the chart of `patient_id`, not on the therapist's care team, for
 /// the configured time: the reason is required (and recorded with every
 /// view), and a second factor entered in the last few minutes
@@ -374,17 +486,17 @@ pub async fn start_emergency_access(
 
 /// Who is asking, from where, and what the server has at hand.
 #[cfg(feature = "ssr")]
-struct Asking {
-    who: crate::backend::session::SignedIn,
-    state: crate::backend::AppState,
-    client: crate::backend::client::ClientInfo,
+pub(super) struct Asking {
+    pub(super) who: crate::backend::session::SignedIn,
+    pub(super) state: crate::backend::AppState,
+    pub(super) client: crate::backend::client::ClientInfo,
 }
 
 /// Anyone signed in: the patient-level policy decides what they reach.
 /// Someone not signed in is refused (401), and since they asked for a
 /// record, the refusal is recorded too.
 #[cfg(feature = "ssr")]
-async fn asking(endpoint: &'static str) -> Result<Asking, AppError> {
+pub(super) async fn asking(endpoint: &'static str) -> Result<Asking, AppError> {
     let who = match super::signed_in().await {
         Ok((_, who)) => who,
         Err(AppError::Unauthenticated) => {
@@ -405,10 +517,19 @@ async fn asking(endpoint: &'static str) -> Result<Asking, AppError> {
 async fn therapist_asking(
     endpoint: &'static str,
 ) -> Result<(Asking, crate::backend::authz::Therapist), AppError> {
-    use crate::backend::authz::Therapist;
+    asking_as(endpoint, crate::backend::authz::Therapist::check).await
+}
+
+/// Only those `check` lets through (a role): anyone else is refused (403,
+/// recorded), someone not signed in too (401, recorded).
+#[cfg(feature = "ssr")]
+pub(super) async fn asking_as<P>(
+    endpoint: &'static str,
+    check: fn(&crate::backend::session::SignedIn) -> Result<P, AppError>,
+) -> Result<(Asking, P), AppError> {
     let asking = asking(endpoint).await?;
-    let therapist = super::authorize(&asking.who, endpoint, Therapist::check).await?;
-    Ok((asking, therapist))
+    let proof = super::authorize(&asking.who, endpoint, check).await?;
+    Ok((asking, proof))
 }
 
 /// The note `note_id` and a grant to the chart it is in, or the same

@@ -9,6 +9,7 @@ pub mod mfa;
 pub mod patient;
 pub mod people;
 pub mod practice;
+pub mod roster;
 pub mod security;
 pub mod session;
 
@@ -18,13 +19,16 @@ pub use audit::{
 };
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use chart::{
-    AddAddendum, GetCaseload, GetChart, GetNote, SaveNote, SignNote, StartEmergencyAccess,
+    AddAddendum, AddDiagnosis, GetCaseload, GetChart, GetNote, ResolveDiagnosis, SaveNote,
+    SaveTreatmentPlan, SignNote, StartEmergencyAccess,
 };
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };
+pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::GetPracticeInfo;
+pub use roster::{ChangeCareTeam, RemovePatient};
 pub use security::{
     ChangePassword, DismissSecurityNotices, EndMySession, ListMySessions, SignOutEverywhere,
 };

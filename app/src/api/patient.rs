@@ -2,31 +2,20 @@
 //! access path (`backend::access`) and recorded in the same transaction as
 //! the read; a record that does not open is an error, recorded as such.
 
-use crate::{error::AppError, model::patient::MyInformation};
+use crate::{
+    error::AppError,
+    model::patient::{MyInformation, MyPlan},
+};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// The signed-in person's own details; `None` when the practice has no
 /// record for them.
 #[server(prefix = "/api", endpoint = "my-information", input = GetUrl)]
 pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
-    use crate::{
-        backend::{access, patients},
-        model::audit::AuditAction,
-    };
-    use diesel_async::AsyncConnection;
-    const ENDPOINT: &str = "my-information";
-    let (_, who) = super::signed_in().await?;
-    let state = super::state()?;
-    let client = super::client().await;
-    let mut conn = state.db.conn().await?;
-    let Some(grant) = own_record(&mut conn, &who, ENDPOINT, &client).await? else {
-        return Ok(None);
-    };
-    let patient_id = grant.patient_id();
-    let read = conn
-        .transaction::<_, patients::ReadError, _>(async |conn| {
-            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
-            let opened = patients::demographics(conn, &state.vault, &access).await?;
+    use crate::backend::patients;
+    read_own_record("my-information", |conn, vault, access| {
+        Box::pin(async move {
+            let opened = patients::demographics(conn, vault, access).await?;
             Ok(MyInformation {
                 legal_name: opened.legal_name.expose().clone(),
                 date_of_birth: patients::day(*opened.date_of_birth.expose()),
@@ -34,16 +23,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
                 phone: opened.phone.as_ref().map(|p| p.expose().clone()),
             })
         })
-        .await;
-    access::settle(
-        &mut conn,
-        &who,
-        patient_id,
-        ENDPOINT,
-        AuditAction::RecordViewed,
-        &client,
-        read.map(Some),
-    )
+    })
     .await
 }
 
@@ -52,25 +32,108 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
 /// recorded access as their details.
 #[server(prefix = "/api", endpoint = "my-care-team", input = GetUrl)]
 pub async fn get_my_care_team() -> Result<Option<Vec<String>>, AppError> {
+    use crate::backend::care_team;
+    read_own_record("my-care-team", |conn, _, access| {
+        Box::pin(async move { Ok(care_team::names(conn, access.patient_id()).await?) })
+    })
+    .await
+}
+
+/// Changes the signed-in patient's own email and phone number (either may
+/// be left blank). Only these: their name and date of birth are changed by
+/// the practice.
+#[server(prefix = "/api", endpoint = "my-contact")]
+pub async fn update_my_contact(
+    csrf_token: String,
+    #[server(default)] email: String,
+    #[server(default)] phone: String,
+) -> Result<(), AppError> {
     use crate::{
-        backend::{access, care_team},
+        backend::{access, patients},
         model::audit::AuditAction,
     };
     use diesel_async::AsyncConnection;
-    const ENDPOINT: &str = "my-care-team";
-    let (_, who) = super::signed_in().await?;
-    let state = super::state()?;
-    let client = super::client().await;
+    const ENDPOINT: &str = "my-contact";
+    super::checked_at_the_edge(csrf_token);
+    let super::chart::Asking { who, state, client } = super::chart::asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let Some(grant) = own_record(&mut conn, &who, ENDPOINT, &client).await? else {
+        return Err(AppError::NotFound);
+    };
+    let contact = patients::check_contact(&email, &phone)?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let access = access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
+        patients::update_contact(conn, &state.vault, &access, &contact).await
+    })
+    .await
+}
+
+/// The goals of the signed-in patient's treatment plan and when it is next
+/// reviewed; `None` when there is no record or no plan yet. Objectives and
+/// interventions are the therapist's working detail and stay in the chart.
+#[server(prefix = "/api", endpoint = "my-plan", input = GetUrl)]
+pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
+    use crate::backend::{notes, treatment_plan};
+    let plan = read_own_record("my-plan", |conn, vault, access| {
+        Box::pin(async move {
+            let plan = treatment_plan::current(conn, vault, access).await?;
+            Ok(plan.map(|plan| MyPlan {
+                goals: plan.body.expose().goals.clone(),
+                review_date: notes::day(plan.review_date),
+                updated_on: notes::day(plan.updated_at.date()),
+            }))
+        })
+    })
+    .await?;
+    Ok(plan.flatten())
+}
+
+/// What a read of one's own record answers (boxed, so the compiler can
+/// see it is `Send` across the transaction).
+#[cfg(feature = "ssr")]
+type OwnRead<'c, T> = std::pin::Pin<
+    Box<dyn Future<Output = Result<T, crate::backend::patients::ReadError>> + Send + 'c>,
+>;
+
+/// Reads the signed-in person's own record with `read`, through the one
+/// access path: the policy, then one transaction that records the view
+/// and reads; a value that does not open is recorded and answered as
+/// unreadable. `None` when the practice keeps no record for them (staff).
+#[cfg(feature = "ssr")]
+async fn read_own_record<T>(
+    endpoint: &'static str,
+    read: impl for<'c> FnOnce(
+        &'c mut diesel_async::AsyncPgConnection,
+        &'c crate::backend::vault::Vault,
+        &'c crate::backend::access::PatientAccess,
+    ) -> OwnRead<'c, T>
+    + Send,
+) -> Result<Option<T>, AppError>
+where
+    T: Send,
+{
+    use crate::{
+        backend::{access, patients::ReadError},
+        model::audit::AuditAction,
+    };
+    use diesel_async::AsyncConnection;
+    let super::chart::Asking { who, state, client } = super::chart::asking(endpoint).await?;
+    let mut conn = state.db.conn().await?;
+    let Some(grant) = own_record(&mut conn, &who, endpoint, &client).await? else {
         return Ok(None);
     };
     let patient_id = grant.patient_id();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
-        Ok(Some(care_team::names(conn, patient_id).await?))
-    })
-    .await
+    let vault = &state.vault;
+    let read = conn
+        .transaction::<_, ReadError, _>(async |conn| {
+            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
+            read(conn, vault, &access).await
+        })
+        .await;
+    let action = AuditAction::RecordViewed;
+    access::settle(&mut conn, &who, patient_id, endpoint, action, &client, read)
+        .await
+        .map(Some)
 }
 
 /// The grant to the signed-in person's own record, through the policy;

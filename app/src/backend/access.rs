@@ -20,13 +20,13 @@
 
 use super::{
     audit::{self, Actor, Event, Origin},
-    authz::Therapist,
+    authz::{Admin, Therapist},
     care_team,
     client::ClientInfo,
     db::schema::patients,
     patients::ReadError,
     session::SignedIn,
-    vault::Unreadable,
+    vault::{Column, Unreadable, columns},
 };
 use crate::{
     error::AppError,
@@ -47,6 +47,7 @@ pub struct Grant {
     patient_id: Uuid,
     actor: Actor,
     endpoint: &'static str,
+    reach: Reach,
     /// What in the record is reached (a note), when not the record as such.
     resource: Option<(&'static str, Uuid)>,
     /// The emergency access that allowed it, when the care team did not.
@@ -78,10 +79,26 @@ impl Grant {
 pub struct PatientAccess {
     organization_id: Uuid,
     patient_id: Uuid,
+    reach: Reach,
     _recorded: (),
 }
 
 impl PatientAccess {
+    /// Whether this access opens `column`: a chart opens every part of the
+    /// record; a patient's own record their details and their treatment
+    /// plan (no notes, no diagnoses); the practice's roster the legal name
+    /// alone. The vault asks before it opens anything, so a portal page
+    /// cannot open a note even by mistake.
+    pub fn opens(&self, column: Column) -> bool {
+        match self.reach {
+            Reach::Chart => true,
+            Reach::OwnRecord => {
+                column.table == columns::PATIENT_LEGAL_NAME.table || column == columns::PLAN_BODY
+            }
+            Reach::Roster => column == columns::PATIENT_LEGAL_NAME,
+        }
+    }
+
     pub fn organization_id(&self) -> Uuid {
         self.organization_id
     }
@@ -98,6 +115,9 @@ pub enum Reach {
     OwnRecord,
     /// The chart: details and clinical notes.
     Chart,
+    /// The practice's patient list, for running the practice: a name, and
+    /// nothing clinical.
+    Roster,
 }
 
 /// What is true between the person asking and the patient: the facts the
@@ -117,14 +137,16 @@ pub struct Relation {
 /// Patients reach their own details and nothing clinical; therapists reach
 /// the charts of the patients whose care team they are on, and for a while
 /// any chart they opened with emergency access; administrators run the
-/// practice and reach no chart. Pure, so it is tested whole.
+/// practice from its roster and reach no chart. Pure, so it is tested
+/// whole.
 #[must_use]
 pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
     match (role, reach) {
         (Role::Patient, Reach::OwnRecord) => relation.own_record,
         (Role::Therapist, Reach::Chart) => relation.on_care_team || relation.emergency,
-        (Role::Patient, Reach::Chart)
-        | (Role::Therapist, Reach::OwnRecord)
+        (Role::Admin, Reach::Roster) => true,
+        (Role::Patient, Reach::Chart | Reach::Roster)
+        | (Role::Therapist, Reach::OwnRecord | Reach::Roster)
         | (Role::Admin, Reach::OwnRecord | Reach::Chart) => false,
     }
 }
@@ -181,6 +203,7 @@ pub async fn decide(
         patient_id,
         actor: Actor::of(who),
         endpoint,
+        reach,
         resource: None,
         emergency,
     })
@@ -210,10 +233,44 @@ pub async fn caseload(
                 patient_id: member.patient_id,
                 actor: Actor::of(who),
                 endpoint,
+                reach: Reach::Chart,
                 resource: None,
                 emergency: None,
             };
             (grant, member)
+        })
+        .collect())
+}
+
+/// Grants to the roster entry (the name alone) of every patient of the
+/// administrator's practice, not deleted. The policy's fact is the role:
+/// asked once, for all.
+pub async fn roster(
+    conn: &mut AsyncPgConnection,
+    admin: &Admin,
+    who: &SignedIn,
+    endpoint: &'static str,
+) -> Result<Vec<Grant>, AppError> {
+    if !allows(who.role, Reach::Roster, Relation::default()) {
+        return Err(AppError::Forbidden);
+    }
+    let ids: Vec<Uuid> = patients::table
+        .filter(patients::organization_id.eq(admin.organization_id))
+        .filter(patients::deleted_at.is_null())
+        .order(patients::created_at)
+        .select(patients::id)
+        .load(conn)
+        .await?;
+    Ok(ids
+        .into_iter()
+        .map(|patient_id| Grant {
+            organization_id: admin.organization_id,
+            patient_id,
+            actor: Actor::of(who),
+            endpoint,
+            reach: Reach::Roster,
+            resource: None,
+            emergency: None,
         })
         .collect())
 }
@@ -276,6 +333,7 @@ pub async fn record(
     Ok(PatientAccess {
         organization_id: grant.organization_id,
         patient_id: grant.patient_id,
+        reach: grant.reach,
         _recorded: (),
     })
 }
@@ -350,7 +408,7 @@ mod tests {
             },
         ];
         for role in Role::ALL.iter().copied() {
-            for reach in [Reach::OwnRecord, Reach::Chart] {
+            for reach in [Reach::OwnRecord, Reach::Chart, Reach::Roster] {
                 for relation in relations {
                     let expected = matches!(
                         (role, reach),
@@ -358,7 +416,7 @@ mod tests {
                     ) || matches!(
                         (role, reach),
                         (Role::Therapist, Reach::Chart) if relation.on_care_team || relation.emergency
-                    );
+                    ) || (role, reach) == (Role::Admin, Reach::Roster);
                     assert_eq!(
                         allows(role, reach, relation),
                         expected,
@@ -384,5 +442,36 @@ mod tests {
             !allows(Role::Admin, Reach::Chart, team),
             "administrators see no charts"
         );
+    }
+
+    fn access(reach: Reach) -> PatientAccess {
+        PatientAccess {
+            organization_id: Uuid::nil(),
+            patient_id: Uuid::nil(),
+            reach,
+            _recorded: (),
+        }
+    }
+
+    /// What each kind of access opens: the roster a name, the portal the
+    /// patient's details and plan, the chart everything.
+    #[test]
+    fn each_reach_opens_only_its_columns() {
+        for registered in columns::ALL {
+            let column = registered.column;
+            assert!(access(Reach::Chart).opens(column), "{column:?}");
+            assert_eq!(
+                access(Reach::Roster).opens(column),
+                column == columns::PATIENT_LEGAL_NAME,
+                "{column:?}"
+            );
+            assert_eq!(
+                access(Reach::OwnRecord).opens(column),
+                column.table == "patients" || column == columns::PLAN_BODY,
+                "{column:?}"
+            );
+        }
+        assert!(!access(Reach::OwnRecord).opens(columns::NOTE_BODY));
+        assert!(!access(Reach::OwnRecord).opens(columns::DIAGNOSIS_BODY));
     }
 }

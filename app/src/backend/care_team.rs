@@ -80,6 +80,62 @@ pub async fn add(
     .await
 }
 
+/// Takes therapist `therapist_id` off patient `patient_id`'s team,
+/// recording `event` in the same transaction. Answers whether they were on
+/// it (someone not on it: nothing changes, nothing is recorded).
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    therapist_id: Uuid,
+    event: Event,
+) -> Result<bool, AppError> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let removed = diesel::delete(care_team::table.find((patient_id, therapist_id)))
+            .filter(care_team::organization_id.eq(organization_id))
+            .execute(conn)
+            .await?;
+        if removed == 1 {
+            audit::record(conn, event).await?;
+        }
+        Ok(removed == 1)
+    })
+    .await
+}
+
+/// Every care team of practice `organization_id`: (patient, therapist id,
+/// therapist name), by name.
+pub async fn all(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid, String)>, AppError> {
+    Ok(care_team::table
+        .inner_join(users::table.on(users::id.eq(care_team::therapist_id)))
+        .filter(care_team::organization_id.eq(organization_id))
+        .select((care_team::patient_id, users::id, users::display_name))
+        .order(users::display_name)
+        .load(conn)
+        .await?)
+}
+
+/// The therapists of practice `organization_id` who may join a care team
+/// (active or invited), by name: (id, name).
+pub async fn therapists(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    use crate::model::UserStatus;
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::role.eq(Role::Therapist))
+        .filter(users::status.ne(UserStatus::Deactivated))
+        .select((users::id, users::display_name))
+        .order(users::display_name)
+        .load(conn)
+        .await?)
+}
+
 /// The names of the therapists on patient `patient_id`'s team, by name.
 pub async fn names(
     conn: &mut AsyncPgConnection,

@@ -13,7 +13,8 @@ use super::{
     audit::review::utc,
     db::schema::{clinical_notes, note_addenda, users},
     patients::ReadError,
-    vault::{Phi, PhiValue, Scope, Sealed, Vault, columns},
+    sealing,
+    vault::{Phi, PhiValue, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -190,21 +191,6 @@ pub async fn meta(
         .optional()?)
 }
 
-/// Seals `body` for note `id` of the patient `access` is for.
-async fn seal_body<T: PhiValue>(
-    conn: &mut AsyncPgConnection,
-    vault: &Vault,
-    access: &PatientAccess,
-    column: crate::backend::vault::Column,
-    id: Uuid,
-    body: &T,
-) -> Result<Vec<u8>, AppError> {
-    let scope = Scope::patient(access.organization_id(), access.patient_id());
-    Ok(Sealed::seal(vault, conn, scope, column.at(id), body)
-        .await?
-        .into_bytes())
-}
-
 /// A new progress note `id` by `author_id`, as a draft at version 1. Call it in
 /// the transaction `access` was recorded in.
 pub async fn create(
@@ -215,7 +201,7 @@ pub async fn create(
     author_id: Uuid,
     draft: &Draft,
 ) -> Result<NoteMeta, AppError> {
-    let body = seal_body(conn, vault, access, columns::NOTE_BODY, id, &draft.body).await?;
+    let body = sealing::seal(conn, vault, access, columns::NOTE_BODY, id, &draft.body).await?;
     Ok(diesel::insert_into(clinical_notes::table)
         .values((
             clinical_notes::id.eq(id),
@@ -244,7 +230,7 @@ pub async fn save(
     version: i32,
     draft: &Draft,
 ) -> Result<NoteMeta, AppError> {
-    let body = seal_body(
+    let body = sealing::seal(
         conn,
         vault,
         access,
@@ -319,7 +305,7 @@ pub async fn add_addendum(
     }
     let id = Uuid::new_v4();
     let text = text.trim().to_owned();
-    let body = seal_body(conn, vault, access, columns::ADDENDUM_BODY, id, &text).await?;
+    let body = sealing::seal(conn, vault, access, columns::ADDENDUM_BODY, id, &text).await?;
     diesel::insert_into(note_addenda::table)
         .values((
             note_addenda::id.eq(id),
@@ -348,7 +334,7 @@ pub async fn open_body(
         .first(conn)
         .await
         .map_err(AppError::from)?;
-    open_value(conn, vault, access, columns::NOTE_BODY, id, bytes).await
+    sealing::open(conn, vault, access, columns::NOTE_BODY, id, bytes).await
 }
 
 /// An addendum, opened: (author, when, text).
@@ -377,27 +363,10 @@ pub async fn addenda(
         .map_err(AppError::from)?;
     let mut opened = Vec::with_capacity(stored.len());
     for (id, author, at, bytes) in stored {
-        let text = open_value(conn, vault, access, columns::ADDENDUM_BODY, id, bytes).await?;
+        let text = sealing::open(conn, vault, access, columns::ADDENDUM_BODY, id, bytes).await?;
         opened.push((author, at, text));
     }
     Ok(opened)
-}
-
-async fn open_value<T: PhiValue>(
-    conn: &mut AsyncPgConnection,
-    vault: &Vault,
-    access: &PatientAccess,
-    column: crate::backend::vault::Column,
-    row: Uuid,
-    bytes: Vec<u8>,
-) -> Result<Phi<T>, ReadError> {
-    Sealed::<T>::from_stored(bytes)
-        .open(vault, conn, access, column.at(row))
-        .await
-        .map_err(|why| ReadError::Unreadable {
-            column: column.column,
-            why,
-        })
 }
 
 /// The chart's list of notes for the patient `access` is for, newest

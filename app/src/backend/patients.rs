@@ -6,6 +6,7 @@
 use super::{
     access::PatientAccess,
     db::schema::patients,
+    sealing,
     vault::{
         Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Unreadable, Vault,
         blind::normalize, columns,
@@ -183,34 +184,159 @@ pub async fn demographics(
         .await
         .map_err(AppError::from)?;
     Ok(Demographics {
-        legal_name: open(conn, vault, access, columns::PATIENT_LEGAL_NAME, name).await?,
-        date_of_birth: open(conn, vault, access, columns::PATIENT_DATE_OF_BIRTH, born).await?,
+        legal_name: sealing::open(conn, vault, access, columns::PATIENT_LEGAL_NAME, id, name)
+            .await?,
+        date_of_birth: sealing::open(
+            conn,
+            vault,
+            access,
+            columns::PATIENT_DATE_OF_BIRTH,
+            id,
+            born,
+        )
+        .await?,
         email: match email {
-            Some(bytes) => Some(open(conn, vault, access, columns::PATIENT_EMAIL, bytes).await?),
+            Some(bytes) => {
+                Some(sealing::open(conn, vault, access, columns::PATIENT_EMAIL, id, bytes).await?)
+            }
             None => None,
         },
         phone: match phone {
-            Some(bytes) => Some(open(conn, vault, access, columns::PATIENT_PHONE, bytes).await?),
+            Some(bytes) => {
+                Some(sealing::open(conn, vault, access, columns::PATIENT_PHONE, id, bytes).await?)
+            }
             None => None,
         },
     })
 }
 
-/// Opens the stored `bytes` of `column` in the accessed patient's row.
-async fn open<T: PhiValue>(
+/// Contact details as a patient typed them, checked: blank removes one.
+pub struct Contact {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for Contact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Contact(<redacted>)")
+    }
+}
+
+/// Longest phone number as typed, in characters.
+const PHONE_MAX: usize = 30;
+
+/// Checks contact details: an email address of the usual shape (stored
+/// lower-case), a phone number of 7 to 15 digits with spaces, `+`, `-`,
+/// `(`, `)` or `.` between. Either may be left blank.
+pub fn check_contact(email: &str, phone: &str) -> Result<Contact, AppError> {
+    use crate::{error::FieldErrors, model::validate::check_email};
+    let mut errors = FieldErrors::new();
+    let email = match email.trim() {
+        "" => None,
+        typed => check_email(&mut errors, "email", typed),
+    };
+    let phone = phone.trim();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let phone = if phone.is_empty() {
+        None
+    } else if phone.chars().count() > PHONE_MAX
+        || !(7..=15).contains(&digits)
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
+        errors.add(
+            "phone",
+            "Enter a phone number of 7 to 15 digits, for example +1 555 0100 200.",
+        );
+        None
+    } else {
+        Some(phone.to_owned())
+    };
+    errors.into_result()?;
+    Ok(Contact { email, phone })
+}
+
+/// Replaces the email and phone of the patient `access` is for (sealed
+/// values and their blind indexes together). Call it in the transaction
+/// `access` was recorded in.
+pub async fn update_contact(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     access: &PatientAccess,
-    column: Column,
-    bytes: Vec<u8>,
-) -> Result<Phi<T>, ReadError> {
-    Sealed::<T>::from_stored(bytes)
-        .open(vault, conn, access, column.at(access.patient_id()))
+    contact: &Contact,
+) -> Result<(), AppError> {
+    let id = access.patient_id();
+    let organization_id = access.organization_id();
+    let index = |by: SearchBy<'_>| by.index(vault, organization_id);
+    let email = match &contact.email {
+        Some(email) => {
+            Some(sealing::seal(conn, vault, access, columns::PATIENT_EMAIL, id, email).await?)
+        }
+        None => None,
+    };
+    let phone = match &contact.phone {
+        Some(phone) => {
+            Some(sealing::seal(conn, vault, access, columns::PATIENT_PHONE, id, phone).await?)
+        }
+        None => None,
+    };
+    diesel::update(patients::table.find(id))
+        .filter(patients::organization_id.eq(organization_id))
+        .set((
+            patients::email_sealed.eq(email),
+            patients::email_index.eq(contact.email.as_deref().map(|e| index(SearchBy::Email(e)))),
+            patients::phone_sealed.eq(phone),
+            patients::phone_index.eq(contact.phone.as_deref().map(|p| index(SearchBy::Phone(p)))),
+            patients::version.eq(patients::version + 1),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The legal name of the patient `access` is for: all the practice's
+/// roster opens.
+pub async fn legal_name(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+) -> Result<Phi<String>, ReadError> {
+    let id = access.patient_id();
+    let name: Vec<u8> = patients::table
+        .find(id)
+        .filter(patients::organization_id.eq(access.organization_id()))
+        .select(patients::legal_name_sealed)
+        .first(conn)
         .await
-        .map_err(|why| ReadError::Unreadable {
-            column: column.column,
-            why,
-        })
+        .map_err(AppError::from)?;
+    sealing::open(conn, vault, access, columns::PATIENT_LEGAL_NAME, id, name).await
+}
+
+/// Removes the patient `access` is for from every list of the practice, on
+/// behalf of `by`: a soft delete. Nothing is physically removed (the
+/// application's role may not DELETE patients); the record stays for
+/// retention, and the act is in the trail (the access was recorded as
+/// `record.deleted`). Call it in the transaction `access` was recorded in.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    access: &PatientAccess,
+    by: Uuid,
+) -> Result<(), AppError> {
+    let changed = diesel::update(patients::table.find(access.patient_id()))
+        .filter(patients::organization_id.eq(access.organization_id()))
+        .filter(patients::deleted_at.is_null())
+        .set((
+            patients::deleted_at.eq(diesel::dsl::now),
+            patients::deleted_by.eq(by),
+        ))
+        .execute(conn)
+        .await?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 /// A date as the blind index (and the portal) reads it: `YYYY-MM-DD`.
@@ -326,6 +452,19 @@ pub async fn candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contact_details_are_checked_and_may_be_blank() {
+        let ok = check_contact(" Avery@Example.org ", "+1 (555) 010-0200").expect("valid");
+        assert_eq!(ok.email.as_deref(), Some("avery@example.org"));
+        assert_eq!(ok.phone.as_deref(), Some("+1 (555) 010-0200"));
+        let blank = check_contact("", "  ").expect("blank is fine");
+        assert!(blank.email.is_none() && blank.phone.is_none());
+        let error = check_contact("not-an-email", "12345").expect_err("refused");
+        assert!(error.field("email").is_some());
+        assert!(error.field("phone").is_some_and(|m| m.contains("7 to 15")));
+        assert!(check_contact("", "555-0100 ext 2").is_err(), "letters");
+    }
 
     #[test]
     fn a_search_box_s_text_says_what_it_looks_for() {

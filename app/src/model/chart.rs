@@ -103,6 +103,53 @@ const DAP: &[Section] = &[
     PLAN,
 ];
 
+stored_enum! {
+    /// A diagnosis is active until resolved (a wrong entry is resolved
+    /// too: nothing in a chart is removed).
+    pub enum DiagnosisStatus {
+        Active => "active",
+        Resolved => "resolved",
+    }
+}
+
+/// One diagnosis on the chart.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub id: Uuid,
+    /// ICD-10 code, as `F41.1`.
+    pub code: String,
+    pub description: String,
+    pub status: DiagnosisStatus,
+    /// `YYYY-MM-DD`.
+    pub onset_date: String,
+    pub resolved_date: Option<String>,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+/// The patient's current treatment plan: each list one item per line as
+/// typed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreatmentPlan {
+    pub goals: Vec<String>,
+    pub objectives: Vec<String>,
+    pub interventions: Vec<String>,
+    /// When it is next reviewed, `YYYY-MM-DD`.
+    pub review_date: String,
+    /// What a save must name (see notes).
+    pub version: i32,
+    pub updated_by: String,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub updated_at: String,
+}
+
+/// Longest diagnosis description, in characters.
+pub const DIAGNOSIS_DESCRIPTION_MAX: usize = 250;
+/// Most items in one list of a treatment plan.
+pub const PLAN_ITEMS_MAX: usize = 20;
+/// Longest item of a treatment plan, in characters.
+pub const PLAN_ITEM_MAX: usize = 500;
+
 /// Longest section, in characters.
 pub const SECTION_MAX: usize = 20_000;
 /// Longest addendum, in characters.
@@ -169,6 +216,9 @@ pub struct Chart {
     /// Names of the therapists on the care team.
     pub care_team: Vec<String>,
     pub notes: Vec<NoteSummary>,
+    /// Active first, then resolved; most recent onset first within each.
+    pub diagnoses: Vec<Diagnosis>,
+    pub plan: Option<TreatmentPlan>,
     /// When the chart is open through emergency access: until when
     /// (`YYYY-MM-DD HH:MM UTC`).
     pub emergency_until: Option<String>,
@@ -245,7 +295,15 @@ macro_rules! redacted_debug {
     )+};
 }
 
-redacted_debug!(CaseloadRow, Caseload, Chart, NoteView, Addendum);
+redacted_debug!(
+    CaseloadRow,
+    Caseload,
+    Chart,
+    NoteView,
+    Addendum,
+    Diagnosis,
+    TreatmentPlan
+);
 
 #[cfg(test)]
 mod tests {

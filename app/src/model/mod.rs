@@ -53,6 +53,7 @@ pub mod audit;
 pub mod chart;
 pub mod mfa;
 pub mod patient;
+pub mod roster;
 pub mod validate;
 
 pub use account::{Role, SecurityEventKind, UserStatus};

@@ -19,3 +19,21 @@ impl std::fmt::Debug for MyInformation {
         f.write_str("MyInformation(<redacted>)")
     }
 }
+
+/// The patient's treatment plan as the portal shows it: the goals they
+/// work toward and when the plan is next reviewed, nothing clinical beyond.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyPlan {
+    pub goals: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub review_date: String,
+    /// `YYYY-MM-DD`.
+    pub updated_on: String,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for MyPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MyPlan(<redacted>)")
+    }
+}

@@ -18,8 +18,8 @@ use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
     AccessReviewPage, CaseloadPage, ChartPage, EmergencyAccessPage, HomePage, InvitePage,
-    MyAccessPage, MyCareTeamPage, MyInformationPage, NewNotePage, NotFound, NotePage, PeoplePage,
-    SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
+    MyAccessPage, MyCareTeamPage, MyInformationPage, MyPlanPage, NewNotePage, NotFound, NotePage,
+    PeoplePage, RosterPage, SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -135,6 +135,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("security"), StaticSegment("two-step")) view=TwoStepPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AccessReviewPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("admin"), StaticSegment("patients")) view=RosterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />
@@ -143,6 +144,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("care-team")) view=MyCareTeamPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("me"), StaticSegment("plan")) view=MyPlanPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

@@ -1,5 +1,6 @@
 //! No health information at rest in the clear: canary strings go in
-//! through the app (a patient's details, a note, its addendum), then every
+//! through the app (a patient's details, a note, its addendum, a
+//! diagnosis, a treatment plan), then every
 //! row of every table is read back as PostgreSQL's text for it and
 //! searched for them, as text and as hex (how bytea prints).
 
@@ -26,6 +27,10 @@ const PHONE: &str = "555-0177-CANARY";
 const BORN: &str = "1977-07-17";
 const NOTE: &str = "canary-note-b81f disclosed a private matter";
 const ADDENDUM: &str = "canary-addendum-4c2e corrected";
+const DIAGNOSIS: &str = "canary-diagnosis-7d1a disorder";
+const CODE: &str = "Q77.7";
+const GOAL: &str = "canary-goal-e93b walk the dog daily";
+const INTERVENTION: &str = "canary-intervention-05fa";
 
 #[derive(QueryableByName)]
 struct TableName {
@@ -101,6 +106,34 @@ async fn no_table_holds_a_canary_in_the_clear() {
         .call("/api/add-addendum", &[("note_id", &id), ("text", ADDENDUM)])
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let added = browser
+        .call(
+            "/api/add-diagnosis",
+            &[
+                ("patient_id", &patient_id),
+                ("code", CODE),
+                ("description", DIAGNOSIS),
+                ("onset_date", &today),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let review =
+        app::backend::notes::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(30));
+    let planned = browser
+        .call(
+            "/api/save-plan",
+            &[
+                ("patient_id", &patient_id),
+                ("version", "0"),
+                ("goals", GOAL),
+                ("objectives", GOAL),
+                ("interventions", INTERVENTION),
+                ("review_date", &review),
+            ],
+        )
+        .await;
+    assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
     // Reading them puts them through the audit trail and the session too.
     for path in [
         format!("/api/chart?patient_id={patient}"),
@@ -115,6 +148,12 @@ async fn no_table_holds_a_canary_in_the_clear() {
         note.body.contains(NOTE) && note.body.contains(ADDENDUM),
         "the app reads them back"
     );
+    let chart = browser
+        .fetch(&format!("/api/chart?patient_id={patient}"))
+        .await;
+    for canary in [DIAGNOSIS, CODE, GOAL, INTERVENTION] {
+        assert!(chart.body.contains(canary), "the chart reads {canary} back");
+    }
 
     let tables: Vec<TableName> = diesel::sql_query(
         "SELECT table_name::text AS table_name FROM information_schema.tables \
@@ -133,6 +172,10 @@ async fn no_table_holds_a_canary_in_the_clear() {
         BORN,
         "canary-note-b81f",
         "canary-addendum-4c2e",
+        "canary-diagnosis-7d1a",
+        CODE,
+        "canary-goal-e93b",
+        INTERVENTION,
     ];
     let mut rows_read = 0;
     for TableName { table_name } in tables {

@@ -23,20 +23,20 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use http::StatusCode;
 use uuid::Uuid;
 
-const ROWAN: &str = "rowan.ellis@juniper-creek.example";
-const SAM: &str = "sam.okafor@juniper-creek.example";
-const ADMIN: &str = "admin@juniper-creek.example";
-const AVERY: &str = "avery.quinn@patients.example";
+pub(crate) const ROWAN: &str = "rowan.ellis@juniper-creek.example";
+pub(crate) const SAM: &str = "sam.okafor@juniper-creek.example";
+pub(crate) const ADMIN: &str = "admin@juniper-creek.example";
+pub(crate) const AVERY: &str = "avery.quinn@patients.example";
 const PRIYA: &str = "priya.natarajan@patients.example";
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, email: &str) -> Browser {
     let mut browser = app.browser();
     browser.sign_in(email, DEMO_PASSWORD).await;
     browser
 }
 
 /// The record id of the patient with portal account `email`.
-async fn record_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
+pub(crate) async fn record_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
     users::table
         .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
         .filter(users::email.eq(email))
@@ -46,7 +46,7 @@ async fn record_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
         .expect("record")
 }
 
-async fn user_id(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
+pub(crate) async fn user_id(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
     users::table
         .filter(users::email.eq(email))
         .select(users::id)
@@ -95,7 +95,7 @@ fn saved(reply: &Reply) -> SavedNote {
     serde_json::from_str(&reply.body).expect("SavedNote")
 }
 
-fn error(reply: &Reply) -> AppError {
+pub(crate) fn error(reply: &Reply) -> AppError {
     serde_json::from_str(&reply.body).expect("AppError")
 }
 

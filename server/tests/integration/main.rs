@@ -16,6 +16,7 @@ mod matrix;
 mod mfa;
 mod pages;
 mod people;
+mod plans;
 mod portal;
 mod schema;
 mod security;

@@ -94,6 +94,12 @@ const NEW_NOTE: Row = [S, F, F, A, H, A, F, F];
 const SIGN_OTHERS_DRAFT: Row = [S, F, F, A, H, F, F, F];
 const ADDENDUM: Row = [S, F, F, A, H, A, F, F];
 const CASELOAD: Row = [S, F, F, A, A, A, F, F];
+/// Diagnoses and the treatment plan: anyone who reaches the chart.
+const CHART_WRITE: Row = [S, F, F, A, H, A, F, F];
+/// The roster and its changes: the practice's administrator only (another
+/// practice's patient does not exist for theirs).
+const ROSTER: Row = [S, F, F, F, F, F, A, A];
+const ROSTER_PATIENT: Row = [S, F, F, F, F, F, A, H];
 
 const PATIENT_A: &str = "avery.quinn@patients.example";
 const PATIENT_B: &str = "jordan.lee@patients.example";
@@ -381,4 +387,169 @@ async fn everyone_against_every_chart_function_is_answered_and_recorded() {
     for (name, how, expected, order) in &table {
         check(&app, &mut people, name, how, *expected, order).await;
     }
+}
+
+/// A diagnosis on patient A, recorded by the on-team therapist.
+async fn diagnosis(app: &TestApp, people: &mut People, patient: Uuid) -> Uuid {
+    let (rowan, _) = people.get(Who::TherapistOnTeam);
+    let reply = call(rowan, &add_diagnosis(patient)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut conn = app.db.conn().await;
+    use app::backend::db::schema::diagnoses;
+    diagnoses::table
+        .filter(diagnoses::patient_id.eq(patient))
+        .order(diagnoses::created_at.desc())
+        .select(diagnoses::id)
+        .first(&mut conn)
+        .await
+        .expect("recorded")
+}
+
+fn today() -> String {
+    app::backend::notes::day(time::OffsetDateTime::now_utc().date())
+}
+
+fn add_diagnosis(patient: Uuid) -> Call {
+    Call::Post(
+        "/api/add-diagnosis",
+        vec![
+            ("patient_id", patient.to_string()),
+            ("code", "F41.1".into()),
+            ("description", "Generalized anxiety disorder".into()),
+            ("onset_date", today()),
+        ],
+    )
+}
+
+fn resolve(diagnosis: Uuid) -> Call {
+    Call::Post(
+        "/api/resolve-diagnosis",
+        vec![
+            ("diagnosis_id", diagnosis.to_string()),
+            ("resolved_date", today()),
+        ],
+    )
+}
+
+fn save_plan(patient: Uuid, version: i32) -> Call {
+    let review = time::OffsetDateTime::now_utc().date() + time::Duration::days(90);
+    Call::Post(
+        "/api/save-plan",
+        vec![
+            ("patient_id", patient.to_string()),
+            ("version", version.to_string()),
+            ("goals", "Sleep through the night".into()),
+            ("review_date", app::backend::notes::day(review)),
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorded() {
+    let (app, mut people, patient) = setup().await;
+    let first = diagnosis(&app, &mut people, patient).await;
+    let second = diagnosis(&app, &mut people, patient).await;
+    let all_but =
+        |one: Who| -> Vec<Who> { EVERYONE.iter().copied().filter(|w| *w != one).collect() };
+    let not_on_team = all_but(Who::TherapistOnTeam);
+    let table: Vec<(&str, Call, Row, Vec<Who>)> = vec![
+        (
+            "add-diagnosis",
+            add_diagnosis(patient),
+            CHART_WRITE,
+            EVERYONE.to_vec(),
+        ),
+        // A diagnosis is resolved once: the therapist in emergency access
+        // resolves the first, the one on the team the second.
+        (
+            "resolve-diagnosis",
+            resolve(first),
+            CHART_WRITE,
+            not_on_team.clone(),
+        ),
+        (
+            "resolve-diagnosis",
+            resolve(second),
+            CHART_WRITE,
+            vec![Who::TherapistOnTeam],
+        ),
+        // The first plan (version 0) by the therapist in emergency access,
+        // then the on-team therapist's edit of it (version 1).
+        ("save-plan", save_plan(patient, 0), CHART_WRITE, not_on_team),
+        (
+            "save-plan",
+            save_plan(patient, 1),
+            CHART_WRITE,
+            vec![Who::TherapistOnTeam],
+        ),
+        // (Another practice's administrator: their own roster, below.)
+        (
+            "roster",
+            Call::Get("/api/roster".into()),
+            ROSTER,
+            all_but(Who::AdminOfAnotherPractice),
+        ),
+    ];
+    for (name, how, expected, order) in &table {
+        check(&app, &mut people, name, how, *expected, order).await;
+    }
+    // Another practice's administrator sees their own practice's roster,
+    // which names none of these patients (and so records nothing).
+    let (other, _) = people.get(Who::AdminOfAnotherPractice);
+    let reply = other.fetch("/api/roster").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let roster: app::model::roster::Roster = serde_json::from_str(&reply.body).expect("roster");
+    assert!(roster.rows.is_empty(), "no patient of another practice");
+    // Care team changes and removal name a patient: another practice's
+    // administrator is told it does not exist.
+    let (_, sam) = people.get(Who::TherapistInEmergency);
+    let sam = sam.expect("Sam").to_string();
+    let team = |remove: bool| {
+        Call::Post(
+            "/api/care-team",
+            vec![
+                ("patient_id", patient.to_string()),
+                ("therapist_id", sam.clone()),
+                ("remove", remove.to_string()),
+            ],
+        )
+    };
+    let admin_last: Vec<Who> = all_but(Who::Admin)
+        .into_iter()
+        .chain([Who::Admin])
+        .collect();
+    check(
+        &app,
+        &mut people,
+        "care-team add",
+        &team(false),
+        ROSTER_PATIENT,
+        &admin_last,
+    )
+    .await;
+    check(
+        &app,
+        &mut people,
+        "care-team remove",
+        &team(true),
+        ROSTER_PATIENT,
+        &admin_last,
+    )
+    .await;
+    let remove = Call::Post(
+        "/api/remove-patient",
+        vec![
+            ("patient_id", patient.to_string()),
+            ("confirm", "remove".into()),
+        ],
+    );
+    check(
+        &app,
+        &mut people,
+        "remove-patient",
+        &remove,
+        ROSTER_PATIENT,
+        &admin_last,
+    )
+    .await;
 }

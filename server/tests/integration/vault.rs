@@ -514,7 +514,7 @@ async fn a_value_copied_to_another_patients_row_does_not_open() {
         .expect("moved");
     let access = therapist_access(&mut conn, a).await;
     let opened = Sealed::<String>::from_stored(a_name)
-        .open(vault, &mut conn, &access, columns::PATIENT_EMAIL.at(a))
+        .open(vault, &mut conn, &access, columns::PATIENT_EMAIL, a)
         .await;
     assert!(matches!(opened, Err(Unreadable::Broken(_))));
 }

@@ -5,7 +5,7 @@
 use crate::model::{
     Role, SecurityEventKind, UserStatus,
     audit::{AuditAction, AuditOutcome},
-    chart::{NoteKind, NoteStatus, NoteTemplate},
+    chart::{DiagnosisStatus, NoteKind, NoteStatus, NoteTemplate},
 };
 use diesel::{
     deserialize::{self, FromSql},
@@ -42,3 +42,4 @@ text_enum!(AuditOutcome);
 text_enum!(NoteKind);
 text_enum!(NoteStatus);
 text_enum!(NoteTemplate);
+text_enum!(DiagnosisStatus);

@@ -89,6 +89,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    diagnoses (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        body_sealed -> Bytea,
+        status -> Text,
+        onset_date -> Date,
+        resolved_date -> Nullable<Date>,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     emergency_access (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -176,6 +191,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
     }
 }
 
@@ -218,6 +234,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    treatment_plans (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        body_sealed -> Bytea,
+        review_date -> Date,
+        version -> Int4,
+        updated_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -256,6 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_team,
     clinical_notes,
     data_keys,
+    diagnoses,
     emergency_access,
     invitations,
     mfa_enrollments,
@@ -266,5 +297,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     security_events,
     sessions,
+    treatment_plans,
     users,
 );

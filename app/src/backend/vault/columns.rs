@@ -34,6 +34,17 @@ pub const ADDENDUM_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// A diagnosis: ICD-10 code and description, sealed as one value.
+pub const DIAGNOSIS_BODY: Column = Column {
+    table: "diagnoses",
+    column: "body_sealed",
+};
+/// A treatment plan: goals, objectives and interventions, as one value.
+pub const PLAN_BODY: Column = Column {
+    table: "treatment_plans",
+    column: "body_sealed",
+};
+
 /// A sealed column and where its rows name their id and their patient
 /// (whose key seals the value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +86,8 @@ pub const ALL: &[Registered] = &[
     of_patient(PATIENT_INSURANCE_MEMBER_ID),
     in_chart(NOTE_BODY),
     in_chart(ADDENDUM_BODY),
+    in_chart(DIAGNOSIS_BODY),
+    in_chart(PLAN_BODY),
 ];
 
 /// Sealed columns that are not PHI and use their own configured key

@@ -132,6 +132,11 @@ pub enum Unreadable {
     WrongPatient,
     #[error("the value opened but is not a valid {0}")]
     NotA(&'static str),
+    /// The access does not reach this part of the record (a portal page
+    /// asking for a note): a mistake in the code, refused before any key
+    /// is loaded.
+    #[error("this access does not reach {0}.{1}")]
+    OutOfReach(&'static str, &'static str),
 }
 
 impl<T: PhiValue> Sealed<T> {
@@ -169,15 +174,21 @@ impl<T: PhiValue> Sealed<T> {
         Ok(Self::from_stored(key.seal(at, &value.to_bytes())))
     }
 
-    /// Opens the value with the key that sealed it, which must belong to
-    /// the patient `access` is for.
+    /// Opens the value of `column` in row `row` with the key that sealed
+    /// it, which must belong to the patient `access` is for, and only if
+    /// the access reaches that column.
     pub async fn open(
         &self,
         vault: &Vault,
         conn: &mut AsyncPgConnection,
         access: &PatientAccess,
-        at: Binding<'_>,
+        column: Column,
+        row: Uuid,
     ) -> Result<Phi<T>, Unreadable> {
+        if !access.opens(column) {
+            return Err(Unreadable::OutOfReach(column.table, column.column));
+        }
+        let at = column.at(row);
         let id = self.key_id().map_err(Unreadable::Broken)?;
         let key = dek::load(conn, vault, id).await.map_err(Unreadable::Key)?;
         let theirs = Scope {

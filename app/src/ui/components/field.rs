@@ -43,6 +43,42 @@ pub fn TextField(
     }
 }
 
+/// A labelled multi-line field with a hint under the label and its error
+/// message: for lists typed one item per line, and free text.
+#[component]
+pub fn TextAreaField(
+    name: &'static str,
+    label: &'static str,
+    /// What belongs in it, or how to type it.
+    hint: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// What it holds when the form opens.
+    #[prop(optional, into)]
+    value: String,
+    #[prop(default = 4)] rows: u32,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described = format!("{hint_id} {error_id}");
+    view! {
+        <div class="space-y-1">
+            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <p id=hint_id class="text-sm text-stone-600">{hint}</p>
+            <textarea
+                id=name
+                name=name
+                rows=rows
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=described
+                class=FIELD_CLASS
+            >
+                {value}
+            </textarea>
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
 /// A labelled drop-down with its error message; `children` are the options.
 #[component]
 pub fn SelectField(
@@ -150,6 +186,23 @@ where
             before.copied().unwrap_or_default()
         }
     })
+}
+
+/// Bumps `refresh` each time the action succeeds, so the page reads again
+/// what it shows (with the WASM; without it the form's post reloads the
+/// page anyway). A refused attempt changes nothing: the form keeps what
+/// was typed.
+pub fn refresh_on_success<T>(
+    last: MappedSignal<Option<Result<T, AppError>>>,
+    refresh: RwSignal<u32>,
+) where
+    T: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if last.with(|last| matches!(last, Some(Ok(_)))) {
+            refresh.update(|n| *n = n.wrapping_add(1));
+        }
+    });
 }
 
 /// A submit button that says it is busy (and cannot be pressed twice)

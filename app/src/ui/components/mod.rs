@@ -12,8 +12,8 @@ pub mod style;
 pub use chart::{EventsOverTime, RankedBars};
 pub use csrf::CsrfField;
 pub use field::{
-    FormAlert, PasswordField, SelectField, SubmitButton, TextField, field_error, form_error,
-    successes,
+    FormAlert, PasswordField, SelectField, SubmitButton, TextAreaField, TextField, field_error,
+    form_error, refresh_on_success, successes,
 };
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};

@@ -14,12 +14,14 @@ pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] 
         ],
         Some(Role::Admin) => &[
             ("People", "/people"),
+            ("Patients", "/admin/patients"),
             ("Access review", "/admin/audit"),
             ("Security", "/security"),
         ],
         Some(Role::Patient) => &[
             ("My information", "/me"),
             ("My care team", "/me/care-team"),
+            ("My plan", "/me/plan"),
             ("Who accessed my record", "/me/access"),
             ("Security", "/security"),
         ],

@@ -1,12 +1,16 @@
 //! A patient's chart (therapists on the care team): an overview of who
-//! they are and who treats them, and their notes. The tab is in the URL
+//! they are and who treats them, their notes, treatment plan and
+//! diagnoses. The tab is in the URL
 //! (`?tab=notes`), so each is a link that works before the WASM arrives.
 //! Opening the chart is recorded in the trail before anything is shown.
 
 use crate::{
     api::chart::get_chart,
     model::chart::{Chart, NoteStatus, NoteSummary},
-    ui::components::{LoadFailed, style},
+    ui::{
+        components::{LoadFailed, style},
+        pages::{diagnoses::DiagnosesTab, treatment_plan::TreatmentPlanTab},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,12 +21,16 @@ use uuid::Uuid;
 enum Tab {
     Overview,
     Notes,
+    Plan,
+    Diagnoses,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 2] = [
+    const ALL: [(Tab, &'static str, &'static str); 4] = [
         (Tab::Overview, "overview", "Overview"),
         (Tab::Notes, "notes", "Notes"),
+        (Tab::Plan, "plan", "Treatment plan"),
+        (Tab::Diagnoses, "diagnoses", "Diagnoses"),
     ];
 
     fn from_query(value: Option<String>) -> Tab {
@@ -40,9 +48,11 @@ pub fn ChartPage() -> impl IntoView {
     let patient =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
     let tab = Memo::new(move |_| Tab::from_query(query.with(|q| q.get("tab"))));
+    // Bumped by a tab's form after a change: the chart is read again.
+    let refresh = RwSignal::new(0u32);
     let chart = Resource::new(
-        move || patient.get(),
-        |patient| async move {
+        move || (patient.get(), refresh.get()),
+        |(patient, _)| async move {
             match patient {
                 Some(id) => get_chart(id).await,
                 None => Err(crate::error::AppError::NotFound),
@@ -58,7 +68,7 @@ pub fn ChartPage() -> impl IntoView {
                 let tab = tab.get();
                 Suspend::new(async move {
                     match chart.await {
-                        Ok(chart) => view! { <ChartView chart tab /> }.into_any(),
+                        Ok(chart) => view! { <ChartView chart tab refresh /> }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })
@@ -68,7 +78,7 @@ pub fn ChartPage() -> impl IntoView {
 }
 
 #[component]
-fn ChartView(chart: Chart, tab: Tab) -> impl IntoView {
+fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>) -> impl IntoView {
     let base = format!("/patients/{}", chart.patient_id);
     view! {
         <Title text=chart.legal_name.clone() />
@@ -104,6 +114,8 @@ fn ChartView(chart: Chart, tab: Tab) -> impl IntoView {
             {match tab {
                 Tab::Overview => view! { <Overview chart /> }.into_any(),
                 Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes /> }.into_any(),
+                Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan refresh /> }.into_any(),
+                Tab::Diagnoses => view! { <DiagnosesTab patient_id=chart.patient_id diagnoses=chart.diagnoses refresh /> }.into_any(),
             }}
         </div>
     }
@@ -122,6 +134,21 @@ fn Overview(chart: Chart) -> impl IntoView {
         .iter()
         .filter(|n| n.status == NoteStatus::Draft)
         .count();
+    let active: Vec<String> = chart
+        .diagnoses
+        .iter()
+        .filter(|d| d.status == crate::model::chart::DiagnosisStatus::Active)
+        .map(|d| format!("{} {}", d.code, d.description))
+        .collect();
+    let diagnoses = if active.is_empty() {
+        "None active".to_owned()
+    } else {
+        active.join("; ")
+    };
+    let review = chart.plan.as_ref().map_or_else(
+        || "No plan yet".to_owned(),
+        |p| format!("Review due {}", p.review_date),
+    );
     let rows = [
         ("Legal name", chart.legal_name.clone()),
         ("Date of birth", chart.date_of_birth.clone()),
@@ -129,6 +156,8 @@ fn Overview(chart: Chart) -> impl IntoView {
         ("Phone", chart.phone.clone().unwrap_or_else(not_given)),
         ("Care team", team),
         ("Notes", format!("{} ({drafts} drafts)", chart.notes.len())),
+        ("Active diagnoses", diagnoses),
+        ("Treatment plan", review),
     ];
     view! {
         <dl class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="chart-overview">

@@ -2,14 +2,23 @@
 //! holds them. Opening them is recorded like any access to the record.
 
 use crate::{
-    api::patient::get_my_information, model::patient::MyInformation, ui::components::LoadFailed,
+    api::{UpdateMyContact, patient::get_my_information},
+    model::patient::MyInformation,
+    ui::components::{
+        CsrfField, FormAlert, LoadFailed, SubmitButton, TextField, field_error, form_error,
+        successes,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn MyInformationPage() -> impl IntoView {
-    let information = Resource::new(|| (), |_| get_my_information());
+    // The contact form's action lives here, so its "Saved." outlasts the
+    // re-read its success causes.
+    let save = ServerAction::<UpdateMyContact>::new();
+    let saved = successes(save.value(), save.version());
+    let information = Resource::new(move || saved.get(), |_| get_my_information());
     view! {
         <Title text="My information" />
         <div class="max-w-3xl space-y-6">
@@ -22,7 +31,10 @@ pub fn MyInformationPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match information.await {
-                        Ok(Some(information)) => view! { <Details information /> }.into_any(),
+                        Ok(Some(information)) => view! {
+                            <Details information=information.clone() />
+                            <ContactForm information save />
+                        }.into_any(),
                         Ok(None) => view! {
                             <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600" data-testid="no-record">
                                 "Your practice has not added your details yet."
@@ -57,5 +69,29 @@ fn Details(information: MyInformation) -> impl IntoView {
                 })
                 .collect_view()}
         </dl>
+    }
+}
+
+/// The patient's own email and phone: the details they may change
+/// themselves. Name and date of birth are the practice's to correct.
+#[component]
+fn ContactForm(information: MyInformation, save: ServerAction<UpdateMyContact>) -> impl IntoView {
+    let last = save.value();
+    let saved = move || matches!(last.get(), Some(Ok(())));
+    view! {
+        <section aria-labelledby="contact-heading" class="space-y-3 rounded-xl border border-stone-200 bg-white p-4">
+            <h2 id="contact-heading" class="text-lg font-semibold">"Change how we reach you"</h2>
+            <p class="text-sm text-stone-600">"Leave a field empty to remove it. To correct your name or date of birth, ask your practice."</p>
+            <ActionForm action=save attr:class="space-y-3" attr:novalidate=true attr:data-testid="contact-form">
+                <CsrfField />
+                <TextField name="email" label="Email" input_type="email" autocomplete="email" error=field_error(last, "email") value=information.email.unwrap_or_default() />
+                <TextField name="phone" label="Phone" input_type="tel" autocomplete="tel" error=field_error(last, "phone") value=information.phone.unwrap_or_default() />
+                <FormAlert message=form_error(last) />
+                <div class="flex items-center gap-4">
+                    <SubmitButton pending=save.pending() label="Save contact details" busy="Saving…" />
+                    <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
+                </div>
+            </ActionForm>
+        </section>
     }
 }

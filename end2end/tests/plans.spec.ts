@@ -1,0 +1,91 @@
+// Diagnoses, the treatment plan, the patient's own contact details and the
+// administrators' roster, in the browser: the therapist records a diagnosis
+// (a malformed code is refused next to the field) and writes a plan; the
+// patient sees the plan's goals and changes their phone number; the
+// administrator sees the roster and adds a therapist to the care team.
+import { test, expect, demo, hydrated, signIn } from "./fixtures";
+
+// clinical.spec.ts signs in as Avery too, and checks only their details,
+// care team, notes and accesses, which nothing here changes.
+const patient = { email: "avery.quinn@patients.example", name: "Avery Quinn" };
+const goal = "Sleep through the night most nights";
+const intervention = "CBT for insomnia, weekly";
+
+function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+test("a therapist records a diagnosis and a plan; the patient sees the goals and updates their phone; the administrator assigns a therapist", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, demo.therapist.email);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caseload" }).click();
+  await page.getByRole("link", { name: patient.name }).click();
+  await expect(page.getByTestId("chart-name")).toHaveText(patient.name);
+
+  // Diagnoses: a malformed code is refused next to the field, nothing lost.
+  await page.getByRole("link", { name: "Diagnoses" }).click();
+  await expect(page).toHaveURL(/tab=diagnoses/);
+  await hydrated(page);
+  const form = page.getByTestId("add-diagnosis");
+  await form.getByLabel("ICD-10 code").fill("F4");
+  await form.getByLabel("Description").fill("Generalized anxiety disorder");
+  await form.getByLabel("Onset date").fill(inDays(-60));
+  await form.getByRole("button", { name: "Record diagnosis" }).click();
+  await expect(form.getByText(/An ICD-10 code is a letter/)).toBeVisible();
+  await expect(form.getByLabel("ICD-10 code")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Description")).toHaveValue("Generalized anxiety disorder");
+  await form.getByLabel("ICD-10 code").fill("f41.1");
+  await form.getByRole("button", { name: "Record diagnosis" }).click();
+  await expect(page.getByTestId("diagnoses")).toContainText("F41.1");
+  await expect(page.getByTestId("diagnoses")).toContainText("Active");
+
+  // Treatment plan: goals, interventions, a review date.
+  await page.getByRole("link", { name: "Treatment plan" }).click();
+  await expect(page).toHaveURL(/tab=plan/);
+  await hydrated(page);
+  const plan = page.getByTestId("plan-form");
+  await plan.getByLabel("Goals").fill(`${goal}\nReturn to running twice a week`);
+  await plan.getByLabel("Interventions").fill(intervention);
+  await plan.getByLabel("Next review").fill(inDays(90));
+  await plan.getByRole("button", { name: "Save plan" }).click();
+  await expect(page.getByTestId("plan")).toContainText(goal);
+  await expect(page.getByTestId("plan")).toContainText(`last changed by ${demo.therapist.name}`);
+  await page.screenshot({ path: "screenshots/treatment-plan.png", fullPage: true });
+
+  // The patient: the goals, not the therapist's interventions.
+  const patientPage = await (await browser.newContext()).newPage();
+  await signIn(patientPage, patient.email);
+  await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My plan" }).click();
+  await expect(patientPage.getByTestId("my-plan")).toContainText(goal);
+  await expect(patientPage.locator("body")).not.toContainText(intervention);
+  await expect(patientPage.locator("body")).not.toContainText("F41.1");
+  await patientPage.screenshot({ path: "screenshots/my-plan.png", fullPage: true });
+
+  // Their phone number: a wrong one is refused in place; a right one saves.
+  await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My information" }).click();
+  await hydrated(patientPage);
+  const contact = patientPage.getByTestId("contact-form");
+  await contact.getByLabel("Phone").fill("12");
+  await contact.getByRole("button", { name: "Save contact details" }).click();
+  await expect(contact.getByText(/7 to 15 digits/)).toBeVisible();
+  await contact.getByLabel("Phone").fill("+1 555 0100 314");
+  await contact.getByRole("button", { name: "Save contact details" }).click();
+  await expect(patientPage.getByTestId("my-information")).toContainText("+1 555 0100 314");
+  await expect(contact.getByText("Saved.")).toBeVisible();
+
+  // The administrator: names and care teams, nothing clinical; adds Sam.
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, demo.admin.email);
+  await admin.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Patients" }).click();
+  await expect(admin).toHaveURL(/\/admin\/patients$/);
+  await hydrated(admin);
+  const row = admin.getByTestId("roster-row").filter({ hasText: patient.name });
+  await expect(row).toContainText(demo.therapist.name);
+  await expect(admin.locator("body")).not.toContainText("F41.1");
+  await expect(admin.locator("body")).not.toContainText(goal);
+  await row.getByLabel("Add a therapist").selectOption({ label: "Sam Okafor, LCSW" });
+  await row.getByRole("button", { name: "Add to care team" }).click();
+  await expect(admin.getByTestId("roster-row").filter({ hasText: patient.name })).toContainText("Sam Okafor, LCSW");
+  await admin.screenshot({ path: "screenshots/patient-roster.png", fullPage: true });
+});
