@@ -15,7 +15,7 @@ function inDays(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-test("a therapist records a diagnosis and a plan; the patient sees the goals and updates their phone; the administrator assigns a therapist", async ({ browser }) => {
+test("a therapist records a diagnosis and a plan; the patient sees the goals and updates their phone; the administrator assigns a therapist; the therapist adds a patient", async ({ browser }) => {
   test.setTimeout(120_000);
   const page = await (await browser.newContext()).newPage();
   await signIn(page, demo.therapist.email);
@@ -88,4 +88,18 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   await row.getByRole("button", { name: "Add to care team" }).click();
   await expect(admin.getByTestId("roster-row").filter({ hasText: patient.name })).toContainText("Sam Okafor, LCSW");
   await admin.screenshot({ path: "screenshots/patient-roster.png", fullPage: true });
+
+  // The therapist adds a patient they see: refused without a name, then
+  // their new chart opens with the therapist on the care team.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caseload" }).click();
+  await hydrated(page);
+  await page.getByText("Add a patient").click();
+  const add = page.getByTestId("add-patient");
+  await add.getByLabel("Date of birth").fill("1990-05-01");
+  await add.getByRole("button", { name: "Add patient" }).click();
+  await expect(add.getByText("Enter a name.")).toBeVisible();
+  await add.getByLabel("Legal name").fill("Robin Example");
+  await add.getByRole("button", { name: "Add patient" }).click();
+  await expect(page.getByTestId("chart-name")).toHaveText("Robin Example");
+  await expect(page.getByTestId("chart-overview")).toContainText(demo.therapist.name);
 });

@@ -332,6 +332,57 @@ pub async fn add_addendum(csrf_token: String, note_id: Uuid, text: String) -> Re
     .await
 }
 
+/// Adds a patient the therapist is seeing to the practice, with the
+/// therapist on their care team; answers the new record's id. Recorded as
+/// `record.created` and `care_team.added`, in the same transaction as the
+/// record itself.
+#[server(prefix = "/api", endpoint = "add-patient")]
+pub async fn add_patient(
+    csrf_token: String,
+    #[server(default)] legal_name: String,
+    #[server(default)] date_of_birth: String,
+    #[server(default)] email: String,
+    #[server(default)] phone: String,
+) -> Result<Uuid, AppError> {
+    use crate::{
+        backend::{
+            audit::{self, Actor, Event, Origin},
+            care_team, patients,
+        },
+        model::audit::{AuditAction, AuditOutcome},
+    };
+    use diesel_async::AsyncConnection;
+    const ENDPOINT: &str = "add-patient";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, therapist) = therapist_asking(ENDPOINT).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let new = patients::check_new(&legal_name, &date_of_birth, &email, &phone, today)?;
+    let mut conn = state.db.conn().await?;
+    let organization_id = therapist.organization_id;
+    let event = |action| {
+        Event::new(
+            action,
+            AuditOutcome::Allowed,
+            Actor::of(&who),
+            Origin::from(&client),
+        )
+    };
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let id = patients::create(conn, &state.vault, organization_id, &new).await?;
+        let created = event(AuditAction::RecordCreated)
+            .about_patient(id)
+            .on("endpoint", ENDPOINT);
+        audit::record(conn, created).await?;
+        let joined = event(AuditAction::CareTeamAdded)
+            .about_patient(id)
+            .about_user(who.user_id)
+            .because("added the patient");
+        care_team::add(conn, organization_id, id, who.user_id, who.user_id, joined).await?;
+        Ok(id)
+    })
+    .await
+}
+
 /// Records a diagnosis on the chart of `patient_id`: an ICD-10 code, its
 /// description and the onset date. Anyone who reaches the chart may.
 #[server(prefix = "/api", endpoint = "add-diagnosis")]

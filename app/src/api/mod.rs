@@ -19,8 +19,8 @@ pub use audit::{
 };
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use chart::{
-    AddAddendum, AddDiagnosis, GetCaseload, GetChart, GetNote, ResolveDiagnosis, SaveNote,
-    SaveTreatmentPlan, SignNote, StartEmergencyAccess,
+    AddAddendum, AddDiagnosis, AddPatient, GetCaseload, GetChart, GetNote, ResolveDiagnosis,
+    SaveNote, SaveTreatmentPlan, SignNote, StartEmergencyAccess,
 };
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,

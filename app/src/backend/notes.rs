@@ -155,6 +155,37 @@ pub fn parse_day(text: &str) -> Option<Date> {
     Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// A day as typed in `field`, between `first` and `latest`, with the
+/// message next to the field when it is not.
+pub fn check_day(
+    errors: &mut FieldErrors,
+    field: &str,
+    typed: &str,
+    what: &str,
+    first: Date,
+    latest: Date,
+) -> Option<Date> {
+    let typed = typed.trim();
+    let date = parse_day(typed);
+    match date {
+        None if typed.is_empty() => errors.add(field, format!("Enter the {what} date.")),
+        None => errors.add(
+            field,
+            format!("Enter the {what} date as YYYY-MM-DD, for example 2026-03-14."),
+        ),
+        Some(d) if d > latest => errors.add(
+            field,
+            format!("The {what} date cannot be after {}.", day(latest)),
+        ),
+        Some(d) if d < first => errors.add(
+            field,
+            format!("The {what} date cannot be before {}.", day(first)),
+        ),
+        Some(_) => return date,
+    }
+    None
+}
+
 /// What is known of a note without opening it: what the policy and lists
 /// need.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]

@@ -3,6 +3,7 @@
 //! [`PatientAccess`]; finding candidates by an exact value does not open
 //! anything.
 
+use super::notes::check_day;
 use super::{
     access::PatientAccess,
     db::schema::patients,
@@ -12,7 +13,10 @@ use super::{
         blind::normalize, columns,
     },
 };
-use crate::error::AppError;
+use crate::{
+    error::{AppError, FieldErrors},
+    model::validate::{check_display_name, check_email},
+};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::Date;
@@ -26,6 +30,13 @@ pub struct NewPatient {
     pub phone: Option<String>,
     /// Their portal account, when they have one.
     pub user_id: Option<Uuid>,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for NewPatient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPatient(<redacted>)")
+    }
 }
 
 /// Adds a patient: a data key of their own, every detail sealed with it,
@@ -230,11 +241,17 @@ const PHONE_MAX: usize = 30;
 /// lower-case), a phone number of 7 to 15 digits with spaces, `+`, `-`,
 /// `(`, `)` or `.` between. Either may be left blank.
 pub fn check_contact(email: &str, phone: &str) -> Result<Contact, AppError> {
-    use crate::{error::FieldErrors, model::validate::check_email};
     let mut errors = FieldErrors::new();
+    let contact = contact_fields(&mut errors, email, phone);
+    errors.into_result()?;
+    Ok(contact)
+}
+
+/// [`check_contact`]'s rules, adding messages to `errors`.
+fn contact_fields(errors: &mut FieldErrors, email: &str, phone: &str) -> Contact {
     let email = match email.trim() {
         "" => None,
-        typed => check_email(&mut errors, "email", typed),
+        typed => check_email(errors, "email", typed),
     };
     let phone = phone.trim();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
@@ -254,8 +271,45 @@ pub fn check_contact(email: &str, phone: &str) -> Result<Contact, AppError> {
     } else {
         Some(phone.to_owned())
     };
+    Contact { email, phone }
+}
+
+/// Earliest date of birth a record may carry.
+const FIRST_BIRTHDAY: Date = time::macros::date!(1900 - 01 - 01);
+
+/// Checks a new patient as a therapist typed them: a legal name, a date of
+/// birth between 1900 and `today`, and contact details by
+/// [`check_contact`]'s rules (both optional). No portal account yet: the
+/// practice invites them separately.
+pub fn check_new(
+    legal_name: &str,
+    date_of_birth: &str,
+    email: &str,
+    phone: &str,
+    today: Date,
+) -> Result<NewPatient, AppError> {
+    let mut errors = FieldErrors::new();
+    let name = check_display_name(&mut errors, "legal_name", legal_name);
+    let born = check_day(
+        &mut errors,
+        "date_of_birth",
+        date_of_birth,
+        "birth",
+        FIRST_BIRTHDAY,
+        today,
+    );
+    let contact = contact_fields(&mut errors, email, phone);
     errors.into_result()?;
-    Ok(Contact { email, phone })
+    match (name, born) {
+        (Some(legal_name), Some(date_of_birth)) => Ok(NewPatient {
+            legal_name,
+            date_of_birth,
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            user_id: None,
+        }),
+        _ => Err(AppError::Internal),
+    }
 }
 
 /// Replaces the email and phone of the patient `access` is for (sealed
@@ -452,6 +506,24 @@ pub async fn candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_patient_needs_a_name_and_a_real_birthday() {
+        let today = time::macros::date!(2026 - 11 - 24);
+        let error = check_new(" ", "2026-11-25", "x@", "", today).expect_err("refused");
+        assert!(error.field("legal_name").is_some());
+        assert!(
+            error
+                .field("date_of_birth")
+                .is_some_and(|m| m.contains("after"))
+        );
+        assert!(error.field("email").is_some());
+        let new =
+            check_new(" Robin Example ", "1990-05-01", "", "555 0100 999", today).expect("valid");
+        assert_eq!(new.legal_name, "Robin Example");
+        assert_eq!(new.phone.as_deref(), Some("555 0100 999"));
+        assert!(new.email.is_none() && new.user_id.is_none());
+    }
 
     #[test]
     fn contact_details_are_checked_and_may_be_blank() {

@@ -7,8 +7,7 @@
 use super::{
     access::PatientAccess,
     db::schema::{treatment_plans, users},
-    diagnoses::check_day,
-    notes::{day, minute},
+    notes::{check_day, day, minute},
     patients::ReadError,
     sealing,
     vault::{Phi, PhiValue, Vault, columns},

@@ -444,3 +444,66 @@ async fn the_roster_assigns_care_teams_and_removes_patients_with_a_record() {
         .expect_err("retention");
     assert!(erased.to_string().contains("permission denied"), "{erased}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_therapist_adds_a_patient_and_joins_their_care_team() {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let mut rowan = signed_in(&app, ROWAN).await;
+    let before: i64 = patients::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+
+    let reply = rowan
+        .call(
+            "/api/add-patient",
+            &[
+                ("legal_name", "  "),
+                ("date_of_birth", "1890-01-01"),
+                ("phone", "12"),
+            ],
+        )
+        .await;
+    assert!(refused_on(&reply, "legal_name").contains("name"));
+    assert!(error(&reply).field("date_of_birth").is_some());
+    assert!(error(&reply).field("phone").is_some());
+    let after: i64 = patients::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(after, before, "bad input adds no one");
+
+    let reply = rowan
+        .call(
+            "/api/add-patient",
+            &[
+                ("legal_name", "Robin Example"),
+                ("date_of_birth", "1990-05-01"),
+                ("email", "robin@patients.example"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let id: Uuid = serde_json::from_str(&reply.body).expect("an id");
+    let seen = chart(&mut rowan, id).await;
+    assert_eq!(seen.legal_name, "Robin Example");
+    assert_eq!(seen.care_team, ["Dr. Rowan Ellis"]);
+    let actions: Vec<AuditAction> = audit_events::table
+        .filter(audit_events::patient_id.eq(id))
+        .order(audit_events::id)
+        .select(audit_events::action)
+        .load(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(
+        actions[..2],
+        [AuditAction::RecordCreated, AuditAction::CareTeamAdded]
+    );
+    // Someone else's caseload does not have them.
+    let mut sam = signed_in(&app, SAM).await;
+    let path = format!("/api/chart?patient_id={id}");
+    assert_eq!(sam.fetch(&path).await.status, StatusCode::NOT_FOUND);
+}

@@ -4,13 +4,18 @@
 //! the page works before the WASM arrives and can be bookmarked.
 
 use crate::{
-    api::chart::get_caseload,
+    api::{AddPatient, chart::get_caseload},
     model::chart::{Caseload, CaseloadSort},
-    ui::components::{LoadFailed, style},
+    ui::components::{
+        CsrfField, FormAlert, LoadFailed, SubmitButton, TextField, field_error, form_error, style,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::{
+    components::Form,
+    hooks::{use_navigate, use_query_map},
+};
 
 #[component]
 pub fn CaseloadPage() -> impl IntoView {
@@ -62,6 +67,7 @@ pub fn CaseloadPage() -> impl IntoView {
                     <button type="submit" class=style::PRIMARY_BUTTON>"Search"</button>
                 </div>
             </Form>
+            <AddPatientForm />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match caseload.await {
@@ -74,13 +80,44 @@ pub fn CaseloadPage() -> impl IntoView {
     }
 }
 
+/// A patient the therapist sees, added to the practice with the therapist
+/// on their care team; their chart opens next.
+#[component]
+fn AddPatientForm() -> impl IntoView {
+    let add = ServerAction::<AddPatient>::new();
+    let last = add.value();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = last.get() {
+            navigate(&format!("/patients/{id}"), Default::default());
+        }
+    });
+    view! {
+        <details class="rounded-xl border border-stone-200 bg-white p-4">
+            <summary class="cursor-pointer font-medium text-teal-800">"Add a patient"</summary>
+            <ActionForm action=add attr:class="mt-3 space-y-3" attr:novalidate=true attr:data-testid="add-patient">
+                <CsrfField />
+                <p class="text-sm text-stone-600">"You join their care team. Email and phone are optional; invite them to the portal from People."</p>
+                <div class="grid gap-3 sm:grid-cols-2">
+                    <TextField name="legal_name" label="Legal name" autocomplete="off" error=field_error(last, "legal_name") />
+                    <TextField name="date_of_birth" label="Date of birth" input_type="date" error=field_error(last, "date_of_birth") />
+                    <TextField name="email" label="Email (optional)" input_type="email" autocomplete="off" error=field_error(last, "email") />
+                    <TextField name="phone" label="Phone (optional)" input_type="tel" autocomplete="off" error=field_error(last, "phone") />
+                </div>
+                <FormAlert message=form_error(last) />
+                <SubmitButton pending=add.pending() label="Add patient" busy="Adding…" />
+            </ActionForm>
+        </details>
+    }
+}
+
 #[component]
 fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
     let elsewhere = (!caseload.elsewhere.is_empty())
         .then(|| view! { <Elsewhere ids=caseload.elsewhere.clone() /> });
     if caseload.rows.is_empty() {
         let text = if caseload.total == 0 {
-            "No patients on your caseload yet. An administrator adds you to a patient's care team."
+            "No patients on your caseload yet. Add a patient you see, or an administrator adds you to a patient's care team."
         } else if searched {
             "No patient on your caseload matches that. Search needs the whole name, the date of birth, the email or the phone number."
         } else {
