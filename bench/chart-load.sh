@@ -51,9 +51,9 @@ cleanup() {
 trap cleanup EXIT
 
 export CAIRN_SITE_ROOT="$ROOT/target/site" CAIRN_BIND="127.0.0.1:$PORT" CAIRN_LOG=warn \
-  CAIRN_RATE_LIMIT_PER_MINUTE=100000000 CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=10
-target/release/cairn migrate >"$LOG_DIR/migrate.log" 2>&1
-target/release/cairn seed-demo >"$LOG_DIR/seed.log" 2>&1
+  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=10
+target/release/cairn migrate >"$LOG_DIR/migrate.log" 2>&1 || die "migrate failed; see $LOG_DIR/migrate.log"
+target/release/cairn seed-demo >"$LOG_DIR/seed.log" 2>&1 || die "seeding failed; see $LOG_DIR/seed.log"
 target/release/cairn serve >"$LOG_DIR/cairn.log" 2>&1 &
 PIDS+=($!)
 target/release/examples/bare_chart "127.0.0.1:$BARE_PORT" >"$LOG_DIR/bare.log" 2>&1 &
@@ -70,29 +70,34 @@ page() { # path -> stdout body; keeps the newest session cookie
   headers=$(mktemp)
   body=$(curl -fsS -D "$headers" ${COOKIE:+-H "Cookie: $COOKIE"} "$BASE$1")
   local set
-  set=$(grep -i '^set-cookie: __Host-cairn=' "$headers" | tail -1 | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r')
-  [ -n "$set" ] && COOKIE=$set
+  set=$(grep -i '^set-cookie: __Host-cairn=' "$headers" | tail -1 | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r' || true)
+  if [ -n "$set" ]; then COOKIE=$set; fi
   rm -f "$headers"
   printf '%s' "$body"
 }
-token() { page "$1" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
+# Sets TOKEN from the page's form. Not in a $( ) subshell: the page may
+# renew the session cookie, and that must reach this shell's COOKIE.
+token() {
+  page "$1" >"$LOG_DIR/page.html"
+  TOKEN=$(grep -o 'name="csrf_token" value="[^"]*"' "$LOG_DIR/page.html" | head -1 | sed 's/.*value="//; s/"$//')
+}
 post() { # path, form… -> stdout JSON
   local path=$1 headers out set
   shift
   headers=$(mktemp)
   out=$(curl -fsS -D "$headers" -H "Cookie: $COOKIE" -H "Origin: $BASE" -H "Sec-Fetch-Site: same-origin" \
     -H "Accept: application/json" "$@" "$BASE$path")
-  set=$(grep -i '^set-cookie: __Host-cairn=' "$headers" | tail -1 | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r')
-  [ -n "$set" ] && COOKIE=$set
+  set=$(grep -i '^set-cookie: __Host-cairn=' "$headers" | tail -1 | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r' || true)
+  if [ -n "$set" ]; then COOKIE=$set; fi
   rm -f "$headers"
   printf '%s' "$out"
 }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
-TOKEN=$(token /sign-in)
+token /sign-in
 post /api/sign-in --data-urlencode "email=rowan.ellis@juniper-creek.example" \
   --data-urlencode "password=demo-only-password" --data-urlencode "csrf_token=$TOKEN" >/dev/null
-TOKEN=$(token /caseload)
+token /caseload
 PATIENT=$(post /api/caseload -G --data-urlencode "search=Avery Quinn" | json 'd["rows"][0]["patient_id"]')
 say "writing $NOTES signed notes for the demo patient"
 TODAY=$(date -u +%F)
