@@ -10,7 +10,7 @@
 //! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
 //! #               access: &PatientAccess, name: Sealed<String>) {
 //! let name = name
-//!     .open(vault, conn, access, columns::PATIENT_LEGAL_NAME.at(access.patient_id()))
+//!     .open(vault, conn, access, columns::PATIENT_LEGAL_NAME, access.patient_id())
 //!     .await;
 //! # }
 //! ```
@@ -23,7 +23,7 @@
 //! # use app::backend::{access::PatientAccess, vault::{Sealed, Vault, columns}};
 //! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
 //! #               patient: uuid::Uuid, name: Sealed<String>) {
-//! let name = name.open(vault, conn, columns::PATIENT_LEGAL_NAME.at(patient)).await;
+//! let name = name.open(vault, conn, columns::PATIENT_LEGAL_NAME, patient).await;
 //! # }
 //! ```
 //!
@@ -34,6 +34,7 @@
 //! let forged = PatientAccess {
 //!     organization_id: uuid::Uuid::nil(),
 //!     patient_id: uuid::Uuid::nil(),
+//!     reach: app::backend::access::Reach::Chart,
 //!     _recorded: (),
 //! };
 //! ```
