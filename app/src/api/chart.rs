@@ -395,16 +395,16 @@ pub async fn add_diagnosis(
 ) -> Result<(), AppError> {
     use crate::backend::{
         access::{self, Reach},
+        authz::Therapist,
         diagnoses,
     };
     use crate::model::audit::AuditAction;
     use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "add-diagnosis";
     super::checked_at_the_edge(csrf_token);
-    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let (Asking { who, state, client }, _, grant) =
+        reaching(ENDPOINT, Therapist::check, patient_id, Reach::Chart).await?;
     let mut conn = state.db.conn().await?;
-    let grant =
-        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
     let new = diagnoses::check_new(&code, &description, &onset_date, latest_session_day())?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let id = Uuid::new_v4();
@@ -466,16 +466,16 @@ pub async fn save_treatment_plan(
 ) -> Result<i32, AppError> {
     use crate::backend::{
         access::{self, Reach},
+        authz::Therapist,
         treatment_plan,
     };
     use crate::model::audit::AuditAction;
     use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "save-plan";
     super::checked_at_the_edge(csrf_token);
-    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let (Asking { who, state, client }, _, grant) =
+        reaching(ENDPOINT, Therapist::check, patient_id, Reach::Chart).await?;
     let mut conn = state.db.conn().await?;
-    let grant =
-        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let draft = treatment_plan::check(&goals, &objectives, &interventions, &review_date, today)?;
     conn.transaction::<_, AppError, _>(async |conn| {
@@ -581,6 +581,25 @@ pub(super) async fn asking_as<P>(
     let asking = asking(endpoint).await?;
     let proof = super::authorize(&asking.who, endpoint, check).await?;
     Ok((asking, proof))
+}
+
+/// Someone `check` lets through (403 otherwise, recorded), reaching the
+/// record of `patient_id` as `reach` (404 otherwise, recorded): the
+/// preamble of every function that acts on one patient's record.
+#[cfg(feature = "ssr")]
+pub(super) async fn reaching<P>(
+    endpoint: &'static str,
+    check: fn(&crate::backend::session::SignedIn) -> Result<P, AppError>,
+    patient_id: Uuid,
+    reach: crate::backend::access::Reach,
+) -> Result<(Asking, P, crate::backend::access::Grant), AppError> {
+    let (asking, proof) = asking_as(endpoint, check).await?;
+    let mut conn = asking.state.db.conn().await?;
+    let (who, client) = (&asking.who, &asking.client);
+    let grant =
+        crate::backend::access::decide(&mut conn, who, patient_id, reach, endpoint, client).await?;
+    drop(conn);
+    Ok((asking, proof, grant))
 }
 
 /// The note `note_id` and a grant to the chart it is in, or the same

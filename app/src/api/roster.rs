@@ -92,7 +92,9 @@ pub async fn change_care_team(
 ) -> Result<(), AppError> {
     use crate::{
         backend::{
+            access::Reach,
             audit::{Actor, Event, Origin},
+            authz::Admin,
             care_team,
         },
         error::FieldErrors,
@@ -101,7 +103,7 @@ pub async fn change_care_team(
     const ENDPOINT: &str = "care-team";
     super::checked_at_the_edge(csrf_token);
     let (super::chart::Asking { who, state, client }, admin, grant) =
-        admin_reaching(ENDPOINT, patient_id).await?;
+        super::chart::reaching(ENDPOINT, Admin::check, patient_id, Reach::Roster).await?;
     let mut conn = state.db.conn().await?;
     let Ok(therapist_id) = therapist_id.trim().parse::<Uuid>() else {
         let mut errors = FieldErrors::new();
@@ -156,7 +158,11 @@ pub async fn remove_patient(
     #[server(default)] confirm: String,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{access, patients},
+        backend::{
+            access::{self, Reach},
+            authz::Admin,
+            patients,
+        },
         error::FieldErrors,
         model::audit::AuditAction,
     };
@@ -164,7 +170,7 @@ pub async fn remove_patient(
     const ENDPOINT: &str = "remove-patient";
     super::checked_at_the_edge(csrf_token);
     let (super::chart::Asking { who, state, client }, _, grant) =
-        admin_reaching(ENDPOINT, patient_id).await?;
+        super::chart::reaching(ENDPOINT, Admin::check, patient_id, Reach::Roster).await?;
     let mut conn = state.db.conn().await?;
     if !confirm.trim().eq_ignore_ascii_case("remove") {
         let mut errors = FieldErrors::new();
@@ -178,30 +184,4 @@ pub async fn remove_patient(
     .await?;
     tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "patient removed from the practice's lists");
     Ok(())
-}
-
-/// An administrator (else 403, recorded) reaching the roster entry of
-/// `patient_id` (a patient of another practice, or none: 404, recorded).
-#[cfg(feature = "ssr")]
-async fn admin_reaching(
-    endpoint: &'static str,
-    patient_id: Uuid,
-) -> Result<
-    (
-        super::chart::Asking,
-        crate::backend::authz::Admin,
-        crate::backend::access::Grant,
-    ),
-    AppError,
-> {
-    use crate::backend::{
-        access::{self, Reach},
-        authz::Admin,
-    };
-    let (asking, admin) = super::chart::asking_as(endpoint, Admin::check).await?;
-    let mut conn = asking.state.db.conn().await?;
-    let (who, client) = (&asking.who, &asking.client);
-    let grant = access::decide(&mut conn, who, patient_id, Reach::Roster, endpoint, client).await?;
-    drop(conn);
-    Ok((asking, admin, grant))
 }

@@ -22,13 +22,18 @@ pub fn TextField(
     /// What the field holds when the page opens (a filter from the URL).
     #[prop(optional, into)]
     value: String,
+    /// The element id when `name` is not unique on the page (one form per
+    /// row of a list); `name` otherwise.
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
+    let id = id.unwrap_or_else(|| name.to_owned());
+    let error_id = format!("{id}-error");
     view! {
         <div class="space-y-1">
-            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <label for=id.clone() class="block text-sm font-medium text-stone-800">{label}</label>
             <input
-                id=name
+                id=id
                 name=name
                 type=input_type
                 value=value
@@ -85,14 +90,18 @@ pub fn SelectField(
     name: &'static str,
     label: &'static str,
     #[prop(into)] error: Signal<Option<String>>,
+    /// As for [`TextField`]: the element id when `name` is not unique.
+    #[prop(optional, into)]
+    id: Option<String>,
     children: Children,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
+    let id = id.unwrap_or_else(|| name.to_owned());
+    let error_id = format!("{id}-error");
     view! {
         <div class="space-y-1">
-            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <label for=id.clone() class="block text-sm font-medium text-stone-800">{label}</label>
             <select
-                id=name
+                id=id
                 name=name
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()

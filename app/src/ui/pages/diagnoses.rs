@@ -75,18 +75,7 @@ fn DiagnosisItem(diagnosis: Diagnosis, refresh: RwSignal<u32>) -> impl IntoView 
                     <ActionForm action=resolve attr:class="mt-2 flex flex-wrap items-end gap-3" attr:novalidate=true>
                         <CsrfField />
                         <input type="hidden" name="diagnosis_id" value=id.to_string() />
-                        <div class="space-y-1">
-                            <label for=field.clone() class="block text-sm font-medium text-stone-800">"Resolved on (YYYY-MM-DD)"</label>
-                            <input
-                                id=field.clone()
-                                name="resolved_date"
-                                type="date"
-                                aria-invalid=move || error.get().is_some().to_string()
-                                aria-describedby=format!("{field}-error")
-                                class=style::FIELD
-                            />
-                            <p id=format!("{field}-error") class="min-h-5 text-sm text-red-800">{move || error.get()}</p>
-                        </div>
+                        <TextField name="resolved_date" id=field.clone() label="Resolved on (YYYY-MM-DD)" input_type="date" error />
                         <button type="submit" class=style::SECONDARY_BUTTON>"Resolve"</button>
                     </ActionForm>
                 </details>

@@ -9,7 +9,8 @@ use crate::{
     api::{ChangeCareTeam, RemovePatient, roster::get_roster},
     model::roster::{RosterRow, TeamMember},
     ui::components::{
-        CsrfField, FormAlert, LoadFailed, field_error, form_error, refresh_on_success, style,
+        CsrfField, FormAlert, LoadFailed, SelectField, TextField, field_error, form_error,
+        refresh_on_success, style,
     },
 };
 use leptos::prelude::*;
@@ -118,19 +119,9 @@ fn RosterItem(
                     <ActionForm action=change attr:class="flex flex-wrap items-end gap-2">
                         <CsrfField />
                         <input type="hidden" name="patient_id" value=for_add />
-                        <div class="space-y-1">
-                            <label for=select_id.clone() class="block text-sm text-stone-700">"Add a therapist"</label>
-                            <select
-                                id=select_id.clone()
-                                name="therapist_id"
-                                aria-invalid=move || therapist_error.get().is_some().to_string()
-                                aria-describedby=format!("{select_id}-error")
-                                class=style::FIELD
-                            >
-                                {candidates.into_iter().map(|t| view! { <option value=t.id.to_string()>{t.name}</option> }).collect_view()}
-                            </select>
-                            <p id=format!("{select_id}-error") class="min-h-5 text-sm text-red-800">{move || therapist_error.get()}</p>
-                        </div>
+                        <SelectField name="therapist_id" id=select_id label="Add a therapist" error=therapist_error>
+                            {candidates.into_iter().map(|t| view! { <option value=t.id.to_string()>{t.name}</option> }).collect_view()}
+                        </SelectField>
                         <button type="submit" class=style::SECONDARY_BUTTON>"Add to care team"</button>
                     </ActionForm>
                 })}
@@ -144,16 +135,9 @@ fn RosterItem(
                     <p class="text-stone-700">
                         "The patient leaves every list and their care team can no longer open the chart. Nothing is erased: the record is kept as the law requires, and this is recorded."
                     </p>
-                    <label for=confirm_id.clone() class="block font-medium text-stone-800">"Type remove to confirm"</label>
-                    <input
-                        id=confirm_id.clone()
-                        name="confirm"
-                        autocomplete="off"
-                        aria-invalid=move || confirm_error.get().is_some().to_string()
-                        aria-describedby=format!("{confirm_id}-error")
-                        class=format!("{} max-w-xs", style::FIELD)
-                    />
-                    <p id=format!("{confirm_id}-error") class="min-h-5 text-red-800">{move || confirm_error.get()}</p>
+                    <div class="max-w-xs">
+                        <TextField name="confirm" id=confirm_id label="Type remove to confirm" autocomplete="off" error=confirm_error />
+                    </div>
                     <FormAlert message=form_error(remove.value()) />
                     <button type="submit" class="rounded-md bg-red-700 px-4 py-2 font-medium text-white hover:bg-red-800 focus:outline-none focus:ring-2 focus:ring-red-600 focus:ring-offset-2">"Remove patient"</button>
                 </ActionForm>
