@@ -1,7 +1,8 @@
 // Clinical records in the browser: a therapist finds a patient on their
 // caseload, writes a progress note (saved as they type) and signs it; the
 // patient sees their own details but not the note, and sees the therapist's
-// access; an administrator sees the accesses in the access log.
+// access; an administrator sees the accesses in the access log. A
+// psychotherapy note is kept apart: private in the chart, never in the portal.
 import { test, expect, demo, hydrated, signIn } from "./fixtures";
 
 // No other test signs in as this patient.
@@ -93,4 +94,46 @@ test("a therapist writes and signs a note; the patient sees their details and th
   await expect(rows.filter({ hasText: demo.therapist.name }).filter({ hasText: patient.name }).first()).toBeVisible();
   await expect(admin.locator("body")).not.toContainText(noteText.subjective);
   await admin.screenshot({ path: "screenshots/admin-sees-chart-access.png", fullPage: true });
+});
+
+test("a psychotherapy note is kept apart: marked private in the chart, never in the patient's portal", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const jordan = { email: "jordan.lee@patients.example", name: "Jordan Lee" };
+  const privateText = "Explored the recurring dream about the lake; links to early loss.";
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, demo.therapist.email);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caseload" }).click();
+  await page.getByRole("link", { name: jordan.name }).click();
+  await expect(page.getByTestId("chart-name")).toHaveText(jordan.name);
+  await page.getByRole("link", { name: "Notes" }).click();
+  await page.getByRole("link", { name: "New note" }).click();
+  await hydrated(page);
+
+  // The kind is chosen first; a psychotherapy note is private unless shared.
+  await page.getByLabel("Psychotherapy note").check();
+  await expect(page.getByRole("checkbox", { name: /Share with the care team/ })).not.toBeChecked();
+  await page.getByLabel("Session date").fill(new Date().toISOString().slice(0, 10));
+  await page.getByLabel("Template").selectOption("dap");
+  await page.getByLabel("Data").fill(privateText);
+  await page.getByLabel("Assessment").fill("Engaged; working alliance strong.");
+  await page.getByLabel("Plan", { exact: true }).fill("Continue the theme next session.");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByTestId("save-state")).toContainText("Draft saved at");
+  // Once saved, the kind is fixed and says who reads it.
+  await expect(page.getByTestId("note-kind")).toContainText("only you read it");
+  await page.screenshot({ path: "screenshots/psychotherapy-note.png", fullPage: true });
+  await page.getByRole("button", { name: "Sign and lock note" }).click();
+  await expect(page.getByTestId("note-state")).toContainText(`Signed by ${demo.therapist.name}`);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`Psychotherapy note · ${jordan.name}`);
+
+  // The chart marks it private.
+  await page.getByRole("link", { name: "Back to the chart" }).click();
+  await expect(page.getByTestId("notes")).toContainText("Psychotherapy · private");
+
+  // The patient's portal never shows it.
+  const patientPage = await (await browser.newContext()).newPage();
+  await signIn(patientPage, jordan.email);
+  await patientPage.goto("/me");
+  await expect(patientPage.getByTestId("my-information")).toContainText(jordan.name);
+  await expect(patientPage.locator("body")).not.toContainText(privateText);
 });

@@ -21,6 +21,7 @@ use app::{
             rotate::{self, Target},
         },
     },
+    error::AppError,
     model::{Role, audit::AuditAction},
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -150,7 +151,6 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
         &client,
     )
     .await?;
-    let access = access::record(&mut conn, grant, AuditAction::RecordViewed, &client).await?;
     let stored: Vec<u8> = {
         use app::backend::db::schema::patients as t;
         use diesel::prelude::*;
@@ -161,28 +161,42 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
             .first(&mut conn)
             .await?
     };
-    let sealed = Sealed::<String>::from_stored(stored);
-    let name = columns::PATIENT_LEGAL_NAME;
-    println!("\nopening a sealed field through the vault (Sealed::open), 2,000 runs each:");
-    for (label, vault) in [
+    let vaults = [
         ("data key cached", Vault::new(keks(&[1]), blind.clone())),
         (
             "no cache: read + unwrap the data key each time",
             Vault::with_cache(keks(&[1]), blind.clone(), 0, Duration::ZERO),
         ),
-    ] {
-        sealed
-            .open(&vault, &mut conn, &access, name, patient)
-            .await?;
-        let runs = 2_000;
-        let started = Instant::now();
-        for _ in 0..runs {
-            sealed
-                .open(&vault, &mut conn, &access, name, patient)
-                .await?;
-        }
-        per_op(label, runs, started.elapsed());
-    }
+    ];
+    let action = AuditAction::RecordViewed;
+    let vault = Vault::new(keks(&[1]), blind.clone());
+    println!("\nopening a sealed field through the vault (Sealed::open), 2,000 runs each:");
+    access::within(
+        &mut conn,
+        &vault,
+        grant,
+        action,
+        &client,
+        |conn, _, access| {
+            Box::pin(async move {
+                let sealed = Sealed::<String>::from_stored(stored);
+                let name = columns::PATIENT_LEGAL_NAME;
+                for (label, vault) in vaults {
+                    let opened = sealed.open(&vault, conn, access, name, patient).await;
+                    opened.map_err(|_| AppError::Internal)?;
+                    let runs = 2_000;
+                    let started = Instant::now();
+                    for _ in 0..runs {
+                        let opened = sealed.open(&vault, conn, access, name, patient).await;
+                        opened.map_err(|_| AppError::Internal)?;
+                    }
+                    per_op(label, runs, started.elapsed());
+                }
+                Ok::<_, AppError>(())
+            })
+        },
+    )
+    .await?;
 
     println!(
         "\nrotations ({count} data keys, {} sealed values):",

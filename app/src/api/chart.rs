@@ -32,13 +32,13 @@ pub async fn get_caseload(
             chart::{CaseloadRow, CaseloadSort},
         },
     };
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "caseload";
     let (Asking { who, state, client }, therapist) = therapist_asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let mut grants = access::caseload(&mut conn, &therapist, &who, ENDPOINT).await?;
     let total = u32::try_from(grants.len()).unwrap_or(u32::MAX);
-    let search = patients::SearchBy::from_text(&search);
+    let typed = search;
+    let search = patients::SearchBy::from_text(&typed);
     let mut elsewhere = Vec::new();
     if let Some(by) = search {
         let found =
@@ -47,49 +47,53 @@ pub async fn get_caseload(
         elsewhere = found.iter().copied().filter(|id| !mine(id)).collect();
         grants.retain(|(grant, _)| found.contains(&grant.patient_id()));
     }
-    let mut rows = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            let mut rows = Vec::with_capacity(grants.len());
-            for (grant, member) in grants {
-                let patient_id = grant.patient_id();
-                let access =
-                    access::record(conn, grant, AuditAction::RecordListed, &client).await?;
-                let details = match patients::demographics(conn, &state.vault, &access).await {
-                    Ok(details) => details,
-                    Err(patients::ReadError::App(error)) => return Err(error),
-                    Err(patients::ReadError::Unreadable { column, why }) => {
-                        // One unreadable record does not hide the others:
-                        // the row says so, and the log and trail hold why.
-                        let action = AuditAction::RecordListed;
-                        let failure = (column, why);
-                        access::unreadable(
-                            conn, &who, patient_id, ENDPOINT, action, &client, failure,
-                        )
-                        .await?;
+    let (grants, members): (Vec<_>, Vec<_>) = grants.into_iter().unzip();
+    let action = AuditAction::RecordListed;
+    // Owned copies: the listing runs inside `within_each` and keeps
+    // nothing of its caller's.
+    let (asking, from, typed) = (who.clone(), client.clone(), typed.clone());
+    let listing = access::within_each(
+        &mut conn,
+        &state.vault,
+        grants,
+        action,
+        &client,
+        |conn, vault, accesses| {
+            Box::pin(async move {
+                let search = patients::SearchBy::from_text(&typed);
+                let mut rows = Vec::with_capacity(accesses.len());
+                for (access, member) in accesses.iter().zip(members) {
+                    let patient_id = access.patient_id();
+                    let last_seen = member.last_seen.map(patients::day);
+                    let open_drafts = u32::try_from(member.open_drafts).unwrap_or(0);
+                    let read = patients::demographics(conn, vault, access).await;
+                    let read = access::listed(conn, &asking, access, ENDPOINT, action, &from, read);
+                    let Some(details) = read.await? else {
                         rows.push(CaseloadRow {
                             patient_id,
                             legal_name: None,
                             date_of_birth: String::new(),
-                            last_seen: member.last_seen.map(patients::day),
-                            open_drafts: u32::try_from(member.open_drafts).unwrap_or(0),
+                            last_seen,
+                            open_drafts,
                         });
                         continue;
+                    };
+                    if search.is_some_and(|by| !by.matches(&details)) {
+                        continue;
                     }
-                };
-                if search.is_some_and(|by| !by.matches(&details)) {
-                    continue;
+                    rows.push(CaseloadRow {
+                        patient_id,
+                        legal_name: Some(details.legal_name.expose().clone()),
+                        date_of_birth: patients::day(*details.date_of_birth.expose()),
+                        last_seen,
+                        open_drafts,
+                    });
                 }
-                rows.push(CaseloadRow {
-                    patient_id,
-                    legal_name: Some(details.legal_name.expose().clone()),
-                    date_of_birth: patients::day(*details.date_of_birth.expose()),
-                    last_seen: member.last_seen.map(patients::day),
-                    open_drafts: u32::try_from(member.open_drafts).unwrap_or(0),
-                });
-            }
-            Ok(rows)
-        })
-        .await?;
+                Ok::<_, AppError>(rows)
+            })
+        },
+    );
+    let mut rows = listing.await?;
     let sort = sort.parse().unwrap_or(CaseloadSort::Name);
     rows.sort_by(|a, b| match sort {
         CaseloadSort::Name => a.legal_name.cmp(&b.legal_name),
@@ -114,35 +118,44 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
         },
         model::audit::AuditAction,
     };
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "chart";
     let Asking { who, state, client } = asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let grant =
         access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
     let emergency_until = grant.emergency().map(|e| notes::minute(e.expires_at));
-    let read = conn
-        .transaction::<_, patients::ReadError, _>(async |conn| {
-            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
-            let details = patients::demographics(conn, &state.vault, &access).await?;
-            Ok(Chart {
-                emergency_until,
-                patient_id,
-                legal_name: details.legal_name.expose().clone(),
-                date_of_birth: patients::day(*details.date_of_birth.expose()),
-                email: details.email.as_ref().map(|e| e.expose().clone()),
-                phone: details.phone.as_ref().map(|p| p.expose().clone()),
-                care_team: care_team::names(conn, patient_id).await?,
-                notes: notes::list(conn, &access).await?,
-                diagnoses: diagnoses::list(conn, &state.vault, &access).await?,
-                plan: treatment_plan::current(conn, &state.vault, &access)
-                    .await?
-                    .as_ref()
-                    .map(treatment_plan::view),
-            })
-        })
-        .await;
+    // Emergency access opens the chart, never psychotherapy notes: such a
+    // viewer is not shown that any exist.
+    let viewer = grant.emergency().is_none().then_some(who.user_id);
     let action = AuditAction::RecordViewed;
+    let read = access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                let details = patients::demographics(conn, vault, access).await?;
+                Ok(Chart {
+                    emergency_until,
+                    patient_id,
+                    legal_name: details.legal_name.expose().clone(),
+                    date_of_birth: patients::day(*details.date_of_birth.expose()),
+                    email: details.email.as_ref().map(|e| e.expose().clone()),
+                    phone: details.phone.as_ref().map(|p| p.expose().clone()),
+                    care_team: care_team::names(conn, patient_id).await?,
+                    notes: notes::list(conn, access, viewer).await?,
+                    diagnoses: diagnoses::list(conn, vault, access).await?,
+                    plan: treatment_plan::current(conn, vault, access)
+                        .await?
+                        .as_ref()
+                        .map(treatment_plan::view),
+                })
+            })
+        },
+    )
+    .await;
     access::settle(&mut conn, &who, patient_id, ENDPOINT, action, &client, read).await
 }
 
@@ -153,65 +166,68 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
         backend::{access, notes, patients},
         model::{audit::AuditAction, chart::Addendum},
     };
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "note";
     let Asking { who, state, client } = asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
-    let read = conn
-        .transaction::<_, patients::ReadError, _>(async |conn| {
-            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
-            let details = patients::demographics(conn, &state.vault, &access).await?;
-            let body = notes::open_body(conn, &state.vault, &access, note.id).await?;
-            let addenda = notes::addenda(conn, &state.vault, &access, note.id).await?;
-            Ok(NoteView {
-                id: note.id,
-                patient_id: note.patient_id,
-                patient_name: details.legal_name.expose().clone(),
-                kind: note.kind,
-                template: note.template,
-                session_date: notes::day(note.session_date),
-                sections: body.expose().0.clone(),
-                status: note.status,
-                version: note.version,
-                author: author_name(conn, note.author_id).await?,
-                mine: note.author_id == who.user_id,
-                signed_at: note.signed_at.map(notes::minute),
-                updated_at: notes::minute(note.updated_at),
-                addenda: addenda
-                    .into_iter()
-                    .map(|(author, at, text)| Addendum {
-                        author,
-                        written_at: notes::minute(at),
-                        text: text.expose().clone(),
-                    })
-                    .collect(),
-            })
-        })
-        .await;
+    let (patient_id, me) = (note.patient_id, who.user_id);
     let action = AuditAction::RecordViewed;
-    access::settle(
+    let read = access::within(
         &mut conn,
-        &who,
-        note.patient_id,
-        ENDPOINT,
+        &state.vault,
+        grant,
         action,
         &client,
-        read,
+        |conn, vault, access| {
+            Box::pin(async move {
+                let details = patients::demographics(conn, vault, access).await?;
+                let body = notes::open_body(conn, vault, access, note.id).await?;
+                let addenda = notes::addenda(conn, vault, access, note.id).await?;
+                Ok(NoteView {
+                    id: note.id,
+                    patient_id: note.patient_id,
+                    patient_name: details.legal_name.expose().clone(),
+                    kind: note.kind,
+                    shared: note.shared_with_team,
+                    template: note.template,
+                    session_date: notes::day(note.session_date),
+                    sections: body.expose().0.clone(),
+                    status: note.status,
+                    version: note.version,
+                    author: author_name(conn, note.author_id).await?,
+                    mine: note.author_id == me,
+                    signed_at: note.signed_at.map(notes::minute),
+                    updated_at: notes::minute(note.updated_at),
+                    addenda: addenda
+                        .into_iter()
+                        .map(|(author, at, text)| Addendum {
+                            author,
+                            written_at: notes::minute(at),
+                            text: text.expose().clone(),
+                        })
+                        .collect(),
+                })
+            })
+        },
     )
-    .await
+    .await;
+    access::settle(&mut conn, &who, patient_id, ENDPOINT, action, &client, read).await
 }
 
-/// Saves a draft note: a new one when `note_id` is empty, else the draft
+/// Saves a draft note: a new one when `note_id` is empty (a progress
+/// note, or a psychotherapy note when `kind` says so), else the draft
 /// `note_id` at `version` (the one the editor opened; a newer save or a
 /// signature in between is refused with `EditConflict`). Only the author
-/// edits a draft. The editor calls this for autosave, too.
+/// edits a draft; `shared` (a psychotherapy note only) shares it with the
+/// care team. The editor calls this for autosave, too.
 #[server(prefix = "/api", endpoint = "save-note")]
 pub async fn save_note(
     csrf_token: String,
     patient_id: Uuid,
     #[server(default)] note_id: String,
     #[server(default)] version: i32,
+    #[server(default)] kind: String,
+    #[server(default)] shared: String,
     #[server(default)] template: String,
     #[server(default)] session_date: String,
     #[server(default)] subjective: String,
@@ -225,25 +241,29 @@ pub async fn save_note(
         notes,
     };
     use crate::model::audit::AuditAction;
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "save-note";
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
-    let existing = match note_id.trim() {
-        "" => None,
+    let shared = ticked(&shared);
+    let (existing, grant, kind) = match note_id.trim() {
+        "" => {
+            let kind = notes::check_kind(&kind)?;
+            let reach = Reach::note(kind, &who, who.user_id, shared);
+            let grant = access::decide(&mut conn, &who, patient_id, reach, ENDPOINT, &client);
+            (None, grant.await?, kind)
+        }
         id => {
             let id = id.parse::<Uuid>().map_err(|_| AppError::BadRequest)?;
-            let (note, _) = reach_note(&mut conn, &who, id, ENDPOINT, &client).await?;
+            let (note, grant) = reach_note(&mut conn, &who, id, ENDPOINT, &client).await?;
             if note.patient_id != patient_id {
                 return Err(AppError::BadRequest);
             }
             only_the_author(&mut conn, &who, &note, ENDPOINT, &client).await?;
-            Some(note)
+            let kind = note.kind;
+            (Some(note), grant, kind)
         }
     };
-    let grant =
-        access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
     let sections = |field: &str| {
         match field {
             "subjective" => &subjective,
@@ -254,24 +274,29 @@ pub async fn save_note(
         }
         .clone()
     };
-    let draft = notes::check_draft(&template, &session_date, sections, latest_session_day())?;
-    let saved = conn
-        .transaction::<_, AppError, _>(async |conn| match &existing {
-            None => {
-                let id = Uuid::new_v4();
-                let grant = grant.on("note", id);
-                let access =
-                    access::record(conn, grant, AuditAction::RecordCreated, &client).await?;
-                notes::create(conn, &state.vault, &access, id, who.user_id, &draft).await
-            }
-            Some(note) => {
-                let grant = grant.on("note", note.id);
-                let access =
-                    access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
-                notes::save(conn, &state.vault, &access, note, version, &draft).await
-            }
-        })
-        .await?;
+    let draft = notes::check_draft(&template, &session_date, sections, latest_session_day())?
+        .of_kind(kind, shared);
+    let (id, action) = match &existing {
+        None => (Uuid::new_v4(), AuditAction::RecordCreated),
+        Some(note) => (note.id, AuditAction::RecordUpdated),
+    };
+    let (grant, author) = (grant.on("note", id), who.user_id);
+    let saved = access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                match &existing {
+                    None => notes::create(conn, vault, access, id, author, &draft).await,
+                    Some(note) => notes::save(conn, vault, access, note, version, &draft).await,
+                }
+            })
+        },
+    )
+    .await?;
     Ok(saved_note(&saved))
 }
 
@@ -282,30 +307,28 @@ pub async fn sign_note(
     note_id: Uuid,
     version: i32,
 ) -> Result<SavedNote, AppError> {
-    use crate::backend::{access, notes, patients};
+    use crate::backend::{access, notes};
     use crate::model::audit::AuditAction;
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "sign-note";
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
     only_the_author(&mut conn, &who, &note, ENDPOINT, &client).await?;
-    let signed = conn
-        .transaction::<_, patients::ReadError, _>(async |conn| {
-            let access = access::record(conn, grant, AuditAction::RecordSigned, &client).await?;
-            notes::sign(conn, &state.vault, &access, &note, version).await
-        })
-        .await;
-    let action = AuditAction::RecordSigned;
-    let signed = access::settle(
+    let (patient_id, action) = (note.patient_id, AuditAction::RecordSigned);
+    let signed = access::within(
         &mut conn,
-        &who,
-        note.patient_id,
-        ENDPOINT,
+        &state.vault,
+        grant,
         action,
         &client,
-        signed,
+        |conn, vault, access| {
+            Box::pin(async move { notes::sign(conn, vault, access, &note, version).await })
+        },
+    )
+    .await;
+    let signed = access::settle(
+        &mut conn, &who, patient_id, ENDPOINT, action, &client, signed,
     )
     .await?;
     Ok(saved_note(&signed))
@@ -317,18 +340,56 @@ pub async fn sign_note(
 pub async fn add_addendum(csrf_token: String, note_id: Uuid, text: String) -> Result<(), AppError> {
     use crate::backend::{access, notes};
     use crate::model::audit::AuditAction;
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "add-addendum";
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
     let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
     notes::check_addendum(&text)?;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let access = access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
-        notes::add_addendum(conn, &state.vault, &access, &note, who.user_id, &text).await?;
-        Ok(())
-    })
+    let (action, author) = (AuditAction::RecordUpdated, who.user_id);
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                notes::add_addendum(conn, vault, access, &note, author, &text)
+                    .await
+                    .map(drop)
+            })
+        },
+    )
+    .await
+}
+
+/// Shares the psychotherapy note `note_id` with the care team (`shared`
+/// "true" or "on"), or stops sharing it; only its author may.
+#[server(prefix = "/api", endpoint = "share-note")]
+pub async fn share_note(
+    csrf_token: String,
+    note_id: Uuid,
+    #[server(default)] shared: String,
+) -> Result<(), AppError> {
+    use crate::backend::{access, notes};
+    use crate::model::audit::AuditAction;
+    const ENDPOINT: &str = "share-note";
+    super::checked_at_the_edge(csrf_token);
+    let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
+    let mut conn = state.db.conn().await?;
+    let (note, grant) = reach_note(&mut conn, &who, note_id, ENDPOINT, &client).await?;
+    only_the_author(&mut conn, &who, &note, ENDPOINT, &client).await?;
+    let shared = ticked(&shared);
+    let action = AuditAction::RecordUpdated;
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, _, access| Box::pin(async move { notes::share(conn, access, &note, shared).await }),
+    )
     .await
 }
 
@@ -399,19 +460,24 @@ pub async fn add_diagnosis(
         diagnoses,
     };
     use crate::model::audit::AuditAction;
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "add-diagnosis";
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, _, grant) =
         reaching(ENDPOINT, Therapist::check, patient_id, Reach::Chart).await?;
     let mut conn = state.db.conn().await?;
     let new = diagnoses::check_new(&code, &description, &onset_date, latest_session_day())?;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let id = Uuid::new_v4();
-        let grant = grant.on("diagnosis", id);
-        let access = access::record(conn, grant, AuditAction::RecordCreated, &client).await?;
-        diagnoses::add(conn, &state.vault, &access, id, who.user_id, &new).await
-    })
+    let (id, author) = (Uuid::new_v4(), who.user_id);
+    let (grant, action) = (grant.on("diagnosis", id), AuditAction::RecordCreated);
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move { diagnoses::add(conn, vault, access, id, author, &new).await })
+        },
+    )
     .await
 }
 
@@ -427,7 +493,6 @@ pub async fn resolve_diagnosis(
         diagnoses,
     };
     use crate::model::audit::AuditAction;
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "resolve-diagnosis";
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, _) = therapist_asking(ENDPOINT).await?;
@@ -442,11 +507,20 @@ pub async fn resolve_diagnosis(
     let grant =
         access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
     let on = diagnoses::check_resolution(&diagnosis, &resolved_date, latest_session_day())?;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let grant = grant.on("diagnosis", diagnosis.id);
-        let access = access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
-        diagnoses::resolve(conn, &access, &diagnosis, on).await
-    })
+    let (grant, action) = (
+        grant.on("diagnosis", diagnosis.id),
+        AuditAction::RecordUpdated,
+    );
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, _, access| {
+            Box::pin(async move { diagnoses::resolve(conn, access, &diagnosis, on).await })
+        },
+    )
     .await
 }
 
@@ -470,7 +544,6 @@ pub async fn save_treatment_plan(
         treatment_plan,
     };
     use crate::model::audit::AuditAction;
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "save-plan";
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, _, grant) =
@@ -478,15 +551,24 @@ pub async fn save_treatment_plan(
     let mut conn = state.db.conn().await?;
     let today = time::OffsetDateTime::now_utc().date();
     let draft = treatment_plan::check(&goals, &objectives, &interventions, &review_date, today)?;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let action = if version == 0 {
-            AuditAction::RecordCreated
-        } else {
-            AuditAction::RecordUpdated
-        };
-        let access = access::record(conn, grant, action, &client).await?;
-        treatment_plan::save(conn, &state.vault, &access, who.user_id, version, &draft).await
-    })
+    let action = if version == 0 {
+        AuditAction::RecordCreated
+    } else {
+        AuditAction::RecordUpdated
+    };
+    let author = who.user_id;
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                treatment_plan::save(conn, vault, access, author, version, &draft).await
+            })
+        },
+    )
     .await
 }
 
@@ -533,6 +615,13 @@ pub async fn start_emergency_access(
         patient_id,
         until: notes::minute(granted.expires_at),
     })
+}
+
+/// Whether a yes/no field says yes: a ticked checkbox posts "on" (a plain
+/// form), the editor and buttons "true"; anything else is no.
+#[cfg(feature = "ssr")]
+fn ticked(value: &str) -> bool {
+    matches!(value.trim(), "on" | "true")
 }
 
 /// Who is asking, from where, and what the server has at hand.
@@ -602,7 +691,8 @@ pub(super) async fn reaching<P>(
     Ok((asking, proof, grant))
 }
 
-/// The note `note_id` and a grant to the chart it is in, or the same
+/// The note `note_id` and a grant to it (the chart it is in, for a
+/// progress note; the note itself, for a psychotherapy note), or the same
 /// recorded "not found" as any chart the person may not reach.
 #[cfg(feature = "ssr")]
 async fn reach_note(
@@ -622,15 +712,8 @@ async fn reach_note(
     let Some(note) = notes::meta(conn, who.organization_id, note_id).await? else {
         return Err(access::refuse(conn, who, None, endpoint, client, AppError::NotFound).await);
     };
-    let grant = access::decide(
-        conn,
-        who,
-        note.patient_id,
-        access::Reach::Chart,
-        endpoint,
-        client,
-    )
-    .await?;
+    let reach = note.reach(who);
+    let grant = access::decide(conn, who, note.patient_id, reach, endpoint, client).await?;
     Ok((note.clone(), grant.on("note", note.id)))
 }
 

@@ -52,7 +52,6 @@ pub async fn update_my_contact(
         backend::{access, patients},
         model::audit::AuditAction,
     };
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "my-contact";
     super::checked_at_the_edge(csrf_token);
     let super::chart::Asking { who, state, client } = super::chart::asking(ENDPOINT).await?;
@@ -61,10 +60,17 @@ pub async fn update_my_contact(
         return Err(AppError::NotFound);
     };
     let contact = patients::check_contact(&email, &phone)?;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let access = access::record(conn, grant, AuditAction::RecordUpdated, &client).await?;
-        patients::update_contact(conn, &state.vault, &access, &contact).await
-    })
+    let action = AuditAction::RecordUpdated;
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move { patients::update_contact(conn, vault, access, &contact).await })
+        },
+    )
     .await
 }
 
@@ -88,13 +94,6 @@ pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
     Ok(plan.flatten())
 }
 
-/// What a read of one's own record answers (boxed, so the compiler can
-/// see it is `Send` across the transaction).
-#[cfg(feature = "ssr")]
-type OwnRead<'c, T> = std::pin::Pin<
-    Box<dyn Future<Output = Result<T, crate::backend::patients::ReadError>> + Send + 'c>,
->;
-
 /// Reads the signed-in person's own record with `read`, through the one
 /// access path: the policy, then one transaction that records the view
 /// and reads; a value that does not open is recorded and answered as
@@ -106,31 +105,24 @@ async fn read_own_record<T>(
         &'c mut diesel_async::AsyncPgConnection,
         &'c crate::backend::vault::Vault,
         &'c crate::backend::access::PatientAccess,
-    ) -> OwnRead<'c, T>
-    + Send,
+    ) -> crate::backend::access::Work<
+        'c,
+        T,
+        crate::backend::patients::ReadError,
+    > + Send,
 ) -> Result<Option<T>, AppError>
 where
     T: Send,
 {
-    use crate::{
-        backend::{access, patients::ReadError},
-        model::audit::AuditAction,
-    };
-    use diesel_async::AsyncConnection;
+    use crate::{backend::access, model::audit::AuditAction};
     let super::chart::Asking { who, state, client } = super::chart::asking(endpoint).await?;
     let mut conn = state.db.conn().await?;
     let Some(grant) = own_record(&mut conn, &who, endpoint, &client).await? else {
         return Ok(None);
     };
     let patient_id = grant.patient_id();
-    let vault = &state.vault;
-    let read = conn
-        .transaction::<_, ReadError, _>(async |conn| {
-            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
-            read(conn, vault, &access).await
-        })
-        .await;
     let action = AuditAction::RecordViewed;
+    let read = access::within(&mut conn, &state.vault, grant, action, &client, read).await;
     access::settle(&mut conn, &who, patient_id, endpoint, action, &client, read)
         .await
         .map(Some)

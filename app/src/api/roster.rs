@@ -20,7 +20,7 @@ pub async fn get_roster() -> Result<Roster, AppError> {
         },
     };
     use diesel::prelude::*;
-    use diesel_async::{AsyncConnection, RunQueryDsl};
+    use diesel_async::RunQueryDsl;
     const ENDPOINT: &str = "roster";
     let (super::chart::Asking { who, state, client }, admin) =
         super::chart::asking_as(ENDPOINT, Admin::check).await?;
@@ -33,44 +33,43 @@ pub async fn get_roster() -> Result<Roster, AppError> {
         .select(patients::id)
         .load(&mut conn)
         .await?;
-    let mut rows = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            let mut rows = Vec::with_capacity(grants.len());
-            for grant in grants {
-                let patient_id = grant.patient_id();
-                let access =
-                    access::record(conn, grant, AuditAction::RecordListed, &client).await?;
-                let legal_name = match records::legal_name(conn, &state.vault, &access).await {
-                    Ok(name) => Some(name.expose().clone()),
-                    Err(records::ReadError::App(error)) => return Err(error),
-                    Err(records::ReadError::Unreadable { column, why }) => {
-                        // One unreadable record does not hide the others.
-                        let action = AuditAction::RecordListed;
-                        let failure = (column, why);
-                        access::unreadable(
-                            conn, &who, patient_id, ENDPOINT, action, &client, failure,
-                        )
-                        .await?;
-                        None
-                    }
-                };
-                rows.push(RosterRow {
-                    patient_id,
-                    legal_name,
-                    portal_account: with_portal.contains(&patient_id),
-                    care_team: teams
-                        .iter()
-                        .filter(|(patient, ..)| *patient == patient_id)
-                        .map(|(_, id, name)| TeamMember {
-                            id: *id,
-                            name: name.clone(),
-                        })
-                        .collect(),
-                });
-            }
-            Ok(rows)
-        })
-        .await?;
+    let action = AuditAction::RecordListed;
+    // Owned copies: the listing runs inside `within_each` and keeps
+    // nothing of its caller's.
+    let (asking, from) = (who.clone(), client.clone());
+    let listing = access::within_each(
+        &mut conn,
+        &state.vault,
+        grants,
+        action,
+        &client,
+        |conn, vault, accesses| {
+            Box::pin(async move {
+                let mut rows = Vec::with_capacity(accesses.len());
+                for access in accesses {
+                    let patient_id = access.patient_id();
+                    let read = records::legal_name(conn, vault, access).await;
+                    let read = access::listed(conn, &asking, access, ENDPOINT, action, &from, read);
+                    let legal_name = read.await?.map(|name| name.expose().clone());
+                    rows.push(RosterRow {
+                        patient_id,
+                        legal_name,
+                        portal_account: with_portal.contains(&patient_id),
+                        care_team: teams
+                            .iter()
+                            .filter(|(patient, ..)| *patient == patient_id)
+                            .map(|(_, id, name)| TeamMember {
+                                id: *id,
+                                name: name.clone(),
+                            })
+                            .collect(),
+                    });
+                }
+                Ok::<_, AppError>(rows)
+            })
+        },
+    );
+    let mut rows = listing.await?;
     rows.sort_by(|a, b| a.legal_name.cmp(&b.legal_name));
     let therapists = care_team::therapists(&mut conn, admin.organization_id)
         .await?
@@ -166,7 +165,6 @@ pub async fn remove_patient(
         error::FieldErrors,
         model::audit::AuditAction,
     };
-    use diesel_async::AsyncConnection;
     const ENDPOINT: &str = "remove-patient";
     super::checked_at_the_edge(csrf_token);
     let (super::chart::Asking { who, state, client }, _, grant) =
@@ -177,10 +175,15 @@ pub async fn remove_patient(
         errors.add("confirm", "Type remove to confirm.");
         return Err(AppError::Invalid(errors));
     }
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let access = access::record(conn, grant, AuditAction::RecordDeleted, &client).await?;
-        patients::remove(conn, &access, who.user_id).await
-    })
+    let (action, remover) = (AuditAction::RecordDeleted, who.user_id);
+    access::within(
+        &mut conn,
+        &state.vault,
+        grant,
+        action,
+        &client,
+        |conn, _, access| Box::pin(async move { patients::remove(conn, access, remover).await }),
+    )
     .await?;
     tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "patient removed from the practice's lists");
     Ok(())

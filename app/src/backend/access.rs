@@ -7,10 +7,10 @@
 //!    once (outside any transaction, so it stays recorded) and answered as
 //!    "not found": whether a record exists is itself not shown to someone
 //!    who may not see it. An allowed decision is a [`Grant`].
-//! 2. [`record`] spends the grant inside the transaction that reads the
-//!    record: it writes the access to the trail and hands back the
-//!    [`PatientAccess`]. If the audit write fails, the transaction fails
-//!    and nothing is shown.
+//! 2. [`within`] spends the grant: one transaction that does the work
+//!    with the [`PatientAccess`] and writes the access to the trail before
+//!    it commits. If the audit write fails, the transaction fails and
+//!    nothing is shown.
 //!
 //! Neither type can be built anywhere else: their fields are private. A
 //! read that fails after the grant goes through [`settle`].
@@ -26,21 +26,23 @@ use super::{
     db::schema::patients,
     patients::ReadError,
     session::SignedIn,
-    vault::{Column, Unreadable, columns},
+    vault::{Column, Purpose, Unreadable, Vault, columns},
 };
 use crate::{
     error::AppError,
     model::{
         Role,
         audit::{AuditAction, AuditOutcome},
+        chart::NoteKind,
     },
 };
 use diesel::{OptionalExtension, prelude::*};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::pin::Pin;
 use uuid::Uuid;
 
 /// The policy allowed `actor` at this patient's record; not yet recorded.
-#[must_use = "a grant does nothing until `access::record` spends it"]
+#[must_use = "a grant does nothing until `access::within` spends it"]
 #[derive(Debug)]
 pub struct Grant {
     organization_id: Uuid,
@@ -72,9 +74,9 @@ impl Grant {
     }
 }
 
-/// An authorized, recorded access to one patient's record, for the
-/// transaction it was recorded in. Opens that patient's sealed values and
-/// no one else's.
+/// An authorized access to one patient's record, alive only inside the
+/// transaction that records it ([`within`]). Opens that patient's sealed
+/// values and no one else's.
 #[derive(Debug)]
 pub struct PatientAccess {
     organization_id: Uuid,
@@ -84,18 +86,33 @@ pub struct PatientAccess {
 }
 
 impl PatientAccess {
-    /// Whether this access opens `column`: a chart opens every part of the
-    /// record; a patient's own record their details and their treatment
-    /// plan (no notes, no diagnoses); the practice's roster the legal name
-    /// alone. The vault asks before it opens anything, so a portal page
-    /// cannot open a note even by mistake.
-    pub fn opens(&self, column: Column) -> bool {
+    /// Whether this access opens `column` where a key of `purpose` sealed
+    /// it: a chart opens every part of the record; a patient's own record
+    /// their details and their treatment plan (no notes, no diagnoses);
+    /// the practice's roster the legal name alone. Only an access to one
+    /// psychotherapy note opens what the patient's psychotherapy key
+    /// sealed (that note and its addenda), and of the record no more than
+    /// the patient's details, for the note's heading. The vault asks
+    /// before it opens anything, so a portal page cannot open a note even
+    /// by mistake, nor a chart a psychotherapy note.
+    pub fn opens(&self, column: Column, purpose: Purpose) -> bool {
+        let details = column.table == columns::PATIENT_LEGAL_NAME.table;
+        let note = column == columns::NOTE_BODY || column == columns::ADDENDUM_BODY;
+        match (self.reach, purpose) {
+            (Reach::Chart, Purpose::Record) => true,
+            (Reach::OwnRecord, Purpose::Record) => details || column == columns::PLAN_BODY,
+            (Reach::Roster, Purpose::Record) => column == columns::PATIENT_LEGAL_NAME,
+            (Reach::PsychotherapyNote { .. }, Purpose::Record) => details,
+            (Reach::PsychotherapyNote { .. }, Purpose::Psychotherapy) => note,
+            (Reach::Chart | Reach::OwnRecord | Reach::Roster, Purpose::Psychotherapy) => false,
+        }
+    }
+
+    /// The key purpose what this access writes is sealed with.
+    pub fn seals_with(&self) -> Purpose {
         match self.reach {
-            Reach::Chart => true,
-            Reach::OwnRecord => {
-                column.table == columns::PATIENT_LEGAL_NAME.table || column == columns::PLAN_BODY
-            }
-            Reach::Roster => column == columns::PATIENT_LEGAL_NAME,
+            Reach::PsychotherapyNote { .. } => Purpose::Psychotherapy,
+            Reach::Chart | Reach::OwnRecord | Reach::Roster => Purpose::Record,
         }
     }
 
@@ -118,6 +135,23 @@ pub enum Reach {
     /// The practice's patient list, for running the practice: a name, and
     /// nothing clinical.
     Roster,
+    /// One psychotherapy note (and its addenda): whether the person asking
+    /// wrote it, and whether its author shares it with the care team.
+    PsychotherapyNote { wrote_it: bool, shared: bool },
+}
+
+impl Reach {
+    /// What reaching a note of `kind` is, for `who`: a progress note is
+    /// part of the chart; a psychotherapy note is its own.
+    pub fn note(kind: NoteKind, who: &SignedIn, author_id: Uuid, shared: bool) -> Self {
+        match kind {
+            NoteKind::Progress => Reach::Chart,
+            NoteKind::Psychotherapy => Reach::PsychotherapyNote {
+                wrote_it: author_id == who.user_id,
+                shared,
+            },
+        }
+    }
 }
 
 /// What is true between the person asking and the patient: the facts the
@@ -136,18 +170,22 @@ pub struct Relation {
 /// `relation` to a patient of their own practice, may `reach` the record.
 /// Patients reach their own details and nothing clinical; therapists reach
 /// the charts of the patients whose care team they are on, and for a while
-/// any chart they opened with emergency access; administrators run the
-/// practice from its roster and reach no chart. Pure, so it is tested
-/// whole.
+/// any chart they opened with emergency access; a psychotherapy note only
+/// its author on the care team, or the care team when the author shares
+/// it (never through emergency access); administrators run the practice
+/// from its roster and reach no chart. Pure, so it is tested whole.
 #[must_use]
 pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
     match (role, reach) {
         (Role::Patient, Reach::OwnRecord) => relation.own_record,
         (Role::Therapist, Reach::Chart) => relation.on_care_team || relation.emergency,
+        (Role::Therapist, Reach::PsychotherapyNote { wrote_it, shared }) => {
+            relation.on_care_team && (wrote_it || shared)
+        }
         (Role::Admin, Reach::Roster) => true,
-        (Role::Patient, Reach::Chart | Reach::Roster)
+        (Role::Patient, Reach::Chart | Reach::Roster | Reach::PsychotherapyNote { .. })
         | (Role::Therapist, Reach::OwnRecord | Reach::Roster)
-        | (Role::Admin, Reach::OwnRecord | Reach::Chart) => false,
+        | (Role::Admin, Reach::OwnRecord | Reach::Chart | Reach::PsychotherapyNote { .. }) => false,
     }
 }
 
@@ -304,38 +342,103 @@ pub async fn refuse(
     }
 }
 
-/// Records the access `grant` allowed, as `action`, and answers the
-/// capability to open the patient's values. Call it inside the transaction
-/// that reads them.
-pub async fn record(
+/// What the work done with an access answers: boxed, so the compiler can
+/// see it is `Send` across the transaction.
+pub type Work<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>;
+
+/// Spends `grant`: runs `work` with the access it allowed, in one
+/// transaction that records the access as `action` and commits. The record
+/// is appended last, just before the commit, so the trail's lock (one
+/// writer at a time, see `audit::record`) is held for the append alone and
+/// not for the reading: charts open side by side. Nothing `work` opened
+/// leaves the transaction unless its record commits with it; if the
+/// append fails, all of it rolls back and nothing is shown.
+///
+/// `work` gets the connection, the vault and the access as arguments and
+/// moves in what else it needs (a `for<'c>` closure cannot borrow from
+/// its caller).
+pub async fn within<T, E>(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     grant: Grant,
     action: AuditAction,
     client: &ClientInfo,
-) -> Result<PatientAccess, AppError> {
-    let event = Event::new(
-        action,
-        AuditOutcome::Allowed,
-        grant.actor,
-        Origin::from(client),
-    )
-    .about_patient(grant.patient_id);
-    let event = match grant.resource {
-        Some((kind, id)) => event.on(kind, id),
-        None => event.on("endpoint", grant.endpoint),
-    };
-    // Every access under emergency access carries its reason.
-    let event = match &grant.emergency {
-        Some(emergency) => event.because(format!("emergency access: {}", emergency.reason)),
-        None => event,
-    };
-    audit::record(conn, event).await?;
-    Ok(PatientAccess {
-        organization_id: grant.organization_id,
-        patient_id: grant.patient_id,
-        reach: grant.reach,
-        _recorded: (),
+    work: impl for<'c> FnOnce(&'c mut AsyncPgConnection, &'c Vault, &'c PatientAccess) -> Work<'c, T, E>
+    + Send,
+) -> Result<T, E>
+where
+    T: Send,
+    E: From<AppError> + From<diesel::result::Error> + Send,
+{
+    let (event, access) = grant.spend(action, client);
+    conn.transaction::<_, E, _>(async |conn| {
+        let done = work(conn, vault, &access).await?;
+        audit::record(conn, event).await?;
+        Ok(done)
     })
+    .await
+}
+
+/// [`within`] for many grants at once (a list of patients): one
+/// transaction, one record for each patient, appended together at the end.
+pub async fn within_each<T, E>(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    grants: Vec<Grant>,
+    action: AuditAction,
+    client: &ClientInfo,
+    work: impl for<'c> FnOnce(
+        &'c mut AsyncPgConnection,
+        &'c Vault,
+        &'c [PatientAccess],
+    ) -> Work<'c, T, E>
+    + Send,
+) -> Result<T, E>
+where
+    T: Send,
+    E: From<AppError> + From<diesel::result::Error> + Send,
+{
+    let (events, accesses): (Vec<Event>, Vec<PatientAccess>) = grants
+        .into_iter()
+        .map(|grant| grant.spend(action, client))
+        .unzip();
+    conn.transaction::<_, E, _>(async |conn| {
+        let done = work(conn, vault, &accesses).await?;
+        audit::record_all(conn, &events).await?;
+        Ok(done)
+    })
+    .await
+}
+
+impl Grant {
+    /// The event that records this grant's access as `action`, and the
+    /// access itself: for [`within`] alone, which appends the one before
+    /// the transaction that used the other commits.
+    fn spend(self, action: AuditAction, client: &ClientInfo) -> (Event, PatientAccess) {
+        let event = Event::new(
+            action,
+            AuditOutcome::Allowed,
+            self.actor,
+            Origin::from(client),
+        )
+        .about_patient(self.patient_id);
+        let event = match self.resource {
+            Some((kind, id)) => event.on(kind, id),
+            None => event.on("endpoint", self.endpoint),
+        };
+        // Every access under emergency access carries its reason.
+        let event = match &self.emergency {
+            Some(emergency) => event.because(format!("emergency access: {}", emergency.reason)),
+            None => event,
+        };
+        let access = PatientAccess {
+            organization_id: self.organization_id,
+            patient_id: self.patient_id,
+            reach: self.reach,
+            _recorded: (),
+        };
+        (event, access)
+    }
 }
 
 /// Logs a value of patient `patient_id` that did not open (where and why,
@@ -385,9 +488,55 @@ pub async fn settle<T>(
     Err(AppError::RecordUnreadable)
 }
 
+/// A row of a list of patients (a caseload, the roster) as read through
+/// its access: the value, or `None` when it does not open, recorded by
+/// [`unreadable`] so that one unreadable record does not hide the others;
+/// the row then says so, and the log and trail hold why. Call it inside
+/// the listing's transaction.
+pub async fn listed<T>(
+    conn: &mut AsyncPgConnection,
+    who: &SignedIn,
+    access: &PatientAccess,
+    endpoint: &'static str,
+    action: AuditAction,
+    client: &ClientInfo,
+    read: Result<T, ReadError>,
+) -> Result<Option<T>, AppError> {
+    let failure = match read {
+        Ok(value) => return Ok(Some(value)),
+        Err(ReadError::App(error)) => return Err(error),
+        Err(ReadError::Unreadable { column, why }) => (column, why),
+    };
+    let patient_id = access.patient_id;
+    unreadable(conn, who, patient_id, endpoint, action, client, failure).await?;
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const REACHES: [Reach; 7] = [
+        Reach::OwnRecord,
+        Reach::Chart,
+        Reach::Roster,
+        Reach::PsychotherapyNote {
+            wrote_it: false,
+            shared: false,
+        },
+        Reach::PsychotherapyNote {
+            wrote_it: true,
+            shared: false,
+        },
+        Reach::PsychotherapyNote {
+            wrote_it: false,
+            shared: true,
+        },
+        Reach::PsychotherapyNote {
+            wrote_it: true,
+            shared: true,
+        },
+    ];
 
     /// Every role × reach × relation: the policy table, whole.
     #[test]
@@ -408,15 +557,19 @@ mod tests {
             },
         ];
         for role in Role::ALL.iter().copied() {
-            for reach in [Reach::OwnRecord, Reach::Chart, Reach::Roster] {
+            for reach in REACHES {
                 for relation in relations {
-                    let expected = matches!(
-                        (role, reach),
-                        (Role::Patient, Reach::OwnRecord) if relation.own_record
-                    ) || matches!(
-                        (role, reach),
-                        (Role::Therapist, Reach::Chart) if relation.on_care_team || relation.emergency
-                    ) || (role, reach) == (Role::Admin, Reach::Roster);
+                    let expected = match (role, reach) {
+                        (Role::Patient, Reach::OwnRecord) => relation.own_record,
+                        (Role::Therapist, Reach::Chart) => {
+                            relation.on_care_team || relation.emergency
+                        }
+                        (Role::Therapist, Reach::PsychotherapyNote { wrote_it, shared }) => {
+                            relation.on_care_team && (wrote_it || shared)
+                        }
+                        (Role::Admin, Reach::Roster) => true,
+                        _ => false,
+                    };
                     assert_eq!(
                         allows(role, reach, relation),
                         expected,
@@ -442,6 +595,26 @@ mod tests {
             !allows(Role::Admin, Reach::Chart, team),
             "administrators see no charts"
         );
+        let private = Reach::PsychotherapyNote {
+            wrote_it: false,
+            shared: false,
+        };
+        assert!(
+            !allows(Role::Therapist, private, team),
+            "another therapist on the team does not read a psychotherapy note not shared"
+        );
+        let emergency = Relation {
+            emergency: true,
+            ..Relation::default()
+        };
+        let shared = Reach::PsychotherapyNote {
+            wrote_it: false,
+            shared: true,
+        };
+        assert!(
+            !allows(Role::Therapist, shared, emergency),
+            "emergency access opens the chart, never psychotherapy notes"
+        );
     }
 
     fn access(reach: Reach) -> PatientAccess {
@@ -454,24 +627,44 @@ mod tests {
     }
 
     /// What each kind of access opens: the roster a name, the portal the
-    /// patient's details and plan, the chart everything.
+    /// patient's details and plan, the chart everything the record's key
+    /// sealed, a psychotherapy note its own body and addenda (and the
+    /// patient's details for its heading).
     #[test]
     fn each_reach_opens_only_its_columns() {
+        use Purpose::{Psychotherapy, Record};
+        let note = Reach::PsychotherapyNote {
+            wrote_it: true,
+            shared: false,
+        };
         for registered in columns::ALL {
             let column = registered.column;
-            assert!(access(Reach::Chart).opens(column), "{column:?}");
+            let details = column.table == "patients";
+            let note_text = column == columns::NOTE_BODY || column == columns::ADDENDUM_BODY;
+            assert!(access(Reach::Chart).opens(column, Record), "{column:?}");
             assert_eq!(
-                access(Reach::Roster).opens(column),
+                access(Reach::Roster).opens(column, Record),
                 column == columns::PATIENT_LEGAL_NAME,
                 "{column:?}"
             );
             assert_eq!(
-                access(Reach::OwnRecord).opens(column),
-                column.table == "patients" || column == columns::PLAN_BODY,
+                access(Reach::OwnRecord).opens(column, Record),
+                details || column == columns::PLAN_BODY,
                 "{column:?}"
             );
+            assert_eq!(access(note).opens(column, Record), details, "{column:?}");
+            assert_eq!(
+                access(note).opens(column, Psychotherapy),
+                note_text,
+                "{column:?}"
+            );
+            for reach in [Reach::Chart, Reach::OwnRecord, Reach::Roster] {
+                assert!(!access(reach).opens(column, Psychotherapy), "{reach:?}");
+                assert_eq!(access(reach).seals_with(), Record);
+            }
         }
-        assert!(!access(Reach::OwnRecord).opens(columns::NOTE_BODY));
-        assert!(!access(Reach::OwnRecord).opens(columns::DIAGNOSIS_BODY));
+        assert_eq!(access(note).seals_with(), Psychotherapy);
+        assert!(!access(Reach::OwnRecord).opens(columns::NOTE_BODY, Record));
+        assert!(!access(Reach::OwnRecord).opens(columns::DIAGNOSIS_BODY, Record));
     }
 }

@@ -6,10 +6,7 @@ use super::{
     audit::{self, Event},
     db::schema::{care_team, clinical_notes, patients, users},
 };
-use crate::{
-    error::AppError,
-    model::{Role, chart::NoteKind},
-};
+use crate::{error::AppError, model::Role};
 use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::Date;
@@ -175,7 +172,7 @@ pub async fn caseload(
             clinical_notes::table.on(clinical_notes::patient_id
                 .eq(care_team::patient_id)
                 .and(clinical_notes::deleted_at.is_null())
-                .and(clinical_notes::kind.eq(NoteKind::Progress))),
+                .and(super::notes::listed_for(Some(therapist_id)))),
         )
         .filter(care_team::therapist_id.eq(therapist_id))
         .filter(care_team::organization_id.eq(organization_id))

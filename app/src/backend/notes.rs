@@ -5,15 +5,19 @@
 //! patient's own key, bound to the note's row, and open only with a
 //! [`PatientAccess`].
 //!
-//! Psychotherapy notes are a kind of their own; until their separate key
-//! scope exists, nothing here creates, lists or opens one.
+//! Psychotherapy notes are a kind of their own (HIPAA keeps them apart):
+//! sealed with the patient's psychotherapy key, reached only through
+//! `Reach::PsychotherapyNote` (the author, or the care team when the
+//! author shares it), listed only for those who may open them, and never
+//! in the portal.
 
 use super::{
-    access::PatientAccess,
+    access::{PatientAccess, Reach},
     audit::review::utc,
     db::schema::{clinical_notes, note_addenda, users},
     patients::ReadError,
     sealing,
+    session::SignedIn,
     vault::{Phi, PhiValue, Vault, columns},
 };
 use crate::{
@@ -50,6 +54,34 @@ pub struct Draft {
     pub template: NoteTemplate,
     pub session_date: Date,
     pub body: NoteBody,
+    /// Set when the note is created; a save keeps the note's own kind.
+    pub kind: NoteKind,
+    /// Whether a psychotherapy note's author shares it with the care team
+    /// (never for a progress note: it is the chart's already).
+    pub shared: bool,
+}
+
+impl Draft {
+    /// The draft as a note of `kind`, shared with the care team when it
+    /// is a psychotherapy note and `shared`.
+    pub fn of_kind(mut self, kind: NoteKind, shared: bool) -> Self {
+        self.kind = kind;
+        self.shared = kind == NoteKind::Psychotherapy && shared;
+        self
+    }
+}
+
+/// The kind of a new note, as chosen in the editor (a progress note when
+/// nothing was chosen).
+pub fn check_kind(typed: &str) -> Result<NoteKind, AppError> {
+    match typed.trim() {
+        "" => Ok(NoteKind::Progress),
+        typed => typed.parse().map_err(|_| {
+            let mut errors = FieldErrors::new();
+            errors.add("kind", "Choose a progress note or a psychotherapy note.");
+            AppError::Invalid(errors)
+        }),
+    }
 }
 
 impl Drop for Draft {
@@ -113,6 +145,8 @@ pub fn check_draft(
             template,
             session_date,
             body,
+            kind: NoteKind::Progress,
+            shared: false,
         }),
         _ => Err(AppError::Internal),
     }
@@ -202,10 +236,45 @@ pub struct NoteMeta {
     pub version: i32,
     pub signed_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
+    pub shared_with_team: bool,
 }
 
-/// The note `id` of practice `organization_id`, unless deleted. Only
-/// progress notes, for now (see the module note).
+impl NoteMeta {
+    /// What reaching this note is, for `who` (see `access::Reach::note`).
+    pub fn reach(&self, who: &SignedIn) -> Reach {
+        Reach::note(self.kind, who, self.author_id, self.shared_with_team)
+    }
+}
+
+/// Which notes a list shows `viewer`: progress notes, and psychotherapy
+/// notes they wrote or whose author shares them with the care team (the
+/// list opens nothing, but does not even show that someone else's private
+/// note exists). With no viewer (emergency access), progress notes alone.
+pub type ListedFor = diesel::dsl::Or<
+    diesel::dsl::Eq<clinical_notes::kind, NoteKind>,
+    diesel::dsl::And<
+        diesel::dsl::Or<
+            diesel::dsl::Eq<clinical_notes::author_id, Uuid>,
+            clinical_notes::shared_with_team,
+        >,
+        bool,
+    >,
+>;
+
+pub fn listed_for(viewer: Option<Uuid>) -> ListedFor {
+    let (viewer, any) = match viewer {
+        Some(viewer) => (viewer, true),
+        None => (Uuid::nil(), false),
+    };
+    clinical_notes::kind
+        .eq(NoteKind::Progress)
+        .or(clinical_notes::author_id
+            .eq(viewer)
+            .or(clinical_notes::shared_with_team)
+            .and::<bool, diesel::sql_types::Bool>(any))
+}
+
+/// The note `id` of practice `organization_id`, unless deleted.
 pub async fn meta(
     conn: &mut AsyncPgConnection,
     organization_id: Uuid,
@@ -215,15 +284,15 @@ pub async fn meta(
         .find(id)
         .filter(clinical_notes::organization_id.eq(organization_id))
         .filter(clinical_notes::deleted_at.is_null())
-        .filter(clinical_notes::kind.eq(NoteKind::Progress))
         .select(NoteMeta::as_select())
         .first(conn)
         .await
         .optional()?)
 }
 
-/// A new progress note `id` by `author_id`, as a draft at version 1. Call it in
-/// the transaction `access` was recorded in.
+/// A new note `id` by `author_id`, of the draft's kind, as a draft at
+/// version 1 (a psychotherapy note needs an access to it, so it is sealed
+/// with the psychotherapy key). Call it within `access`.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
@@ -239,7 +308,8 @@ pub async fn create(
             clinical_notes::organization_id.eq(access.organization_id()),
             clinical_notes::patient_id.eq(access.patient_id()),
             clinical_notes::author_id.eq(author_id),
-            clinical_notes::kind.eq(NoteKind::Progress),
+            clinical_notes::kind.eq(draft.kind),
+            clinical_notes::shared_with_team.eq(draft.shared),
             clinical_notes::template.eq(draft.template),
             clinical_notes::session_date.eq(draft.session_date),
             clinical_notes::body_sealed.eq(body),
@@ -278,6 +348,8 @@ pub async fn save(
             clinical_notes::template.eq(draft.template),
             clinical_notes::session_date.eq(draft.session_date),
             clinical_notes::body_sealed.eq(body),
+            clinical_notes::shared_with_team
+                .eq(note.kind == NoteKind::Psychotherapy && draft.shared),
             clinical_notes::version.eq(version + 1),
         ))
         .returning(NoteMeta::as_returning())
@@ -351,6 +423,27 @@ pub async fn add_addendum(
     Ok(id)
 }
 
+/// Shares the psychotherapy note `note` with the care team, or stops
+/// sharing it (signed or not: sharing changes who reads it, never what it
+/// says).
+pub async fn share(
+    conn: &mut AsyncPgConnection,
+    access: &PatientAccess,
+    note: &NoteMeta,
+    shared: bool,
+) -> Result<(), AppError> {
+    if note.kind != NoteKind::Psychotherapy {
+        // A progress note is the care team's already.
+        return Err(AppError::BadRequest);
+    }
+    diesel::update(clinical_notes::table.find(note.id))
+        .filter(clinical_notes::patient_id.eq(access.patient_id()))
+        .set(clinical_notes::shared_with_team.eq(shared))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The body of note `id`, opened.
 pub async fn open_body(
     conn: &mut AsyncPgConnection,
@@ -400,11 +493,13 @@ pub async fn addenda(
     Ok(opened)
 }
 
-/// The chart's list of notes for the patient `access` is for, newest
-/// session first: nothing opened.
+/// The chart's list of notes for the patient `access` is for, as `viewer`
+/// may see it ([`listed_for`]; with no viewer, progress notes alone),
+/// newest session first: nothing opened.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     access: &PatientAccess,
+    viewer: Option<Uuid>,
 ) -> Result<Vec<NoteSummary>, AppError> {
     use diesel::dsl::count;
     let notes: Vec<(NoteMeta, String)> = clinical_notes::table
@@ -412,7 +507,7 @@ pub async fn list(
         .filter(clinical_notes::patient_id.eq(access.patient_id()))
         .filter(clinical_notes::organization_id.eq(access.organization_id()))
         .filter(clinical_notes::deleted_at.is_null())
-        .filter(clinical_notes::kind.eq(NoteKind::Progress))
+        .filter(listed_for(viewer))
         .order((
             clinical_notes::session_date.desc(),
             clinical_notes::created_at.desc(),
@@ -432,6 +527,7 @@ pub async fn list(
         .map(|(note, author)| NoteSummary {
             id: note.id,
             kind: note.kind,
+            shared: note.shared_with_team,
             template: note.template,
             session_date: day(note.session_date),
             status: note.status,

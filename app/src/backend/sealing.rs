@@ -1,5 +1,6 @@
 //! Sealing and opening one value of a row in a patient's record (a note,
-//! a diagnosis, a plan): the patient's own data key, bound to the table,
+//! a diagnosis, a plan): the patient's own data key (their psychotherapy
+//! key for a psychotherapy note), bound to the table,
 //! column and row, and opened only with the [`PatientAccess`] the policy
 //! and the trail issued. One way, for every part of the chart.
 
@@ -23,8 +24,10 @@ pub async fn seal<T: PhiValue>(
     value: &T,
 ) -> Result<Vec<u8>, AppError> {
     // Writing takes the same reach as reading: a portal access writes the
-    // patient's details, never a note.
-    if !access.opens(column) {
+    // patient's details, never a note; an access to a psychotherapy note
+    // seals with the patient's psychotherapy key.
+    let purpose = access.seals_with();
+    if !access.opens(column, purpose) {
         tracing::error!(
             column.table,
             column.column,
@@ -32,7 +35,7 @@ pub async fn seal<T: PhiValue>(
         );
         return Err(AppError::Internal);
     }
-    let scope = Scope::patient(access.organization_id(), access.patient_id());
+    let scope = Scope::of(access.organization_id(), access.patient_id(), purpose);
     Ok(Sealed::seal(vault, conn, scope, column.at(row), value)
         .await?
         .into_bytes())

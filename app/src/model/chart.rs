@@ -52,6 +52,28 @@ const fn section(field: &'static str, heading: &'static str, hint: &'static str)
 /// Every section field any template uses (the note form's field names).
 pub const SECTION_FIELDS: &[&str] = &["subjective", "objective", "data", "assessment", "plan"];
 
+impl NoteKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Progress => "Progress note",
+            NoteKind::Psychotherapy => "Psychotherapy note",
+        }
+    }
+
+    /// Who reads a note of this kind, in a sentence.
+    pub fn readers(self, shared: bool) -> &'static str {
+        match (self, shared) {
+            (NoteKind::Progress, _) => "Part of the chart: the care team reads it.",
+            (NoteKind::Psychotherapy, false) => {
+                "Kept apart from the chart: only you read it. Never shown in the patient portal."
+            }
+            (NoteKind::Psychotherapy, true) => {
+                "Kept apart from the chart, shared with the care team. Never shown in the patient portal."
+            }
+        }
+    }
+}
+
 impl NoteTemplate {
     pub fn label(self) -> &'static str {
         match self {
@@ -195,6 +217,8 @@ pub struct Caseload {
 pub struct NoteSummary {
     pub id: Uuid,
     pub kind: NoteKind,
+    /// A psychotherapy note its author shares with the care team.
+    pub shared: bool,
     pub template: NoteTemplate,
     /// `YYYY-MM-DD`.
     pub session_date: String,
@@ -239,6 +263,8 @@ pub struct NoteView {
     pub patient_id: Uuid,
     pub patient_name: String,
     pub kind: NoteKind,
+    /// A psychotherapy note its author shares with the care team.
+    pub shared: bool,
     pub template: NoteTemplate,
     pub session_date: String,
     /// Section text by field name, in the template's order.

@@ -1,19 +1,14 @@
 //! No health information at rest in the clear: canary strings go in
 //! through the app (a patient's details, a note, its addendum, a
-//! diagnosis, a treatment plan), then every
+//! psychotherapy note, a diagnosis, a treatment plan), then every
 //! row of every table is read back as PostgreSQL's text for it and
 //! searched for them, as text and as hex (how bytea prints).
 
-use crate::support::TestApp;
-use app::{
-    backend::{
-        audit::{Actor, Event, Origin},
-        care_team,
-        db::schema::users,
-        patients::{self, NewPatient},
-        seed::DEMO_PASSWORD,
-    },
-    model::audit::{AuditAction, AuditOutcome},
+use crate::support::{TestApp, records::join_care_team};
+use app::backend::{
+    db::schema::users,
+    patients::{self, NewPatient},
+    seed::DEMO_PASSWORD,
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -31,6 +26,7 @@ const DIAGNOSIS: &str = "canary-diagnosis-7d1a disorder";
 const CODE: &str = "Q77.7";
 const GOAL: &str = "canary-goal-e93b walk the dog daily";
 const INTERVENTION: &str = "canary-intervention-05fa";
+const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
 
 #[derive(QueryableByName)]
 struct TableName {
@@ -64,16 +60,7 @@ async fn no_table_holds_a_canary_in_the_clear() {
     let patient = patients::create(&mut conn, &app.state.vault, org, &new)
         .await
         .expect("patient");
-    let event = Event::new(
-        AuditAction::CareTeamAdded,
-        AuditOutcome::Allowed,
-        Actor::Account(rowan),
-        Origin::default(),
-    )
-    .about_patient(patient);
-    care_team::add(&mut conn, org, patient, rowan, rowan, event)
-        .await
-        .expect("team");
+    join_care_team(&mut conn, org, patient, rowan, rowan).await;
 
     // Through the router, as the therapist's browser does.
     let mut browser = app.browser();
@@ -118,6 +105,20 @@ async fn no_table_holds_a_canary_in_the_clear() {
         )
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let private = browser
+        .call(
+            "/api/save-note",
+            &[
+                ("patient_id", &patient_id),
+                ("kind", "psychotherapy"),
+                ("template", "dap"),
+                ("session_date", &today),
+                ("data", PSYCHOTHERAPY),
+            ],
+        )
+        .await;
+    assert_eq!(private.status, StatusCode::OK, "{}", private.body);
+    let private: app::model::chart::SavedNote = serde_json::from_str(&private.body).expect("saved");
     let review =
         app::backend::notes::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(30));
     let planned = browser
@@ -143,6 +144,13 @@ async fn no_table_holds_a_canary_in_the_clear() {
         let reply = browser.fetch(&path).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
     }
+    let read = browser
+        .fetch(&format!("/api/note?note_id={}", private.id))
+        .await;
+    assert!(
+        read.body.contains(PSYCHOTHERAPY),
+        "its author reads it back"
+    );
     let note = browser.fetch(&format!("/api/note?note_id={id}")).await;
     assert!(
         note.body.contains(NOTE) && note.body.contains(ADDENDUM),
@@ -176,6 +184,7 @@ async fn no_table_holds_a_canary_in_the_clear() {
         CODE,
         "canary-goal-e93b",
         INTERVENTION,
+        "canary-psychotherapy-3e6d",
     ];
     let mut rows_read = 0;
     for TableName { table_name } in tables {

@@ -18,6 +18,7 @@ mod pages;
 mod people;
 mod plans;
 mod portal;
+mod psychotherapy;
 mod schema;
 mod security;
 mod sessions;

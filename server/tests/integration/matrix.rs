@@ -10,21 +10,16 @@
 use crate::support::{
     TestApp,
     app::{Browser, Reply},
+    records::join_care_team,
 };
 use app::{
     backend::{
         accounts::{NewAccount, create_with_password},
-        audit::{Actor, Event, Origin},
-        care_team,
         db::schema::{audit_events, patients, users},
         organizations,
         seed::DEMO_PASSWORD,
     },
-    model::{
-        Role,
-        audit::{AuditAction, AuditOutcome},
-        chart::SavedNote,
-    },
+    model::{Role, audit::AuditOutcome, chart::SavedNote},
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -94,6 +89,10 @@ const NEW_NOTE: Row = [S, F, F, A, H, A, F, F];
 const SIGN_OTHERS_DRAFT: Row = [S, F, F, A, H, F, F, F];
 const ADDENDUM: Row = [S, F, F, A, H, A, F, F];
 const CASELOAD: Row = [S, F, F, A, A, A, F, F];
+/// A psychotherapy note (not shared): its author alone; emergency access
+/// never reaches one.
+const PSYCHOTHERAPY_NOTE: Row = [S, H, H, A, H, H, H, H];
+const PSYCHOTHERAPY_WRITE: Row = [S, F, F, A, H, H, F, F];
 /// Diagnoses and the treatment plan: anyone who reaches the chart.
 const CHART_WRITE: Row = [S, F, F, A, H, A, F, F];
 /// The roster and its changes: the practice's administrator only (another
@@ -179,16 +178,7 @@ async fn setup() -> (TestApp, People, Uuid) {
         .first(&mut conn)
         .await
         .expect("Mateo");
-    let event = Event::new(
-        AuditAction::CareTeamAdded,
-        AuditOutcome::Allowed,
-        Actor::Account(casey),
-        Origin::default(),
-    )
-    .about_patient(mateo);
-    care_team::add(&mut conn, practice, mateo, casey, casey, event)
-        .await
-        .expect("on Mateo's team");
+    join_care_team(&mut conn, practice, mateo, casey, casey).await;
     let other = organizations::find_or_create(&mut conn, "Other Practice", "other-practice")
         .await
         .expect("practice");
@@ -260,6 +250,19 @@ async fn note(people: &mut People, patient: Uuid, signed: bool) -> Uuid {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
     saved.id
+}
+
+/// A private psychotherapy note by the on-team therapist on patient A,
+/// signed.
+async fn psychotherapy(people: &mut People, patient: Uuid) -> Uuid {
+    let (rowan, _) = people.get(Who::TherapistOnTeam);
+    crate::psychotherapy::psychotherapy_note(rowan, patient, false, "For the matrix.").await
+}
+
+fn new_psychotherapy_note(patient: Uuid) -> Vec<(&'static str, String)> {
+    let mut form = new_note(patient);
+    form.push(("kind", "psychotherapy".into()));
+    form
 }
 
 fn new_note(patient: Uuid) -> Vec<(&'static str, String)> {
@@ -381,6 +384,53 @@ async fn everyone_against_every_chart_function_is_answered_and_recorded() {
             "caseload",
             Call::Get("/api/caseload".into()),
             CASELOAD,
+            &EVERYONE,
+        ),
+    ];
+    for (name, how, expected, order) in &table {
+        check(&app, &mut people, name, how, *expected, order).await;
+    }
+}
+
+/// Psychotherapy notes (in a run of their own, so the rate limits of one
+/// run are not what answers): their author alone, and never through
+/// emergency access.
+#[tokio::test(flavor = "multi_thread")]
+async fn everyone_against_psychotherapy_notes_is_answered_and_recorded() {
+    let (app, mut people, patient) = setup().await;
+    let private = psychotherapy(&mut people, patient).await;
+    let table: Vec<(&str, Call, Row, &[Who])> = vec![
+        (
+            "note (psychotherapy)",
+            Call::Get(format!("/api/note?note_id={private}")),
+            PSYCHOTHERAPY_NOTE,
+            &EVERYONE,
+        ),
+        (
+            "save-note (psychotherapy)",
+            Call::Post("/api/save-note", new_psychotherapy_note(patient)),
+            PSYCHOTHERAPY_WRITE,
+            &EVERYONE,
+        ),
+        (
+            "add-addendum (psychotherapy)",
+            Call::Post(
+                "/api/add-addendum",
+                vec![
+                    ("note_id", private.to_string()),
+                    ("text", "Correction for the matrix.".into()),
+                ],
+            ),
+            PSYCHOTHERAPY_WRITE,
+            &EVERYONE,
+        ),
+        (
+            "share-note (psychotherapy; kept private)",
+            Call::Post(
+                "/api/share-note",
+                vec![("note_id", private.to_string()), ("shared", "false".into())],
+            ),
+            PSYCHOTHERAPY_WRITE,
             &EVERYONE,
         ),
     ];

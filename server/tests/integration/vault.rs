@@ -2,16 +2,17 @@
 //! a recorded access for that very patient, KEK rotation, a DEK rotation
 //! cut short and finished, crypto-shredding, blind-index search.
 
-use crate::support::{TestApp, app::config_with};
+use crate::support::{
+    TestApp,
+    app::config_with,
+    records::{join_care_team, open_with, signed_in},
+};
 use app::{
     backend::{
-        access::{self, PatientAccess, Reach},
-        audit::{Actor, Event, Origin},
-        care_team,
+        access::{self, Grant, Reach},
         client::ClientInfo,
-        db::schema::{audit_events, data_keys, patients, users},
+        db::schema::{audit_events, data_keys, patients},
         patients::{self as patient_records, NewPatient, ReadError, SearchBy},
-        session::SignedIn,
         vault::{
             Sealed, Unreadable, Vault, columns,
             dek::KeyError,
@@ -19,14 +20,11 @@ use app::{
         },
     },
     error::AppError,
-    model::{
-        Role,
-        audit::{AuditAction, AuditOutcome},
-    },
+    model::audit::{AuditAction, AuditOutcome},
 };
 use base64::{Engine, engine::general_purpose};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use time::macros::date;
 use uuid::Uuid;
@@ -63,33 +61,6 @@ async fn app() -> TestApp {
     .await
 }
 
-async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
-    let (user_id, organization_id, role, display_name): (Uuid, Uuid, Role, String) = users::table
-        .filter(users::email.eq(email))
-        .select((
-            users::id,
-            users::organization_id,
-            users::role,
-            users::display_name,
-        ))
-        .first(conn)
-        .await
-        .expect("demo account");
-    SignedIn {
-        user_id,
-        organization_id,
-        role,
-        display_name,
-        authenticated_at: 0,
-        idle_timeout_secs: 900,
-        absolute_expires_at: i64::MAX,
-        ip: None,
-        user_agent: None,
-        mfa_at: None,
-        must_enroll: false,
-    }
-}
-
 /// The demo patient account `email`'s record, with distinctive details.
 fn details(name: &str, user_id: Option<Uuid>) -> NewPatient {
     NewPatient {
@@ -106,26 +77,14 @@ fn details(name: &str, user_id: Option<Uuid>) -> NewPatient {
 
 /// A recorded access to `patient`, for reading in tests (a therapist of
 /// the practice asks).
-async fn therapist_access(conn: &mut AsyncPgConnection, patient: Uuid) -> PatientAccess {
+async fn therapist_grant(conn: &mut AsyncPgConnection, patient: Uuid) -> Grant {
     let therapist = signed_in(conn, "rowan.ellis@juniper-creek.example").await;
     let client = ClientInfo::default();
-    let event = Event::new(
-        AuditAction::CareTeamAdded,
-        AuditOutcome::Allowed,
-        Actor::of(&therapist),
-        Origin::default(),
-    )
-    .about_patient(patient);
     let (org, me) = (therapist.organization_id, therapist.user_id);
-    care_team::add(conn, org, patient, me, me, event)
+    join_care_team(conn, org, patient, me, me).await;
+    access::decide(conn, &therapist, patient, Reach::Chart, "test", &client)
         .await
-        .expect("on the care team");
-    let grant = access::decide(conn, &therapist, patient, Reach::Chart, "test", &client)
-        .await
-        .expect("a therapist on the care team may");
-    access::record(conn, grant, AuditAction::RecordViewed, &client)
-        .await
-        .expect("recorded")
+        .expect("a therapist on the care team may")
 }
 
 async fn read_name(
@@ -133,10 +92,22 @@ async fn read_name(
     vault: &Vault,
     patient: Uuid,
 ) -> Result<String, ReadError> {
-    let access = therapist_access(conn, patient).await;
-    patient_records::demographics(conn, vault, &access)
-        .await
-        .map(|d| d.legal_name.expose().clone())
+    let grant = therapist_grant(conn, patient).await;
+    let (action, client) = (AuditAction::RecordViewed, ClientInfo::default());
+    access::within(
+        conn,
+        vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                let opened = patient_records::demographics(conn, vault, access).await?;
+                Ok(opened.legal_name.expose().clone())
+            })
+        },
+    )
+    .await
 }
 
 async fn practice(conn: &mut AsyncPgConnection) -> Uuid {
@@ -170,20 +141,28 @@ async fn a_patient_reads_their_own_details_and_the_read_is_recorded_with_the_rea
     )
     .await
     .expect("their own record");
-    let read = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            let access = access::record(conn, grant, AuditAction::RecordViewed, &client).await?;
-            let opened = patient_records::demographics(conn, vault, &access)
-                .await
-                .map_err(|_| AppError::Internal)?;
-            Ok((
-                opened.legal_name.expose().clone(),
-                *opened.date_of_birth.expose(),
-                opened.phone.map(|p| p.expose().clone()),
-            ))
-        })
-        .await
-        .expect("read");
+    let action = AuditAction::RecordViewed;
+    let read = access::within(
+        &mut conn,
+        vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                let opened = patient_records::demographics(conn, vault, access)
+                    .await
+                    .map_err(|_| AppError::Internal)?;
+                Ok::<_, AppError>((
+                    opened.legal_name.expose().clone(),
+                    *opened.date_of_birth.expose(),
+                    opened.phone.map(|p| p.expose().clone()),
+                ))
+            })
+        },
+    )
+    .await
+    .expect("read");
     assert_eq!(
         read,
         (
@@ -512,10 +491,9 @@ async fn a_value_copied_to_another_patients_row_does_not_open() {
         .execute(&mut conn)
         .await
         .expect("moved");
-    let access = therapist_access(&mut conn, a).await;
-    let opened = Sealed::<String>::from_stored(a_name)
-        .open(vault, &mut conn, &access, columns::PATIENT_EMAIL, a)
-        .await;
+    let grant = therapist_grant(&mut conn, a).await;
+    let at = (columns::PATIENT_EMAIL, a);
+    let opened = open_with(&mut conn, vault, grant, at, a_name).await;
     assert!(matches!(opened, Err(Unreadable::Broken(_))));
 }
 

@@ -248,28 +248,56 @@ pub async fn authorize<P>(
 /// Appends `event` to the chain; answers its id. Call it inside the
 /// transaction of the action it records (it then commits or rolls back with
 /// that action); on its own it runs in a transaction of its own. The chain
-/// lock is held until that transaction ends, so writers queue, never fork.
+/// lock is held until that transaction ends, so writers queue, never fork:
+/// call it as late in the transaction as the action allows.
 pub async fn record(conn: &mut AsyncPgConnection, event: Event) -> Result<i64, AppError> {
-    conn.transaction(async |conn| append(conn, &event).await)
-        .await
+    conn.transaction(async |conn| {
+        let head = lock_head(conn).await?;
+        append(conn, head, &event).await.map(|(id, _)| id)
+    })
+    .await
 }
 
-async fn append(conn: &mut AsyncPgConnection, event: &Event) -> Result<i64, AppError> {
+/// Appends `events` in order, under one turn of the chain lock (a page
+/// that lists many records records one event for each).
+pub async fn record_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), AppError> {
+    conn.transaction(async |conn| {
+        let mut head = lock_head(conn).await?;
+        for event in events {
+            head = append(conn, head, event).await?.1;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Takes the chain lock (until the transaction ends) and reads the
+/// chain's head.
+async fn lock_head(conn: &mut AsyncPgConnection) -> Result<[u8; 32], AppError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
         .execute(conn)
         .await?;
     // Read after taking the lock, in a statement of its own: under READ
     // COMMITTED it sees the head the previous writer committed.
-    let prev: [u8; 32] = audit_events::table
+    audit_events::table
         .order(audit_events::id.desc())
         .select(audit_events::hash)
         .first::<Vec<u8>>(conn)
         .await
         .optional()?
         .map(|hash| hash.try_into().map_err(|_| AppError::Internal))
-        .transpose()?
-        .unwrap_or(GENESIS);
+        .transpose()
+        .map(|head| head.unwrap_or(GENESIS))
+}
+
+/// Appends `event` after `prev` (the head, under the lock); answers its id
+/// and its hash, the new head.
+async fn append(
+    conn: &mut AsyncPgConnection,
+    prev: [u8; 32],
+    event: &Event,
+) -> Result<(i64, [u8; 32]), AppError> {
     let now = OffsetDateTime::now_utc();
     // PostgreSQL keeps microseconds: hash exactly what is stored.
     let micros =
@@ -340,5 +368,5 @@ async fn append(conn: &mut AsyncPgConnection, event: &Event) -> Result<i64, AppE
         .returning(audit_events::id)
         .get_result(conn)
         .await?;
-    Ok(id)
+    Ok((id, hash))
 }

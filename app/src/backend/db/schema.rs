@@ -85,6 +85,7 @@ diesel::table! {
         wrapped -> Bytea,
         created_at -> Timestamptz,
         retired_at -> Nullable<Timestamptz>,
+        purpose -> Text,
     }
 }
 

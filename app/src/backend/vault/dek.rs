@@ -1,9 +1,10 @@
 //! Data-encryption keys (DEKs) in `data_keys`: one per patient (so erasing
-//! a patient can destroy exactly their key) and one per practice. Stored
+//! a patient can destroy exactly their key), a second per patient for
+//! psychotherapy notes, and one per practice. Stored
 //! only wrapped by a KEK; unwrapped on demand through the cache.
 
 use super::{
-    Scope, Vault,
+    Purpose, Scope, Vault,
     cache::DataKey,
     sealed::{FieldKey, OpenError},
 };
@@ -68,6 +69,7 @@ pub(super) async fn create(
             data_keys::id.eq(id),
             data_keys::organization_id.eq(scope.organization_id),
             data_keys::patient_id.eq(scope.patient_id),
+            data_keys::purpose.eq(scope.purpose.as_str()),
             data_keys::kek_version.eq(i32::try_from(version).map_err(|_| AppError::Internal)?),
             data_keys::wrapped.eq(wrapped),
         ))
@@ -105,6 +107,7 @@ pub(super) async fn current(
     let in_use = data_keys::table
         .filter(data_keys::organization_id.eq(scope.organization_id))
         .filter(data_keys::retired_at.is_null())
+        .filter(data_keys::purpose.eq(scope.purpose.as_str()))
         .select(data_keys::id);
     let found: Option<i32> = match scope.patient_id {
         Some(patient) => {
@@ -164,18 +167,22 @@ pub(super) async fn load_uncached(
     let Ok(row) = i32::try_from(id) else {
         return Err(KeyError::Missing(id));
     };
-    let found: Option<(Uuid, Option<Uuid>, i32, Vec<u8>)> = data_keys::table
+    let found: Option<(Uuid, Option<Uuid>, String, i32, Vec<u8>)> = data_keys::table
         .find(row)
         .select((
             data_keys::organization_id,
             data_keys::patient_id,
+            data_keys::purpose,
             data_keys::kek_version,
             data_keys::wrapped,
         ))
         .first(conn)
         .await
         .optional()?;
-    let (organization_id, patient_id, version, wrapped) = found.ok_or(KeyError::Missing(id))?;
+    let (organization_id, patient_id, purpose, version, wrapped) =
+        found.ok_or(KeyError::Missing(id))?;
+    // A purpose this build does not know opens nothing.
+    let purpose = Purpose::parse(&purpose).ok_or(KeyError::Missing(id))?;
     let version = version.unsigned_abs();
     if !vault.keks.has(version) {
         return Err(KeyError::KekMissing(id, version));
@@ -189,6 +196,7 @@ pub(super) async fn load_uncached(
         scope: Scope {
             organization_id,
             patient_id,
+            purpose,
         },
     };
     vault.cache.put(id, key.clone());

@@ -4,9 +4,9 @@
 //! - [`sealed`]: the field format (AES-256-GCM, fresh nonce, versioned
 //!   header naming the key, bound to table, column and row).
 //! - [`kek`]: key-encryption keys, from configuration only.
-//! - [`dek`]: data keys in `data_keys`, one per patient and one per
-//!   practice, stored wrapped by a KEK; [`cache`] keeps unwrapped ones
-//!   briefly.
+//! - [`dek`]: data keys in `data_keys`, one per patient (and a second for
+//!   their psychotherapy notes) and one per practice, stored wrapped by a
+//!   KEK; [`cache`] keeps unwrapped ones briefly.
 //! - [`phi`]: [`Sealed<T>`] columns that open only with a
 //!   [`PatientAccess`](crate::backend::access::PatientAccess), which only
 //!   the authorization and audit path issues.
@@ -40,19 +40,54 @@ use cache::DekCache;
 use std::{sync::Arc, time::Duration};
 use uuid::Uuid;
 
-/// Whose a data key is: a patient's, or (no patient) the practice's.
+/// Whose a data key is and what it seals: a patient's record, a patient's
+/// psychotherapy notes, or (no patient) the practice's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub organization_id: Uuid,
     pub patient_id: Option<Uuid>,
+    pub purpose: Purpose,
 }
 
 impl Scope {
+    /// The key of a patient's record (details, notes, plan, diagnoses).
     pub fn patient(organization_id: Uuid, patient_id: Uuid) -> Self {
+        Self::of(organization_id, patient_id, Purpose::Record)
+    }
+
+    pub fn of(organization_id: Uuid, patient_id: Uuid, purpose: Purpose) -> Self {
         Self {
             organization_id,
             patient_id: Some(patient_id),
+            purpose,
         }
+    }
+}
+
+/// What a patient's data key seals. Psychotherapy notes have a key of
+/// their own (HIPAA keeps them apart from the record): an access to the
+/// chart opens the record's key and never theirs, and the patient's two
+/// keys rotate and can be destroyed apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    Record,
+    Psychotherapy,
+}
+
+impl Purpose {
+    pub const ALL: &'static [Purpose] = &[Purpose::Record, Purpose::Psychotherapy];
+
+    /// As stored in `data_keys.purpose`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Record => "record",
+            Purpose::Psychotherapy => "psychotherapy",
+        }
+    }
+
+    /// From `data_keys.purpose`; `None` for a word this build does not know.
+    pub fn parse(stored: &str) -> Option<Self> {
+        Purpose::ALL.iter().copied().find(|p| p.as_str() == stored)
     }
 }
 

@@ -40,7 +40,7 @@
 //! ```
 
 use super::{
-    Scope, Vault, dek,
+    Purpose, Scope, Vault, dek,
     sealed::{Binding, OpenError, parse_header},
 };
 use crate::{backend::access::PatientAccess, error::AppError};
@@ -177,7 +177,8 @@ impl<T: PhiValue> Sealed<T> {
 
     /// Opens the value of `column` in row `row` with the key that sealed
     /// it, which must belong to the patient `access` is for, and only if
-    /// the access reaches that column.
+    /// the access reaches that column with a key of that purpose (a chart
+    /// never opens what a psychotherapy key sealed).
     pub async fn open(
         &self,
         vault: &Vault,
@@ -186,18 +187,23 @@ impl<T: PhiValue> Sealed<T> {
         column: Column,
         row: Uuid,
     ) -> Result<Phi<T>, Unreadable> {
-        if !access.opens(column) {
-            return Err(Unreadable::OutOfReach(column.table, column.column));
+        let out_of_reach = Unreadable::OutOfReach(column.table, column.column);
+        if !Purpose::ALL.iter().any(|p| access.opens(column, *p)) {
+            return Err(out_of_reach);
         }
         let at = column.at(row);
         let id = self.key_id().map_err(Unreadable::Broken)?;
         let key = dek::load(conn, vault, id).await.map_err(Unreadable::Key)?;
-        let theirs = Scope {
-            organization_id: access.organization_id(),
-            patient_id: Some(access.patient_id()),
-        };
+        let theirs = Scope::of(
+            access.organization_id(),
+            access.patient_id(),
+            key.scope.purpose,
+        );
         if key.scope != theirs {
             return Err(Unreadable::WrongPatient);
+        }
+        if !access.opens(column, key.scope.purpose) {
+            return Err(out_of_reach);
         }
         let plain = key.key.open(at, &self.bytes).map_err(Unreadable::Broken)?;
         T::from_bytes(&plain)

@@ -13,7 +13,7 @@
 //!   on from there, never retiring twice.
 
 use super::{
-    Column, Scope, Vault,
+    Column, Purpose, Scope, Vault,
     columns::{self, Registered},
     dek,
 };
@@ -357,27 +357,35 @@ async fn keys(
     if let Target::Patient { patient_id, .. } = target {
         query = query.filter(data_keys::patient_id.eq(patient_id));
     }
-    let rows: Vec<(i32, Uuid, Option<Uuid>)> = query
+    let rows: Vec<(i32, Uuid, Option<Uuid>, String)> = query
         .order(data_keys::id)
         .select((
             data_keys::id,
             data_keys::organization_id,
             data_keys::patient_id,
+            data_keys::purpose,
         ))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, organization_id, patient_id)| {
-            (
-                id,
-                Scope {
-                    organization_id,
-                    patient_id,
-                },
-            )
+    rows.into_iter()
+        .map(|(id, organization_id, patient_id, purpose)| {
+            // A key of a purpose this build does not know is left alone
+            // by stopping: rotating it could lose what it seals.
+            let purpose = Purpose::parse(&purpose).ok_or_else(|| {
+                tracing::error!(
+                    key.id = id,
+                    "a data key of an unknown purpose; rotation stopped"
+                );
+                AppError::Internal
+            })?;
+            let scope = Scope {
+                organization_id,
+                patient_id,
+                purpose,
+            };
+            Ok((id, scope))
         })
-        .collect())
+        .collect()
 }
 
 fn count(n: usize) -> i64 {

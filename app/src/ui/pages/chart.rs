@@ -6,7 +6,7 @@
 
 use crate::{
     api::chart::get_chart,
-    model::chart::{Chart, NoteStatus, NoteSummary},
+    model::chart::{Chart, NoteKind, NoteStatus, NoteSummary},
     ui::{
         components::{LoadFailed, style},
         pages::{diagnoses::DiagnosesTab, treatment_plan::TreatmentPlanTab},
@@ -177,7 +177,7 @@ fn Notes(patient_id: Uuid, notes: Vec<NoteSummary>) -> impl IntoView {
     view! {
         <section aria-labelledby="notes-heading" class="space-y-4">
             <div class="flex items-center justify-between">
-                <h2 id="notes-heading" class="text-lg font-semibold">"Progress notes"</h2>
+                <h2 id="notes-heading" class="text-lg font-semibold">"Notes"</h2>
                 <a href=new_note class=style::PRIMARY_BUTTON>"New note"</a>
             </div>
             {if notes.is_empty() {
@@ -214,6 +214,10 @@ fn NoteItem(note: NoteSummary) -> impl IntoView {
                 {format!("Session {} · {} note", note.session_date, note.template.label())}
             </a>
             <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{badge}</span>
+            {(note.kind == NoteKind::Psychotherapy).then(|| {
+                let label = if note.shared { "Psychotherapy · shared with the care team" } else { "Psychotherapy · private" };
+                view! { <span class="rounded-full bg-violet-100 px-2 py-0.5 text-xs font-medium text-violet-900">{label}</span> }
+            })}
             <span class="text-sm text-stone-600">{format!("{} · {detail}", note.author)}</span>
         </li>
     }

@@ -1,4 +1,4 @@
-//! A progress note: the editor for one's own draft (saved as you type,
+//! A note (progress or psychotherapy): the editor for one's own draft (saved as you type,
 //! each save naming the version it started from, so two editors never
 //! overwrite each other silently), and the locked view of a signed note
 //! with its dated addenda.
@@ -8,9 +8,9 @@
 //! in place come with hydration.
 
 use crate::{
-    api::chart::{AddAddendum, SaveNote, SignNote, get_note},
+    api::chart::{AddAddendum, SaveNote, ShareNote, SignNote, get_note},
     error::AppError,
-    model::chart::{NoteStatus, NoteTemplate, NoteView, SECTION_FIELDS, SavedNote},
+    model::chart::{NoteKind, NoteStatus, NoteTemplate, NoteView, SECTION_FIELDS, SavedNote},
     ui::{
         components::{CsrfField, FormAlert, LoadFailed, field_error, form_error, style},
         csrf_token,
@@ -92,6 +92,8 @@ fn NoteEditor(
     let note_id = RwSignal::new(note.as_ref().map(|n| n.id));
     let version = RwSignal::new(note.as_ref().map_or(0, |n| n.version));
     let template = RwSignal::new(note.as_ref().map_or(NoteTemplate::Soap, |n| n.template));
+    let kind = RwSignal::new(note.as_ref().map_or(NoteKind::Progress, |n| n.kind));
+    let shared = RwSignal::new(note.as_ref().is_some_and(|n| n.shared));
     let session_date = RwSignal::new(
         note.as_ref()
             .map_or_else(String::new, |n| n.session_date.clone()),
@@ -121,6 +123,8 @@ fn NoteEditor(
             .map(|id| id.to_string())
             .unwrap_or_default(),
         version: version.get_untracked(),
+        kind: kind.get_untracked().as_str().to_owned(),
+        shared: shared.get_untracked().to_string(),
         template: template.get_untracked().as_str().to_owned(),
         session_date: session_date.get_untracked(),
         subjective: section_text(sections, "subjective"),
@@ -219,9 +223,9 @@ fn NoteEditor(
             <header class="space-y-1">
                 <p class="text-sm text-stone-600"><a href=back class="underline">"Back to the chart"</a></p>
                 <h1 class="text-2xl font-semibold">
-                    {match patient_name {
-                        Some(name) => format!("Progress note · {name}"),
-                        None => "New progress note".to_owned(),
+                    {move || match &patient_name {
+                        Some(name) => format!("{} · {name}", kind.get().label()),
+                        None => "New note".to_owned(),
                     }}
                 </h1>
                 <p role="status" aria-live="polite" class="text-sm text-stone-600" data-testid="save-state">{state}</p>
@@ -231,6 +235,7 @@ fn NoteEditor(
                 <input type="hidden" name="patient_id" value=patient_id.to_string() />
                 <input type="hidden" name="note_id" prop:value=move || note_id.get().map(|id| id.to_string()).unwrap_or_default() />
                 <input type="hidden" name="version" prop:value=move || version.get().to_string() />
+                <KindChoice kind shared fixed=Signal::derive(move || note_id.get().is_some()) error=field("kind") on_edit=Callback::new(move |()| on_edit()) />
                 <div class="grid gap-4 sm:grid-cols-2">
                     <LabelledInput name="session_date" label="Session date" error=field("session_date")>
                         <input
@@ -352,6 +357,71 @@ fn SignForm(
     }
 }
 
+/// Which kind of note this is (chosen until the first save, then fixed)
+/// and, for a psychotherapy note, whether the care team may read it.
+#[component]
+fn KindChoice(
+    kind: RwSignal<NoteKind>,
+    shared: RwSignal<bool>,
+    fixed: Signal<bool>,
+    error: Signal<Option<String>>,
+    on_edit: Callback<()>,
+) -> impl IntoView {
+    let choice = move |k: NoteKind| {
+        let id = format!("kind-{}", k.as_str());
+        let label_for = id.clone();
+        view! {
+            <label for=label_for class="flex items-start gap-2 rounded-md border border-stone-200 bg-white p-3">
+                <input
+                    id=id
+                    type="radio"
+                    name="kind"
+                    value=k.as_str()
+                    prop:checked=move || kind.get() == k
+                    on:change=move |_| { kind.set(k); on_edit.run(()); }
+                    aria-describedby="kind-error"
+                    class="mt-1"
+                />
+                <span>
+                    <span class="block font-medium text-stone-800">{k.label()}</span>
+                    <span class="block text-sm text-stone-600">{k.readers(false)}</span>
+                </span>
+            </label>
+        }
+    };
+    view! {
+        <Show
+            when=move || !fixed.get()
+            fallback=move || view! {
+                <input type="hidden" name="kind" prop:value=move || kind.get().as_str() />
+                <p class="text-sm text-stone-700" data-testid="note-kind">{move || kind.get().readers(shared.get())}</p>
+            }
+        >
+            <fieldset class="space-y-2">
+                <legend class="text-sm font-medium text-stone-800">"Kind of note"</legend>
+                <div class="grid gap-2 sm:grid-cols-2">
+                    {choice(NoteKind::Progress)}
+                    {choice(NoteKind::Psychotherapy)}
+                </div>
+                <p id="kind-error" class="min-h-5 text-sm text-red-800">{move || error.get()}</p>
+            </fieldset>
+        </Show>
+        <Show when=move || kind.get() == NoteKind::Psychotherapy>
+            <label for="shared" class="flex items-start gap-2 text-sm text-stone-800">
+                <input
+                    id="shared"
+                    type="checkbox"
+                    name="shared"
+                    prop:checked=move || shared.get()
+                    on:change=move |ev| { shared.set(event_target_checked(&ev)); on_edit.run(()); }
+                    class="mt-1"
+                />
+                <span>"Share with the care team (they may then read it and add addenda; it still never reaches the portal)"</span>
+            </label>
+        </Show>
+    }
+}
+
 /// A label, a control given as children, and the control's message slot.
 #[component]
 fn LabelledInput(
@@ -392,8 +462,10 @@ fn NoteReader(note: NoteView, changed: RwSignal<u32>) -> impl IntoView {
         <article class="max-w-3xl space-y-6" data-testid="note">
             <header class="space-y-1">
                 <p class="text-sm text-stone-600"><a href=back class="underline">"Back to the chart"</a></p>
-                <h1 class="text-2xl font-semibold">{format!("Progress note · {}", note.patient_name)}</h1>
+                <h1 class="text-2xl font-semibold">{format!("{} · {}", note.kind.label(), note.patient_name)}</h1>
                 <p class="text-stone-700">{format!("Session {} · {} template", note.session_date, note.template.label())}</p>
+                <p class="text-sm text-stone-600" data-testid="note-kind">{note.kind.readers(note.shared)}</p>
+                {(note.mine && note.kind == NoteKind::Psychotherapy).then(|| view! { <Sharing note_id=note.id shared=note.shared changed /> })}
                 <p class="inline-block rounded-full bg-stone-100 px-3 py-1 text-sm font-medium text-stone-800" data-testid="note-state">{state}</p>
             </header>
             {sections.into_iter().map(|(heading, text)| view! {
@@ -404,6 +476,32 @@ fn NoteReader(note: NoteView, changed: RwSignal<u32>) -> impl IntoView {
             }).collect_view()}
             {signed.then(|| view! { <Addenda note=note.clone() changed /> })}
         </article>
+    }
+}
+
+/// The author's switch: share a psychotherapy note with the care team, or
+/// stop.
+#[component]
+fn Sharing(note_id: Uuid, shared: bool, changed: RwSignal<u32>) -> impl IntoView {
+    let share = ServerAction::<ShareNote>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = share.value().get() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let label = if shared {
+        "Stop sharing with the care team"
+    } else {
+        "Share with the care team"
+    };
+    view! {
+        <ActionForm action=share attr:class="pt-1">
+            <CsrfField />
+            <input type="hidden" name="note_id" value=note_id.to_string() />
+            <input type="hidden" name="shared" value=(!shared).to_string() />
+            <button type="submit" class=style::SECONDARY_BUTTON disabled=move || share.pending().get()>{label}</button>
+            <FormAlert message=form_error(share.value()) />
+        </ActionForm>
     }
 }
 

@@ -1,0 +1,101 @@
+//! Shortcuts for setting up patients' records in tests, below the router:
+//! a signed-in person as the server would hold them, a therapist put on a
+//! care team, a sealed value opened through an access.
+
+use app::{
+    backend::{
+        access::{self, Grant},
+        audit::{Actor, Event, Origin},
+        care_team,
+        client::ClientInfo,
+        db::schema::users,
+        session::SignedIn,
+        vault::{Column, Sealed, Unreadable, Vault},
+    },
+    error::AppError,
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome},
+    },
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// The account `email` as a fresh session of theirs would hold it.
+pub async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
+    let (user_id, organization_id, role, display_name): (Uuid, Uuid, Role, String) = users::table
+        .filter(users::email.eq(email))
+        .select((
+            users::id,
+            users::organization_id,
+            users::role,
+            users::display_name,
+        ))
+        .first(conn)
+        .await
+        .expect("an account");
+    SignedIn {
+        user_id,
+        organization_id,
+        role,
+        display_name,
+        authenticated_at: 0,
+        idle_timeout_secs: 900,
+        absolute_expires_at: i64::MAX,
+        ip: None,
+        user_agent: None,
+        mfa_at: None,
+        must_enroll: false,
+    }
+}
+
+/// Puts `therapist` on `patient`'s care team, as `by` (recorded, as the
+/// application does).
+pub async fn join_care_team(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+    patient: Uuid,
+    therapist: Uuid,
+    by: Uuid,
+) {
+    let event = Event::new(
+        AuditAction::CareTeamAdded,
+        AuditOutcome::Allowed,
+        Actor::Account(by),
+        Origin::default(),
+    )
+    .about_patient(patient)
+    .about_user(therapist);
+    care_team::add(conn, organization_id, patient, therapist, by, event)
+        .await
+        .expect("on the care team");
+}
+
+/// Opens `stored` (`column` of row `row`) with the access `grant` allows,
+/// recorded as a view: what the vault answers.
+pub async fn open_with(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    grant: Grant,
+    (column, row): (Column, Uuid),
+    stored: Vec<u8>,
+) -> Result<String, Unreadable> {
+    let (action, client) = (AuditAction::RecordViewed, ClientInfo::default());
+    access::within(
+        conn,
+        vault,
+        grant,
+        action,
+        &client,
+        |conn, vault, access| {
+            Box::pin(async move {
+                let sealed = Sealed::<String>::from_stored(stored);
+                let opened = sealed.open(vault, conn, access, column, row).await;
+                Ok::<_, AppError>(opened.map(|text| text.expose().clone()))
+            })
+        },
+    )
+    .await
+    .expect("the transaction")
+}
