@@ -94,7 +94,7 @@ mod tests {
             scope: Scope {
                 organization_id: Uuid::nil(),
                 patient_id: None,
-                purpose: super::Purpose::Record,
+                purpose: crate::backend::vault::Purpose::Record,
             },
         }
     }

@@ -158,6 +158,9 @@ pub(super) async fn load(
     load_uncached(conn, vault, id).await
 }
 
+/// A data key's row: practice, patient, purpose, KEK version, wrapped key.
+type StoredKey = (Uuid, Option<Uuid>, String, i32, Vec<u8>);
+
 /// Data key `id`, unwrapped from the database (and then cached).
 pub(super) async fn load_uncached(
     conn: &mut AsyncPgConnection,
@@ -167,7 +170,7 @@ pub(super) async fn load_uncached(
     let Ok(row) = i32::try_from(id) else {
         return Err(KeyError::Missing(id));
     };
-    let found: Option<(Uuid, Option<Uuid>, String, i32, Vec<u8>)> = data_keys::table
+    let found: Option<StoredKey> = data_keys::table
         .find(row)
         .select((
             data_keys::organization_id,
