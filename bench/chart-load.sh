@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 export CAIRN_SITE_ROOT="$ROOT/target/site" CAIRN_BIND="127.0.0.1:$PORT" CAIRN_LOG=warn \
-  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=10
+  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_SENSITIVE_LIMIT=1000 CAIRN_SESSIONS_PER_USER=50 CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=${POOL:-10}
 target/release/cairn migrate >"$LOG_DIR/migrate.log" 2>&1 || die "migrate failed; see $LOG_DIR/migrate.log"
 target/release/cairn seed-demo >"$LOG_DIR/seed.log" 2>&1 || die "seeding failed; see $LOG_DIR/seed.log"
 target/release/cairn serve >"$LOG_DIR/cairn.log" 2>&1 &
@@ -113,12 +113,135 @@ done
 page "/patients/$PATIENT" | grep -q "Avery Quinn" || die "the chart page did not render for the signed-in therapist"
 curl -fs "http://127.0.0.1:$BARE_PORT/bare/$PATIENT" | grep -q "Care team" || die "the bare page did not render"
 
-run() { # label url [cookie]
+# Each connection a therapist of their own: a session each (the same
+# account signed in SESSIONS times), so the run measures the security
+# path, not 32 browsers fighting over one session's row.
+SESSIONS=${SESSIONS:-$CONNECTIONS}
+say "signing in $SESSIONS sessions"
+COOKIES=("$COOKIE")
+for _ in $(seq 2 "$SESSIONS"); do
+  COOKIE=""
+  token /sign-in
+  post /api/sign-in --data-urlencode "email=rowan.ellis@juniper-creek.example" \
+    --data-urlencode "password=demo-only-password" --data-urlencode "csrf_token=$TOKEN" >/dev/null
+  COOKIES+=("$COOKIE")
+done
+{
+  echo "local cookies = {"
+  for c in "${COOKIES[@]}"; do printf '  "%s",\n' "$c"; done
+  echo "}"
+  cat <<'LUA'
+-- The sessions in turn, each thread starting elsewhere in the list.
+local next_start = 0
+function setup(thread)
+  thread:set("start", next_start)
+  next_start = next_start + 7
+end
+local n = 0
+function request()
+  n = n + 1
+  local i = ((start or 0) + n) % #cookies + 1
+  return wrk.format(nil, nil, { Cookie = cookies[i] })
+end
+LUA
+} >"$LOG_DIR/sessions.lua"
+
+run() { # label url [cookies-script]
   say "$1: $CONNECTIONS connections for $SECONDS_EACH s"
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency ${3:+-H "Cookie: $3"} "$2" | tee "$LOG_DIR/$1.txt"
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency ${3:+-s "$3"} "$2" | tee "$LOG_DIR/$1.txt"
 }
-run chart "$BASE/patients/$PATIENT" "$COOKIE"
-run bare "http://127.0.0.1:$BARE_PORT/bare/$PATIENT"
+# Where the time goes: CPU seconds of each process while a run lasts, and
+# the database's transactions and statements' rows per page.
+ticks() { # pid... -> user+system clock ticks so far
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+table_stats() { psql "$DATABASE_URL" -Atqc "SELECT relname, seq_scan + coalesce(idx_scan, 0), n_tup_ins, n_tup_upd FROM pg_stat_user_tables"; }
+db_stats() { psql "$DATABASE_URL" -Atqc "SELECT xact_commit, tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"; }
+# What the server's database connections are doing, sampled every 50 ms
+# while a run lasts: running a statement, waiting for a lock (the audit
+# trail's one-writer lock is an advisory lock), or idle between statements.
+sample_waits() { # out-file
+  psql "$DATABASE_URL" -Atq -v ON_ERROR_STOP=1 >/dev/null 2>"$1" <<SQL || true
+DO \$\$
+BEGIN
+  FOR i IN 1..$((SECONDS_EACH * 20)) LOOP
+    RAISE NOTICE '%', (SELECT string_agg(replace(coalesce(state, '-'), ' ', '_') || ':' || coalesce(wait_event_type || '/' || wait_event, '-'), ' ')
+      FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid());
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END
+\$\$;
+SQL
+}
+measured() { # label url [cookie]
+  local app_pid=$4 pg_before app_before stats_before pg_after app_after stats_after sampler
+  app_before=$(ticks "$app_pid"); pg_before=$(ticks $(pgrep -x postgres)); stats_before=$(db_stats)
+  table_stats >"$LOG_DIR/$1-tables-before.txt"
+  sample_waits "$LOG_DIR/$1-waits.txt" & sampler=$!
+  run "$1" "$2" "$3"
+  wait "$sampler" 2>/dev/null || true
+  # Backends that started during the run count from zero.
+  app_after=$(ticks "$app_pid"); pg_after=$(ticks $(pgrep -x postgres)); stats_after=$(db_stats)
+  sleep 1 # the statistics collector's next flush
+  table_stats >"$LOG_DIR/$1-tables-after.txt"
+  local hz requests
+  hz=$(getconf CLK_TCK)
+  requests=$(awk '/requests in/ {print $1}' "$LOG_DIR/$1.txt")
+  python3 - "$1" "$hz" "$requests" "$app_before" "$app_after" "$pg_before" "$pg_after" \
+    "$stats_before" "$stats_after" "$SECONDS_EACH" "$LOG_DIR" <<'PY' | tee -a "$LOG_DIR/where.txt"
+import sys
+label, hz, requests, a0, a1, p0, p1, s0, s1, secs, logs = sys.argv[1:]
+hz, requests, secs = int(hz), int(requests), int(secs)
+app = (int(a1) - int(a0)) / hz
+pg = (int(p1) - int(p0)) / hz
+x0, r0 = map(int, s0.split("|")); x1, r1 = map(int, s1.split("|"))
+print(f"{label}: CPU over {secs} s (2 cores = {2 * secs} s): server {app:.1f} s, PostgreSQL {pg:.1f} s; "
+      f"per page: server {1000 * app / requests:.2f} ms, PostgreSQL {1000 * pg / requests:.2f} ms, "
+      f"{(x1 - x0) / requests:.1f} transactions, {(r1 - r0) / requests:.0f} rows read")
+from collections import Counter
+seen, samples = Counter(), 0
+for line in open(f"{logs}/{label}-waits.txt", errors="replace"):
+    if "NOTICE:" not in line:
+        continue
+    samples += 1
+    for conn in line.split("NOTICE:", 1)[1].split():
+        state, _, wait = conn.partition(":")
+        if wait.startswith("Lock/advisory"):
+            seen["waiting for the audit lock"] += 1
+        elif wait.startswith("Lock/"):
+            seen["waiting for a row lock"] += 1
+        elif state == "active":
+            seen["running a statement"] += 1
+        elif state.startswith("idle_in_transaction"):
+            seen["in a transaction, waiting for the server"] += 1
+        else:
+            seen["idle"] += 1
+def tables(name):
+    out = {}
+    for line in open(f"{logs}/{label}-tables-{name}.txt"):
+        rel, *n = line.strip().split("|")
+        out[rel] = [int(x) for x in n]
+    return out
+before, after = tables("before"), tables("after")
+touched = []
+for rel, now in sorted(after.items()):
+    was = before.get(rel, [0, 0, 0])
+    d = [(a - b) / requests for a, b in zip(now, was)]
+    if any(x >= 0.05 for x in d):
+        touched.append(f"{rel} {d[0]:.1f} scans" + (f" {d[1]:.1f} inserts" if d[1] >= 0.05 else "") + (f" {d[2]:.1f} updates" if d[2] >= 0.05 else ""))
+print(f"{label}: per page, by table: " + "; ".join(touched))
+if samples:
+    parts = ", ".join(f"{what} {n / samples:.1f}" for what, n in seen.most_common())
+    print(f"{label}: database connections on average: {parts} ({samples} samples)")
+PY
+}
+: >"$LOG_DIR/where.txt"
+measured chart "$BASE/patients/$PATIENT" "$LOG_DIR/sessions.lua" "${PIDS[0]}"
+measured bare "http://127.0.0.1:$BARE_PORT/bare/$PATIENT" "" "${PIDS[1]}"
 
 summary() { # label
   local f="$LOG_DIR/$1.txt"
@@ -134,3 +257,4 @@ summary chart
 summary bare
 views=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'record.viewed'")
 echo "record.viewed events written during the run: $views"
+cat "$LOG_DIR/where.txt"

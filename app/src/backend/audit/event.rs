@@ -279,14 +279,20 @@ async fn lock_head(conn: &mut AsyncPgConnection) -> Result<[u8; 32], AppError> {
         .execute(conn)
         .await?;
     // Read after taking the lock, in a statement of its own: under READ
-    // COMMITTED it sees the head the previous writer committed.
-    audit_events::table
-        .order(audit_events::id.desc())
-        .select(audit_events::hash)
-        .first::<Vec<u8>>(conn)
+    // COMMITTED it sees the head the previous writer committed. The limit
+    // is written out, not bound: with `LIMIT $1` a prepared statement's
+    // generic plan may scan and sort the whole trail (it cannot know the
+    // limit is 1), and every writer waits while the lock holder does.
+    #[derive(QueryableByName)]
+    struct Head {
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        hash: Vec<u8>,
+    }
+    diesel::sql_query("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
+        .get_result::<Head>(conn)
         .await
         .optional()?
-        .map(|hash| hash.try_into().map_err(|_| AppError::Internal))
+        .map(|head| head.hash.try_into().map_err(|_| AppError::Internal))
         .transpose()
         .map(|head| head.unwrap_or(GENESIS))
 }

@@ -225,7 +225,7 @@ fn NoteEditor(
                 <h1 class="text-2xl font-semibold">
                     {move || match &patient_name {
                         Some(name) => format!("{} · {name}", kind.get().label()),
-                        None => "New note".to_owned(),
+                        None => format!("New {}", kind.get().label().to_lowercase()),
                     }}
                 </h1>
                 <p role="status" aria-live="polite" class="text-sm text-stone-600" data-testid="save-state">{state}</p>
