@@ -169,6 +169,8 @@ sample_waits() { # out-file
 DO \$\$
 BEGIN
   FOR i IN 1..$((SECONDS_EACH * 20)) LOOP
+    -- Activity is read once per transaction unless the snapshot is cleared.
+    PERFORM pg_stat_clear_snapshot();
     RAISE NOTICE '%', (SELECT string_agg(replace(coalesce(state, '-'), ' ', '_') || ':' || coalesce(wait_event_type || '/' || wait_event, '-'), ' ')
       FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid());
     PERFORM pg_sleep(0.05);

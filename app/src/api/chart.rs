@@ -124,9 +124,6 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     let grant =
         access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
     let emergency_until = grant.emergency().map(|e| notes::minute(e.expires_at));
-    // Emergency access opens the chart, never psychotherapy notes: such a
-    // viewer is not shown that any exist.
-    let viewer = grant.emergency().is_none().then_some(who.user_id);
     let action = AuditAction::RecordViewed;
     let read = access::within(
         &mut conn,
@@ -145,7 +142,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                     email: details.email.as_ref().map(|e| e.expose().clone()),
                     phone: details.phone.as_ref().map(|p| p.expose().clone()),
                     care_team: care_team::names(conn, patient_id).await?,
-                    notes: notes::list(conn, access, viewer).await?,
+                    notes: notes::list(conn, access).await?,
                     diagnoses: diagnoses::list(conn, vault, access).await?,
                     plan: treatment_plan::current(conn, vault, access)
                         .await?

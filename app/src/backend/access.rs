@@ -82,6 +82,10 @@ pub struct PatientAccess {
     organization_id: Uuid,
     patient_id: Uuid,
     reach: Reach,
+    /// The therapist whose own (and shared) psychotherapy notes a chart's
+    /// list of notes shows: the one who opened it from the care team.
+    /// None under emergency access, which never reaches one.
+    notes_of: Option<Uuid>,
     _recorded: (),
 }
 
@@ -122,6 +126,12 @@ impl PatientAccess {
 
     pub fn patient_id(&self) -> Uuid {
         self.patient_id
+    }
+
+    /// Whose psychotherapy notes a list of this chart's notes may show
+    /// (see `notes::listed_for`).
+    pub fn notes_of(&self) -> Option<Uuid> {
+        self.notes_of
     }
 }
 
@@ -370,12 +380,14 @@ where
     T: Send,
     E: From<AppError> + From<diesel::result::Error> + Send,
 {
-    let (event, access) = grant.spend(action, client);
-    conn.transaction::<_, E, _>(async |conn| {
-        let done = work(conn, vault, &access).await?;
-        audit::record(conn, event).await?;
-        Ok(done)
-    })
+    within_each(
+        conn,
+        vault,
+        vec![grant],
+        action,
+        client,
+        |conn, vault, accesses| work(conn, vault, &accesses[0]),
+    )
     .await
 }
 
@@ -431,10 +443,15 @@ impl Grant {
             Some(emergency) => event.because(format!("emergency access: {}", emergency.reason)),
             None => event,
         };
+        let notes_of = match (self.actor, &self.emergency) {
+            (Actor::Person { user_id, .. }, None) => Some(user_id),
+            _ => None,
+        };
         let access = PatientAccess {
             organization_id: self.organization_id,
             patient_id: self.patient_id,
             reach: self.reach,
+            notes_of,
             _recorded: (),
         };
         (event, access)
@@ -479,13 +496,9 @@ pub async fn settle<T>(
     client: &ClientInfo,
     read: Result<T, ReadError>,
 ) -> Result<T, AppError> {
-    let failure = match read {
-        Ok(value) => return Ok(value),
-        Err(ReadError::App(error)) => return Err(error),
-        Err(ReadError::Unreadable { column, why }) => (column, why),
-    };
-    unreadable(conn, who, patient_id, endpoint, action, client, failure).await?;
-    Err(AppError::RecordUnreadable)
+    noted(conn, who, patient_id, endpoint, action, client, read)
+        .await?
+        .ok_or(AppError::RecordUnreadable)
 }
 
 /// A row of a list of patients (a caseload, the roster) as read through
@@ -502,12 +515,26 @@ pub async fn listed<T>(
     client: &ClientInfo,
     read: Result<T, ReadError>,
 ) -> Result<Option<T>, AppError> {
+    let patient_id = access.patient_id;
+    noted(conn, who, patient_id, endpoint, action, client, read).await
+}
+
+/// A read's value; a database error as itself; `None` for a value that
+/// did not open, once [`unreadable`] has recorded it.
+async fn noted<T>(
+    conn: &mut AsyncPgConnection,
+    who: &SignedIn,
+    patient_id: Uuid,
+    endpoint: &'static str,
+    action: AuditAction,
+    client: &ClientInfo,
+    read: Result<T, ReadError>,
+) -> Result<Option<T>, AppError> {
     let failure = match read {
         Ok(value) => return Ok(Some(value)),
         Err(ReadError::App(error)) => return Err(error),
         Err(ReadError::Unreadable { column, why }) => (column, why),
     };
-    let patient_id = access.patient_id;
     unreadable(conn, who, patient_id, endpoint, action, client, failure).await?;
     Ok(None)
 }
@@ -622,6 +649,7 @@ mod tests {
             organization_id: Uuid::nil(),
             patient_id: Uuid::nil(),
             reach,
+            notes_of: None,
             _recorded: (),
         }
     }

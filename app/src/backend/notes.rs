@@ -493,13 +493,13 @@ pub async fn addenda(
     Ok(opened)
 }
 
-/// The chart's list of notes for the patient `access` is for, as `viewer`
-/// may see it ([`listed_for`]; with no viewer, progress notes alone),
-/// newest session first: nothing opened.
+/// The chart's list of notes for the patient `access` is for, as the one
+/// who opened it may see them ([`listed_for`] its `notes_of`: under
+/// emergency access, progress notes alone), newest session first: nothing
+/// opened.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     access: &PatientAccess,
-    viewer: Option<Uuid>,
 ) -> Result<Vec<NoteSummary>, AppError> {
     use diesel::dsl::count;
     let notes: Vec<(NoteMeta, String)> = clinical_notes::table
@@ -507,7 +507,7 @@ pub async fn list(
         .filter(clinical_notes::patient_id.eq(access.patient_id()))
         .filter(clinical_notes::organization_id.eq(access.organization_id()))
         .filter(clinical_notes::deleted_at.is_null())
-        .filter(listed_for(viewer))
+        .filter(listed_for(access.notes_of()))
         .order((
             clinical_notes::session_date.desc(),
             clinical_notes::created_at.desc(),
