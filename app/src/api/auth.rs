@@ -80,11 +80,14 @@ pub(crate) async fn end_current(
 #[server(prefix = "/api", endpoint = "visitor", input = GetUrl)]
 pub async fn get_visitor() -> Result<Visitor, AppError> {
     use crate::backend::session;
+    let current = super::session().await?;
     // A visitor's first page starts a session to hold the token, written
     // when the response goes out; while the database is down, say so now
-    // (503) rather than fail then.
-    drop(super::state()?.db.conn().await?);
-    let current = super::session().await?;
+    // (503) rather than fail then. (A session that exists is read from the
+    // database below, which answers the same.)
+    if current.id().is_none() {
+        super::state()?.db.ping().await?;
+    }
     let user = session::current(&current)
         .await?
         .map(|who| crate::model::CurrentUser {

@@ -3,13 +3,15 @@
 use crate::{error::AppError, model::SessionStatus};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-/// How long this session has left. The server does not count this call as
-/// activity (see the server's `is_passive`), so polling it never keeps an
+/// How long this session has left. This call is not activity (it reads the
+/// deadline without loading the session), so polling it never keeps an
 /// unattended session alive.
 #[server(prefix = "/api", endpoint = "session-status", input = GetUrl)]
 pub async fn get_session_status() -> Result<SessionStatus, AppError> {
-    let (session, _) = super::signed_in_allowing_setup().await?;
-    status_of(&session).await
+    // The session is not loaded: loading it is activity, and polling this
+    // must not keep a session alive. The deadline is only a signed-in
+    // session's.
+    status_of(&super::session().await?).await
 }
 
 /// "Stay signed in": a real request, so the idle deadline has already moved

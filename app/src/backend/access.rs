@@ -214,21 +214,28 @@ pub async fn decide(
     endpoint: &'static str,
     client: &ClientInfo,
 ) -> Result<Grant, AppError> {
-    let found: Option<Option<Uuid>> = patients::table
+    use super::db::schema::care_team as team;
+    // The patient (of this practice, not deleted), whose portal account it
+    // is, and whether the asker is on its care team: one round trip.
+    let on_team = diesel::dsl::exists(
+        team::table
+            .filter(team::patient_id.eq(patients::id))
+            .filter(team::therapist_id.eq(who.user_id)),
+    );
+    let found: Option<(Option<Uuid>, bool)> = patients::table
         .find(patient_id)
         .filter(patients::organization_id.eq(who.organization_id))
         .filter(patients::deleted_at.is_null())
-        .select(patients::user_id)
+        .select((patients::user_id, on_team))
         .first(conn)
         .await
         .optional()?;
     let mut emergency = None;
     let allowed = match found {
         None => false,
-        Some(portal) => {
+        Some((portal, on_team)) => {
             let therapist = who.role == Role::Therapist;
-            let on_care_team =
-                therapist && care_team::is_member(conn, patient_id, who.user_id).await?;
+            let on_care_team = therapist && on_team;
             if therapist && !on_care_team {
                 emergency = super::emergency::active(conn, who.user_id, patient_id).await?;
             }

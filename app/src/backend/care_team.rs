@@ -12,21 +12,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::Date;
 use uuid::Uuid;
 
-/// Whether therapist `therapist_id` is on patient `patient_id`'s team.
-pub async fn is_member(
-    conn: &mut AsyncPgConnection,
-    patient_id: Uuid,
-    therapist_id: Uuid,
-) -> Result<bool, AppError> {
-    Ok(care_team::table
-        .find((patient_id, therapist_id))
-        .select(care_team::added_at)
-        .first::<time::OffsetDateTime>(conn)
-        .await
-        .optional()?
-        .is_some())
-}
-
 /// Adds therapist `therapist_id` to the team of patient `patient_id` (both
 /// in `organization_id`; the therapist must be an active-or-invited
 /// therapist of that practice), recording `event` in the same transaction.

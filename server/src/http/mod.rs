@@ -67,10 +67,6 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .layer(middleware::from_fn(session::signed_in_pages))
         .layer(middleware::from_fn(csrf::token_required))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::touch_activity,
-        ))
         .layer(middleware::from_fn_with_state(state, throttle::per_ip))
         .layer(middleware::from_fn_with_state(
             trusted,

@@ -1,5 +1,6 @@
-//! What happens to sessions between requests: activity moves the idle
-//! deadline, a sweep deletes the dead, and a user's session count is capped.
+//! What happens to sessions between requests: a sweep deletes the dead, a
+//! user's session count is capped, and the deadline can be read without
+//! counting as activity (loading a session is activity: see `store`).
 
 use crate::{
     backend::{
@@ -10,26 +11,10 @@ use crate::{
     error::AppError,
     model::audit::{AuditAction, AuditOutcome},
 };
-use diesel::{OptionalExtension, prelude::*, sql_types};
+use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// A real request arrived on this session: move its idle deadline (never
-/// past the absolute one). Returns false when the session is unknown or
-/// already expired, which then counts as signed out.
-pub async fn touch(conn: &mut AsyncPgConnection, id_hash: &[u8]) -> QueryResult<bool> {
-    let updated = diesel::sql_query(
-        "UPDATE sessions \
-         SET last_seen_at = now(), \
-             expires_at = least(now() + make_interval(secs => idle_timeout_secs), absolute_expires_at) \
-         WHERE id_hash = $1 AND expires_at > now()",
-    )
-    .bind::<sql_types::Bytea, _>(id_hash)
-    .execute(conn)
-    .await?;
-    Ok(updated == 1)
-}
 
 /// Deletes every expired session; returns how many.
 ///
@@ -88,8 +73,9 @@ pub async fn enforce_limit(
     .await
 }
 
-/// When a live session ends unless there is activity, and its idle
-/// timeout in seconds; `None` when it has ended. Reading this is not activity.
+/// When a live, signed-in session ends unless there is activity, and its
+/// idle timeout in seconds; `None` when it has ended or nobody is signed
+/// in to it. Reading this is not activity (it does not load the session).
 pub async fn deadline(
     conn: &mut AsyncPgConnection,
     id_hash: &[u8],
@@ -97,6 +83,7 @@ pub async fn deadline(
     sessions::table
         .find(id_hash)
         .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .filter(sessions::user_id.is_not_null())
         .select((sessions::expires_at, sessions::idle_timeout_secs))
         .first(conn)
         .await

@@ -3,8 +3,8 @@
 //! The cookie (`__Host-cairn`) carries only a random 128-bit id; the row in
 //! `sessions` is keyed by the id's SHA-256. Expiry is the server's: a session
 //! dies at `least(last_seen + idle timeout, created + absolute lifetime)`,
-//! whatever the browser does. Only real requests move `last_seen`
-//! ([`activity::touch`]); asking how long is left does not.
+//! whatever the browser does. Only real requests move `last_seen` (loading
+//! the session does, [`store`]); asking how long is left does not.
 
 pub mod activity;
 pub mod csrf;

@@ -137,22 +137,38 @@ impl SessionStore for PgSessionStore {
         Ok(())
     }
 
+    /// Loads a live session, and in the same statement counts the request
+    /// as activity: its idle deadline moves (never past the absolute one).
+    /// One round trip where a separate "touch" and read took two. The one
+    /// request that must not count, asking how much time is left, reads the
+    /// deadline without loading the session ([`super::activity::deadline`]).
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        #[derive(QueryableByName)]
+        struct Live {
+            #[diesel(sql_type = diesel::sql_types::Jsonb)]
+            data: serde_json::Value,
+            #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+            expires_at: OffsetDateTime,
+        }
         let mut conn = self.db.conn().await.map_err(backend)?;
-        let row: Option<(serde_json::Value, OffsetDateTime)> = sessions::table
-            .find(id_hash(id))
-            .filter(sessions::expires_at.gt(diesel::dsl::now))
-            .select((sessions::data, sessions::expires_at))
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(backend)?;
-        row.map(|(data, expiry_date)| {
+        let row: Option<Live> = diesel::sql_query(
+            "UPDATE sessions \
+             SET last_seen_at = now(), \
+                 expires_at = least(now() + make_interval(secs => idle_timeout_secs), absolute_expires_at) \
+             WHERE id_hash = $1 AND expires_at > now() \
+             RETURNING data, expires_at",
+        )
+        .bind::<diesel::sql_types::Bytea, _>(id_hash(id))
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(backend)?;
+        row.map(|Live { data, expires_at }| {
             let data = serde_json::from_value(data).map_err(|e| Error::Decode(e.to_string()))?;
             Ok(Record {
                 id: *id,
                 data,
-                expiry_date,
+                expiry_date: expires_at,
             })
         })
         .transpose()
