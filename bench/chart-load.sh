@@ -6,6 +6,7 @@
 #
 #   bench/chart-load.sh            32 connections, 30 s each
 #   CONNECTIONS=64 SECONDS_EACH=10 NOTES=40 bench/chart-load.sh
+#   PROFILE=1 bench/chart-load.sh  also samples CPU with perf (where the time goes)
 #
 # Uses wrk (Debian's package; installed when missing), a fresh database on
 # the PostgreSQL `scripts/dev db` finds or starts, and the release build
@@ -184,8 +185,21 @@ measured() { # label url [cookie]
   app_before=$(ticks "$app_pid"); pg_before=$(ticks $(pgrep -x postgres)); stats_before=$(db_stats)
   table_stats >"$LOG_DIR/$1-tables-before.txt"
   sample_waits "$LOG_DIR/$1-waits.txt" & sampler=$!
+  # PROFILE=1: the whole machine's CPU samples while the run lasts (Debian's
+  # perf), by process and function, in $LOG_DIR/<label>-profile.txt.
+  local profiler=""
+  if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
+    perf record -q -a -F 499 -o "$LOG_DIR/$1-perf.data" -- sleep "$SECONDS_EACH" >/dev/null 2>&1 & profiler=$!
+  fi
   run "$1" "$2" "$3"
   wait "$sampler" 2>/dev/null || true
+  if [ -n "$profiler" ]; then
+    wait "$profiler" 2>/dev/null || true
+    perf report -q -i "$LOG_DIR/$1-perf.data" --no-children --sort comm,dso,sym --stdio 2>/dev/null \
+      | grep -v '^$' | head -80 >"$LOG_DIR/$1-profile.txt" || true
+    perf report -q -i "$LOG_DIR/$1-perf.data" --no-children --sort comm,dso --stdio 2>/dev/null \
+      | grep -v '^$' | head -20 >>"$LOG_DIR/$1-profile.txt" || true
+  fi
   # Backends that started during the run count from zero.
   app_after=$(ticks "$app_pid"); pg_after=$(ticks $(pgrep -x postgres)); stats_after=$(db_stats)
   sleep 1 # the statistics collector's next flush

@@ -20,8 +20,9 @@ pub enum AuditCommand {
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
     },
-    /// Verify the chain, then print its head (id, hash, time) signed with
-    /// CAIRN_AUDIT_SIGNING_KEY, to keep somewhere outside the database.
+    /// Verify the chain, then print the head (id, hash, time) of each of
+    /// its lanes, signed with CAIRN_AUDIT_SIGNING_KEY, one line each, to
+    /// keep somewhere outside the database.
     Checkpoint {
         /// Append to this file instead of printing.
         #[arg(long, value_name = "FILE")]
@@ -63,13 +64,19 @@ pub async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
             if let Some(problem) = report.problem {
                 bail!("refusing to sign a broken trail: {problem}");
             }
-            let Some((id, hash)) = report.head else {
+            if report.heads.is_empty() {
                 bail!("the audit trail is empty: nothing to checkpoint yet");
-            };
+            }
             let at = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-            let line = config.audit_key.sign(id, hash, at).to_line();
+            // One line per lane: each signs that lane's head, so every lane
+            // is held to what it was.
+            let lines: Vec<String> = report
+                .heads
+                .iter()
+                .map(|&(id, hash)| config.audit_key.sign(id, hash, at).to_line())
+                .collect();
             match out {
                 Some(path) => {
                     use std::io::Write;
@@ -78,11 +85,17 @@ pub async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
                         .append(true)
                         .open(&path)
                         .with_context(|| format!("could not open {}", path.display()))?;
-                    writeln!(file, "{line}")?;
-                    tracing::info!(event.id = id, file = %path.display(), "audit checkpoint appended");
+                    for line in &lines {
+                        writeln!(file, "{line}")?;
+                    }
+                    tracing::info!(lanes = lines.len(), file = %path.display(), "audit checkpoint appended");
                 }
-                // The command's output itself: one line to keep (`>> file`).
-                None => println!("{line}"),
+                // The command's output itself: lines to keep (`>> file`).
+                None => {
+                    for line in &lines {
+                        println!("{line}");
+                    }
+                }
             }
             tracing::info!(
                 public_key = %config.audit_key.public_base64(),

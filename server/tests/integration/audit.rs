@@ -1,7 +1,7 @@
 //! The audit trail against real PostgreSQL: append-only for everyone (and
 //! for the application's role, by privilege), tamper-evident (verify finds
-//! the exact event), one unforked chain under concurrent writers, and
-//! written in the action's transaction.
+//! the exact event), unforked lanes under concurrent writers, and written
+//! in the action's transaction.
 
 use crate::support::db::TestDb;
 use app::{
@@ -176,7 +176,7 @@ async fn a_checkpoint_catches_a_trail_rewritten_from_the_start() {
 }
 
 #[tokio::test]
-async fn concurrent_writers_make_one_chain() {
+async fn concurrent_writers_leave_every_lane_whole() {
     let db = TestDb::new().await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -192,6 +192,98 @@ async fn concurrent_writers_make_one_chain() {
     let mut conn = db.conn().await;
     let report = verify(&mut conn, &[]).await.expect("database");
     assert_eq!((report.events, report.problem), (200, None));
+}
+
+/// The lane each event went to, in the order of `ids`.
+async fn lanes_of(conn: &mut AsyncPgConnection, ids: &[i64]) -> Vec<i16> {
+    use app::backend::db::schema::audit_events;
+    use diesel::{ExpressionMethods, QueryDsl};
+    let mut lanes = Vec::new();
+    for &id in ids {
+        lanes.push(
+            audit_events::table
+                .find(id)
+                .select(audit_events::lane)
+                .first::<i16>(conn)
+                .await
+                .expect("database"),
+        );
+    }
+    lanes
+}
+
+#[tokio::test]
+async fn a_writer_finding_a_lane_busy_appends_in_the_next_and_verify_walks_each() {
+    let db = TestDb::new().await;
+    let mut holder = db.conn().await;
+    let mut other = db.conn().await;
+    let quiet = record_n(&mut holder, 2).await;
+    // The holder's event keeps lane 0 locked until its transaction commits;
+    // meanwhile the other connection's writes go to lane 1, without waiting.
+    let (held, busy) = holder
+        .transaction::<_, AppError, _>(async |conn| {
+            let held = audit::record(conn, event(10)).await?;
+            Ok((held, record_n(&mut other, 3).await))
+        })
+        .await
+        .expect("database");
+    let mut conn = db.conn().await;
+    assert_eq!(
+        lanes_of(&mut conn, &quiet).await,
+        [0, 0],
+        "a quiet trail is one lane"
+    );
+    assert_eq!(lanes_of(&mut conn, &[held]).await, [0]);
+    assert_eq!(lanes_of(&mut conn, &busy).await, [1, 1, 1]);
+
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!((report.events, report.ok()), (6, true));
+    let heads: Vec<i64> = report.heads.iter().map(|(id, _)| *id).collect();
+    assert_eq!(heads, [held, busy[2]], "a head for each lane");
+    let key = CheckpointKey::from_seed(&[6; 32]);
+    let signed: Vec<_> = report
+        .heads
+        .iter()
+        .map(|&(id, hash)| key.sign(id, hash, 1_795_000_000))
+        .collect();
+    assert!(verify(&mut conn, &signed).await.expect("database").ok());
+
+    // A gap in lane 1 is named against lane 1's event before it.
+    tamper(
+        &mut conn,
+        &format!("DELETE FROM audit_events WHERE id = {}", busy[1]),
+    )
+    .await;
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!(
+        report.problem,
+        Some(Problem::Broken {
+            id: busy[2],
+            after: Some(busy[0])
+        })
+    );
+    // Moving an event to another lane breaks the chain too.
+    tamper(
+        &mut conn,
+        &format!("DELETE FROM audit_events WHERE id = {}", busy[2]),
+    )
+    .await;
+    assert!(
+        verify(&mut conn, &[]).await.expect("database").ok(),
+        "a consistent prefix"
+    );
+    tamper(
+        &mut conn,
+        &format!("UPDATE audit_events SET lane = 1 WHERE id = {}", quiet[1]),
+    )
+    .await;
+    assert_eq!(
+        verify(&mut conn, &[]).await.expect("database").problem,
+        Some(Problem::Broken {
+            id: quiet[1],
+            after: None
+        })
+    );
 }
 
 #[tokio::test]

@@ -20,11 +20,15 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// The advisory lock every writer holds, until its transaction ends, while
-/// it reads the chain's head and appends after it ("cairnAUD"). One chain
-/// for the whole database: one head to checkpoint and verify, and an event
-/// can never be moved between chains.
-const CHAIN_LOCK: i64 = 0x6361_6972_6e41_5544;
+/// The advisory locks writers hold, until their transaction ends, while
+/// they read a lane's head and append after it: class "cAUD", one object
+/// per lane. Each lane is one chain in id order; several let writers append
+/// at once instead of queueing behind one lock (see the `audit_lanes`
+/// migration).
+const CHAIN_LOCK_CLASS: i32 = 0x6341_5544;
+
+/// How many lanes there are (the table's CHECK allows 0..8).
+pub const LANES: i16 = 8;
 
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,11 +249,11 @@ pub async fn authorize<P>(
     Err(refused)
 }
 
-/// Appends `event` to the chain; answers its id. Call it inside the
+/// Appends `event` to the trail; answers its id. Call it inside the
 /// transaction of the action it records (it then commits or rolls back with
-/// that action); on its own it runs in a transaction of its own. The chain
-/// lock is held until that transaction ends, so writers queue, never fork:
-/// call it as late in the transaction as the action allows.
+/// that action); on its own it runs in a transaction of its own. A lane's
+/// lock is held until that transaction ends, so its writers queue, never
+/// fork: call it as late in the transaction as the action allows.
 pub async fn record(conn: &mut AsyncPgConnection, event: Event) -> Result<i64, AppError> {
     conn.transaction(async |conn| {
         let head = lock_head(conn).await?;
@@ -258,52 +262,88 @@ pub async fn record(conn: &mut AsyncPgConnection, event: Event) -> Result<i64, A
     .await
 }
 
-/// Appends `events` in order, under one turn of the chain lock (a page
-/// that lists many records records one event for each).
+/// Appends `events` in order, in one lane under one turn of its lock (a
+/// page that lists many records records one event for each).
 pub async fn record_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), AppError> {
     conn.transaction(async |conn| {
         let mut head = lock_head(conn).await?;
         for event in events {
-            head = append(conn, head, event).await?.1;
+            head.hash = append(conn, head, event).await?.1;
         }
         Ok(())
     })
     .await
 }
 
-/// Takes the chain lock (until the transaction ends) and reads the
-/// chain's head.
-async fn lock_head(conn: &mut AsyncPgConnection) -> Result<[u8; 32], AppError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
-        .execute(conn)
-        .await?;
-    // Read after taking the lock, in a statement of its own: under READ
-    // COMMITTED it sees the head the previous writer committed. The limit
-    // is written out, not bound: with `LIMIT $1` a prepared statement's
-    // generic plan may scan and sort the whole trail (it cannot know the
-    // limit is 1), and every writer waits while the lock holder does.
+/// Where the next event goes: a lane, locked, and its newest hash.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    lane: i16,
+    hash: [u8; 32],
+}
+
+/// Takes a lane's lock (until the transaction ends) and reads its head.
+/// The first free lane, lowest first, so a quiet trail is one chain; when
+/// all are busy, waits for one (this connection's, spreading the waiters).
+async fn lock_head(conn: &mut AsyncPgConnection) -> Result<Head, AppError> {
+    use diesel::sql_types::{Integer, SmallInt};
     #[derive(QueryableByName)]
-    struct Head {
+    struct Lane {
+        #[diesel(sql_type = SmallInt)]
+        lane: i16,
+    }
+    let free = diesel::sql_query(
+        "SELECT lane::smallint AS lane FROM generate_series(0, $2 - 1) AS lane \
+         WHERE pg_try_advisory_xact_lock($1, lane) LIMIT 1",
+    )
+    .bind::<Integer, _>(CHAIN_LOCK_CLASS)
+    .bind::<Integer, _>(i32::from(LANES))
+    .get_result::<Lane>(conn)
+    .await
+    .optional()?;
+    let lane =
+        match free {
+            Some(Lane { lane }) => lane,
+            None => diesel::sql_query(
+                "SELECT mine.lane FROM (SELECT (pg_backend_pid() % $2)::smallint AS lane) AS mine, \
+                 pg_advisory_xact_lock($1, mine.lane)",
+            )
+            .bind::<Integer, _>(CHAIN_LOCK_CLASS)
+            .bind::<Integer, _>(i32::from(LANES))
+            .get_result::<Lane>(conn)
+            .await?
+            .lane,
+        };
+    // Read after taking the lock, in a statement of its own: under READ
+    // COMMITTED it sees the head the lane's previous writer committed. The
+    // limit is written out, not bound: with `LIMIT $1` a prepared
+    // statement's generic plan may scan and sort the whole lane (it cannot
+    // know the limit is 1), and the lane's writers wait while it does.
+    #[derive(QueryableByName)]
+    struct Newest {
         #[diesel(sql_type = diesel::sql_types::Bytea)]
         hash: Vec<u8>,
     }
-    diesel::sql_query("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
-        .get_result::<Head>(conn)
-        .await
-        .optional()?
-        .map(|head| head.hash.try_into().map_err(|_| AppError::Internal))
-        .transpose()
-        .map(|head| head.unwrap_or(GENESIS))
+    let hash =
+        diesel::sql_query("SELECT hash FROM audit_events WHERE lane = $1 ORDER BY id DESC LIMIT 1")
+            .bind::<SmallInt, _>(lane)
+            .get_result::<Newest>(conn)
+            .await
+            .optional()?
+            .map(|head| head.hash.try_into().map_err(|_| AppError::Internal))
+            .transpose()?
+            .unwrap_or(GENESIS);
+    Ok(Head { lane, hash })
 }
 
-/// Appends `event` after `prev` (the head, under the lock); answers its id
-/// and its hash, the new head.
+/// Appends `event` after `head` (under its lane's lock); answers its id
+/// and its hash, the lane's new head.
 async fn append(
     conn: &mut AsyncPgConnection,
-    prev: [u8; 32],
+    head: Head,
     event: &Event,
 ) -> Result<(i64, [u8; 32]), AppError> {
+    let prev = head.hash;
     let now = OffsetDateTime::now_utc();
     // PostgreSQL keeps microseconds: hash exactly what is stored.
     let micros =
@@ -370,6 +410,7 @@ async fn append(
             audit_events::details.eq(details),
             audit_events::prev_hash.eq(prev.as_slice()),
             audit_events::hash.eq(hash.as_slice()),
+            audit_events::lane.eq(head.lane),
         ))
         .returning(audit_events::id)
         .get_result(conn)

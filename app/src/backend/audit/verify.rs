@@ -1,5 +1,5 @@
 //! Recomputing the chain: every event's hash from its contents and the hash
-//! before it, in id order, reporting the first place it breaks.
+//! before it in its lane, in id order, reporting the first place it breaks.
 
 use super::chain::{self, Covered, GENESIS};
 use super::checkpoint::Checkpoint;
@@ -20,6 +20,8 @@ pub struct Report {
     pub events: i64,
     /// The last event: id and hash.
     pub head: Option<(i64, [u8; 32])>,
+    /// The last event of each lane that has any (what a checkpoint signs).
+    pub heads: Vec<(i64, [u8; 32])>,
     /// The first problem, if any (reading stops there).
     pub problem: Option<Problem>,
 }
@@ -37,7 +39,7 @@ pub enum Problem {
     Altered { id: i64 },
     #[error(
         "event {id}: its link does not match the hash of {}",
-        match after { Some(prev) => format!("event {prev} before it (events between them are missing, or one was altered and rehashed)"), None => "the start of the trail (events before it are missing)".to_owned() }
+        match after { Some(prev) => format!("event {prev} before it in its lane (events between them are missing, or one was altered and rehashed)"), None => "the start of the trail (events before it are missing)".to_owned() }
     )]
     Broken { id: i64, after: Option<i64> },
     #[error("event {id}: stored details are not a flat object of strings")]
@@ -75,25 +77,45 @@ struct Stored {
     details: serde_json::Value,
     prev_hash: Vec<u8>,
     hash: Vec<u8>,
+    lane: i16,
 }
 
-/// Reads the whole trail in id order and recomputes every link, then checks
-/// that each checkpoint (already signature-checked) is still in it.
+/// Recomputes every lane of the chain, in one snapshot of the trail (a
+/// lane's writer commits before the next takes its lock, so a snapshot
+/// holds a whole prefix of every lane, whatever the others are doing), and
+/// checks each signed checkpoint's event still carries the signed hash.
 pub async fn verify(
+    conn: &mut AsyncPgConnection,
+    checkpoints: &[Checkpoint],
+) -> Result<Report, AppError> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(async |conn| walk(conn, checkpoints).await)
+        .await
+}
+
+/// Where one lane has got to: its last event read.
+#[derive(Default)]
+struct Lane {
+    last: Option<(i64, [u8; 32])>,
+}
+
+async fn walk(
     conn: &mut AsyncPgConnection,
     checkpoints: &[Checkpoint],
 ) -> Result<Report, AppError> {
     let mut report = Report {
         events: 0,
         head: None,
+        heads: Vec::new(),
         problem: None,
     };
-    let mut expected_prev = GENESIS;
-    let mut last_id: Option<i64> = None;
+    let mut lanes: BTreeMap<i16, Lane> = BTreeMap::new();
     let mut pending: BTreeMap<i64, [u8; 32]> = checkpoints.iter().map(|c| (c.id, c.hash)).collect();
     'reading: loop {
         let rows: Vec<Stored> = audit_events::table
-            .filter(audit_events::id.gt(last_id.unwrap_or(0)))
+            .filter(audit_events::id.gt(report.head.map_or(0, |(id, _)| id)))
             .order(audit_events::id.asc())
             .limit(BATCH)
             .select(Stored::as_select())
@@ -105,7 +127,8 @@ pub async fn verify(
         for row in rows {
             let id = row.id;
             report.events += 1;
-            if let Some(problem) = check(&row, &expected_prev, last_id) {
+            let lane = lanes.entry(row.lane).or_default();
+            if let Some(problem) = check(&row, lane.last) {
                 report.problem = Some(problem);
                 break 'reading;
             }
@@ -114,11 +137,11 @@ pub async fn verify(
                 report.problem = Some(Problem::CheckpointDiffers { id });
                 break 'reading;
             }
-            expected_prev = hash;
-            last_id = Some(id);
+            lane.last = Some((id, hash));
             report.head = Some((id, hash));
         }
     }
+    report.heads = lanes.values().filter_map(|lane| lane.last).collect();
     if report.problem.is_none()
         && let Some((&id, _)) = pending.iter().next()
     {
@@ -127,10 +150,15 @@ pub async fn verify(
     Ok(report)
 }
 
-fn check(row: &Stored, expected_prev: &[u8; 32], last_id: Option<i64>) -> Option<Problem> {
+/// The problem with `row`, if any, given its lane's last event before it.
+fn check(row: &Stored, before: Option<(i64, [u8; 32])>) -> Option<Problem> {
     let id = row.id;
+    let expected_prev = before.map_or(GENESIS, |(_, hash)| hash);
     if row.prev_hash.as_slice() != expected_prev {
-        return Some(Problem::Broken { id, after: last_id });
+        return Some(Problem::Broken {
+            id,
+            after: before.map(|(id, _)| id),
+        });
     }
     let Ok(details) = serde_json::from_value::<BTreeMap<String, String>>(row.details.clone())
     else {
@@ -138,7 +166,7 @@ fn check(row: &Stored, expected_prev: &[u8; 32], last_id: Option<i64>) -> Option
     };
     let micros = i64::try_from(row.occurred_at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MIN);
     let computed = chain::link(
-        expected_prev,
+        &expected_prev,
         &Covered {
             occurred_at_micros: micros,
             organization_id: row.organization_id,

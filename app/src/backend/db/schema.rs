@@ -21,6 +21,7 @@ diesel::table! {
         details -> Jsonb,
         prev_hash -> Bytea,
         hash -> Bytea,
+        lane -> Int2,
     }
 }
 
