@@ -197,7 +197,7 @@ async fn concurrent_writers_leave_every_lane_whole() {
 /// The lane each event went to, in the order of `ids`.
 async fn lanes_of(conn: &mut AsyncPgConnection, ids: &[i64]) -> Vec<i16> {
     use app::backend::db::schema::audit_events;
-    use diesel::{ExpressionMethods, QueryDsl};
+    use diesel::QueryDsl;
     let mut lanes = Vec::new();
     for &id in ids {
         lanes.push(
@@ -283,6 +283,56 @@ async fn a_writer_finding_a_lane_busy_appends_in_the_next_and_verify_walks_each(
             id: quiet[1],
             after: None
         })
+    );
+}
+
+/// With every lane held by a writer that has not committed, the next
+/// writer waits for a lane (it neither fails nor forks one), and the trail
+/// stays whole.
+#[tokio::test]
+async fn with_every_lane_busy_a_writer_waits_its_turn() {
+    let db = TestDb::new().await;
+    let lanes = usize::try_from(audit::LANES).expect("a few lanes");
+    let (release, _) = tokio::sync::broadcast::channel::<()>(1);
+    let (held_tx, mut held_rx) = tokio::sync::mpsc::channel::<()>(lanes);
+    let mut holders = Vec::new();
+    for n in 0..lanes {
+        let url = db.url.clone();
+        let mut release = release.subscribe();
+        let held = held_tx.clone();
+        let n = u32::try_from(n).expect("a few lanes");
+        holders.push(tokio::spawn(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await.expect("database");
+            conn.transaction::<_, AppError, _>(async |conn| {
+                audit::record(conn, event(n)).await?;
+                held.send(()).await.expect("the test listens");
+                release.recv().await.expect("the test releases");
+                Ok(())
+            })
+            .await
+            .expect("database");
+        }));
+    }
+    for _ in 0..lanes {
+        held_rx.recv().await.expect("a holder");
+    }
+    let url = db.url.clone();
+    let waiter = tokio::spawn(async move {
+        let mut conn = AsyncPgConnection::establish(&url).await.expect("database");
+        record_n(&mut conn, 1).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "every lane was taken: it waits");
+    release.send(()).expect("the holders listen");
+    for holder in holders {
+        holder.await.expect("a holder");
+    }
+    waiter.await.expect("the waiter");
+    let mut conn = db.conn().await;
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!(
+        (report.events, report.problem, report.heads.len()),
+        (i64::from(audit::LANES) + 1, None, lanes)
     );
 }
 

@@ -14,4 +14,4 @@ mod event;
 pub mod review;
 pub mod verify;
 
-pub use event::{Actor, Details, Event, Origin, authorize, record, record_all};
+pub use event::{Actor, Details, Event, LANES, Origin, authorize, record, record_all};
