@@ -95,12 +95,6 @@ pub async fn verify(
         .await
 }
 
-/// Where one lane has got to: its last event read.
-#[derive(Default)]
-struct Lane {
-    last: Option<(i64, [u8; 32])>,
-}
-
 async fn walk(
     conn: &mut AsyncPgConnection,
     checkpoints: &[Checkpoint],
@@ -111,7 +105,8 @@ async fn walk(
         heads: Vec::new(),
         problem: None,
     };
-    let mut lanes: BTreeMap<i16, Lane> = BTreeMap::new();
+    // Each lane's last event read: (id, hash).
+    let mut lanes: BTreeMap<i16, (i64, [u8; 32])> = BTreeMap::new();
     let mut pending: BTreeMap<i64, [u8; 32]> = checkpoints.iter().map(|c| (c.id, c.hash)).collect();
     'reading: loop {
         let rows: Vec<Stored> = audit_events::table
@@ -127,8 +122,7 @@ async fn walk(
         for row in rows {
             let id = row.id;
             report.events += 1;
-            let lane = lanes.entry(row.lane).or_default();
-            if let Some(problem) = check(&row, lane.last) {
+            if let Some(problem) = check(&row, lanes.get(&row.lane).copied()) {
                 report.problem = Some(problem);
                 break 'reading;
             }
@@ -137,11 +131,11 @@ async fn walk(
                 report.problem = Some(Problem::CheckpointDiffers { id });
                 break 'reading;
             }
-            lane.last = Some((id, hash));
+            lanes.insert(row.lane, (id, hash));
             report.head = Some((id, hash));
         }
     }
-    report.heads = lanes.values().filter_map(|lane| lane.last).collect();
+    report.heads = lanes.into_values().collect();
     if report.problem.is_none()
         && let Some((&id, _)) = pending.iter().next()
     {
