@@ -61,6 +61,11 @@ async fn tamper(conn: &mut AsyncPgConnection, sql: &str) {
         .expect("database");
 }
 
+/// Deletes event `id` behind the triggers' back (see [`tamper`]).
+async fn delete_event(conn: &mut AsyncPgConnection, id: i64) {
+    tamper(conn, &format!("DELETE FROM audit_events WHERE id = {id}")).await;
+}
+
 #[tokio::test]
 async fn nobody_can_change_or_remove_an_event() {
     let db = TestDb::new().await;
@@ -120,11 +125,7 @@ async fn verify_names_the_gap_left_by_a_deleted_event() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let ids = record_n(&mut conn, 5).await;
-    tamper(
-        &mut conn,
-        &format!("DELETE FROM audit_events WHERE id = {}", ids[2]),
-    )
-    .await;
+    delete_event(&mut conn, ids[2]).await;
     let report = verify(&mut conn, &[]).await.expect("database");
     assert_eq!(
         report.problem,
@@ -194,6 +195,50 @@ async fn concurrent_writers_leave_every_lane_whole() {
     assert_eq!((report.events, report.problem), (200, None));
 }
 
+/// How many statements this connection holds prepared whose text has `part`.
+async fn prepared_with(conn: &mut AsyncPgConnection, part: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%'",
+    )
+    .bind::<diesel::sql_types::Text, _>(part)
+    .get_result::<Count>(conn)
+    .await
+    .expect("database")
+    .n
+}
+
+#[tokio::test]
+async fn appends_reuse_one_prepared_statement_each_for_the_lane_and_its_head() {
+    // Every page that opens a record appends; a statement prepared anew
+    // each time is an extra round trip and a parse per page. Kept
+    // prepared, each stays on the connection; prepared per call, each is
+    // closed again and none stays.
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    record_n(&mut conn, 3).await;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        audit::record(conn, event(3)).await?;
+        audit::record_all(conn, &[event(4), event(5)]).await
+    })
+    .await
+    .expect("record");
+    assert_eq!(
+        prepared_with(&mut conn, "pg_try_advisory_xact_lock").await,
+        1
+    );
+    assert_eq!(
+        prepared_with(&mut conn, "FROM audit_events WHERE lane").await,
+        1
+    );
+    let report = verify(&mut conn, &[]).await.expect("database");
+    assert_eq!((report.events, report.problem), (6, None));
+}
+
 /// The lane each event went to, in the order of `ids`.
 async fn lanes_of(conn: &mut AsyncPgConnection, ids: &[i64]) -> Vec<i16> {
     use app::backend::db::schema::audit_events;
@@ -249,11 +294,7 @@ async fn a_writer_finding_a_lane_busy_appends_in_the_next_and_verify_walks_each(
     assert!(verify(&mut conn, &signed).await.expect("database").ok());
 
     // A gap in lane 1 is named against lane 1's event before it.
-    tamper(
-        &mut conn,
-        &format!("DELETE FROM audit_events WHERE id = {}", busy[1]),
-    )
-    .await;
+    delete_event(&mut conn, busy[1]).await;
     let report = verify(&mut conn, &[]).await.expect("database");
     assert_eq!(
         report.problem,
@@ -263,11 +304,7 @@ async fn a_writer_finding_a_lane_busy_appends_in_the_next_and_verify_walks_each(
         })
     );
     // Moving an event to another lane breaks the chain too.
-    tamper(
-        &mut conn,
-        &format!("DELETE FROM audit_events WHERE id = {}", busy[2]),
-    )
-    .await;
+    delete_event(&mut conn, busy[2]).await;
     assert!(
         verify(&mut conn, &[]).await.expect("database").ok(),
         "a consistent prefix"

@@ -14,7 +14,11 @@ use crate::{
         audit::{AuditAction, AuditOutcome},
     },
 };
-use diesel::prelude::*;
+use diesel::{
+    pg::Pg,
+    prelude::*,
+    query_builder::{AstPass, QueryFragment, QueryId},
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -29,6 +33,8 @@ const CHAIN_LOCK_CLASS: i32 = 0x6341_5544;
 
 /// How many lanes there are (the table's CHECK allows 0..8).
 pub const LANES: i16 = 8;
+/// [`LANES`] as the lock statement binds it.
+const LANE_COUNT: i32 = LANES as i32;
 
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,24 +261,46 @@ pub async fn authorize<P>(
 /// lock is held until that transaction ends, so its writers queue, never
 /// fork: call it as late in the transaction as the action allows.
 pub async fn record(conn: &mut AsyncPgConnection, event: Event) -> Result<i64, AppError> {
-    conn.transaction(async |conn| {
-        let head = lock_head(conn).await?;
-        append(conn, head, &event).await.map(|(id, _)| id)
-    })
-    .await
+    if in_transaction(conn) {
+        return append_one(conn, &event).await;
+    }
+    conn.transaction(async |conn| append_one(conn, &event).await)
+        .await
+}
+
+async fn append_one(conn: &mut AsyncPgConnection, event: &Event) -> Result<i64, AppError> {
+    let head = lock_head(conn).await?;
+    append(conn, head, event).await.map(|(id, _)| id)
 }
 
 /// Appends `events` in order, in one lane under one turn of its lock (a
 /// page that lists many records records one event for each).
 pub async fn record_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), AppError> {
-    conn.transaction(async |conn| {
-        let mut head = lock_head(conn).await?;
-        for event in events {
-            head.hash = append(conn, head, event).await?.1;
-        }
-        Ok(())
-    })
-    .await
+    if in_transaction(conn) {
+        return append_all(conn, events).await;
+    }
+    conn.transaction(async |conn| append_all(conn, events).await)
+        .await
+}
+
+async fn append_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), AppError> {
+    let mut head = lock_head(conn).await?;
+    for event in events {
+        head.hash = append(conn, head, event).await?.1;
+    }
+    Ok(())
+}
+
+/// Whether `conn` is inside a transaction already. The append then joins
+/// it directly: a savepoint around it (what a nested `transaction` makes)
+/// would cost two round trips and buy nothing, since a failed append fails
+/// the action it records anyway.
+fn in_transaction(conn: &mut AsyncPgConnection) -> bool {
+    use diesel_async::{AnsiTransactionManager, TransactionManager};
+    matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(Some(_))
+    )
 }
 
 /// Where the next event goes: a lane, locked, and its newest hash.
@@ -287,24 +315,17 @@ struct Head {
 /// all are busy, waits for one (this connection's, spreading the waiters).
 async fn lock_head(conn: &mut AsyncPgConnection) -> Result<Head, AppError> {
     use diesel::sql_types::{Integer, SmallInt};
-    #[derive(QueryableByName)]
-    struct Lane {
-        #[diesel(sql_type = SmallInt)]
-        lane: i16,
-    }
-    let free = diesel::sql_query(
-        "SELECT lane::smallint AS lane FROM generate_series(0, $2 - 1) AS lane \
-         WHERE pg_try_advisory_xact_lock($1, lane) LIMIT 1",
-    )
-    .bind::<Integer, _>(CHAIN_LOCK_CLASS)
-    .bind::<Integer, _>(i32::from(LANES))
-    .get_result::<Lane>(conn)
-    .await
-    .optional()?;
-    let lane =
-        match free {
-            Some(Lane { lane }) => lane,
-            None => diesel::sql_query(
+    let free: Option<i16> = TakeFreeLane.get_result(conn).await.optional()?;
+    let lane = match free {
+        Some(lane) => lane,
+        None => {
+            // Rare (every lane busy), so plain SQL, prepared each time.
+            #[derive(QueryableByName)]
+            struct Lane {
+                #[diesel(sql_type = SmallInt)]
+                lane: i16,
+            }
+            diesel::sql_query(
                 "SELECT mine.lane FROM (SELECT (pg_backend_pid() % $2)::smallint AS lane) AS mine, \
                  pg_advisory_xact_lock($1, mine.lane)",
             )
@@ -312,28 +333,66 @@ async fn lock_head(conn: &mut AsyncPgConnection) -> Result<Head, AppError> {
             .bind::<Integer, _>(i32::from(LANES))
             .get_result::<Lane>(conn)
             .await?
-            .lane,
-        };
+            .lane
+        }
+    };
     // Read after taking the lock, in a statement of its own: under READ
-    // COMMITTED it sees the head the lane's previous writer committed. The
-    // limit is written out, not bound: with `LIMIT $1` a prepared
-    // statement's generic plan may scan and sort the whole lane (it cannot
-    // know the limit is 1), and the lane's writers wait while it does.
-    #[derive(QueryableByName)]
-    struct Newest {
-        #[diesel(sql_type = diesel::sql_types::Bytea)]
-        hash: Vec<u8>,
-    }
-    let hash =
-        diesel::sql_query("SELECT hash FROM audit_events WHERE lane = $1 ORDER BY id DESC LIMIT 1")
-            .bind::<SmallInt, _>(lane)
-            .get_result::<Newest>(conn)
-            .await
-            .optional()?
-            .map(|head| head.hash.try_into().map_err(|_| AppError::Internal))
-            .transpose()?
-            .unwrap_or(GENESIS);
+    // COMMITTED it sees the head the lane's previous writer committed.
+    let hash = LaneHead { lane }
+        .get_result::<Vec<u8>>(conn)
+        .await
+        .optional()?
+        .map(|hash| hash.try_into().map_err(|_| AppError::Internal))
+        .transpose()?
+        .unwrap_or(GENESIS);
     Ok(Head { lane, hash })
+}
+
+// The two statements every append runs, written as query types (not
+// `sql_query`) so each connection prepares them once: a `sql_query` is
+// prepared, parsed and planned anew on every call, an extra round trip.
+
+/// Takes the first lane whose lock is free, lowest first; answers no row
+/// when all are held. `pg_try_advisory_xact_lock` never waits.
+#[derive(Debug, Clone, Copy, QueryId)]
+struct TakeFreeLane;
+
+impl diesel::query_builder::Query for TakeFreeLane {
+    type SqlType = diesel::sql_types::SmallInt;
+}
+
+impl QueryFragment<Pg> for TakeFreeLane {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::Integer;
+        out.push_sql("SELECT lane::smallint FROM generate_series(0, ");
+        out.push_bind_param::<Integer, _>(&LANE_COUNT)?;
+        out.push_sql(" - 1) AS lane WHERE pg_try_advisory_xact_lock(");
+        out.push_bind_param::<Integer, _>(&CHAIN_LOCK_CLASS)?;
+        out.push_sql(", lane) LIMIT 1");
+        Ok(())
+    }
+}
+
+/// A lane's newest hash. The limit is written out, not bound: with
+/// `LIMIT $n` the prepared statement's generic plan may scan and sort the
+/// whole lane (it cannot know the limit is 1), and the lane's writers
+/// would wait while it does.
+#[derive(Debug, Clone, Copy, QueryId)]
+struct LaneHead {
+    lane: i16,
+}
+
+impl diesel::query_builder::Query for LaneHead {
+    type SqlType = diesel::sql_types::Bytea;
+}
+
+impl QueryFragment<Pg> for LaneHead {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT hash FROM audit_events WHERE lane = ");
+        out.push_bind_param::<diesel::sql_types::SmallInt, _>(&self.lane)?;
+        out.push_sql(" ORDER BY id DESC LIMIT 1");
+        Ok(())
+    }
 }
 
 /// Appends `event` after `head` (under its lane's lock); answers its id

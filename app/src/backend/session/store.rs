@@ -3,7 +3,12 @@
 use super::{SIGNED_IN_KEY, SessionPolicy, SignedIn, id_hash};
 use crate::backend::db::{Database, schema::sessions};
 use async_trait::async_trait;
-use diesel::{OptionalExtension, prelude::*};
+use diesel::{
+    OptionalExtension,
+    pg::Pg,
+    prelude::*,
+    query_builder::{AstPass, QueryFragment, QueryId},
+};
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -143,27 +148,15 @@ impl SessionStore for PgSessionStore {
     /// request that must not count, asking how much time is left, reads the
     /// deadline without loading the session ([`super::activity::deadline`]).
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        #[derive(QueryableByName)]
-        struct Live {
-            #[diesel(sql_type = diesel::sql_types::Jsonb)]
-            data: serde_json::Value,
-            #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-            expires_at: OffsetDateTime,
-        }
         let mut conn = self.db.conn().await.map_err(backend)?;
-        let row: Option<Live> = diesel::sql_query(
-            "UPDATE sessions \
-             SET last_seen_at = now(), \
-                 expires_at = least(now() + make_interval(secs => idle_timeout_secs), absolute_expires_at) \
-             WHERE id_hash = $1 AND expires_at > now() \
-             RETURNING data, expires_at",
-        )
-        .bind::<diesel::sql_types::Bytea, _>(id_hash(id))
+        let row: Option<(serde_json::Value, OffsetDateTime)> = Touch {
+            id_hash: id_hash(id),
+        }
         .get_result(&mut conn)
         .await
         .optional()
         .map_err(backend)?;
-        row.map(|Live { data, expires_at }| {
+        row.map(|(data, expires_at)| {
             let data = serde_json::from_value(data).map_err(|e| Error::Decode(e.to_string()))?;
             Ok(Record {
                 id: *id,
@@ -187,6 +180,32 @@ impl SessionStore for PgSessionStore {
         .execute(&mut conn)
         .await
         .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// Loads a live session and moves its idle deadline (see `load`). A query
+/// type rather than `sql_query`, so each connection prepares it once: it
+/// runs on every request, and a `sql_query` is prepared, parsed and planned
+/// anew on every call.
+#[derive(Debug, Clone, QueryId)]
+struct Touch {
+    id_hash: Vec<u8>,
+}
+
+impl diesel::query_builder::Query for Touch {
+    type SqlType = (diesel::sql_types::Jsonb, diesel::sql_types::Timestamptz);
+}
+
+impl QueryFragment<Pg> for Touch {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "UPDATE sessions SET last_seen_at = now(), \
+             expires_at = least(now() + make_interval(secs => idle_timeout_secs), absolute_expires_at) \
+             WHERE id_hash = ",
+        );
+        out.push_bind_param::<diesel::sql_types::Bytea, _>(&self.id_hash)?;
+        out.push_sql(" AND expires_at > now() RETURNING data, expires_at");
         Ok(())
     }
 }
