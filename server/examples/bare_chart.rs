@@ -27,6 +27,10 @@ use diesel_async::RunQueryDsl;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+/// The same allocator as `cairn`, so the comparison is of the work alone.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
