@@ -10,8 +10,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  // One retry in CI, reported by Playwright as "flaky" (never silent): a rare
-  // CSP report under heavy load is still being investigated.
+  // One retry in CI, reported by Playwright as "flaky" (never silent): some
+  // tests wait on clocks (idle timeouts, authenticator time steps) on a
+  // busy 2-core machine.
   retries: process.env.CI ? 1 : 0,
   reporter: [["list"]],
   use: {

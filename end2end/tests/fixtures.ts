@@ -141,16 +141,7 @@ export async function hydrated(page: Page) {
 /** Signs in as `email` with the demo password, from a fresh page. */
 export async function signIn(page: Page, email: string) {
   await page.goto("/sign-in");
-  // A known, rare fault: the first page of a fresh browser context now and
-  // then arrives with the strict fallback CSP and never hydrates (see the
-  // README's known problems). Loading it once more is what a person does;
-  // every later page in this test must hydrate first time.
-  try {
-    await page.locator("body[data-hydrated]").waitFor({ timeout: 15_000 });
-  } catch {
-    await page.reload();
-    await hydrated(page);
-  }
+  await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(demo.password);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -12,7 +12,7 @@ mod throttle;
 
 use crate::config::Config;
 use app::{App, backend::AppState, shell};
-use axum::{Router, middleware, routing::get};
+use axum::{Router, handler::Handler, middleware, routing::get};
 use http::{HeaderName, Request, StatusCode};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{net::IpAddr, sync::Arc, time::Duration};
@@ -20,6 +20,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    services::ServeDir,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -54,13 +55,23 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     let sessions = session::layer(&state);
     let trusted: client_ip::TrustedProxies = Arc::new(limits.trusted_proxies);
     let origin: csrf::PublicOrigin = Arc::from(limits.public_url.as_str());
+    // The built site's files (`/pkg`, the icon) as they are; anything else
+    // gets the app's "not found" page. Files are never left to Leptos' own
+    // file handler: it extends its answer with the response options of
+    // whatever render is current on the thread, so under load a file now
+    // and then took a page's headers (its Content-Security-Policy) and the
+    // page went out without (edge.rs tests this).
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    let files_else_not_found = ServeDir::new(&*state.leptos_options.site_root)
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found.with_state(state.clone()));
 
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/admin/audit/export.csv", get(audit_export::audit_csv))
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(files_else_not_found)
         .with_state(state.clone())
         // Innermost first: each .layer() wraps everything above it.
         .layer(middleware::from_fn(error_status::set_error_status))

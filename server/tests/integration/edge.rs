@@ -1,6 +1,9 @@
 //! Edge defences: security headers and cross-site request refusal.
 
-use crate::support::{TestApp, app::send};
+use crate::support::{
+    TestApp,
+    app::{page_request, send},
+};
 use app::{backend::seed::DEMO_PASSWORD, error::AppError};
 use axum::body::Body;
 use http::{Request, StatusCode, header};
@@ -189,6 +192,46 @@ async fn pages_carry_a_nonce_csp_that_matches_their_scripts() {
         Some(csp.as_str()),
         "a fresh nonce per response"
     );
+}
+
+/// Pages rendered while static files are served beside them keep their own
+/// policy, and the files keep the strict one. (Leptos' own static-file
+/// handler extended its answer with the response options of whatever
+/// render was current on the thread: now and then a file took a page's
+/// policy, and the page went out with none, so it never hydrated.) One
+/// thread, so the two interleave as much as they can.
+#[tokio::test(flavor = "current_thread")]
+async fn pages_keep_their_policy_while_static_files_are_served_beside_them() {
+    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/../public");
+    let app = TestApp::with_settings(&[
+        ("CAIRN_SITE_ROOT", public),
+        ("CAIRN_RATE_LIMIT_PER_MINUTE", "1000"),
+    ])
+    .await;
+    // Rounds of a few pages among twice as many files: a browser's page
+    // and the assets of the pages before it.
+    for _ in 0..25 {
+        let mut requests = tokio::task::JoinSet::new();
+        for n in 0..12 {
+            let router = app.router();
+            let path = if n % 3 == 0 {
+                "/sign-in"
+            } else {
+                "/favicon.svg"
+            };
+            requests.spawn(async move { (path, send(&router, page_request(path)).await) });
+        }
+        while let Some(answer) = requests.join_next().await {
+            let (path, reply) = answer.expect("request task");
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            let csp = reply.header("content-security-policy").unwrap_or_default();
+            if path == "/sign-in" {
+                assert!(csp.contains("'nonce-"), "a page without its policy: {csp}");
+            } else {
+                assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{path}");
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
