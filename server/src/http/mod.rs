@@ -14,8 +14,12 @@ use crate::config::Config;
 use app::{App, backend::AppState, shell};
 use axum::{Router, handler::Handler, middleware, routing::get};
 use http::{HeaderName, Request, StatusCode};
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::{
+    net::IpAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tower::ServiceBuilder;
 use tower_http::{
     limit::RequestBodyLimitLayer,
@@ -50,7 +54,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application as one axum router.
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let options = state.leptos_options.clone();
     let sessions = session::layer(&state);
     let trusted: client_ip::TrustedProxies = Arc::new(limits.trusted_proxies);
@@ -107,6 +111,19 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                     limits.request_timeout,
                 )),
         )
+}
+
+/// The app's routes, listed once per process.
+///
+/// Listing them renders the app, and while Leptos does that it holds back
+/// the loading of every resource *in the process* (one global flag), so a
+/// page rendering on another router at that moment waited for its data
+/// until the request timed out (408). Tests build many routers in one
+/// process; listed once, before any router exists, no page can be caught
+/// by it (edge.rs covers this).
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Static files and health checks: never activity, never rate limited (a

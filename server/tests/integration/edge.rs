@@ -2,11 +2,12 @@
 
 use crate::support::{
     TestApp,
-    app::{page_request, send},
+    app::{config_with, page_request, send},
 };
 use app::{backend::seed::DEMO_PASSWORD, error::AppError};
 use axum::body::Body;
 use http::{Request, StatusCode, header};
+use server::{http::router, serve::build_state};
 
 const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
 
@@ -232,6 +233,41 @@ async fn pages_keep_their_policy_while_static_files_are_served_beside_them() {
             }
         }
     }
+}
+
+/// Pages keep being served while another router is built in the same
+/// process, as tests do all the time. (Building one lists the app's routes
+/// by rendering it, and while Leptos does that it holds back the loading of
+/// every resource in the process: a page rendering anywhere else then waited
+/// for its data until the request timed out, answered 408.)
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_are_served_while_another_router_is_built() {
+    let settings = [
+        ("CAIRN_RATE_LIMIT_PER_MINUTE", "100000"),
+        ("CAIRN_REQUEST_TIMEOUT_SECS", "5"),
+    ];
+    let app = TestApp::with_settings(&settings).await;
+    let config = config_with(&app.db.url, &settings);
+    let building = tokio::task::spawn_blocking(move || {
+        for _ in 0..40 {
+            let state = build_state(&config).expect("state");
+            drop(router(state, (&config).into()));
+        }
+    });
+    let mut loads = 0;
+    while !building.is_finished() {
+        let mut pages = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let router = app.router();
+            pages.spawn(async move { send(&router, page_request("/sign-in")).await });
+        }
+        while let Some(page) = pages.join_next().await {
+            assert_eq!(page.expect("page task").status, StatusCode::OK);
+            loads += 1;
+        }
+    }
+    building.await.expect("routers built");
+    assert!(loads > 0, "no page was loaded while routers were built");
 }
 
 #[tokio::test(flavor = "multi_thread")]
