@@ -49,14 +49,15 @@ pub async fn update_my_contact(
     #[server(default)] phone: String,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{access, patients},
+        backend::{access, authz::Patient, patients},
         model::audit::AuditAction,
     };
     const ENDPOINT: &str = "my-contact";
     super::checked_at_the_edge(csrf_token);
-    let super::chart::Asking { who, state, client } = super::chart::asking(ENDPOINT).await?;
+    let (super::chart::Asking { who, state, client }, patient) =
+        super::chart::asking_as(ENDPOINT, Patient::check).await?;
     let mut conn = state.db.conn().await?;
-    let Some(grant) = own_record(&mut conn, &who, ENDPOINT, &client).await? else {
+    let Some(grant) = own_record(&mut conn, &who, patient, ENDPOINT, &client).await? else {
         return Err(AppError::NotFound);
     };
     let contact = patients::check_contact(&email, &phone)?;
@@ -97,7 +98,8 @@ pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
 /// Reads the signed-in person's own record with `read`, through the one
 /// access path: the policy, then one transaction that records the view
 /// and reads; a value that does not open is recorded and answered as
-/// unreadable. `None` when the practice keeps no record for them (staff).
+/// unreadable. Patients only (staff are refused, recorded); `None` when the
+/// practice has not added the patient's record yet.
 #[cfg(feature = "ssr")]
 async fn read_own_record<T>(
     endpoint: &'static str,
@@ -114,10 +116,14 @@ async fn read_own_record<T>(
 where
     T: Send,
 {
-    use crate::{backend::access, model::audit::AuditAction};
-    let super::chart::Asking { who, state, client } = super::chart::asking(endpoint).await?;
+    use crate::{
+        backend::{access, authz::Patient},
+        model::audit::AuditAction,
+    };
+    let (super::chart::Asking { who, state, client }, patient) =
+        super::chart::asking_as(endpoint, Patient::check).await?;
     let mut conn = state.db.conn().await?;
-    let Some(grant) = own_record(&mut conn, &who, endpoint, &client).await? else {
+    let Some(grant) = own_record(&mut conn, &who, patient, endpoint, &client).await? else {
         return Ok(None);
     };
     let patient_id = grant.patient_id();
@@ -128,17 +134,20 @@ where
         .map(Some)
 }
 
-/// The grant to the signed-in person's own record, through the policy;
+/// The grant to the signed-in patient's own record, through the policy;
 /// `None` when the practice keeps no record for them.
 #[cfg(feature = "ssr")]
 async fn own_record(
     conn: &mut diesel_async::AsyncPgConnection,
     who: &crate::backend::session::SignedIn,
+    patient: crate::backend::authz::Patient,
     endpoint: &'static str,
     client: &crate::backend::client::ClientInfo,
 ) -> Result<Option<crate::backend::access::Grant>, AppError> {
     use crate::backend::{access, patients};
-    let Some(patient_id) = patients::of_user(conn, who.user_id, who.organization_id).await? else {
+    let Some(patient_id) =
+        patients::of_user(conn, patient.user_id, patient.organization_id).await?
+    else {
         return Ok(None);
     };
     let reach = access::Reach::OwnRecord;

@@ -47,6 +47,28 @@ impl Therapist {
     }
 }
 
+/// Proof that the session belongs to a patient of `organization_id`: what
+/// the portal's own-record functions need. Staff keep no record of their
+/// own there, so asking is refused (and recorded) like any other access
+/// their role never has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patient {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+impl Patient {
+    pub fn check(who: &SignedIn) -> Result<Patient, AppError> {
+        match who.role {
+            Role::Patient => Ok(Patient {
+                user_id: who.user_id,
+                organization_id: who.organization_id,
+            }),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}
+
 /// Proof that the session belongs to staff who may invite people: an
 /// administrator (anyone) or a therapist (patients only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

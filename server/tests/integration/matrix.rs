@@ -3,9 +3,10 @@
 //! or refused with 401/403/404) and each checked to have left its event in
 //! the trail — the access, or the refusal.
 //!
-//! The patients' own "My information" and "Who accessed my record" take no
-//! patient id (they answer about the person asking) and are covered in
-//! `portal.rs` and `access_review.rs`.
+//! The portal's functions take no patient id (they answer about the person
+//! asking): each patient reaches their own record, and staff, who keep none
+//! there, are refused. "Who accessed my record" reads the trail, not the
+//! record, and is covered in `access_review.rs`.
 
 use crate::support::{
     TestApp,
@@ -99,6 +100,8 @@ const CHART_WRITE: Row = [S, F, F, A, H, A, F, F];
 /// practice's patient does not exist for theirs).
 const ROSTER: Row = [S, F, F, F, F, F, A, A];
 const ROSTER_PATIENT: Row = [S, F, F, F, F, F, A, H];
+/// The portal: each patient their own record; staff keep none there.
+const PORTAL: Row = [S, A, A, F, F, F, F, F];
 
 const PATIENT_A: &str = "avery.quinn@patients.example";
 const PATIENT_B: &str = "jordan.lee@patients.example";
@@ -602,4 +605,25 @@ async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorde
         &admin_last,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everyone_against_the_portal_is_answered_and_recorded() {
+    let (app, mut people, _) = setup().await;
+    let contact = Call::Post(
+        "/api/my-contact",
+        vec![
+            ("email", "portal.matrix@patients.example".into()),
+            ("phone", "555-0199".into()),
+        ],
+    );
+    let table: Vec<(&str, Call)> = vec![
+        ("my-information", Call::Get("/api/my-information".into())),
+        ("my-care-team", Call::Get("/api/my-care-team".into())),
+        ("my-plan", Call::Get("/api/my-plan".into())),
+        ("my-contact", contact),
+    ];
+    for (name, how) in &table {
+        check(&app, &mut people, name, how, PORTAL, &EVERYONE).await;
+    }
 }

@@ -251,9 +251,12 @@ async fn a_plan_is_versioned_and_the_patient_sees_its_goals_only() {
     assert!(!reply.body.contains("Panic"), "no objectives in the portal");
     assert_eq!(newest_action(&mut conn).await.0, AuditAction::RecordViewed);
 
-    // Staff have no plan of their own; nobody signed in is refused.
+    // Staff keep no plan here; they and nobody signed in are refused.
     let mut admin = signed_in(&app, ADMIN).await;
-    assert_eq!(admin.fetch("/api/my-plan").await.body.trim(), "null");
+    assert_eq!(
+        admin.fetch("/api/my-plan").await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         app.browser().fetch("/api/my-plan").await.status,
         StatusCode::UNAUTHORIZED

@@ -61,14 +61,14 @@ async fn a_patient_sees_their_own_details_and_the_read_is_recorded() {
         .expect("events");
     assert_eq!(views, [(Some(user), Some(record), AuditOutcome::Allowed)]);
 
-    // Staff have no record of their own here; nobody signed in gets 401.
+    // Staff keep no record here: refused (the matrix checks the trail);
+    // nobody signed in gets 401.
     let mut admin = app.browser();
     admin
         .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
         .await;
     let reply = admin.fetch("/api/my-information").await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body.trim(), "null");
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let mut nobody = app.browser();
     assert_eq!(
         nobody.fetch("/api/my-information").await.status,
@@ -118,7 +118,7 @@ async fn a_record_that_does_not_open_is_an_error_for_the_person_and_in_the_trail
 }
 
 #[tokio::test]
-async fn a_patient_sees_their_care_team_and_staff_have_none() {
+async fn a_patient_sees_their_care_team_and_staff_are_refused() {
     let app = TestApp::with_demo().await;
     let mut patient = app.browser();
     patient
@@ -136,7 +136,7 @@ async fn a_patient_sees_their_care_team_and_staff_have_none() {
         .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
         .await;
     let reply = admin.fetch("/api/my-care-team").await;
-    assert_eq!(reply.body.trim(), "null");
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let mut nobody = app.browser();
     assert_eq!(
         nobody.fetch("/api/my-care-team").await.status,
