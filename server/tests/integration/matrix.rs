@@ -102,6 +102,10 @@ const ROSTER: Row = [S, F, F, F, F, F, A, A];
 const ROSTER_PATIENT: Row = [S, F, F, F, F, F, A, H];
 /// The portal: each patient their own record; staff keep none there.
 const PORTAL: Row = [S, A, A, F, F, F, F, F];
+/// Therapists: adding a patient they see, and breaking the glass (with a
+/// fresh second factor; without one the answer is the prompt for a code,
+/// which decides nothing).
+const THERAPISTS: Row = [S, F, F, A, A, A, F, F];
 
 const PATIENT_A: &str = "avery.quinn@patients.example";
 const PATIENT_B: &str = "jordan.lee@patients.example";
@@ -625,5 +629,31 @@ async fn everyone_against_the_portal_is_answered_and_recorded() {
     ];
     for (name, how) in &table {
         check(&app, &mut people, name, how, PORTAL, &EVERYONE).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everyone_against_adding_patients_and_emergency_access_is_answered_and_recorded() {
+    let (app, mut people, patient) = setup().await;
+    for therapist in [Who::TherapistOnTeam, Who::TherapistOffTeam] {
+        let (browser, _) = people.get(therapist);
+        crate::mfa::enroll(browser).await;
+    }
+    let add = Call::Post(
+        "/api/add-patient",
+        vec![
+            ("legal_name", "Robin Matrix".into()),
+            ("date_of_birth", "1990-05-17".into()),
+        ],
+    );
+    let emergency = Call::Post(
+        "/api/emergency-access",
+        vec![
+            ("patient_id", patient.to_string()),
+            ("reason", "Crisis call; the safety plan is needed".into()),
+        ],
+    );
+    for (name, how) in [("add-patient", &add), ("emergency-access", &emergency)] {
+        check(&app, &mut people, name, how, THERAPISTS, &EVERYONE).await;
     }
 }
