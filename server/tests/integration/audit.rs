@@ -3,7 +3,7 @@
 //! the exact event), unforked lanes under concurrent writers, and written
 //! in the action's transaction.
 
-use crate::support::db::TestDb;
+use crate::support::db::{TestDb, prepared_with};
 use app::{
     backend::audit::{
         self, Actor, Event, Origin,
@@ -193,23 +193,6 @@ async fn concurrent_writers_leave_every_lane_whole() {
     let mut conn = db.conn().await;
     let report = verify(&mut conn, &[]).await.expect("database");
     assert_eq!((report.events, report.problem), (200, None));
-}
-
-/// How many statements this connection holds prepared whose text has `part`.
-async fn prepared_with(conn: &mut AsyncPgConnection, part: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    sql_query(
-        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%'",
-    )
-    .bind::<diesel::sql_types::Text, _>(part)
-    .get_result::<Count>(conn)
-    .await
-    .expect("database")
-    .n
 }
 
 #[tokio::test]

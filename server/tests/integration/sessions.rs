@@ -1,6 +1,6 @@
 //! Sessions: the cookie, fixation, expiry, limits, sign-out, lockout.
 
-use crate::support::{TestApp, app::Browser};
+use crate::support::{TestApp, app::Browser, db::prepared_with};
 use app::{
     backend::{accounts, db::schema::sessions, db::schema::users, seed::DEMO_PASSWORD, session},
     error::AppError,
@@ -9,6 +9,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use http::StatusCode;
 use std::time::Duration;
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+};
 
 const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
 
@@ -336,5 +340,32 @@ async fn saving_a_session_that_was_ended_meanwhile_does_not_bring_it_back() {
             .await
             .expect("load")
             .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loading_a_session_reuses_one_prepared_statement() {
+    // Every request loads its session (and so records its activity): a
+    // statement prepared anew each time would be an extra round trip and a
+    // parse per request. One connection, so every load uses it.
+    let app = TestApp::with_settings(&[("CAIRN_DB_POOL_SIZE", "1")]).await;
+    let store = session::PgSessionStore::new(app.state.db.clone(), app.state.sessions);
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("created");
+    for _ in 0..3 {
+        // (Named in full: diesel's `load` is in scope too.)
+        let loaded = SessionStore::load(&store, &record.id)
+            .await
+            .expect("database");
+        assert!(loaded.is_some(), "the session is live");
+    }
+    let mut conn = app.state.db.conn().await.expect("the one connection");
+    assert_eq!(
+        prepared_with(&mut conn, "UPDATE sessions SET last_seen_at").await,
+        1
     );
 }

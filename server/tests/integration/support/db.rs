@@ -161,3 +161,21 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         })
         .collect()
 }
+
+/// How many statements prepared on `conn` contain `part`: a statement kept
+/// prepared stays on its connection; one prepared per call is closed again.
+pub async fn prepared_with(conn: &mut AsyncPgConnection, part: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%'",
+    )
+    .bind::<diesel::sql_types::Text, _>(part)
+    .get_result::<Count>(conn)
+    .await
+    .expect("database")
+    .n
+}
