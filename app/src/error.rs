@@ -132,6 +132,19 @@ impl AppError {
         }
     }
 
+    /// Whether asking again later may get another answer (the service was
+    /// busy, unreachable or failed), as opposed to an answer that stands
+    /// (refused, not found, unreadable).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AppError::Unavailable
+                | AppError::RateLimited { .. }
+                | AppError::Internal
+                | AppError::Network
+        )
+    }
+
     /// The message for `field`, when this error is about form fields.
     pub fn field(&self, field: &str) -> Option<String> {
         match self {
@@ -159,6 +172,24 @@ impl FromServerFnError for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_busy_or_failing_service_is_worth_asking_again() {
+        assert!(AppError::Unavailable.is_transient());
+        assert!(
+            AppError::RateLimited {
+                retry_after_secs: 5
+            }
+            .is_transient()
+        );
+        for standing in [
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::RecordUnreadable,
+        ] {
+            assert!(!standing.is_transient(), "{standing:?}");
+        }
+    }
 
     #[test]
     fn first_message_for_a_field_wins() {

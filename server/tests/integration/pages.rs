@@ -1,4 +1,5 @@
 use crate::support::{TestApp, app::send};
+use app::backend::seed::DEMO_PASSWORD;
 use http::StatusCode;
 
 /// Strings that would mean internals reached a person.
@@ -68,6 +69,23 @@ async fn pages_needing_the_database_are_a_clean_503_while_it_is_down() {
         "{}",
         reply.body
     );
+    assert!(reply.body.contains("reload the page in a moment"));
+    assert_no_internals(&reply.body);
+}
+
+/// A refusal stands, so its page offers the way home rather than a reload.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_page_is_403_and_offers_the_way_home() {
+    let app = TestApp::with_demo().await;
+    let mut admin = app.browser();
+    admin
+        .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
+        .await;
+    let reply = admin.get("/me").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body.contains("You do not have access to this."));
+    assert!(reply.body.contains("Go to your home page"));
+    assert!(!reply.body.contains("reload the page"));
     assert_no_internals(&reply.body);
 }
 

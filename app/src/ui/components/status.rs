@@ -18,14 +18,29 @@ pub fn HttpStatus(code: u16) -> impl IntoView {
 }
 
 /// Shown when a page could not load its data. Only the error's fixed,
-/// user-facing message is shown; the status follows the error.
+/// user-facing message is shown; the status follows the error. Reloading is
+/// suggested only where it may help: a refusal or a missing record stays
+/// the same, so that offers the way home instead.
 #[component]
 pub fn UnavailableNotice(error: AppError) -> impl IntoView {
+    let next = if error.is_transient() {
+        view! {
+            <p class="mt-1 text-sm">"Nothing you entered has been lost. You can reload the page in a moment."</p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="mt-1 text-sm">
+                <a href="/home" class="underline">"Go to your home page"</a>
+            </p>
+        }
+        .into_any()
+    };
     view! {
         <HttpStatus code=error.status() />
         <div role="alert" class="rounded-md border border-amber-300 bg-amber-50 p-4 text-amber-900">
             <p class="font-medium">{error.to_string()}</p>
-            <p class="mt-1 text-sm">"Nothing you entered has been lost. You can reload the page in a moment."</p>
+            {next}
         </div>
     }
 }
