@@ -4,7 +4,7 @@
 //! refusals (recorded) for everyone but administrators, and a person's own
 //! "who accessed my record".
 
-use crate::support::{TestApp, app::Browser};
+use crate::support::TestApp;
 use app::{
     backend::{
         audit::{self, Actor, Event, Origin, review},
@@ -27,12 +27,6 @@ use uuid::Uuid;
 const ADMIN: &str = "admin@juniper-creek.example";
 const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
 const PATIENT: &str = "avery.quinn@patients.example";
-
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let mut browser = app.browser();
-    browser.sign_in(email, DEMO_PASSWORD).await;
-    browser
-}
 
 async fn account(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid) {
     users::table
@@ -93,7 +87,7 @@ async fn sign_ins_are_recorded_and_nothing_typed_or_secret_reaches_the_trail() {
             &[("email", typed_email), ("password", typed_password)],
         )
         .await;
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let token = admin.csrf_token().await;
     let cookie = admin.session_cookie().expect("session cookie").to_owned();
     let invited = admin
@@ -237,7 +231,7 @@ async fn filters_narrow_the_log_and_a_bad_filter_is_named() {
             &[("email", THERAPIST), ("password", "not it at all")],
         )
         .await;
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
 
     let reply = admin
         .fetch(&log_url(&[
@@ -294,7 +288,7 @@ async fn only_administrators_reach_the_review_and_every_refusal_is_recorded() {
     let mut conn = app.db.conn().await;
     for email in [THERAPIST, PATIENT] {
         let (id, _) = account(&mut conn, email).await;
-        let mut browser = signed_in(&app, email).await;
+        let mut browser = app.signed_in(email).await;
         for path in [
             log_url(&[("from", "")]),
             "/api/audit-overview?period=7d".to_owned(),
@@ -355,7 +349,7 @@ async fn the_export_is_csv_of_the_filtered_events_and_is_itself_recorded() {
     stranger
         .fail_sign_in(THERAPIST, "=cmd|' /C calc'!A0", 2)
         .await;
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let reply = admin
         .get("/admin/audit/export.csv?action=sign_in.failed&period=7d")
         .await;
@@ -392,7 +386,7 @@ async fn the_export_is_csv_of_the_filtered_events_and_is_itself_recorded() {
 #[tokio::test]
 async fn verify_now_checks_the_chain_and_records_that_it_did() {
     let app = TestApp::with_demo().await;
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let before: ChainStatus =
         serde_json::from_str(&admin.fetch("/api/audit-chain").await.body).expect("status");
     assert_eq!(before.last, None);
@@ -414,7 +408,7 @@ async fn a_person_sees_staff_accesses_to_their_account_and_nothing_internal() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
     let (patient_id, _) = account(&mut conn, PATIENT).await;
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let reply = admin
         .call(
             "/api/account-action",
@@ -423,7 +417,7 @@ async fn a_person_sees_staff_accesses_to_their_account_and_nothing_internal() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
-    let mut patient = signed_in(&app, PATIENT).await;
+    let mut patient = app.signed_in(PATIENT).await;
     let reply = patient.fetch("/api/my-record-access").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let accesses: Vec<RecordAccess> = serde_json::from_str(&reply.body).expect("accesses");
@@ -443,7 +437,7 @@ async fn a_person_sees_staff_accesses_to_their_account_and_nothing_internal() {
 
     // Someone else sees none of it (only what was done to their own
     // account: being put on care teams).
-    let mut therapist = signed_in(&app, THERAPIST).await;
+    let mut therapist = app.signed_in(THERAPIST).await;
     let theirs: Vec<RecordAccess> =
         serde_json::from_str(&therapist.fetch("/api/my-record-access").await.body)
             .expect("accesses");

@@ -8,10 +8,7 @@ use crate::support::{
     app::{Browser, Reply},
 };
 use app::{
-    backend::{
-        db::schema::{audit_events, clinical_notes, patients, users},
-        seed::DEMO_PASSWORD,
-    },
+    backend::db::schema::{audit_events, clinical_notes, patients, users},
     error::AppError,
     model::{
         audit::{AuditAction, AuditOutcome},
@@ -28,12 +25,6 @@ pub(crate) const SAM: &str = "sam.okafor@juniper-creek.example";
 pub(crate) const ADMIN: &str = "admin@juniper-creek.example";
 pub(crate) const AVERY: &str = "avery.quinn@patients.example";
 const PRIYA: &str = "priya.natarajan@patients.example";
-
-pub(crate) async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let mut browser = app.browser();
-    browser.sign_in(email, DEMO_PASSWORD).await;
-    browser
-}
 
 /// The record id of the patient with portal account `email`.
 pub(crate) async fn record_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
@@ -123,7 +114,7 @@ async fn a_therapist_drafts_saves_signs_and_corrects_a_note_and_each_step_is_rec
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
     let rowan_id = user_id(&mut conn, ROWAN).await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
 
     let first = saved(&save(&mut rowan, avery, None, CANARY, "").await);
     assert_eq!((first.version, first.status), (1, NoteStatus::Draft));
@@ -215,7 +206,7 @@ async fn a_therapist_drafts_saves_signs_and_corrects_a_note_and_each_step_is_rec
     );
 
     // The patient sees each of these in "Who accessed my record".
-    let mut patient = signed_in(&app, AVERY).await;
+    let mut patient = app.signed_in(AVERY).await;
     let reply = patient.fetch("/api/my-record-access").await;
     let seen: Vec<app::model::audit::RecordAccess> =
         serde_json::from_str(&reply.body).expect("accesses");
@@ -248,13 +239,13 @@ async fn only_the_care_team_opens_a_chart_and_every_refusal_is_recorded() {
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
     let priya = record_of(&mut conn, PRIYA).await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let note = saved(&save(&mut rowan, avery, None, CANARY, "").await);
     let shared = saved(&save(&mut rowan, priya, None, "Priya's session", "").await);
 
     // Sam is not on Avery's team: the chart and the note do not exist for him.
     let sam_id = user_id(&mut conn, SAM).await;
-    let mut sam = signed_in(&app, SAM).await;
+    let mut sam = app.signed_in(SAM).await;
     for path in [
         format!("/api/chart?patient_id={avery}"),
         format!("/api/note?note_id={}", note.id),
@@ -294,7 +285,7 @@ async fn only_the_care_team_opens_a_chart_and_every_refusal_is_recorded() {
     // The patient reaches their own details, not their chart; the
     // administrator reaches no chart, and no caseload at all.
     let avery_user = user_id(&mut conn, AVERY).await;
-    let mut patient = signed_in(&app, AVERY).await;
+    let mut patient = app.signed_in(AVERY).await;
     let reply = patient
         .fetch(&format!("/api/chart?patient_id={avery}"))
         .await;
@@ -310,7 +301,7 @@ async fn only_the_care_team_opens_a_chart_and_every_refusal_is_recorded() {
             (AuditAction::AccessDenied, AuditOutcome::Denied),
         ]
     );
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let reply = admin.fetch(&format!("/api/chart?patient_id={avery}")).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = admin.fetch("/api/caseload").await;
@@ -320,7 +311,7 @@ async fn only_the_care_team_opens_a_chart_and_every_refusal_is_recorded() {
 #[tokio::test]
 async fn the_caseload_lists_the_team_s_patients_and_finds_them_by_exact_details() {
     let app = TestApp::with_demo().await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let caseload = |reply: Reply| -> Caseload {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         serde_json::from_str(&reply.body).expect("caseload")
@@ -376,7 +367,7 @@ async fn emergency_access_takes_a_reason_and_a_fresh_code_expires_and_marks_ever
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
     let sam_id = user_id(&mut conn, SAM).await;
-    let mut sam = signed_in(&app, SAM).await;
+    let mut sam = app.signed_in(SAM).await;
     let chart = format!("/api/chart?patient_id={avery}");
     assert_eq!(sam.fetch(&chart).await.status, StatusCode::NOT_FOUND);
 
@@ -428,7 +419,7 @@ async fn emergency_access_takes_a_reason_and_a_fresh_code_expires_and_marks_ever
     assert_eq!(sam.fetch(&chart).await.status, StatusCode::NOT_FOUND);
 
     // Only therapists break the glass.
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let reply = break_glass(&mut admin, avery, reason).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(error(&reply), AppError::Forbidden);

@@ -1,5 +1,4 @@
 use crate::support::{TestApp, app::send};
-use app::backend::seed::DEMO_PASSWORD;
 use http::StatusCode;
 
 /// Strings that would mean internals reached a person.
@@ -77,10 +76,7 @@ async fn pages_needing_the_database_are_a_clean_503_while_it_is_down() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_page_is_403_and_offers_the_way_home() {
     let app = TestApp::with_demo().await;
-    let mut admin = app.browser();
-    admin
-        .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
-        .await;
+    let mut admin = app.signed_in("admin@juniper-creek.example").await;
     let reply = admin.get("/me").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.body.contains("You do not have access to this."));

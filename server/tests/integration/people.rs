@@ -19,12 +19,6 @@ const PATIENT: &str = "avery.quinn@patients.example";
 const NEW_EMAIL: &str = "jordan.blake@juniper-creek.example";
 const GOOD_PASSWORD: &str = "quiet river copper lamp";
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let mut browser = app.browser();
-    browser.sign_in(email, DEMO_PASSWORD).await;
-    browser
-}
-
 async fn invite(browser: &mut Browser, email: &str, role: &str) -> crate::support::app::Reply {
     browser
         .call(
@@ -40,7 +34,7 @@ async fn invite(browser: &mut Browser, email: &str, role: &str) -> crate::suppor
 
 /// Invites `NEW_EMAIL` as `role` and answers the link's token.
 async fn invited(app: &TestApp, role: &str) -> String {
-    let mut admin = signed_in(app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let reply = invite(&mut admin, NEW_EMAIL, role).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let link: InvitationLink = serde_json::from_str(&reply.body).expect("link");
@@ -155,7 +149,7 @@ async fn a_new_invitation_replaces_the_old_link() {
 #[tokio::test(flavor = "multi_thread")]
 async fn who_may_invite_whom() {
     let app = TestApp::with_demo().await;
-    let mut therapist = signed_in(&app, THERAPIST).await;
+    let mut therapist = app.signed_in(THERAPIST).await;
     let refused = invite(&mut therapist, NEW_EMAIL, "therapist").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_text(&refused, "role").contains("patients only"));
@@ -169,7 +163,7 @@ async fn who_may_invite_whom() {
         "a therapist sees the patients they invited"
     );
 
-    let mut patient = signed_in(&app, PATIENT).await;
+    let mut patient = app.signed_in(PATIENT).await;
     let reply = invite(&mut patient, "x@juniper-creek.example", "patient").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(
@@ -177,7 +171,7 @@ async fn who_may_invite_whom() {
         StatusCode::FORBIDDEN
     );
 
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let existing = invite(&mut admin, THERAPIST, "therapist").await;
     assert!(error_text(&existing, "email").contains("already has an account"));
 }
@@ -185,7 +179,7 @@ async fn who_may_invite_whom() {
 #[tokio::test(flavor = "multi_thread")]
 async fn administrators_unlock_deactivate_and_reactivate() {
     let app = TestApp::with_demo().await;
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     let people: Vec<PersonRow> =
         serde_json::from_str(&admin.fetch("/api/people").await.body).expect("people");
     let therapist = people
@@ -215,7 +209,7 @@ async fn administrators_unlock_deactivate_and_reactivate() {
         admin.call("/api/account-action", &form).await.status,
         StatusCode::OK
     );
-    let mut session = signed_in(&app, THERAPIST).await;
+    let mut session = app.signed_in(THERAPIST).await;
 
     // Deactivated: the session ends and sign-in is refused.
     let form = act("deactivate");
@@ -239,10 +233,10 @@ async fn administrators_unlock_deactivate_and_reactivate() {
         admin.call("/api/account-action", &form).await.status,
         StatusCode::OK
     );
-    signed_in(&app, THERAPIST).await;
+    app.signed_in(THERAPIST).await;
 
     // Only administrators act on accounts.
-    let mut therapist_browser = signed_in(&app, THERAPIST).await;
+    let mut therapist_browser = app.signed_in(THERAPIST).await;
     let form = act("deactivate");
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let reply = therapist_browser.call("/api/account-action", &form).await;

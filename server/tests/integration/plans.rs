@@ -5,7 +5,7 @@
 //! else; the roster shows names and care teams, and its changes (care
 //! team, removal) are recorded and take effect on the policy at once.
 
-use crate::charts::{ADMIN, AVERY, ROWAN, SAM, error, record_of, signed_in, user_id};
+use crate::charts::{ADMIN, AVERY, ROWAN, SAM, error, record_of, user_id};
 use crate::support::{
     TestApp,
     app::{Browser, Reply},
@@ -64,7 +64,7 @@ async fn diagnoses_are_checked_recorded_resolved_and_sealed() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let patient = avery.to_string();
 
     let tomorrow_but_one = day_from_today(2);
@@ -156,7 +156,7 @@ async fn diagnoses_are_checked_recorded_resolved_and_sealed() {
 
     // Someone off the care team is told there is no such diagnosis's
     // patient, and that is recorded.
-    let mut sam = signed_in(&app, SAM).await;
+    let mut sam = app.signed_in(SAM).await;
     let reply = sam
         .call(
             "/api/resolve-diagnosis",
@@ -194,8 +194,8 @@ async fn a_plan_is_versioned_and_the_patient_sees_its_goals_only() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
-    let mut rowan = signed_in(&app, ROWAN).await;
-    let mut patient_browser = signed_in(&app, AVERY).await;
+    let mut rowan = app.signed_in(ROWAN).await;
+    let mut patient_browser = app.signed_in(AVERY).await;
     let patient = avery.to_string();
 
     let reply = patient_browser.fetch("/api/my-plan").await;
@@ -252,7 +252,7 @@ async fn a_plan_is_versioned_and_the_patient_sees_its_goals_only() {
     assert_eq!(newest_action(&mut conn).await.0, AuditAction::RecordViewed);
 
     // Staff keep no plan here; they and nobody signed in are refused.
-    let mut admin = signed_in(&app, ADMIN).await;
+    let mut admin = app.signed_in(ADMIN).await;
     assert_eq!(
         admin.fetch("/api/my-plan").await.status,
         StatusCode::FORBIDDEN
@@ -267,7 +267,7 @@ async fn a_plan_is_versioned_and_the_patient_sees_its_goals_only() {
 async fn patients_change_their_own_contact_details_and_search_follows() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
-    let mut avery = signed_in(&app, AVERY).await;
+    let mut avery = app.signed_in(AVERY).await;
     let before = avery.fetch("/api/my-information").await.body;
 
     let reply = avery
@@ -299,7 +299,7 @@ async fn patients_change_their_own_contact_details_and_search_follows() {
 
     // The blind index moved with the value: the new address finds them,
     // the old one no longer does.
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let find = async |browser: &mut Browser, search: &str| -> usize {
         let reply = browser
             .fetch(&format!(
@@ -333,8 +333,8 @@ async fn the_roster_assigns_care_teams_and_removes_patients_with_a_record() {
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
     let sam_id = user_id(&mut conn, SAM).await;
-    let mut admin = signed_in(&app, ADMIN).await;
-    let mut sam = signed_in(&app, SAM).await;
+    let mut admin = app.signed_in(ADMIN).await;
+    let mut sam = app.signed_in(SAM).await;
 
     let reply = admin.fetch("/api/roster").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -427,7 +427,7 @@ async fn the_roster_assigns_care_teams_and_removes_patients_with_a_record() {
     let roster: Roster =
         serde_json::from_str(&admin.fetch("/api/roster").await.body).expect("Roster");
     assert!(roster.rows.iter().all(|r| r.patient_id != avery));
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     assert_eq!(rowan.fetch(&path).await.status, StatusCode::NOT_FOUND);
     let caseload: Caseload =
         serde_json::from_str(&rowan.fetch("/api/caseload").await.body).expect("Caseload");
@@ -448,7 +448,7 @@ async fn the_roster_assigns_care_teams_and_removes_patients_with_a_record() {
 async fn a_therapist_adds_a_patient_and_joins_their_care_team() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let before: i64 = patients::table
         .count()
         .get_result(&mut conn)
@@ -502,7 +502,7 @@ async fn a_therapist_adds_a_patient_and_joins_their_care_team() {
         [AuditAction::RecordCreated, AuditAction::CareTeamAdded]
     );
     // Someone else's caseload does not have them.
-    let mut sam = signed_in(&app, SAM).await;
+    let mut sam = app.signed_in(SAM).await;
     let path = format!("/api/chart?patient_id={id}");
     assert_eq!(sam.fetch(&path).await.status, StatusCode::NOT_FOUND);
 }

@@ -1,14 +1,11 @@
 //! The patient portal's own record through the full router: a patient sees
-//! their details (opened by the vault, the read recorded), someone without
-//! a record sees none, and a record that does not open is an error that is
+//! their details (opened by the vault, the read recorded), staff, who keep
+//! no record there, are refused, and a record that does not open is an error that is
 //! itself recorded, never an empty page.
 
 use crate::support::TestApp;
 use app::{
-    backend::{
-        db::schema::{audit_events, patients, users},
-        seed::DEMO_PASSWORD,
-    },
+    backend::db::schema::{audit_events, patients, users},
     error::AppError,
     model::{
         audit::{AuditAction, AuditOutcome},
@@ -37,8 +34,7 @@ async fn account_and_record(conn: &mut diesel_async::AsyncPgConnection) -> (Uuid
 async fn a_patient_sees_their_own_details_and_the_read_is_recorded() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
-    let mut patient = app.browser();
-    patient.sign_in(PATIENT, DEMO_PASSWORD).await;
+    let mut patient = app.signed_in(PATIENT).await;
     let reply = patient.fetch("/api/my-information").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let information: Option<MyInformation> = serde_json::from_str(&reply.body).expect("json");
@@ -63,10 +59,7 @@ async fn a_patient_sees_their_own_details_and_the_read_is_recorded() {
 
     // Staff keep no record here: refused (the matrix checks the trail);
     // nobody signed in gets 401.
-    let mut admin = app.browser();
-    admin
-        .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
-        .await;
+    let mut admin = app.signed_in("admin@juniper-creek.example").await;
     let reply = admin.fetch("/api/my-information").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let mut nobody = app.browser();
@@ -96,8 +89,7 @@ async fn a_record_that_does_not_open_is_an_error_for_the_person_and_in_the_trail
         .await
         .expect("tampered");
 
-    let mut patient = app.browser();
-    patient.sign_in(PATIENT, DEMO_PASSWORD).await;
+    let mut patient = app.signed_in(PATIENT).await;
     let reply = patient.fetch("/api/my-information").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     let error: AppError = serde_json::from_str(&reply.body).expect("error");
@@ -120,10 +112,7 @@ async fn a_record_that_does_not_open_is_an_error_for_the_person_and_in_the_trail
 #[tokio::test]
 async fn a_patient_sees_their_care_team_and_staff_are_refused() {
     let app = TestApp::with_demo().await;
-    let mut patient = app.browser();
-    patient
-        .sign_in("priya.natarajan@patients.example", DEMO_PASSWORD)
-        .await;
+    let mut patient = app.signed_in("priya.natarajan@patients.example").await;
     let reply = patient.fetch("/api/my-care-team").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let team: Option<Vec<String>> = serde_json::from_str(&reply.body).expect("json");
@@ -131,10 +120,7 @@ async fn a_patient_sees_their_care_team_and_staff_are_refused() {
         team.as_deref(),
         Some(&["Dr. Rowan Ellis".to_owned(), "Sam Okafor, LCSW".to_owned()][..])
     );
-    let mut admin = app.browser();
-    admin
-        .sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
-        .await;
+    let mut admin = app.signed_in("admin@juniper-creek.example").await;
     let reply = admin.fetch("/api/my-care-team").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let mut nobody = app.browser();

@@ -4,7 +4,7 @@
 //! listed to anyone who may not open them, and kept through a key
 //! rotation.
 
-use crate::charts::{AVERY, ROWAN, SAM, error, record_of, signed_in, user_id};
+use crate::charts::{AVERY, ROWAN, SAM, error, record_of, user_id};
 use crate::support::{
     TestApp,
     app::Browser,
@@ -91,7 +91,7 @@ async fn teammate(app: &TestApp, conn: &mut AsyncPgConnection, patient: Uuid) ->
     .await
     .expect("a second therapist");
     join_care_team(conn, practice, patient, noa, rowan.user_id).await;
-    signed_in(app, TEAMMATE).await
+    app.signed_in(TEAMMATE).await
 }
 
 async fn chart(browser: &mut Browser, patient: Uuid) -> Chart {
@@ -111,7 +111,7 @@ async fn a_psychotherapy_note_is_its_author_s_unless_shared_and_never_reached_in
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let mut noa = teammate(&app, &mut conn, avery).await;
     let private = psychotherapy_note(&mut rowan, avery, false, PRIVATE_TEXT).await;
     let shared = psychotherapy_note(&mut rowan, avery, true, "Shared formulation.").await;
@@ -197,7 +197,7 @@ async fn a_psychotherapy_note_is_its_author_s_unless_shared_and_never_reached_in
 
     // Emergency access opens the chart, never a psychotherapy note, and
     // the chart does not list them.
-    let mut sam = signed_in(&app, SAM).await;
+    let mut sam = app.signed_in(SAM).await;
     crate::mfa::enroll(&mut sam).await;
     let reason = "After-hours crisis call; on-call clinician needs the safety plan";
     let reply = sam
@@ -230,7 +230,7 @@ async fn a_psychotherapy_note_is_its_author_s_unless_shared_and_never_reached_in
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
     // The patient's portal holds no note of any kind.
-    let mut avery_browser = signed_in(&app, AVERY).await;
+    let mut avery_browser = app.signed_in(AVERY).await;
     let reply = avery_browser.fetch("/api/my-information").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(!reply.body.contains("canary-psychotherapy"));
@@ -284,7 +284,7 @@ async fn a_psychotherapy_note_has_its_own_key_which_a_chart_never_opens_and_whic
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
     let avery = record_of(&mut conn, AVERY).await;
-    let mut rowan = signed_in(&app, ROWAN).await;
+    let mut rowan = app.signed_in(ROWAN).await;
     let note = psychotherapy_note(&mut rowan, avery, false, PRIVATE_TEXT).await;
 
     // Sealed with Avery's psychotherapy key, not the record's.

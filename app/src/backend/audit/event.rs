@@ -261,21 +261,21 @@ pub async fn authorize<P>(
 /// lock is held until that transaction ends, so its writers queue, never
 /// fork: call it as late in the transaction as the action allows.
 pub async fn record(conn: &mut AsyncPgConnection, event: Event) -> Result<i64, AppError> {
-    if in_transaction(conn) {
-        return append_one(conn, &event).await;
-    }
-    conn.transaction(async |conn| append_one(conn, &event).await)
-        .await
-}
-
-async fn append_one(conn: &mut AsyncPgConnection, event: &Event) -> Result<i64, AppError> {
-    let head = lock_head(conn).await?;
-    append(conn, head, event).await.map(|(id, _)| id)
+    // One event appended always has an id.
+    joined(conn, std::slice::from_ref(&event))
+        .await?
+        .ok_or(AppError::Internal)
 }
 
 /// Appends `events` in order, in one lane under one turn of its lock (a
 /// page that lists many records records one event for each).
 pub async fn record_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), AppError> {
+    joined(conn, events).await.map(drop)
+}
+
+/// Appends `events` in the caller's transaction, or in one of their own
+/// when there is none; answers the last one's id.
+async fn joined(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<Option<i64>, AppError> {
     if in_transaction(conn) {
         return append_all(conn, events).await;
     }
@@ -283,12 +283,18 @@ pub async fn record_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Resul
         .await
 }
 
-async fn append_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), AppError> {
+async fn append_all(
+    conn: &mut AsyncPgConnection,
+    events: &[Event],
+) -> Result<Option<i64>, AppError> {
     let mut head = lock_head(conn).await?;
+    let mut last = None;
     for event in events {
-        head.hash = append(conn, head, event).await?.1;
+        let (id, hash) = append(conn, head, event).await?;
+        head.hash = hash;
+        last = Some(id);
     }
-    Ok(())
+    Ok(last)
 }
 
 /// Whether `conn` is inside a transaction already. The append then joins
@@ -330,7 +336,7 @@ async fn lock_head(conn: &mut AsyncPgConnection) -> Result<Head, AppError> {
                  pg_advisory_xact_lock($1, mine.lane)",
             )
             .bind::<Integer, _>(CHAIN_LOCK_CLASS)
-            .bind::<Integer, _>(i32::from(LANES))
+            .bind::<Integer, _>(LANE_COUNT)
             .get_result::<Lane>(conn)
             .await?
             .lane

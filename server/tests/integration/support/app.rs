@@ -108,6 +108,13 @@ impl TestApp {
         Browser::new(self.router.clone())
     }
 
+    /// A fresh browser signed in as `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let mut browser = self.browser();
+        browser.sign_in(email, seed::DEMO_PASSWORD).await;
+        browser
+    }
+
     /// A page load without cookies.
     pub async fn get(&self, path: &str) -> Reply {
         self.browser().get(path).await
