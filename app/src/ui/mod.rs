@@ -86,6 +86,7 @@ pub const SIGNED_IN_PAGES: &[&str] = &[
     "/people",
     "/caseload",
     "/patients",
+    "/emergency",
     "/notes",
     "/me",
     "/admin",
@@ -115,15 +116,33 @@ pub fn needs_sign_in(path: &str) -> bool {
 /// So a component that creates either may sit inside a `Suspend` only when
 /// nothing after it in the page creates one (e.g. [`components::CsrfField`]
 /// creates neither, for that reason).
+/// The document title for a page's own title text (`Cairn` alone for none).
+///
+/// On the server the result is written into the HTML as it is:
+/// leptos_meta 0.8 puts the formatted title between `<title>` and
+/// `</title>` without escaping it, so a patient named
+/// `x</title><meta http-equiv=refresh …>` would add markup to the head.
+/// Every page title passes through this one formatter (it is the only one
+/// registered), so escaping here covers them all. In the browser the title
+/// is set as text (`document.title`), where escaping would show `&lt;`.
+pub fn page_title(page: String) -> String {
+    let title = if page.is_empty() {
+        "Cairn".to_owned()
+    } else {
+        format!("{page} · Cairn")
+    };
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
         <Stylesheet id="cairn" href="/pkg/cairn.css" />
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Cairn".to_owned() } else { format!("{page} · Cairn") }
-        } />
+        <Title formatter=page_title />
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
@@ -139,7 +158,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />
-                    <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("emergency")) view=EmergencyAccessPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("emergency"), ParamSegment("match")) view=EmergencyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("notes"), ParamSegment("id")) view=NotePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />
