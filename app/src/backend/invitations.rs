@@ -51,6 +51,13 @@ pub struct NewInvitation {
 /// Creates (or, for someone invited before, renews) an invitation; returns
 /// the token for the link. Any earlier link for the same person stops
 /// working. Field errors name `email`, `display_name` and `role`.
+///
+/// A renewal is decided on the account as *stored*, never on the role
+/// asked for: only someone who may invite the pending account's role may
+/// renew it, and only with that role (a therapist asking to "re-invite" a
+/// pending administrator as a patient would otherwise hand themselves the
+/// administrator's link). A refusal leaves the pending link working and is
+/// recorded; a renewal is recorded as one.
 pub async fn invite(
     conn: &mut AsyncPgConnection,
     inviter: Inviter,
@@ -60,82 +67,194 @@ pub async fn invite(
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &input.email);
     let display_name = check_display_name(&mut errors, "display_name", &input.display_name);
-    if !inviter.may_invite(input.role) {
-        errors.add("role", "You can invite patients only.");
-    }
     errors.into_result()?;
     let (Some(email), Some(display_name)) = (email, display_name) else {
         return Err(AppError::Internal);
     };
+    if !inviter.may_invite(input.role) {
+        return Err(refused(
+            conn,
+            inviter,
+            None,
+            input.role,
+            Refusal::RoleNotTheirs,
+            client,
+        )
+        .await);
+    }
     let token = secret::random_token();
     let token_hash = secret::token_hash(&token);
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let existing: Option<(Uuid, UserStatus)> = users::table
-            .filter(users::organization_id.eq(inviter.organization_id))
-            .filter(lower(users::email).eq(&email))
-            .select((users::id, users::status))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
-        let user_id = match existing {
-            Some((id, UserStatus::Invited)) => {
-                diesel::update(
-                    invitations::table
-                        .filter(invitations::user_id.eq(id))
-                        .filter(invitations::used_at.is_null()),
-                )
-                .set(invitations::used_at.eq(diesel::dsl::now))
+    let outcome = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let existing: Option<(Uuid, UserStatus, Role)> = users::table
+                .filter(users::organization_id.eq(inviter.organization_id))
+                .filter(lower(users::email).eq(&email))
+                .select((users::id, users::status, users::role))
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let (user_id, action) = match existing {
+                None => {
+                    let id = diesel::insert_into(users::table)
+                        .values((
+                            users::organization_id.eq(inviter.organization_id),
+                            users::email.eq(&email),
+                            users::display_name.eq(&display_name),
+                            users::role.eq(input.role),
+                            users::status.eq(UserStatus::Invited),
+                        ))
+                        .returning(users::id)
+                        .get_result(conn)
+                        .await?;
+                    (id, AuditAction::InvitationIssued)
+                }
+                Some((id, status, stored)) => {
+                    if let Some(refusal) = renewal_refused(inviter, status, stored, input.role) {
+                        return Ok(Err((id, refusal)));
+                    }
+                    diesel::update(
+                        invitations::table
+                            .filter(invitations::user_id.eq(id))
+                            .filter(invitations::used_at.is_null()),
+                    )
+                    .set(invitations::used_at.eq(diesel::dsl::now))
+                    .execute(conn)
+                    .await?;
+                    (id, AuditAction::InvitationRenewed)
+                }
+            };
+            diesel::insert_into(invitations::table)
+                .values((
+                    invitations::token_hash.eq(&token_hash),
+                    invitations::user_id.eq(user_id),
+                    invitations::invited_by.eq(inviter.user_id),
+                    invitations::expires_at.eq(OffsetDateTime::now_utc() + VALID_FOR),
+                ))
                 .execute(conn)
                 .await?;
-                id
+            tracing::info!(user.id = %user_id, invited_by = %inviter.user_id, ?action, "invitation created");
+            let event = Event::new(
+                action,
+                AuditOutcome::Allowed,
+                inviter.into(),
+                Origin::from(client),
+            )
+            .on("user", user_id)
+            .about_user(user_id)
+            .details(Details::new().with("role", input.role));
+            audit::record(conn, event).await?;
+            Ok(Ok(()))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(token),
+        Err((user_id, refusal)) => {
+            Err(refused(conn, inviter, Some(user_id), input.role, refusal, client).await)
+        }
+    }
+}
+
+/// Records a refused invitation (after the transaction that changed
+/// nothing) and answers the error for the form. If the trail cannot be
+/// written, that error is the answer instead: still a refusal.
+async fn refused(
+    conn: &mut AsyncPgConnection,
+    inviter: Inviter,
+    user_id: Option<Uuid>,
+    asked: Role,
+    refusal: Refusal,
+    client: &ClientInfo,
+) -> AppError {
+    tracing::warn!(invited_by = %inviter.user_id, reason = refusal.reason(), "invitation refused");
+    let action = match refusal {
+        Refusal::NotTheirsToRenew | Refusal::OtherRole(_) => AuditAction::InvitationRenewed,
+        Refusal::RoleNotTheirs | Refusal::HasAccount => AuditAction::InvitationIssued,
+    };
+    let mut event = Event::new(
+        action,
+        AuditOutcome::Denied,
+        inviter.into(),
+        Origin::from(client),
+    )
+    .details(Details::new().with("role", asked))
+    .because(refusal.reason());
+    if let Some(user_id) = user_id {
+        event = event.on("user", user_id).about_user(user_id);
+    }
+    match audit::record(conn, event).await {
+        Ok(_) => refusal.into_error(),
+        Err(error) => error,
+    }
+}
+
+/// Why an invitation for someone who already has an account was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// A role the inviter may not give anyone (a therapist asking for
+    /// staff).
+    RoleNotTheirs,
+    /// Active, locked out or deactivated: there is nothing to invite.
+    HasAccount,
+    /// Pending with a role the inviter may not invite. Answered exactly
+    /// like [`Refusal::HasAccount`], so the answer tells a therapist no
+    /// more than that the address is taken.
+    NotTheirsToRenew,
+    /// Pending with another role than the one asked for: the role is not
+    /// changed by a renewal.
+    OtherRole(Role),
+}
+
+impl Refusal {
+    /// The trail's fixed reason (no one typed it).
+    fn reason(self) -> &'static str {
+        match self {
+            Refusal::RoleNotTheirs => "the role is not the inviter's to give",
+            Refusal::HasAccount => "already has an account",
+            Refusal::NotTheirsToRenew => {
+                "the pending invitation's role is not the inviter's to give"
             }
-            Some(_) => {
-                let mut errors = FieldErrors::new();
-                errors.add(
-                    "email",
-                    "This person already has an account in this practice.",
-                );
-                return Err(AppError::Invalid(errors));
-            }
-            None => {
-                diesel::insert_into(users::table)
-                    .values((
-                        users::organization_id.eq(inviter.organization_id),
-                        users::email.eq(&email),
-                        users::display_name.eq(&display_name),
-                        users::role.eq(input.role),
-                        users::status.eq(UserStatus::Invited),
-                    ))
-                    .returning(users::id)
-                    .get_result(conn)
-                    .await?
-            }
-        };
-        diesel::insert_into(invitations::table)
-            .values((
-                invitations::token_hash.eq(&token_hash),
-                invitations::user_id.eq(user_id),
-                invitations::invited_by.eq(inviter.user_id),
-                invitations::expires_at.eq(OffsetDateTime::now_utc() + VALID_FOR),
-            ))
-            .execute(conn)
-            .await?;
-        tracing::info!(user.id = %user_id, invited_by = %inviter.user_id, "invitation created");
-        let event = Event::new(
-            AuditAction::InvitationIssued,
-            AuditOutcome::Allowed,
-            inviter.into(),
-            Origin::from(client),
-        )
-        .on("user", user_id)
-        .about_user(user_id)
-        .details(Details::new().with("role", input.role));
-        audit::record(conn, event).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(token)
+            Refusal::OtherRole(_) => "the pending invitation has another role",
+        }
+    }
+
+    fn into_error(self) -> AppError {
+        let mut errors = FieldErrors::new();
+        match self {
+            Refusal::RoleNotTheirs => errors.add("role", "You can invite patients only."),
+            Refusal::HasAccount | Refusal::NotTheirsToRenew => errors.add(
+                "email",
+                "This person already has an account in this practice.",
+            ),
+            Refusal::OtherRole(stored) => errors.add(
+                "role",
+                format!(
+                    "This person's pending invitation is for the {} role. Renew it with that role; a renewal never changes the role.",
+                    stored.label().to_lowercase()
+                ),
+            ),
+        }
+        AppError::Invalid(errors)
+    }
+}
+
+/// Whether `inviter` may renew the invitation of an account stored with
+/// `status` and `stored` role, asked for as `asked`; `None` when they may.
+fn renewal_refused(
+    inviter: Inviter,
+    status: UserStatus,
+    stored: Role,
+    asked: Role,
+) -> Option<Refusal> {
+    if status != UserStatus::Invited {
+        Some(Refusal::HasAccount)
+    } else if !inviter.may_invite(stored) {
+        Some(Refusal::NotTheirsToRenew)
+    } else if stored != asked {
+        Some(Refusal::OtherRole(stored))
+    } else {
+        None
+    }
 }
 
 /// What a link leads to.

@@ -26,6 +26,9 @@ stored_enum! {
         StepUpPassed => "mfa.step_up",
         InvitationIssued => "invitation.issued",
         InvitationUsed => "invitation.used",
+        /// A pending invitation replaced by a new link (the old one stops
+        /// working); its role never changes on the way.
+        InvitationRenewed => "invitation.renewed",
         PasswordChanged => "account.password_changed",
         RoleChanged => "account.role_changed",
         AccountDeactivated => "account.deactivated",
@@ -34,6 +37,9 @@ stored_enum! {
         RecordViewed => "record.viewed",
         /// A patient's name and birthday shown in a caseload list.
         RecordListed => "record.listed",
+        /// A patient outside the searcher's caseload matched a caseload
+        /// search: that they are a patient here was disclosed.
+        RecordSearched => "record.searched",
         RecordCreated => "record.created",
         RecordUpdated => "record.updated",
         RecordSigned => "record.signed",
@@ -83,6 +89,7 @@ impl AuditAction {
             A::StepUpPassed => "Identity confirmed again (step-up)",
             A::InvitationIssued => "Invitation sent",
             A::InvitationUsed => "Invitation used",
+            A::InvitationRenewed => "Invitation renewed",
             A::PasswordChanged => "Password changed",
             A::RoleChanged => "Role changed",
             A::AccountDeactivated => "Account deactivated",
@@ -90,6 +97,7 @@ impl AuditAction {
             A::AccountUnlocked => "Account unlocked",
             A::RecordViewed => "Record viewed",
             A::RecordListed => "Listed in a caseload",
+            A::RecordSearched => "Found by a caseload search",
             A::RecordCreated => "Record created",
             A::RecordUpdated => "Record updated",
             A::RecordSigned => "Record signed",
@@ -326,8 +334,11 @@ pub struct Alert {
     /// The account tried, or the patient whose chart it was.
     pub concerning: Option<PersonRef>,
     pub ip: Option<String>,
-    /// The reason given, for emergency access.
+    /// The reason given, for emergency access (opened for the page; sealed
+    /// at rest).
     pub reason: Option<String>,
+    /// The emergency access an alert is about, whose reason it shows.
+    pub emergency_access: Option<uuid::Uuid>,
     /// The access log filter that lists the alert's events.
     pub evidence: AuditQuery,
     /// The newest event in the episode; a review covers events up to it.

@@ -50,6 +50,49 @@ pub async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
     }
 }
 
+/// The account id of `email` (the first, where several practices have it).
+pub async fn user_id(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
+    users::table
+        .filter(users::email.eq(email))
+        .order(users::created_at)
+        .select(users::id)
+        .first(conn)
+        .await
+        .expect("an account")
+}
+
+/// The administrator of a second practice ("Other Practice"), signing in
+/// with the demo password: (their practice, their account).
+pub const OTHER_ADMIN: &str = "admin@other-practice.example";
+
+pub async fn other_practice_admin(
+    conn: &mut AsyncPgConnection,
+    passwords: &app::backend::password::Passwords,
+) -> (Uuid, Uuid) {
+    use app::backend::{
+        accounts::{NewAccount, create_with_password},
+        organizations,
+        seed::DEMO_PASSWORD,
+    };
+    let practice = organizations::find_or_create(conn, "Other Practice", "other-practice")
+        .await
+        .expect("practice");
+    let admin = create_with_password(
+        conn,
+        passwords,
+        practice,
+        NewAccount {
+            email: OTHER_ADMIN.to_owned(),
+            display_name: "Other Admin".to_owned(),
+            role: Role::Admin,
+            password: DEMO_PASSWORD.to_owned(),
+        },
+    )
+    .await
+    .expect("their administrator");
+    (practice, admin)
+}
+
 /// Puts `therapist` on `patient`'s care team, as `by` (recorded, as the
 /// application does).
 pub async fn join_care_team(
