@@ -82,8 +82,9 @@ pub async fn confirm_mfa_setup(
 }
 
 /// The second step of sign-in: a code from the authenticator, or a recovery
-/// code. Five wrong codes void the sign-in and count against the account
-/// like a wrong password.
+/// code. Five wrong codes void the sign-in; every wrong code counts against
+/// the account across sign-ins, and enough of them in a row lock it
+/// (`CAIRN_CODE_LOCKOUT_THRESHOLD`).
 #[server(prefix = "/api", endpoint = "sign-in-code")]
 pub async fn verify_sign_in_code(
     code: String,
@@ -123,10 +124,11 @@ pub async fn verify_sign_in_code(
         Ok(proof) => proof,
         Err(AppError::Invalid(errors)) => {
             pending.attempts += 1;
-            if pending.attempts >= state.mfa.max_attempts {
+            let locked =
+                accounts::count_wrong_code(&mut conn, &account, state.sign_in, &client).await?;
+            if locked || pending.attempts >= state.mfa.max_attempts {
                 session::update_pending(&current, None).await?;
-                accounts::count_failure(&mut conn, &account, state.sign_in, &client).await?;
-                tracing::warn!(user.id = %account.id, "sign-in voided after repeated wrong codes");
+                tracing::warn!(user.id = %account.id, locked, "sign-in voided after repeated wrong codes");
                 return Err(AppError::TooManyCodes);
             }
             session::update_pending(&current, Some(pending)).await?;
@@ -134,6 +136,7 @@ pub async fn verify_sign_in_code(
         }
         Err(other) => return Err(other),
     };
+    accounts::clear_wrong_codes(&mut conn, account.id).await?;
     super::note_sign_in(&mut conn, &account, &client).await?;
     session::begin(
         &current,

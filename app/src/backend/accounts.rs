@@ -169,7 +169,7 @@ pub async fn authenticate(
             audit_refused_sign_in(conn, Some(&account), reason, client).await?;
             return Err(AppError::BadCredentials);
         }
-        unlock(conn, account.id).await?;
+        clear_wrong_passwords(conn, account.id).await?;
         if verified == Verified::YesRehash {
             rehash(conn, passwords, account.id, password).await;
         }
@@ -191,17 +191,39 @@ pub async fn active(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Acc
     Ok(account.filter(|a| a.status == UserStatus::Active && !a.is_locked()))
 }
 
-/// Counts a failure against the account as a wrong password does (the
-/// sign-in code prompt's last wrong code uses this).
-pub async fn count_failure(
+/// Counts a wrong two-step code at the sign-in prompt against the
+/// account. Unlike wrong passwords, these are not cleared by the next
+/// right password (someone who knows the password would otherwise guess
+/// codes without end, a few per sign-in); only a right code or the lock
+/// they lead to clears them. `policy.code_lockout_threshold` in a row lock
+/// the account exactly as wrong passwords do.
+pub async fn count_wrong_code(
     conn: &mut AsyncPgConnection,
     account: &Account,
     policy: SignInPolicy,
     client: &ClientInfo,
-) -> Result<(), AppError> {
-    record_failure(conn, account, policy, client)
-        .await
-        .map(drop)
+) -> Result<bool, AppError> {
+    let failures: i32 = diesel::update(users::table.find(account.id))
+        .set(users::failed_codes.eq(users::failed_codes + 1))
+        .returning(users::failed_codes)
+        .get_result(conn)
+        .await?;
+    if failures < i32::try_from(policy.code_lockout_threshold).unwrap_or(i32::MAX) {
+        return Ok(false);
+    }
+    lock(conn, account, policy, client).await?;
+    Ok(true)
+}
+
+/// A right code at the sign-in prompt: the wrong ones before it no longer
+/// count.
+pub async fn clear_wrong_codes(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .filter(users::failed_codes.ne(0))
+        .set(users::failed_codes.eq(0))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A refused sign-in, in the audit trail: nobody is signed in; the account
@@ -250,11 +272,26 @@ async fn record_failure(
     if failures < threshold {
         return Ok(false);
     }
+    lock(conn, account, policy, client).await?;
+    Ok(true)
+}
+
+/// Locks the account for `policy.lockout` and starts both counts afresh;
+/// its owner is told (the security notice), and an administrator can lift
+/// it early ([`unlock`]).
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    account: &Account,
+    policy: SignInPolicy,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let id = account.id;
     let until = time::OffsetDateTime::now_utc() + policy.lockout;
     diesel::update(users::table.find(id))
         .set((
             users::locked_until.eq(Some(until)),
             users::failed_sign_ins.eq(0),
+            users::failed_codes.eq(0),
         ))
         .execute(conn)
         .await?;
@@ -262,13 +299,27 @@ async fn record_failure(
     let nobody = Actor::Anonymous {
         organization_id: Some(account.organization_id),
     };
-    security_events::record_by(conn, nobody, id, SecurityEventKind::LockedOut, client).await?;
-    Ok(true)
+    security_events::record_by(conn, nobody, id, SecurityEventKind::LockedOut, client).await
 }
 
-/// Clears the failure count and any lock: after a successful sign-in, or
-/// when an administrator lifts a lock early.
+/// Clears both failure counts and any lock: an administrator lifting a
+/// lock early.
 pub async fn unlock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_sign_ins.eq(0),
+            users::failed_codes.eq(0),
+            users::locked_until.eq(None::<time::OffsetDateTime>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A right password: the wrong passwords before it no longer count, and a
+/// lock that has run out is cleared. Wrong two-step codes still count
+/// ([`count_wrong_code`]).
+async fn clear_wrong_passwords(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
     diesel::update(users::table.find(id))
         .set((
             users::failed_sign_ins.eq(0),

@@ -12,12 +12,17 @@ pub struct SignInPolicy {
     pub lockout_threshold: u32,
     /// How long the lock lasts (an admin can lift it sooner).
     pub lockout: Duration,
+    /// Consecutive wrong two-step codes, across sign-ins, that lock an
+    /// account (a right password does not reset this count; a right code
+    /// or the lock does).
+    pub code_lockout_threshold: u32,
 }
 
 impl SignInPolicy {
     pub const DEFAULT: SignInPolicy = SignInPolicy {
         lockout_threshold: 5,
         lockout: Duration::from_secs(15 * 60),
+        code_lockout_threshold: 10,
     };
 }
 

@@ -26,6 +26,7 @@
 //! | `CAIRN_SESSION_WARNING_SECS` | `120` | the browser warns this long before the idle timeout |
 //! | `CAIRN_SESSIONS_PER_USER` | `3` | concurrent sessions; the oldest ends first |
 //! | `CAIRN_LOCKOUT_THRESHOLD` | `5` | consecutive failed sign-ins that lock an account |
+//! | `CAIRN_CODE_LOCKOUT_THRESHOLD` | `10` | consecutive wrong two-step codes, across sign-ins, that lock an account |
 //! | `CAIRN_LOCKOUT_SECS` | `900` | how long the lock lasts (15 min) |
 //! | `CAIRN_RATE_LIMIT_PER_MINUTE` | `100` | requests per minute from one IP (static files exempt) |
 //! | `CAIRN_SENSITIVE_LIMIT` | `10` | sign-in, invitation and password attempts per 15 min, per IP and per account |
@@ -281,6 +282,7 @@ impl Config {
         let sign_in = SignInPolicy {
             lockout_threshold: bounded(&var, "CAIRN_LOCKOUT_THRESHOLD", 5, 1..=100)?,
             lockout: seconds("CAIRN_LOCKOUT_SECS", 15 * 60, 7 * 24 * 3600)?,
+            code_lockout_threshold: bounded(&var, "CAIRN_CODE_LOCKOUT_THRESHOLD", 10, 1..=1000)?,
         };
         let rate_limits = RateLimits {
             requests_per_minute: bounded(&var, "CAIRN_RATE_LIMIT_PER_MINUTE", 100, 1..=1_000_000)?,

@@ -276,13 +276,110 @@ async fn five_wrong_codes_void_the_sign_in_and_count_against_the_account() {
 
     let id = user_id(&app, THERAPIST).await;
     let mut conn = app.db.conn().await;
-    let failures: i32 = users::table
+    let failures = failed_codes(&mut conn, id).await;
+    assert_eq!(failures, 5, "every wrong code counts against the account");
+}
+
+/// Wrong two-step codes counted against account `id`.
+async fn failed_codes(conn: &mut diesel_async::AsyncPgConnection, id: uuid::Uuid) -> i32 {
+    users::table
         .find(id)
-        .select(users::failed_sign_ins)
+        .select(users::failed_codes)
+        .first(conn)
+        .await
+        .expect("failures")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_codes_count_across_sign_ins_and_lock_the_account() {
+    let mut settings = STAFF_REQUIRED.to_vec();
+    settings.extend([
+        ("CAIRN_CODE_LOCKOUT_THRESHOLD", "7"),
+        ("CAIRN_SENSITIVE_LIMIT", "1000"),
+    ]);
+    let app = TestApp::with_demo_and(&settings).await;
+    let (secret, _) = enrolled(&app, THERAPIST).await;
+    let wrong = |right: &str| {
+        if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
+        .to_owned()
+    };
+
+    // Five wrong codes void the first sign-in.
+    let mut browser = app.browser();
+    browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    for _ in 1..=4 {
+        let code = wrong(&secret.code_at(now()));
+        let reply = browser.call("/api/sign-in-code", &[("code", &code)]).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let code = wrong(&secret.code_at(now()));
+    let reply = browser.call("/api/sign-in-code", &[("code", &code)]).await;
+    assert_eq!(error_of(&reply.body), AppError::TooManyCodes);
+
+    // The right password again does not wipe them: two more lock it.
+    let mut again = app.browser();
+    again.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    let code = wrong(&secret.code_at(now()));
+    let reply = again.call("/api/sign-in-code", &[("code", &code)]).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "sixth");
+    let code = wrong(&secret.code_at(now()));
+    let reply = again.call("/api/sign-in-code", &[("code", &code)]).await;
+    assert_eq!(
+        error_of(&reply.body),
+        AppError::TooManyCodes,
+        "seventh locks"
+    );
+
+    let id = user_id(&app, THERAPIST).await;
+    let mut conn = app.db.conn().await;
+    let locked: Option<time::OffsetDateTime> = users::table
+        .find(id)
+        .select(users::locked_until)
         .first(&mut conn)
         .await
-        .expect("failures");
-    assert_eq!(failures, 1, "counted like a wrong password");
+        .expect("lock");
+    assert!(locked.is_some_and(|until| until > time::OffsetDateTime::now_utc()));
+
+    // Locked: even the right password is refused, with the usual answer,
+    // and the owner is told as for wrong passwords.
+    let reply = app
+        .call(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(error_of(&reply.body), AppError::BadCredentials);
+    let notices: i64 = app::backend::db::schema::security_events::table
+        .filter(app::backend::db::schema::security_events::user_id.eq(id))
+        .filter(app::backend::db::schema::security_events::kind.eq("locked_out"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("notices");
+    assert_eq!(notices, 1, "the lock is a security notice");
+
+    // An administrator's unlock lifts it, and a right code clears the count.
+    let mut admin = app.signed_in(ADMIN).await;
+    crate::mfa::enroll(&mut admin).await;
+    let reply = admin
+        .call(
+            "/api/account-action",
+            &[("user_id", &id.to_string()), ("action", "unlock")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut back = app.browser();
+    back.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    fresh_step().await;
+    let code = secret.code_at(now() + 30);
+    let reply = back.call("/api/sign-in-code", &[("code", &code)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let failures = failed_codes(&mut conn, id).await;
+    assert_eq!(failures, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
