@@ -276,6 +276,9 @@ pub async fn record_all(conn: &mut AsyncPgConnection, events: &[Event]) -> Resul
 /// Appends `events` in the caller's transaction, or in one of their own
 /// when there is none; answers the last one's id.
 async fn joined(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<Option<i64>, AppError> {
+    if events.iter().any(|e| e.outcome == AuditOutcome::Denied) {
+        super::refusals::noted();
+    }
     if in_transaction(conn) {
         return append_all(conn, events).await;
     }

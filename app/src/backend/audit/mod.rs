@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod chain;
 pub mod checkpoint;
 mod event;
+pub mod refusals;
 pub mod review;
 pub mod verify;
 
