@@ -33,11 +33,12 @@ pub async fn client_info(
         .map(|ConnectInfo(addr)| addr.ip());
     let info = ClientInfo {
         ip: peer.map(|peer| resolve(peer, request.headers(), &trusted)),
+        // Only the device as described ("Firefox on Windows") is kept: the
+        // raw string is free text and a fingerprint.
         user_agent: request
             .headers()
             .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(512).collect()),
+            .map(|v| app::model::describe_device(Some(&String::from_utf8_lossy(v.as_bytes())))),
         request_id: request
             .headers()
             .get("x-request-id")
@@ -47,6 +48,28 @@ pub async fn client_info(
     };
     request.extensions_mut().insert(info);
     next.run(request).await
+}
+
+/// Drops a client-supplied `X-Request-Id` unless the connection comes from
+/// a trusted proxy: the id is written into the audit trail and the logs,
+/// and anyone else could use it to forge or collide with another request's
+/// id. Runs before the request-id layer, which then makes a fresh one.
+pub async fn request_id_from_proxies_only(
+    State(trusted): State<TrustedProxies>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !from_trusted_proxy(&request, &trusted) {
+        request.headers_mut().remove(super::REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+fn from_trusted_proxy(request: &Request, trusted: &[IpAddr]) -> bool {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(addr)| trusted.contains(&addr.ip()))
 }
 
 fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {

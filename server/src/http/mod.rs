@@ -7,6 +7,7 @@ mod csrf;
 mod error_status;
 mod headers;
 mod health;
+mod refusals;
 mod session;
 mod throttle;
 
@@ -79,12 +80,17 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .with_state(state.clone())
         // Innermost first: each .layer() wraps everything above it.
         .layer(middleware::from_fn(error_status::set_error_status))
+        // Sees the status set above, and the session and client below.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refusals::every_refusal_recorded,
+        ))
         .layer(middleware::from_fn(session::signed_in_pages))
         .layer(middleware::from_fn(csrf::token_required))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state, throttle::per_ip))
         .layer(middleware::from_fn_with_state(
-            trusted,
+            trusted.clone(),
             client_ip::client_info,
         ))
         // Before anything reads or changes a session (the token check,
@@ -111,6 +117,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                     limits.request_timeout,
                 )),
         )
+        // Outermost of all: a request id only a trusted proxy may supply.
+        .layer(middleware::from_fn_with_state(
+            trusted,
+            client_ip::request_id_from_proxies_only,
+        ))
 }
 
 /// The app's routes, listed once per process.

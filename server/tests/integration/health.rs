@@ -60,15 +60,32 @@ async fn every_response_carries_a_request_id_and_baseline_headers() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_client_supplied_request_id_is_kept() {
-    let app = TestApp::new().await;
-    let request = Request::get("/healthz")
+/// A request from `peer` carrying its own `x-request-id`.
+fn with_request_id(peer: &str) -> Request<Body> {
+    let peer: std::net::SocketAddr = peer.parse().expect("socket address");
+    let mut request = Request::get("/healthz")
         .header("x-request-id", "lb-1234")
         .body(Body::empty())
         .expect("request");
-    let reply = send(&app.router(), request).await;
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_id_is_kept_only_from_a_trusted_proxy() {
+    let app = TestApp::with_settings(&[("CAIRN_TRUSTED_PROXIES", "10.0.0.2")]).await;
+    let reply = send(&app.router(), with_request_id("10.0.0.2:4000")).await;
     assert_eq!(reply.header("x-request-id"), Some("lb-1234"));
+
+    // Anyone else's is replaced: it would go into the trail and the logs.
+    for peer in ["203.0.113.9:4000", "127.0.0.1:4000"] {
+        let reply = send(&app.router(), with_request_id(peer)).await;
+        let id = reply.header("x-request-id").expect("request id");
+        assert_ne!(id, "lb-1234", "from {peer}");
+        assert_eq!(id.len(), 36, "a fresh UUID: {id}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
