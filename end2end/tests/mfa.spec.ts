@@ -128,3 +128,46 @@ test("staff set up two-step verification, sign in with a code or a recovery code
   await password(page, therapist.email);
   await expect(page).toHaveURL(/\/security\/two-step$/);
 });
+
+test("a therapist finds a patient outside their caseload and breaks the glass: no id until then, a reason and a fresh code", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const page = await (await browser.newContext()).newPage();
+  const sam = await enroll(page, therapist.email);
+  const provedAt = Date.now();
+  await page.getByRole("link", { name: "Continue to Cairn" }).click();
+  await expect(page).toHaveURL(/\/home$/);
+
+  // Avery is not on Sam's caseload: the search says someone matches, and
+  // the page holds an opaque handle, not the patient's id.
+  await page.goto(`${servers.mfa}/caseload`);
+  await hydrated(page);
+  await page.getByLabel("Find a patient").fill("Avery Quinn");
+  await page.getByRole("button", { name: "Search" }).click();
+  const elsewhere = page.getByTestId("elsewhere");
+  await expect(elsewhere).toContainText("not on your caseload may match");
+  const link = elsewhere.getByRole("link", { name: "Emergency access (1)" });
+  await expect(link).toHaveAttribute("href", /^\/emergency\/[A-Za-z0-9_-]{43}$/);
+  await link.click();
+  await expect(page).toHaveURL(/\/emergency\/[A-Za-z0-9_-]{43}$/);
+  await hydrated(page);
+
+  // The reason first, with the message next to it.
+  const open = page.getByRole("button", { name: "Open the chart with emergency access" });
+  await page.getByLabel("Why do you need this chart now?").fill("urgent");
+  await open.click();
+  await expect(page.locator("#reason-error")).toContainText("at least 20");
+  await page.getByLabel("Why do you need this chart now?").fill("After-hours crisis call; the on-call clinician needs the safety plan");
+
+  // Sam's code at setup is older than this server's step-up window by now:
+  // Cairn asks for a fresh one in place, then opens the chart.
+  await page.waitForTimeout(Math.max(0, provedAt + 31_000 - Date.now()));
+  await open.click();
+  const stepUp = page.getByTestId("step-up");
+  await expect(stepUp).toContainText("enter a current code");
+  await stepUp.getByLabel("Code").fill(await sam.app.next());
+  await stepUp.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/patients\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("chart-name")).toHaveText("Avery Quinn");
+  await expect(page.getByTestId("emergency-banner")).toBeVisible();
+  await page.screenshot({ path: "screenshots/emergency-access.png", fullPage: true });
+});

@@ -44,8 +44,11 @@ pub async fn get_caseload(
         let found =
             patients::candidates(&mut conn, &state.vault, therapist.organization_id, by).await?;
         let mine = |id: &Uuid| grants.iter().any(|(grant, _)| grant.patient_id() == *id);
-        elsewhere = found.iter().copied().filter(|id| !mine(id)).collect();
+        let others: Vec<Uuid> = found.iter().copied().filter(|id| !mine(id)).collect();
         grants.retain(|(grant, _)| found.contains(&grant.patient_id()));
+        if !others.is_empty() {
+            elsewhere = searched_elsewhere(&mut conn, &who, &others, &client).await?;
+        }
     }
     let (grants, members): (Vec<_>, Vec<_>) = grants.into_iter().unzip();
     let action = AuditAction::RecordListed;
@@ -106,6 +109,35 @@ pub async fn get_caseload(
         total,
         elsewhere,
     })
+}
+
+/// A caseload search matched `others`, patients outside the searcher's
+/// caseload: that each is a patient here has been disclosed, so each is
+/// recorded (`record.searched`, naming the patient), and the browser gets
+/// an opaque handle per patient instead of an id (emergency access takes
+/// the handle).
+#[cfg(feature = "ssr")]
+async fn searched_elsewhere(
+    conn: &mut diesel_async::AsyncPgConnection,
+    who: &crate::backend::session::SignedIn,
+    others: &[Uuid],
+    client: &crate::backend::client::ClientInfo,
+) -> Result<Vec<String>, AppError> {
+    use crate::{
+        backend::{audit, emergency},
+        model::audit::AuditAction,
+    };
+    let events: Vec<_> = others
+        .iter()
+        .map(|patient| {
+            super::event(who, AuditAction::RecordSearched, client)
+                .on("endpoint", "caseload")
+                .about_patient(*patient)
+        })
+        .collect();
+    audit::record_all(conn, &events).await?;
+    let session = super::session().await?;
+    emergency::remember_matches(&session, others).await
 }
 
 /// A patient's chart: details, care team and the list of notes.
@@ -569,15 +601,17 @@ pub async fn save_treatment_plan(
     .await
 }
 
-/// Opens the chart of `patient_id`, not on the therapist's care team, for
-/// the configured time: the reason is required (and recorded with every
+/// Opens the chart of a patient not on the therapist's care team (the one
+/// a caseload search found, `search_match` being its handle, or
+/// `patient_id`) for the configured time: the reason is required (and recorded with every
 /// view), and a second factor entered in the last few minutes
 /// (`StepUpRequired` otherwise; the page then asks for a code and tries
 /// again). Raises an alert on the access review.
 #[server(prefix = "/api", endpoint = "emergency-access")]
 pub async fn start_emergency_access(
     csrf_token: String,
-    patient_id: Uuid,
+    #[server(default)] patient_id: Option<Uuid>,
+    #[server(default)] search_match: String,
     reason: String,
 ) -> Result<crate::model::chart::EmergencyGranted, AppError> {
     use crate::backend::{access, authz::Sensitive, db::schema::patients, emergency, notes};
@@ -587,6 +621,18 @@ pub async fn start_emergency_access(
     super::checked_at_the_edge(csrf_token);
     let (Asking { who, state, client }, therapist) = therapist_asking(ENDPOINT).await?;
     let mut conn = state.db.conn().await?;
+    // The patient a caseload search found (by its handle), or one named by
+    // id; an unknown handle is a patient not found.
+    let patient_id = match (patient_id, search_match.trim()) {
+        (Some(id), "") => id,
+        (_, "") => Uuid::nil(),
+        (_, handle) => {
+            let session = super::session().await?;
+            emergency::matched(&session, handle)
+                .await?
+                .unwrap_or(Uuid::nil())
+        }
+    };
     let in_practice: Option<Uuid> = patients::table
         .find(patient_id)
         .filter(patients::organization_id.eq(therapist.organization_id))
@@ -604,7 +650,14 @@ pub async fn start_emergency_access(
     let step_up = super::fresh_factor(&state, &who, Sensitive::EmergencyAccess)?;
     let lasts = state.emergency_access;
     let granted = emergency::start(
-        &mut conn, therapist, step_up, patient_id, &reason, lasts, &client,
+        &mut conn,
+        &state.vault,
+        therapist,
+        step_up,
+        patient_id,
+        &reason,
+        lasts,
+        &client,
     )
     .await?;
     tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "emergency access started");

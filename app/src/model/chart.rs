@@ -207,9 +207,10 @@ pub struct Caseload {
     /// Patients on the caseload at all (before the search).
     pub total: u32,
     /// Patients of the practice, not on this caseload, whose blind index
-    /// matches the search: nothing about them is opened or shown; emergency
-    /// access can open their chart.
-    pub elsewhere: Vec<Uuid>,
+    /// matches the search: nothing about them is opened or shown, not even
+    /// their id. Each is an opaque handle, good in this session only, that
+    /// emergency access can open the chart with.
+    pub elsewhere: Vec<String>,
 }
 
 /// A note as the chart lists it: no content.

@@ -175,7 +175,7 @@ fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
 /// Patients of the practice, not on this caseload, that the search may
 /// match: nothing about them is shown; emergency access can open them.
 #[component]
-fn Elsewhere(ids: Vec<uuid::Uuid>) -> impl IntoView {
+fn Elsewhere(ids: Vec<String>) -> impl IntoView {
     view! {
         <div class="space-y-2 rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="elsewhere">
             <p>
@@ -185,7 +185,7 @@ fn Elsewhere(ids: Vec<uuid::Uuid>) -> impl IntoView {
             <ul class="flex flex-wrap gap-3">
                 {ids.into_iter().enumerate().map(|(n, id)| view! {
                     <li>
-                        <a href=format!("/patients/{id}/emergency") class="font-medium text-red-900 underline">
+                        <a href=format!("/emergency/{id}") class="font-medium text-red-900 underline">
                             {format!("Emergency access ({})", n + 1)}
                         </a>
                     </li>

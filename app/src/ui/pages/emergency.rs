@@ -14,23 +14,29 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use uuid::Uuid;
 
 #[component]
 pub fn EmergencyAccessPage() -> impl IntoView {
     let params = use_params_map();
-    let patient = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
+    // The handle a caseload search gave for a patient it found outside the
+    // caseload: the page never knows who the patient is.
+    let search_match = params
+        .with_untracked(|p| p.get("match"))
+        .filter(|m| !m.is_empty());
     view! {
         <Title text="Emergency access" />
-        {match patient {
-            Some(patient_id) => view! { <EmergencyForm patient_id /> }.into_any(),
+        {match search_match {
+            Some(search_match) => view! { <EmergencyForm search_match /> }.into_any(),
             None => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
         }}
     }
 }
 
 #[component]
-fn EmergencyForm(patient_id: Uuid) -> impl IntoView {
+fn EmergencyForm(search_match: String) -> impl IntoView {
+    let hidden = search_match.clone();
+    // Stored, so the step-up form's "carry on" stays a copyable closure.
+    let search_match = StoredValue::new(search_match);
     let start = ServerAction::<StartEmergencyAccess>::new();
     let reason = RwSignal::new(String::new());
     let navigate = use_navigate();
@@ -45,7 +51,8 @@ fn EmergencyForm(patient_id: Uuid) -> impl IntoView {
     let carry_on = move |csrf_token: String| {
         start.dispatch(StartEmergencyAccess {
             csrf_token,
-            patient_id,
+            patient_id: None,
+            search_match: search_match.get_value(),
             reason: reason.get_untracked(),
         });
     };
@@ -64,7 +71,7 @@ fn EmergencyForm(patient_id: Uuid) -> impl IntoView {
             </div>
             <ActionForm action=start attr:class="space-y-4" attr:novalidate=true>
                 <CsrfField />
-                <input type="hidden" name="patient_id" value=patient_id.to_string() />
+                <input type="hidden" name="search_match" value=hidden />
                 <div class="space-y-1">
                     <label for="reason" class="block font-medium text-stone-800">"Why do you need this chart now?"</label>
                     <p id="reason-hint" class="text-sm text-stone-600">
