@@ -134,8 +134,25 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
             return;
         }
     }
+    if config.migrate_on_start
+        && let Err(error) = seal_leftovers(&config).await
+    {
+        // The text stays as it was (nothing is lost); the next start or
+        // `cairn migrate` tries again.
+        tracing::error!(%error, "could not seal free text stored in the clear");
+    }
     db.set_schema_ready();
     tracing::info!("database ready");
+}
+
+/// Seals free text stored in the clear before it was sealed (see
+/// `vault::leftovers`), as part of bringing the schema up to date.
+pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
+    app::backend::vault::leftovers::seal_all(&mut conn, &config.vault)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))
 }
 
 /// Deletes expired sessions once a minute. Expiry is enforced on every

@@ -100,12 +100,37 @@ pub async fn verify_audit_chain(csrf_token: String) -> Result<ChainStatus, AppEr
 /// The alerts of the last 30 days, open ones first.
 #[server(prefix = "/api", endpoint = "audit-alerts", input = GetUrl)]
 pub async fn get_audit_alerts() -> Result<AlertList, AppError> {
-    use crate::backend::{audit::alerts, authz::Admin};
+    use crate::backend::{audit::alerts, authz::Admin, emergency_reasons};
+    const ENDPOINT: &str = "audit-alerts";
     let (_, who) = super::signed_in().await?;
-    let admin = super::authorize(&who, "audit-alerts", Admin::check).await?;
+    let admin = super::authorize(&who, ENDPOINT, Admin::check).await?;
     let state = super::state()?;
+    let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    alerts::list(&mut conn, admin, state.alerts).await
+    let mut list = alerts::list(&mut conn, &state.vault, admin, state.alerts).await?;
+    // Emergency reasons are sealed with their patients' keys: read (and
+    // recorded) for the alerts listed.
+    let ids: Vec<uuid::Uuid> = list
+        .alerts
+        .iter()
+        .filter_map(|a| a.emergency_access)
+        .collect();
+    let reasons = emergency_reasons::read(
+        &mut conn,
+        &state.vault,
+        &admin,
+        &who,
+        &ids,
+        ENDPOINT,
+        &client,
+    )
+    .await?;
+    for alert in &mut list.alerts {
+        alert.reason = alert
+            .emergency_access
+            .and_then(|id| reasons.get(&id).cloned());
+    }
+    Ok(list)
 }
 
 /// Marks alert `alert` reviewed through event `through` (the newest one
@@ -126,6 +151,7 @@ pub async fn review_alert(
     let mut conn = state.db.conn().await?;
     alerts::mark_reviewed(
         &mut conn,
+        &state.vault,
         admin,
         state.alerts,
         &alert,

@@ -19,7 +19,7 @@
 //! the person's relation to the patient, tested whole.
 
 use super::{
-    audit::{self, Actor, Event, Origin},
+    audit::{self, Actor, Details, Event, Origin},
     authz::{Admin, Therapist},
     care_team,
     client::ClientInfo,
@@ -105,7 +105,11 @@ impl PatientAccess {
         match (self.reach, purpose) {
             (Reach::Chart, Purpose::Record) => true,
             (Reach::OwnRecord, Purpose::Record) => details || column == columns::PLAN_BODY,
-            (Reach::Roster, Purpose::Record) => column == columns::PATIENT_LEGAL_NAME,
+            // Running the practice: the name, and why someone broke the
+            // glass (the situation, never clinical detail) for the review.
+            (Reach::Roster, Purpose::Record) => {
+                column == columns::PATIENT_LEGAL_NAME || column == columns::EMERGENCY_REASON
+            }
             (Reach::PsychotherapyNote { .. }, Purpose::Record) => details,
             (Reach::PsychotherapyNote { .. }, Purpose::Psychotherapy) => note,
             (Reach::Chart | Reach::OwnRecord | Reach::Roster, Purpose::Psychotherapy) => false,
@@ -445,9 +449,12 @@ impl Grant {
             Some((kind, id)) => event.on(kind, id),
             None => event.on("endpoint", self.endpoint),
         };
-        // Every access under emergency access carries its reason.
+        // Every access under emergency access names it (its reason is
+        // sealed in `emergency_access`: the trail refers, never copies).
         let event = match &self.emergency {
-            Some(emergency) => event.because(format!("emergency access: {}", emergency.reason)),
+            Some(emergency) => event
+                .because("emergency access")
+                .details(Details::new().with("emergency_access", emergency.id)),
             None => event,
         };
         let notes_of = match (self.actor, &self.emergency) {
@@ -679,7 +686,7 @@ mod tests {
             assert!(access(Reach::Chart).opens(column, Record), "{column:?}");
             assert_eq!(
                 access(Reach::Roster).opens(column, Record),
-                column == columns::PATIENT_LEGAL_NAME,
+                column == columns::PATIENT_LEGAL_NAME || column == columns::EMERGENCY_REASON,
                 "{column:?}"
             );
             assert_eq!(

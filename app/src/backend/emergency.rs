@@ -1,16 +1,20 @@
 //! Emergency ("break the glass") access: a therapist who is not on a
 //! patient's care team may open the chart for a while (60 minutes unless
 //! configured), after writing why and entering a fresh second factor. The
-//! start is recorded as `record.emergency_access` with the reason, which
-//! raises an alert on the access review; while it lasts, the policy
-//! (`backend::access`) lets the chart open and every access carries the
-//! reason into the trail.
+//! start is recorded as `record.emergency_access`, which raises an alert on
+//! the access review; while it lasts, the policy (`backend::access`) lets
+//! the chart open and every access names the emergency access in the
+//! trail. The reason is free text about a patient: it is sealed with the
+//! patient's key (`columns::EMERGENCY_REASON`), and the trail refers to
+//! the emergency access instead of copying it; administrators read it on
+//! the access review.
 
 use super::{
     audit::{self, Actor, Event, Origin},
     authz::{Sensitive, StepUp, Therapist},
     client::ClientInfo,
     db::schema::emergency_access,
+    vault::{Scope, Sealed, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -51,11 +55,62 @@ pub fn check_reason(reason: &str) -> Result<String, AppError> {
     errors.into_result().map(|()| reason.to_owned())
 }
 
+/// Session data key of the patients a caseload search found outside the
+/// searcher's caseload: opaque handles, each naming one patient.
+const SEARCH_MATCHES_KEY: &str = "search_matches";
+/// Handles a session keeps (the newest).
+const SEARCH_MATCHES_KEPT: usize = 20;
+
+/// Remembers, in the searcher's session, the patients a caseload search
+/// found outside their caseload, and answers an opaque handle for each.
+///
+/// The browser gets the handles, never the patients' ids: that a named
+/// person is a patient here is disclosed only as far as "someone matches",
+/// and the id (which would let them be followed elsewhere) is handed out
+/// only when emergency access actually starts (`matched`).
+pub async fn remember_matches(
+    session: &tower_sessions::Session,
+    patients: &[Uuid],
+) -> Result<Vec<String>, AppError> {
+    let mut kept: Vec<(String, Uuid)> = session
+        .get(SEARCH_MATCHES_KEY)
+        .await
+        .map_err(super::session::store_error)?
+        .unwrap_or_default();
+    let handles: Vec<String> = patients
+        .iter()
+        .map(|_| super::secret::random_token())
+        .collect();
+    kept.extend(handles.iter().cloned().zip(patients.iter().copied()));
+    let excess = kept.len().saturating_sub(SEARCH_MATCHES_KEPT);
+    kept.drain(..excess);
+    session
+        .insert(SEARCH_MATCHES_KEY, kept)
+        .await
+        .map_err(super::session::store_error)?;
+    Ok(handles)
+}
+
+/// The patient a handle from [`remember_matches`] names, in this session.
+pub async fn matched(
+    session: &tower_sessions::Session,
+    handle: &str,
+) -> Result<Option<Uuid>, AppError> {
+    let kept: Vec<(String, Uuid)> = session
+        .get(SEARCH_MATCHES_KEY)
+        .await
+        .map_err(super::session::store_error)?
+        .unwrap_or_default();
+    Ok(kept
+        .into_iter()
+        .find(|(kept, _)| kept == handle.trim())
+        .map(|(_, patient)| patient))
+}
+
 /// An emergency access in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Active {
     pub id: Uuid,
-    pub reason: String,
     pub expires_at: OffsetDateTime,
 }
 
@@ -66,31 +121,26 @@ pub async fn active(
     user_id: Uuid,
     patient_id: Uuid,
 ) -> Result<Option<Active>, AppError> {
-    let found: Option<(Uuid, String, OffsetDateTime)> = emergency_access::table
+    let found: Option<(Uuid, OffsetDateTime)> = emergency_access::table
         .filter(emergency_access::user_id.eq(user_id))
         .filter(emergency_access::patient_id.eq(patient_id))
         .filter(emergency_access::expires_at.gt(diesel::dsl::now))
         .order(emergency_access::expires_at.desc())
-        .select((
-            emergency_access::id,
-            emergency_access::reason,
-            emergency_access::expires_at,
-        ))
+        .select((emergency_access::id, emergency_access::expires_at))
         .first(conn)
         .await
         .optional()?;
-    Ok(found.map(|(id, reason, expires_at)| Active {
-        id,
-        reason,
-        expires_at,
-    }))
+    Ok(found.map(|(id, expires_at)| Active { id, expires_at }))
 }
 
 /// Starts an emergency access of `therapist` to `patient_id` (which the
 /// caller found in their practice) for `lasts`, recording it in the same
-/// transaction. The [`StepUp`] proves a fresh second factor.
+/// transaction. The [`StepUp`] proves a fresh second factor. The reason
+/// is stored sealed with the patient's key.
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     therapist: Therapist,
     step_up: StepUp,
     patient_id: Uuid,
@@ -101,17 +151,26 @@ pub async fn start(
     debug_assert_eq!(step_up.action, Sensitive::EmergencyAccess);
     let lasts = time::Duration::try_from(lasts).map_err(|_| AppError::Internal)?;
     let expires_at = OffsetDateTime::now_utc() + lasts;
+    let id = Uuid::new_v4();
     conn.transaction::<_, AppError, _>(async |conn| {
-        let id: Uuid = diesel::insert_into(emergency_access::table)
+        let sealed = Sealed::seal(
+            vault,
+            conn,
+            Scope::patient(therapist.organization_id, patient_id),
+            columns::EMERGENCY_REASON.at(id),
+            &reason.to_owned(),
+        )
+        .await?;
+        diesel::insert_into(emergency_access::table)
             .values((
+                emergency_access::id.eq(id),
                 emergency_access::organization_id.eq(therapist.organization_id),
                 emergency_access::patient_id.eq(patient_id),
                 emergency_access::user_id.eq(therapist.user_id),
-                emergency_access::reason.eq(reason),
+                emergency_access::reason_sealed.eq(sealed.as_bytes()),
                 emergency_access::expires_at.eq(expires_at),
             ))
-            .returning(emergency_access::id)
-            .get_result(conn)
+            .execute(conn)
             .await?;
         let event = Event::new(
             AuditAction::EmergencyAccess,
@@ -125,13 +184,9 @@ pub async fn start(
         )
         .on("emergency_access", id)
         .about_patient(patient_id)
-        .because(reason);
+        .because("emergency access");
         audit::record(conn, event).await?;
-        Ok(Active {
-            id,
-            reason: reason.to_owned(),
-            expires_at,
-        })
+        Ok(Active { id, expires_at })
     })
     .await
 }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod db;
 pub mod diagnoses;
 pub mod emergency;
+pub mod emergency_reasons;
 pub mod invitations;
 pub mod mail;
 pub mod mfa;

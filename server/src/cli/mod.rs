@@ -50,10 +50,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Serve => serve::serve(config).await,
         Command::Migrate => {
             let applied = migrate::run_pending(config.database_url.expose()).await?;
+            let sealed = serve::seal_leftovers(&config).await?;
             println!(
                 "Applied {} migration(s); the schema is current.",
                 applied.len()
             );
+            if sealed > 0 {
+                println!("Sealed {sealed} value(s) of free text stored in the clear before.");
+            }
             Ok(())
         }
         Command::SeedDemo => seed_demo(&config).await,

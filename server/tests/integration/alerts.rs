@@ -89,7 +89,7 @@ async fn chart_event(
     patient: Uuid,
 ) {
     let (user_id, organization_id, role) = who;
-    let mut event = Event::new(
+    let event = Event::new(
         action,
         outcome,
         Actor::Person {
@@ -101,10 +101,48 @@ async fn chart_event(
     )
     .on("chart", patient)
     .about_patient(patient);
-    if action == AuditAction::EmergencyAccess {
-        event = event.because("Patient called the crisis line; their therapist is away");
-    }
     audit::record(conn, event).await.expect("recorded");
+}
+
+/// The reason the emergency access in these tests gives.
+const EMERGENCY_REASON: &str = "Patient called the crisis line; their therapist is away";
+
+/// `who` (a therapist) breaks the glass for the record of the patient
+/// whose account is `patient`, as the application does it (the start is
+/// recorded, the reason sealed); answers the record's id.
+async fn broke_glass(
+    app: &TestApp,
+    conn: &mut AsyncPgConnection,
+    who: (Uuid, Uuid, Role),
+    patient: Uuid,
+) -> Uuid {
+    use app::backend::authz::{Sensitive, StepUp, Therapist};
+    let (user_id, organization_id, _) = who;
+    let record: Uuid = app::backend::db::schema::patients::table
+        .filter(app::backend::db::schema::patients::user_id.eq(patient))
+        .select(app::backend::db::schema::patients::id)
+        .first(conn)
+        .await
+        .expect("their record");
+    app::backend::emergency::start(
+        conn,
+        &app.state.vault,
+        Therapist {
+            user_id,
+            organization_id,
+        },
+        StepUp {
+            user_id,
+            action: Sensitive::EmergencyAccess,
+        },
+        record,
+        EMERGENCY_REASON,
+        std::time::Duration::from_secs(3600),
+        &app::backend::client::ClientInfo::default(),
+    )
+    .await
+    .expect("emergency access");
+    record
 }
 
 /// A failed sign-in for no known account, from `ip`, in `practice`.
@@ -233,14 +271,7 @@ async fn chart_views_emergency_access_and_refused_charts_raise_alerts_with_their
         )
         .await;
     }
-    chart_event(
-        &mut conn,
-        colleague,
-        AuditAction::EmergencyAccess,
-        AuditOutcome::Allowed,
-        patients[2],
-    )
-    .await;
+    let glass = broke_glass(&app, &mut conn, colleague, patients[2]).await;
     chart_event(
         &mut conn,
         colleague,
@@ -270,14 +301,8 @@ async fn chart_views_emergency_access_and_refused_charts_raise_alerts_with_their
 
     let emergency = of(AlertKind::EmergencyAccess);
     assert_eq!(emergency.len(), 1);
-    assert_eq!(
-        emergency[0].concerning.as_ref().map(|p| p.id),
-        Some(patients[2])
-    );
-    assert_eq!(
-        emergency[0].reason.as_deref(),
-        Some("Patient called the crisis line; their therapist is away")
-    );
+    assert_eq!(emergency[0].concerning.as_ref().map(|p| p.id), Some(glass));
+    assert_eq!(emergency[0].reason.as_deref(), Some(EMERGENCY_REASON));
     assert_eq!(emergency[0].evidence.action, "record.emergency_access");
 
     let refused = of(AlertKind::DeniedChart);
@@ -403,4 +428,104 @@ async fn the_newest_hundred_open_alerts_are_listed_and_the_rest_counted_and_stil
     let list = alerts(&mut admin).await;
     assert_eq!(list.more_open, 0);
     assert_eq!(list.alerts.iter().filter(|a| a.review.is_some()).count(), 1);
+}
+
+#[tokio::test]
+async fn free_text_stored_in_the_clear_before_is_sealed_and_still_reads() {
+    let app = TestApp::with_demo_and(SETTINGS).await;
+    let mut conn = app.db.conn().await;
+    let sam = person(&mut conn, "sam.okafor@juniper-creek.example").await;
+    let admin_id = person(&mut conn, ADMIN).await.0;
+    let record: Uuid = app::backend::db::schema::patients::table
+        .filter(app::backend::db::schema::patients::organization_id.eq(sam.1))
+        .select(app::backend::db::schema::patients::id)
+        .first(&mut conn)
+        .await
+        .expect("a record");
+    // An emergency access as it was written before reasons were sealed.
+    let id = Uuid::new_v4();
+    diesel::sql_query(
+        "INSERT INTO emergency_access (id, organization_id, patient_id, user_id, reason, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, now() + interval '1 hour')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Uuid, _>(sam.1)
+    .bind::<diesel::sql_types::Uuid, _>(record)
+    .bind::<diesel::sql_types::Uuid, _>(sam.0)
+    .bind::<diesel::sql_types::Text, _>(EMERGENCY_REASON)
+    .execute(&mut conn)
+    .await
+    .expect("an old emergency access");
+    let event = Event::new(
+        AuditAction::EmergencyAccess,
+        AuditOutcome::Allowed,
+        Actor::Person {
+            user_id: sam.0,
+            organization_id: sam.1,
+            role: sam.2,
+        },
+        Origin::default(),
+    )
+    .on("emergency_access", id)
+    .about_patient(record);
+    audit::record(&mut conn, event).await.expect("recorded");
+
+    let mut admin = app.browser();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let list = alerts(&mut admin).await;
+    let alert = list
+        .alerts
+        .iter()
+        .find(|a| a.kind == AlertKind::EmergencyAccess)
+        .expect("the alert");
+    assert_eq!(
+        alert.reason.as_deref(),
+        Some(EMERGENCY_REASON),
+        "read before sealing"
+    );
+    // A review with a note, as it was written before notes were sealed.
+    let note = "Spoke with Sam; the call was genuine";
+    diesel::sql_query(
+        "INSERT INTO audit_alert_reviews (organization_id, alert_key, through_event_id, reviewed_by, note) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(sam.1)
+    .bind::<diesel::sql_types::Text, _>(&alert.key)
+    .bind::<diesel::sql_types::BigInt, _>(alert.last_event_id)
+    .bind::<diesel::sql_types::Uuid, _>(admin_id)
+    .bind::<diesel::sql_types::Text, _>(note)
+    .execute(&mut conn)
+    .await
+    .expect("an old review");
+
+    let sealed = app::backend::vault::leftovers::seal_all(&mut conn, &app.state.vault)
+        .await
+        .expect("sealed");
+    assert_eq!(sealed, 2);
+    let again = app::backend::vault::leftovers::seal_all(&mut conn, &app.state.vault)
+        .await
+        .expect("again");
+    assert_eq!(again, 0, "nothing left the second time");
+    let clear: Option<String> = app::backend::db::schema::emergency_access::table
+        .find(id)
+        .select(app::backend::db::schema::emergency_access::reason)
+        .first(&mut conn)
+        .await
+        .expect("row");
+    assert_eq!(clear, None, "the clear copy is gone");
+    let clear: Option<String> = audit_alert_reviews::table
+        .select(audit_alert_reviews::note)
+        .first(&mut conn)
+        .await
+        .expect("review");
+    assert_eq!(clear, None);
+
+    // Both still read, for the administrator.
+    let list = alerts(&mut admin).await;
+    let alert = by_key(&list, &alert.key);
+    assert_eq!(alert.reason.as_deref(), Some(EMERGENCY_REASON));
+    assert_eq!(
+        alert.review.as_ref().and_then(|r| r.note.as_deref()),
+        Some(note)
+    );
 }

@@ -8,7 +8,7 @@ use crate::support::{
     app::{Browser, Reply},
 };
 use app::{
-    backend::db::schema::{audit_events, clinical_notes, patients, users},
+    backend::db::schema::{audit_events, clinical_notes, emergency_access, patients, users},
     error::AppError,
     model::{
         audit::{AuditAction, AuditOutcome},
@@ -397,16 +397,24 @@ async fn emergency_access_takes_a_reason_and_a_fresh_code_expires_and_marks_ever
         .load(&mut conn)
         .await
         .expect("events");
+    // The trail names the emergency access; its reason is sealed, never
+    // copied into the trail (nor stored in the clear).
+    let fixed = Some("emergency access".to_owned());
     assert_eq!(
         events,
         [
-            (AuditAction::EmergencyAccess, Some(reason.to_owned())),
-            (
-                AuditAction::RecordViewed,
-                Some(format!("emergency access: {reason}"))
-            ),
+            (AuditAction::EmergencyAccess, fixed.clone()),
+            (AuditAction::RecordViewed, fixed),
         ]
     );
+    let (clear, sealed): (Option<String>, Option<Vec<u8>>) = emergency_access::table
+        .select((emergency_access::reason, emergency_access::reason_sealed))
+        .first(&mut conn)
+        .await
+        .expect("the emergency access");
+    assert_eq!(clear, None);
+    let sealed = sealed.expect("sealed");
+    assert!(!String::from_utf8_lossy(&sealed).contains("crisis"));
 
     // When it runs out, the chart is closed again (and the refusal recorded).
     diesel::sql_query(
@@ -433,4 +441,57 @@ async fn break_glass(browser: &mut Browser, patient: Uuid, reason: &str) -> Repl
             &[("patient_id", &patient), ("reason", reason)],
         )
         .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_that_finds_a_patient_elsewhere_is_recorded_and_gives_no_id_until_the_glass_breaks()
+ {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let avery = record_of(&mut conn, AVERY).await;
+    let sam_id = user_id(&mut conn, SAM).await;
+    let mut sam = app.signed_in(SAM).await;
+
+    let reply = sam.fetch("/api/caseload?search=Avery%20Quinn").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(
+        !reply.body.contains(&avery.to_string()),
+        "the patient's id is not handed out: {}",
+        reply.body
+    );
+    let found: Caseload = serde_json::from_str(&reply.body).expect("caseload");
+    assert!(found.rows.is_empty(), "not on Sam's caseload");
+    assert_eq!(found.elsewhere.len(), 1, "someone matches elsewhere");
+
+    // The disclosure is in the trail, naming the patient reached.
+    let searched: Vec<(Option<Uuid>, Option<Uuid>)> = audit_events::table
+        .filter(audit_events::action.eq(AuditAction::RecordSearched))
+        .select((audit_events::actor_id, audit_events::patient_id))
+        .load(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(searched, [(Some(sam_id), Some(avery))]);
+
+    // The handle is good in Sam's session only: another browser's is unknown.
+    let handle = found.elsewhere[0].clone();
+    let reason = "After-hours crisis call; on-call clinician needs the safety plan";
+    let mut stranger = app.signed_in(SAM).await;
+    let by_handle = |handle: &str| {
+        vec![
+            ("search_match", handle.to_owned()),
+            ("reason", reason.to_owned()),
+        ]
+    };
+    let form = by_handle(&handle);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = stranger.call("/api/emergency-access", &form).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+
+    // Breaking the glass with it opens the chart, and only now the id.
+    crate::mfa::enroll(&mut sam).await;
+    let reply = sam.call("/api/emergency-access", &form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let granted: app::model::chart::EmergencyGranted =
+        serde_json::from_str(&reply.body).expect("granted");
+    assert_eq!(granted.patient_id, avery);
 }

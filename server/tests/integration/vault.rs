@@ -565,6 +565,11 @@ async fn every_sealed_column_in_the_database_is_registered_for_rotation() {
         .iter()
         .map(|r| (r.column.table.to_owned(), r.column.column.to_owned()))
         .chain(
+            columns::OF_PRACTICE
+                .iter()
+                .map(|r| (r.column.table.to_owned(), r.column.column.to_owned())),
+        )
+        .chain(
             columns::NOT_PHI
                 .iter()
                 .map(|(t, c)| ((*t).to_owned(), (*c).to_owned())),
@@ -598,4 +603,103 @@ async fn sealing_outside_a_transaction_is_refused() {
         .await
         .expect("count");
     assert_eq!(keys, 0, "no key was made for it either");
+}
+
+#[tokio::test]
+async fn rotating_a_practice_s_key_reseals_its_own_columns_and_only_its_administrators_open_them() {
+    use app::backend::{authz::Admin, db::schema::audit_alert_reviews};
+    use diesel_async::AsyncConnection;
+    let app = app().await;
+    let mut conn = app.db.conn().await;
+    let org = practice(&mut conn).await;
+    let admin: Uuid = app::backend::db::schema::users::table
+        .filter(app::backend::db::schema::users::email.eq("admin@juniper-creek.example"))
+        .select(app::backend::db::schema::users::id)
+        .first(&mut conn)
+        .await
+        .expect("admin");
+    let note = "Spoke with the therapist; nothing to act on";
+    let id = Uuid::new_v4();
+    let sealing = app.state.vault.clone();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let sealed =
+            Sealed::seal_for_practice(&sealing, conn, org, columns::ALERT_REVIEW_NOTE, id, note)
+                .await?;
+        diesel::insert_into(audit_alert_reviews::table)
+            .values((
+                audit_alert_reviews::id.eq(id),
+                audit_alert_reviews::organization_id.eq(org),
+                audit_alert_reviews::alert_key.eq("emergency_access:1"),
+                audit_alert_reviews::through_event_id.eq(1),
+                audit_alert_reviews::reviewed_by.eq(admin),
+                audit_alert_reviews::note_sealed.eq(sealed.as_bytes()),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+    .expect("a sealed note");
+    let stored = || async {
+        let bytes: Option<Vec<u8>> = audit_alert_reviews::table
+            .select(audit_alert_reviews::note_sealed)
+            .first(&mut app.db.conn().await)
+            .await
+            .expect("note");
+        Sealed::<String>::from_stored(bytes.expect("sealed"))
+    };
+    let before = stored().await;
+    let ours = Admin {
+        user_id: admin,
+        organization_id: org,
+    };
+
+    let done = rotate::rotate_dek(&mut conn, &app.state.vault, Target::Practice(org), None)
+        .await
+        .expect("rotated");
+    assert!(done.finished && done.resealed >= 1, "{done:?}");
+    let after = stored().await;
+    assert_ne!(
+        after.key_id(),
+        before.key_id(),
+        "re-sealed under the new key"
+    );
+    let fresh = vault(&app, &[1], 1);
+    let opened = after
+        .open_for_practice(&fresh, &mut conn, &ours, columns::ALERT_REVIEW_NOTE, id)
+        .await
+        .expect("opens after rotation");
+    assert_eq!(opened.expose(), note);
+
+    // Another practice's administrator, another row, or a patient's
+    // column: refused.
+    let theirs = Admin {
+        user_id: admin,
+        organization_id: Uuid::new_v4(),
+    };
+    assert_eq!(
+        after
+            .open_for_practice(&fresh, &mut conn, &theirs, columns::ALERT_REVIEW_NOTE, id)
+            .await
+            .err(),
+        Some(Unreadable::WrongPatient)
+    );
+    assert!(matches!(
+        after
+            .open_for_practice(
+                &fresh,
+                &mut conn,
+                &ours,
+                columns::ALERT_REVIEW_NOTE,
+                Uuid::new_v4()
+            )
+            .await,
+        Err(Unreadable::Broken(_))
+    ));
+    assert!(matches!(
+        after
+            .open_for_practice(&fresh, &mut conn, &ours, columns::PATIENT_LEGAL_NAME, id)
+            .await,
+        Err(Unreadable::OutOfReach(..))
+    ));
 }

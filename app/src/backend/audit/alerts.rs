@@ -18,6 +18,7 @@ use crate::{
         authz::Admin,
         client::ClientInfo,
         db::schema::{audit_alert_reviews, audit_events, users},
+        vault::{Sealed, Vault, columns},
     },
     error::{AppError, FieldErrors},
     model::audit::{
@@ -81,7 +82,8 @@ struct Seen {
     patient: Option<Uuid>,
     subject: Option<Uuid>,
     ip: Option<String>,
-    reason: Option<String>,
+    /// What was acted on (an emergency access's id, for its start).
+    resource: Option<String>,
 }
 
 /// What one kind of alert watches and when it fires.
@@ -237,14 +239,14 @@ async fn load(
             audit_events::patient_id,
             audit_events::subject_user_id,
             audit_events::client_ip,
-            audit_events::reason,
+            audit_events::resource_id,
         ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
         .map(
-            |(id, at, action, actor, patient, subject, ip, reason)| Seen {
+            |(id, at, action, actor, patient, subject, ip, resource)| Seen {
                 id,
                 at,
                 action,
@@ -252,7 +254,7 @@ async fn load(
                 patient,
                 subject,
                 ip,
-                reason,
+                resource,
             },
         )
         .collect())
@@ -261,6 +263,7 @@ async fn load(
 /// Every alert of the last [`DAYS`] days in the practice, open ones first.
 pub async fn list(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     admin: Admin,
     policy: AlertPolicy,
 ) -> Result<AlertList, AppError> {
@@ -274,6 +277,7 @@ pub async fn list(
     let more_open = alerts.len().saturating_sub(LISTED_OPEN);
     alerts.truncate(LISTED_OPEN);
     reviewed.truncate(LISTED_REVIEWED);
+    open_notes(conn, vault, admin, &mut reviewed).await?;
     alerts.append(&mut reviewed);
     Ok(AlertList {
         alerts,
@@ -502,8 +506,10 @@ fn describe(rule: &Rule, episode: &Episode, people: &BTreeMap<Uuid, PersonRef>) 
         actor,
         concerning,
         ip,
-        reason: match rule.kind {
-            AlertKind::EmergencyAccess => first.reason.clone(),
+        // Sealed: read for the page by `emergency::reasons`, not here.
+        reason: None,
+        emergency_access: match rule.kind {
+            AlertKind::EmergencyAccess => first.resource.as_deref().and_then(|r| r.parse().ok()),
             _ => None,
         },
         evidence,
@@ -548,11 +554,60 @@ async fn reviews(
         .collect())
 }
 
+/// Opens the sealed notes of the reviewed `alerts` (with the practice's
+/// key, on the administrator's proof). A note that does not open says so
+/// instead of disappearing.
+async fn open_notes(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    admin: Admin,
+    alerts: &mut [Alert],
+) -> Result<(), AppError> {
+    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    let sealed: Vec<(String, Uuid, Vec<u8>)> = audit_alert_reviews::table
+        .filter(audit_alert_reviews::organization_id.eq(admin.organization_id))
+        .filter(audit_alert_reviews::alert_key.eq_any(keys))
+        .filter(audit_alert_reviews::note_sealed.is_not_null())
+        .select((
+            audit_alert_reviews::alert_key,
+            audit_alert_reviews::id,
+            audit_alert_reviews::note_sealed.assume_not_null(),
+        ))
+        .load(conn)
+        .await?;
+    for (key, id, bytes) in sealed {
+        let Some(review) = alerts
+            .iter_mut()
+            .find(|a| a.key == key)
+            .and_then(|a| a.review.as_mut())
+        else {
+            continue;
+        };
+        let opened = Sealed::<String>::from_stored(bytes)
+            .open_for_practice(vault, conn, &admin, columns::ALERT_REVIEW_NOTE, id)
+            .await;
+        review.note = Some(match opened {
+            Ok(note) => note.expose().clone(),
+            Err(why) => {
+                tracing::error!(review.id = %id, %why, "an alert review's note did not open");
+                UNREADABLE_NOTE.to_owned()
+            }
+        });
+    }
+    Ok(())
+}
+
+/// What a note that does not open reads as.
+const UNREADABLE_NOTE: &str =
+    "(This note cannot be read. Please contact your practice's administrator.)";
+
 /// Marks alert `key` reviewed through event `through` (the newest event the
 /// reviewer was shown), with an optional note; the review is recorded in the
 /// trail in the same transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn mark_reviewed(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     admin: Admin,
     policy: AlertPolicy,
     key: &str,
@@ -582,14 +637,14 @@ pub async fn mark_reviewed(
     errors.into_result()?;
     let note = (!note.is_empty()).then(|| note.to_owned());
     conn.transaction::<_, AppError, _>(async |conn| {
-        diesel::insert_into(audit_alert_reviews::table)
+        // The review's id (kept by an upsert) binds its sealed note.
+        let id: Uuid = diesel::insert_into(audit_alert_reviews::table)
             .values((
                 audit_alert_reviews::organization_id.eq(admin.organization_id),
                 audit_alert_reviews::alert_key.eq(&alert.key),
                 audit_alert_reviews::through_event_id.eq(through),
                 audit_alert_reviews::reviewed_by.eq(admin.user_id),
                 audit_alert_reviews::reviewed_at.eq(OffsetDateTime::now_utc()),
-                audit_alert_reviews::note.eq(&note),
             ))
             .on_conflict((
                 audit_alert_reviews::organization_id,
@@ -601,7 +656,30 @@ pub async fn mark_reviewed(
                     .eq(excluded(audit_alert_reviews::through_event_id)),
                 audit_alert_reviews::reviewed_by.eq(excluded(audit_alert_reviews::reviewed_by)),
                 audit_alert_reviews::reviewed_at.eq(excluded(audit_alert_reviews::reviewed_at)),
-                audit_alert_reviews::note.eq(excluded(audit_alert_reviews::note)),
+            ))
+            .returning(audit_alert_reviews::id)
+            .get_result(conn)
+            .await?;
+        let sealed = match &note {
+            Some(note) => Some(
+                Sealed::seal_for_practice(
+                    vault,
+                    conn,
+                    admin.organization_id,
+                    columns::ALERT_REVIEW_NOTE,
+                    id,
+                    note,
+                )
+                .await?
+                .into_bytes(),
+            ),
+            None => None,
+        };
+        // Any note in the clear from before notes were sealed goes too.
+        diesel::update(audit_alert_reviews::table.filter(audit_alert_reviews::id.eq(id)))
+            .set((
+                audit_alert_reviews::note_sealed.eq(sealed),
+                audit_alert_reviews::note.eq(None::<String>),
             ))
             .execute(conn)
             .await?;
@@ -639,7 +717,7 @@ mod tests {
             patient: (patient != 0).then(|| Uuid::from_u128(patient)),
             subject: None,
             ip: Some("203.0.113.7".to_owned()),
-            reason: None,
+            resource: None,
         }
     }
 

@@ -33,6 +33,8 @@ diesel::table! {
         reviewed_by -> Uuid,
         reviewed_at -> Timestamptz,
         note -> Nullable<Text>,
+        id -> Uuid,
+        note_sealed -> Nullable<Bytea>,
     }
 }
 
@@ -111,9 +113,10 @@ diesel::table! {
         organization_id -> Uuid,
         patient_id -> Uuid,
         user_id -> Uuid,
-        reason -> Text,
+        reason -> Nullable<Text>,
         started_at -> Timestamptz,
         expires_at -> Timestamptz,
+        reason_sealed -> Nullable<Bytea>,
     }
 }
 
@@ -262,6 +265,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         failed_sign_ins -> Int4,
         locked_until -> Nullable<Timestamptz>,
+        failed_codes -> Int4,
     }
 }
 

@@ -45,6 +45,20 @@ pub const PLAN_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// Why a therapist broke the glass, as they typed it: free text about a
+/// patient, so sealed with that patient's key (erasing them erases it).
+pub const EMERGENCY_REASON: Column = Column {
+    table: "emergency_access",
+    column: "reason_sealed",
+};
+
+/// An administrator's note on a reviewed alert: free text that may name
+/// anyone, about no one patient, so sealed with the practice's key.
+pub const ALERT_REVIEW_NOTE: Column = Column {
+    table: "audit_alert_reviews",
+    column: "note_sealed",
+};
+
 /// A sealed column and where its rows name their id and their patient
 /// (whose key seals the value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +102,17 @@ pub const ALL: &[Registered] = &[
     in_chart(ADDENDUM_BODY),
     in_chart(DIAGNOSIS_BODY),
     in_chart(PLAN_BODY),
+    in_chart(EMERGENCY_REASON),
 ];
+
+/// Every sealed column of no one patient: the practice's data key seals
+/// them (rows name their practice in `patient_column`), and only an
+/// administrator of that practice opens them. Add new ones here.
+pub const OF_PRACTICE: &[Registered] = &[Registered {
+    column: ALERT_REVIEW_NOTE,
+    id_column: "id",
+    patient_column: "organization_id",
+}];
 
 /// Sealed columns that are not PHI and use their own configured key
 /// (TOTP secrets), so rotation of data keys leaves them alone.

@@ -27,6 +27,7 @@ mod cache;
 pub mod columns;
 pub mod dek;
 pub mod kek;
+pub mod leftovers;
 pub mod phi;
 pub mod rotate;
 pub mod sealed;

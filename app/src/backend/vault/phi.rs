@@ -43,7 +43,10 @@ use super::{
     Purpose, Scope, Vault, dek,
     sealed::{Binding, OpenError, parse_header},
 };
-use crate::{backend::access::PatientAccess, error::AppError};
+use crate::{
+    backend::{access::PatientAccess, authz::Admin},
+    error::AppError,
+};
 use diesel_async::AsyncPgConnection;
 use std::{fmt, marker::PhantomData};
 use time::{Date, macros::format_description};
@@ -209,6 +212,70 @@ impl<T: PhiValue> Sealed<T> {
         T::from_bytes(&plain)
             .map(Phi)
             .ok_or(Unreadable::NotA(std::any::type_name::<T>()))
+    }
+}
+
+impl Sealed<String> {
+    /// Seals `text` for `column` of row `row` with the current key of
+    /// practice `organization_id` (a column of [`columns::OF_PRACTICE`]).
+    ///
+    /// [`columns::OF_PRACTICE`]: super::columns::OF_PRACTICE
+    pub async fn seal_for_practice(
+        vault: &Vault,
+        conn: &mut AsyncPgConnection,
+        organization_id: Uuid,
+        column: Column,
+        row: Uuid,
+        text: &str,
+    ) -> Result<Self, AppError> {
+        Self::seal(
+            vault,
+            conn,
+            practice(organization_id),
+            column.at(row),
+            &text.to_owned(),
+        )
+        .await
+    }
+
+    /// Opens a value of a practice's own column (not a patient's): only
+    /// with an [`Admin`] proof of that practice, and only if the practice's
+    /// key sealed it for this column and row.
+    pub async fn open_for_practice(
+        &self,
+        vault: &Vault,
+        conn: &mut AsyncPgConnection,
+        admin: &Admin,
+        column: Column,
+        row: Uuid,
+    ) -> Result<Phi<String>, Unreadable> {
+        if !super::columns::OF_PRACTICE
+            .iter()
+            .any(|r| r.column == column)
+        {
+            return Err(Unreadable::OutOfReach(column.table, column.column));
+        }
+        let id = self.key_id().map_err(Unreadable::Broken)?;
+        let key = dek::load(conn, vault, id).await.map_err(Unreadable::Key)?;
+        if key.scope != practice(admin.organization_id) {
+            return Err(Unreadable::WrongPatient);
+        }
+        let plain = key
+            .key
+            .open(column.at(row), &self.bytes)
+            .map_err(Unreadable::Broken)?;
+        String::from_bytes(&plain)
+            .map(Phi)
+            .ok_or(Unreadable::NotA("text"))
+    }
+}
+
+/// The practice's own data key (no patient's).
+fn practice(organization_id: Uuid) -> Scope {
+    Scope {
+        organization_id,
+        patient_id: None,
+        purpose: Purpose::Record,
     }
 }
 

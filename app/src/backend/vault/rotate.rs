@@ -169,22 +169,24 @@ pub async fn rotate_dek(
             report.retired += 1;
         }
     }
-    let tables = tables();
+    let (of_patients, of_practice) = (tables(columns::ALL), tables(columns::OF_PRACTICE));
     'keys: for (old_id, scope) in retired_keys(conn, target).await? {
         let old = old_id.unsigned_abs();
-        // No sealed column uses a practice key yet: nothing to re-seal.
-        if let Some(patient) = scope.patient_id {
-            for table in &tables {
-                loop {
-                    if stop_after.is_some_and(|limit| report.resealed >= limit) {
-                        break 'keys;
-                    }
-                    let (rows, moved) =
-                        reseal_batch(conn, vault, table, old, scope, patient).await?;
-                    report.resealed += moved;
-                    if rows < VALUE_BATCH {
-                        break;
-                    }
+        // A patient's key seals their record's columns; the practice's key
+        // the practice's own (rows named by their practice).
+        let (owner, tables) = match scope.patient_id {
+            Some(patient) => (patient, &of_patients),
+            None => (scope.organization_id, &of_practice),
+        };
+        for table in tables {
+            loop {
+                if stop_after.is_some_and(|limit| report.resealed >= limit) {
+                    break 'keys;
+                }
+                let (rows, moved) = reseal_batch(conn, vault, table, old, scope, owner).await?;
+                report.resealed += moved;
+                if rows < VALUE_BATCH {
+                    break;
                 }
             }
         }
@@ -217,10 +219,11 @@ struct SealedTable {
     columns: Vec<Column>,
 }
 
-/// [`columns::ALL`] grouped by table.
-fn tables() -> Vec<SealedTable> {
+/// `registered` ([`columns::ALL`] or [`columns::OF_PRACTICE`]) grouped by
+/// table.
+fn tables(registered: &[Registered]) -> Vec<SealedTable> {
     let mut tables: Vec<SealedTable> = Vec::new();
-    for registered in columns::ALL {
+    for registered in registered {
         let Registered {
             column,
             id_column,
@@ -248,8 +251,9 @@ struct StoredRow {
 }
 
 /// Re-seals, in up to [`VALUE_BATCH`] rows of `table` belonging to
-/// `patient`, every value that key `old` sealed, with the scope's current
-/// key; one transaction. Answers (rows read, values moved).
+/// `patient` (the patient, or the practice for a practice's column), every
+/// value that key `old` sealed, with the scope's current key; one
+/// transaction. Answers (rows read, values moved).
 async fn reseal_batch(
     conn: &mut AsyncPgConnection,
     vault: &Vault,

@@ -1,0 +1,112 @@
+//! The reasons therapists gave for emergency access, read for the
+//! administrators who review them (the access review's alerts).
+//!
+//! A reason is sealed with its patient's key (`columns::EMERGENCY_REASON`),
+//! so reading it is an access to that patient's record like any other: the
+//! administrator's roster grant (which reaches the name and this reason,
+//! nothing clinical), spent and recorded per patient. Kept apart from
+//! `emergency` because it needs the policy (`access`), which itself asks
+//! `emergency` whether an access is in force.
+
+use super::{
+    access,
+    authz::Admin,
+    client::ClientInfo,
+    db::schema::emergency_access,
+    sealing,
+    session::SignedIn,
+    vault::{Vault, columns},
+};
+use crate::{error::AppError, model::audit::AuditAction};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// What a reason that does not open reads as.
+pub const UNREADABLE: &str =
+    "(This reason cannot be read. Please contact your practice's administrator.)";
+
+/// (id, patient, reason in the clear from before reasons were sealed, sealed).
+type Stored = (Uuid, Uuid, Option<String>, Option<Vec<u8>>);
+
+/// The reasons of emergency accesses `ids` of the administrator's practice,
+/// by id (others are left out). Each patient whose reason is opened is
+/// recorded as viewed by them, at `endpoint`.
+pub async fn read(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    admin: &Admin,
+    who: &SignedIn,
+    ids: &[Uuid],
+    endpoint: &'static str,
+    client: &ClientInfo,
+) -> Result<HashMap<Uuid, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<Stored> = emergency_access::table
+        .filter(emergency_access::organization_id.eq(admin.organization_id))
+        .filter(emergency_access::id.eq_any(ids))
+        .select((
+            emergency_access::id,
+            emergency_access::patient_id,
+            emergency_access::reason,
+            emergency_access::reason_sealed,
+        ))
+        .load(conn)
+        .await?;
+    let sealed_for: BTreeSet<Uuid> = rows
+        .iter()
+        .filter(|(.., sealed)| sealed.is_some())
+        .map(|(_, patient, ..)| *patient)
+        .collect();
+    let grants: Vec<access::Grant> = access::roster(conn, admin, who, endpoint)
+        .await?
+        .into_iter()
+        .filter(|grant| sealed_for.contains(&grant.patient_id()))
+        .collect();
+    access::within_each(
+        conn,
+        vault,
+        grants,
+        AuditAction::RecordViewed,
+        client,
+        |conn, vault, accesses| {
+            Box::pin(async move {
+                let mut reasons = HashMap::with_capacity(rows.len());
+                for (id, patient, clear, sealed) in rows {
+                    let Some(bytes) = sealed else {
+                        // Written before reasons were sealed; sealed when
+                        // the schema is next brought up to date
+                        // (`vault::leftovers`).
+                        reasons.insert(id, clear.unwrap_or_default());
+                        continue;
+                    };
+                    let Some(access) = accesses.iter().find(|a| a.patient_id() == patient) else {
+                        continue;
+                    };
+                    let opened = sealing::open::<String>(
+                        conn,
+                        vault,
+                        access,
+                        columns::EMERGENCY_REASON,
+                        id,
+                        bytes,
+                    )
+                    .await;
+                    let text = match opened {
+                        Ok(reason) => reason.expose().clone(),
+                        Err(error) => {
+                            tracing::error!(emergency_access.id = %id, ?error, "an emergency reason did not open");
+                            UNREADABLE.to_owned()
+                        }
+                    };
+                    reasons.insert(id, text);
+                }
+                Ok::<_, AppError>(reasons)
+            })
+        },
+    )
+    .await
+}
