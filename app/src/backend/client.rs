@@ -8,6 +8,8 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
+    /// The device as described from the user agent ("Firefox on Windows",
+    /// `model::describe_device`), never the raw string.
     pub user_agent: Option<String>,
     /// The request's id (`x-request-id`), for the audit trail and logs.
     pub request_id: Option<String>,

@@ -154,36 +154,62 @@ pub struct SecurityEvent {
     pub secs_ago: i64,
 }
 
-/// A short, readable device from a user agent string.
+/// Browsers a device is described by: (marker in a user agent, name).
+const BROWSERS: [(&str, &str); 5] = [
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+];
+/// Systems a device is described by: (marker in a user agent, name).
+const SYSTEMS: [(&str, &str); 7] = [
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+];
+const SOME_BROWSER: &str = "A browser";
+const UNKNOWN_DEVICE: &str = "Unknown device";
+
+/// A short, readable device from a user agent string ("Firefox on
+/// Windows"). This is all Cairn keeps of a user agent: the raw string is
+/// free text anyone can send, and a fingerprint, so the server describes
+/// it as the request comes in and stores only the description. A
+/// description passed in again comes back unchanged.
 pub fn describe_device(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent else {
-        return "Unknown device".to_owned();
+        return UNKNOWN_DEVICE.to_owned();
     };
-    let browser = [
-        ("Edg/", "Edge"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Chromium/", "Chromium"),
-        ("Safari/", "Safari"),
-    ]
-    .iter()
-    .find(|(marker, _)| ua.contains(marker))
-    .map_or("A browser", |(_, name)| name);
-    let system = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(marker, _)| ua.contains(marker))
-    .map(|(_, name)| *name);
+    if is_description(ua) {
+        return ua.to_owned();
+    }
+    let browser = BROWSERS
+        .iter()
+        .find(|(marker, _)| ua.contains(marker))
+        .map_or(SOME_BROWSER, |(_, name)| name);
+    let system = SYSTEMS
+        .iter()
+        .find(|(marker, _)| ua.contains(marker))
+        .map(|(_, name)| *name);
     match system {
         Some(system) => format!("{browser} on {system}"),
         None => browser.to_owned(),
+    }
+}
+
+/// Whether `text` is something [`describe_device`] answers.
+fn is_description(text: &str) -> bool {
+    let is_browser =
+        |name: &str| name == SOME_BROWSER || BROWSERS.iter().any(|(_, known)| *known == name);
+    match text.split_once(" on ") {
+        Some((browser, system)) => {
+            is_browser(browser) && SYSTEMS.iter().any(|(_, known)| *known == system)
+        }
+        None => text == UNKNOWN_DEVICE || is_browser(text),
     }
 }
 
@@ -250,6 +276,25 @@ mod tests {
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_device(Some(iphone)), "Safari on iPhone");
         assert_eq!(describe_device(None), "Unknown device");
+    }
+
+    #[test]
+    fn a_description_is_described_as_itself_and_free_text_is_not_kept() {
+        for described in [
+            "Firefox on Linux",
+            "A browser",
+            "Safari on iPhone",
+            "Unknown device",
+        ] {
+            assert_eq!(describe_device(Some(described)), described);
+        }
+        // Whatever a client sends, only the fixed words come back.
+        let hostile = "Firefox/1 <script>alert(1)</script> Jane Doe DOB 1990-01-01 on Linux";
+        assert_eq!(describe_device(Some(hostile)), "Firefox on Linux");
+        assert_eq!(
+            describe_device(Some("Jane Doe on Linux")),
+            "A browser on Linux"
+        );
     }
 
     #[test]

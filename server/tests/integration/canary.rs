@@ -1,6 +1,8 @@
 //! No health information at rest in the clear: canary strings go in
 //! through the app (a patient's details, a note, its addendum, a
-//! psychotherapy note, a diagnosis, a treatment plan), then every
+//! psychotherapy note, a diagnosis, a treatment plan, and free text staff
+//! type about people: an emergency access reason, an alert review's note;
+//! and a user agent, which is free text anyone sends), then every
 //! row of every table is read back as PostgreSQL's text for it and
 //! searched for them, as text and as hex (how bytea prints).
 
@@ -27,6 +29,9 @@ const CODE: &str = "Q77.7";
 const GOAL: &str = "canary-goal-e93b walk the dog daily";
 const INTERVENTION: &str = "canary-intervention-05fa";
 const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
+const REASON: &str = "canary-reason-91c4 called the crisis line at night";
+const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
+const AGENT: &str = "canary-agent-5a0f Firefox/128.0 (X11; Linux x86_64)";
 
 #[derive(QueryableByName)]
 struct TableName {
@@ -64,6 +69,7 @@ async fn no_table_holds_a_canary_in_the_clear() {
 
     // Through the router, as the therapist's browser does.
     let mut browser = app.browser();
+    browser.user_agent = Some(AGENT.to_owned());
     browser
         .sign_in("rowan.ellis@juniper-creek.example", DEMO_PASSWORD)
         .await;
@@ -163,6 +169,55 @@ async fn no_table_holds_a_canary_in_the_clear() {
         assert!(chart.body.contains(canary), "the chart reads {canary} back");
     }
 
+    // Another therapist breaks the glass, with a reason; an administrator
+    // reviews the alert it raised, with a note.
+    let mut sam = app.signed_in("sam.okafor@juniper-creek.example").await;
+    sam.user_agent = Some(AGENT.to_owned());
+    crate::mfa::enroll(&mut sam).await;
+    let broke = sam
+        .call(
+            "/api/emergency-access",
+            &[("patient_id", &patient_id), ("reason", REASON)],
+        )
+        .await;
+    assert_eq!(broke.status, StatusCode::OK, "{}", broke.body);
+    let viewed = sam.fetch(&format!("/api/chart?patient_id={patient}")).await;
+    assert_eq!(viewed.status, StatusCode::OK, "{}", viewed.body);
+    let mut admin = app.signed_in("admin@juniper-creek.example").await;
+    let alerts = admin.fetch("/api/audit-alerts").await;
+    assert_eq!(alerts.status, StatusCode::OK, "{}", alerts.body);
+    let list: app::model::audit::AlertList = serde_json::from_str(&alerts.body).expect("alerts");
+    let alert = list
+        .alerts
+        .iter()
+        .find(|a| a.kind == app::model::audit::AlertKind::EmergencyAccess)
+        .expect("an emergency alert");
+    assert_eq!(
+        alert.reason.as_deref(),
+        Some(REASON),
+        "administrators read the reason"
+    );
+    let reviewed = admin
+        .call(
+            "/api/audit-alert-review",
+            &[
+                ("alert", &alert.key),
+                ("through", &alert.last_event_id.to_string()),
+                ("note", REVIEW_NOTE),
+            ],
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    let again: app::model::audit::AlertList =
+        serde_json::from_str(&admin.fetch("/api/audit-alerts").await.body).expect("alerts");
+    assert!(
+        again
+            .alerts
+            .iter()
+            .any(|a| a.review.as_ref().and_then(|r| r.note.as_deref()) == Some(REVIEW_NOTE)),
+        "administrators read the note back"
+    );
+
     let tables: Vec<TableName> = diesel::sql_query(
         "SELECT table_name::text AS table_name FROM information_schema.tables \
          WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
@@ -185,6 +240,9 @@ async fn no_table_holds_a_canary_in_the_clear() {
         "canary-goal-e93b",
         INTERVENTION,
         "canary-psychotherapy-3e6d",
+        "canary-reason-91c4",
+        "canary-review-2b7e",
+        "canary-agent-5a0f",
     ];
     let mut rows_read = 0;
     for TableName { table_name } in tables {
