@@ -90,7 +90,7 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>) -> impl IntoView {
             </header>
             {chart.emergency_until.clone().map(|until| view! {
                 <p role="status" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-950" data-testid="emergency-banner">
-                    {format!("Emergency access until {until}. Every view is recorded with your reason, and administrators have been alerted.")}
+                    {format!("Emergency access until {until}. Every view is recorded as emergency access, and administrators have been alerted and can read your reason.")}
                 </p>
             })}
             <nav aria-label="Chart sections" class="border-b border-stone-200">

@@ -1,8 +1,8 @@
 //! Emergency access ("break the glass"): a therapist opens the chart of a
 //! patient who is not on their caseload, for a limited time, after saying
 //! why and confirming it is them with a fresh code. Said plainly on the
-//! page: administrators are alerted and every view is recorded with the
-//! reason.
+//! page: administrators are alerted and read the reason, and every view is
+//! recorded as made under the emergency access.
 
 use crate::{
     api::StartEmergencyAccess,
@@ -66,7 +66,7 @@ fn EmergencyForm(search_match: String) -> impl IntoView {
             <div class="space-y-2 rounded-md border border-red-300 bg-red-50 p-4 text-red-950">
                 <p class="font-medium">"This patient is not on your caseload."</p>
                 <p class="text-sm">
-                    "Open their chart only when their care cannot wait for their care team. The access lasts a limited time; your practice's administrators are alerted at once, and every view is recorded with the reason you give here."
+                    "Open their chart only when their care cannot wait for their care team. The access lasts a limited time; your practice's administrators are alerted at once and read the reason you give here, and every view is recorded as emergency access."
                 </p>
             </div>
             <ActionForm action=start attr:class="space-y-4" attr:novalidate=true>
