@@ -17,9 +17,8 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
         client.throttle_key(),
         format!("account:{}", email.trim().to_lowercase()),
     ])?;
-    let mut conn = state.db.conn().await?;
     let account = accounts::authenticate(
-        &mut conn,
+        &state.db,
         &state.passwords,
         state.sign_in,
         &email,
@@ -27,7 +26,7 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
         &client,
     )
     .await?;
-    let next = super::after_password(&mut conn, &state, &current, &account, &client).await?;
+    let next = super::after_password(&state, &current, &account, &client).await?;
     leptos_axum::redirect(next);
     Ok(())
 }

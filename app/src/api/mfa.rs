@@ -60,9 +60,8 @@ pub async fn confirm_mfa_setup(
     let state = super::state()?;
     let client = super::client().await;
     super::throttle_person(&state, &client, who.user_id)?;
-    let mut conn = state.db.conn().await?;
     let codes = mfa::confirm_enrollment(
-        &mut conn,
+        &state.db,
         &state.mfa,
         &state.passwords,
         who.user_id,
@@ -107,12 +106,11 @@ pub async fn verify_sign_in_code(
         return Err(AppError::Unauthenticated);
     }
     super::throttle_person(&state, &client, pending.user_id)?;
-    let mut conn = state.db.conn().await?;
-    let account = accounts::active(&mut conn, pending.user_id)
+    let account = accounts::active(&mut *state.db.conn().await?, pending.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let proof = match mfa::verify(
-        &mut conn,
+        &state.db,
         &state.mfa,
         &state.passwords,
         account.id,
@@ -124,8 +122,13 @@ pub async fn verify_sign_in_code(
         Ok(proof) => proof,
         Err(AppError::Invalid(errors)) => {
             pending.attempts += 1;
-            let locked =
-                accounts::count_wrong_code(&mut conn, &account, state.sign_in, &client).await?;
+            let locked = accounts::count_wrong_code(
+                &mut *state.db.conn().await?,
+                &account,
+                state.sign_in,
+                &client,
+            )
+            .await?;
             if locked || pending.attempts >= state.mfa.max_attempts {
                 session::update_pending(&current, None).await?;
                 tracing::warn!(user.id = %account.id, locked, "sign-in voided after repeated wrong codes");
@@ -136,8 +139,12 @@ pub async fn verify_sign_in_code(
         }
         Err(other) => return Err(other),
     };
-    accounts::clear_wrong_codes(&mut conn, account.id).await?;
-    super::note_sign_in(&mut conn, &account, &client).await?;
+    {
+        // Let go before the session changes (its store takes its own).
+        let mut conn = state.db.conn().await?;
+        accounts::clear_wrong_codes(&mut conn, account.id).await?;
+        super::note_sign_in(&mut conn, &account, &client).await?;
+    }
     session::begin(
         &current,
         &state.sessions,
@@ -167,9 +174,8 @@ pub async fn step_up(code: String, csrf_token: String) -> Result<String, AppErro
     let state = super::state()?;
     let client = super::client().await;
     super::throttle_person(&state, &client, who.user_id)?;
-    let mut conn = state.db.conn().await?;
     mfa::verify(
-        &mut conn,
+        &state.db,
         &state.mfa,
         &state.passwords,
         who.user_id,
@@ -208,8 +214,7 @@ pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCod
     let state = super::state()?;
     let fresh = super::fresh_factor(&state, &who, Sensitive::RegenerateRecoveryCodes)?;
     let client = super::client().await;
-    let mut conn = state.db.conn().await?;
-    let codes = mfa::regenerate_codes(&mut conn, &state.passwords, fresh, &client).await?;
+    let codes = mfa::regenerate_codes(&state.db, &state.passwords, fresh, &client).await?;
     Ok(RecoveryCodes(codes))
 }
 

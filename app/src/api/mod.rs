@@ -101,15 +101,18 @@ mod server {
     /// a code (the session is not signed in until then); anyone else is
     /// signed in, and staff without one are sent to set it up. Returns where
     /// the browser goes next.
+    ///
+    /// Each read or write takes its own connection and lets it go before
+    /// the session changes: the session store takes one of its own, and a
+    /// request holding two at once can wait forever on a busy pool.
     pub(crate) async fn after_password(
-        conn: &mut diesel_async::AsyncPgConnection,
         state: &AppState,
         session: &Session,
         account: &crate::backend::accounts::Account,
         client: &ClientInfo,
     ) -> Result<&'static str, AppError> {
         use crate::backend::{mfa, session::SecondFactor};
-        if mfa::is_enrolled(conn, account.id).await? {
+        if mfa::is_enrolled(&mut *state.db.conn().await?, account.id).await? {
             sessions::await_second_factor(session, account.id).await?;
             return Ok("/sign-in/code");
         }
@@ -118,7 +121,7 @@ mod server {
         } else {
             SecondFactor::NotUsed
         };
-        note_sign_in(conn, account, client).await?;
+        note_sign_in(&mut *state.db.conn().await?, account, client).await?;
         sessions::begin(session, &state.sessions, account, client, factor).await?;
         tracing::info!(user.id = %account.id, "signed in");
         Ok(match factor {

@@ -95,11 +95,10 @@ pub async fn accept_invitation(
     state
         .throttles
         .sensitive(&[client.throttle_key(), format!("invitation:{link_key}")])?;
-    let mut conn = state.db.conn().await?;
     let account =
-        invitations::accept(&mut conn, &state.passwords, &token, password, &client).await?;
+        invitations::accept(&state.db, &state.passwords, &token, password, &client).await?;
     tracing::info!(user.id = %account.id, "invitation accepted");
-    let next = super::after_password(&mut conn, &state, &current, &account, &client).await?;
+    let next = super::after_password(&state, &current, &account, &client).await?;
     leptos_axum::redirect(next);
     Ok(())
 }

@@ -62,15 +62,18 @@ pub async fn sign_out_everywhere(csrf_token: String) -> Result<(), AppError> {
     super::checked_at_the_edge(csrf_token);
     let (session, who) = super::signed_in().await?;
     let state = super::state()?;
-    let mut conn = state.db.conn().await?;
-    let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
-    tracing::info!(user.id = %who.user_id, ended, "signed out everywhere");
-    if ended > 0 {
-        let client = super::client().await;
-        let others = i64::try_from(ended).unwrap_or(i64::MAX);
-        let event = super::event(&who, AuditAction::SessionEnded, &client)
-            .details(Details::new().with("sessions", others));
-        audit::record(&mut conn, event).await?;
+    let client = super::client().await;
+    {
+        // Let go before the session ends (its store takes its own).
+        let mut conn = state.db.conn().await?;
+        let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
+        tracing::info!(user.id = %who.user_id, ended, "signed out everywhere");
+        if ended > 0 {
+            let others = i64::try_from(ended).unwrap_or(i64::MAX);
+            let event = super::event(&who, AuditAction::SessionEnded, &client)
+                .details(Details::new().with("sessions", others));
+            audit::record(&mut conn, event).await?;
+        }
     }
     super::auth::end_current(&session, "/sign-in?reason=everywhere").await
 }
@@ -89,9 +92,8 @@ pub async fn change_password(
     let state = super::state()?;
     let client = super::client().await;
     super::throttle_person(&state, &client, who.user_id)?;
-    let mut conn = state.db.conn().await?;
     accounts::change_password(
-        &mut conn,
+        &state.db,
         &state.passwords,
         state.sign_in,
         who.user_id,
@@ -100,7 +102,14 @@ pub async fn change_password(
         &client,
     )
     .await?;
-    let ended = mine::end_all(&mut conn, who.user_id, Some(&current_key(&session))).await?;
+    // Its own connection, let go before the session id changes (its store
+    // takes one of its own).
+    let ended = mine::end_all(
+        &mut *state.db.conn().await?,
+        who.user_id,
+        Some(&current_key(&session)),
+    )
+    .await?;
     tracing::info!(user.id = %who.user_id, ended, "other sessions ended after a password change");
     session.cycle_id().await.map_err(|error| {
         tracing::warn!(%error, "could not cycle the session id");

@@ -8,7 +8,7 @@ use super::{
     SignInPolicy,
     audit::{self, Actor, Event, Origin},
     client::ClientInfo,
-    db::{internal, schema::users},
+    db::{Database, internal, schema::users},
     password::{PasswordHashString, Passwords, Verified},
     security_events,
 };
@@ -118,8 +118,13 @@ pub async fn create_with_password(
 /// [`AppError::BadCredentials`], after the same amount of hashing work.
 /// Each wrong password counts against the account; `policy.lockout_threshold`
 /// consecutive ones lock it for `policy.lockout`.
+///
+/// Takes the pool, not a connection: it reads what the check needs, lets
+/// the connection go, hashes, then takes one again to record the outcome.
+/// A sign-in waiting for its turn to hash holds no connection that a
+/// signed-in person's page needs (`db::held`).
 pub async fn authenticate(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     passwords: &Passwords,
     policy: SignInPolicy,
     email: &str,
@@ -138,13 +143,14 @@ pub async fn authenticate(
         .filter(lower(users::email).eq(&email))
         .order(users::created_at)
         .select(Account::as_select())
-        .load(conn)
+        .load(&mut *db.conn().await?)
         .await
         .map_err(internal)?;
 
     if candidates.is_empty() {
         passwords.verify(password, None).await?;
-        audit_refused_sign_in(conn, None, "no such account", client).await?;
+        let mut conn = db.conn().await?;
+        audit_refused_sign_in(&mut conn, None, "no such account", client).await?;
         return Err(AppError::BadCredentials);
     }
     for account in candidates {
@@ -153,25 +159,31 @@ pub async fn authenticate(
             .clone()
             .map(PasswordHashString::from_stored);
         let verified = passwords.verify(password.clone(), stored).await?;
-        if verified == Verified::No {
-            audit_refused_sign_in(conn, Some(&account), "wrong password", client).await?;
-            record_failure(conn, &account, policy, client).await?;
-            continue;
+        // The outcome, on a connection held only for recording it: the
+        // rehash below hashes again, with none held.
+        {
+            let mut conn = db.conn().await?;
+            let conn = &mut *conn;
+            if verified == Verified::No {
+                audit_refused_sign_in(conn, Some(&account), "wrong password", client).await?;
+                record_failure(conn, &account, policy, client).await?;
+                continue;
+            }
+            // The right password does not open a locked or inactive account,
+            // and says nothing different about it.
+            if account.is_locked() || account.status != UserStatus::Active {
+                let reason = if account.is_locked() {
+                    "account locked"
+                } else {
+                    "account not active"
+                };
+                audit_refused_sign_in(conn, Some(&account), reason, client).await?;
+                return Err(AppError::BadCredentials);
+            }
+            clear_wrong_passwords(conn, account.id).await?;
         }
-        // The right password does not open a locked or inactive account,
-        // and says nothing different about it.
-        if account.is_locked() || account.status != UserStatus::Active {
-            let reason = if account.is_locked() {
-                "account locked"
-            } else {
-                "account not active"
-            };
-            audit_refused_sign_in(conn, Some(&account), reason, client).await?;
-            return Err(AppError::BadCredentials);
-        }
-        clear_wrong_passwords(conn, account.id).await?;
         if verified == Verified::YesRehash {
-            rehash(conn, passwords, account.id, password).await;
+            rehash(db, passwords, account.id, password).await;
         }
         return Ok(account);
     }
@@ -332,16 +344,16 @@ async fn clear_wrong_passwords(conn: &mut AsyncPgConnection, id: Uuid) -> Result
 
 /// Stores a fresh hash at the current parameters. A failure here must not
 /// fail the sign-in that triggered it, so it is logged and dropped.
-async fn rehash(conn: &mut AsyncPgConnection, passwords: &Passwords, id: Uuid, password: String) {
-    let result = match passwords.hash(password).await {
-        Ok(hash) => diesel::update(users::table.find(id))
+async fn rehash(db: &Database, passwords: &Passwords, id: Uuid, password: String) {
+    let stored = async {
+        let hash = passwords.hash(password).await?;
+        diesel::update(users::table.find(id))
             .set(users::password_hash.eq(hash.as_str()))
-            .execute(conn)
-            .await
-            .map(drop)
-            .map_err(|error| error.to_string()),
-        Err(error) => Err(error.to_string()),
+            .execute(&mut *db.conn().await?)
+            .await?;
+        Ok::<_, AppError>(())
     };
+    let result = stored.await;
     match result {
         Ok(()) => tracing::info!(user.id = %id, "password rehashed at current parameters"),
         Err(error) => tracing::warn!(user.id = %id, %error, "password rehash failed"),
@@ -353,7 +365,7 @@ async fn rehash(conn: &mut AsyncPgConnection, passwords: &Passwords, id: Uuid, p
 /// one must meet the rules. Field errors name `current_password` and
 /// `new_password`.
 pub async fn change_password(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     passwords: &Passwords,
     policy: SignInPolicy,
     user_id: Uuid,
@@ -364,7 +376,7 @@ pub async fn change_password(
     let account: Account = users::table
         .find(user_id)
         .select(Account::as_select())
-        .first(conn)
+        .first(&mut *db.conn().await?)
         .await?;
     let mut errors = FieldErrors::new();
     check_sign_in_password(&mut errors, "current_password", &current);
@@ -387,13 +399,16 @@ pub async fn change_password(
         .password_hash
         .clone()
         .map(PasswordHashString::from_stored);
+    // Both hashes with no connection held (`db::held`).
     if passwords.verify(current, stored).await? == Verified::No {
-        record_failure(conn, &account, policy, client).await?;
+        record_failure(&mut *db.conn().await?, &account, policy, client).await?;
         let mut errors = FieldErrors::new();
         errors.add("current_password", "That is not your current password.");
         return Err(AppError::Invalid(errors));
     }
     let hash = passwords.hash(new).await?;
+    let mut conn = db.conn().await?;
+    let conn = &mut *conn;
     diesel::update(users::table.find(user_id))
         .set((
             users::password_hash.eq(hash.as_str()),

@@ -12,7 +12,7 @@ use super::{
     authz::Inviter,
     client::ClientInfo,
     db::{
-        internal,
+        Database, internal,
         schema::{invitations, users},
     },
     password::Passwords,
@@ -320,14 +320,17 @@ pub async fn look_up(conn: &mut AsyncPgConnection, token: &str) -> Result<Link, 
 
 /// Uses a link: checks the new password, then in one transaction claims
 /// the link and activates the account. Returns the account, to sign in.
+/// Takes the pool: the password is hashed with no connection held
+/// (`db::held`).
 pub async fn accept(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     passwords: &Passwords,
     token: &str,
     password: String,
     client: &ClientInfo,
 ) -> Result<Account, AppError> {
-    let (email, role) = match look_up(conn, token).await? {
+    let link = look_up(&mut *db.conn().await?, token).await?;
+    let (email, role) = match link {
         Link::Valid { email, role, .. } => (email, role),
         other => return Err(link_error(&other)),
     };
@@ -336,6 +339,7 @@ pub async fn accept(
     errors.into_result()?;
     let hash = passwords.hash(password).await?;
     let token_hash = secret::token_hash(token.trim());
+    let mut conn = db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let claimed: Option<Uuid> = diesel::update(
             invitations::table

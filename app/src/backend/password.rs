@@ -76,6 +76,8 @@ pub enum Verified {
 pub struct Passwords {
     cost: HashCost,
     params: Params,
+    /// Hashes that may run at once.
+    concurrency: u32,
     permits: Arc<Semaphore>,
     dummy: Arc<PasswordHashString>,
 }
@@ -94,9 +96,11 @@ impl Passwords {
         let params = cost.params()?;
         let dummy = hash_blocking(&params, "cairn dummy password for unknown accounts")
             .map_err(|_| argon2::Error::OutputTooShort)?;
+        let concurrency = u32::try_from(max_concurrent.max(1)).unwrap_or(u32::MAX);
         Ok(Self {
             cost,
             params,
+            concurrency,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             dummy: Arc::new(dummy),
         })
@@ -104,6 +108,16 @@ impl Passwords {
 
     pub fn cost(&self) -> HashCost {
         self.cost
+    }
+
+    /// Takes every hashing permit until the guard is dropped: what a burst
+    /// of sign-ins does to the hasher, for tests and drills.
+    pub async fn occupy_all(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.permits
+            .clone()
+            .acquire_many_owned(self.concurrency)
+            .await
+            .map_err(|_| AppError::Internal)
     }
 
     /// Hashes a new password with a fresh random salt.
@@ -129,10 +143,23 @@ impl Passwords {
         Ok(if exists { verified } else { Verified::No })
     }
 
+    /// Runs one hash on a blocking thread once a permit is free. Refused
+    /// while the request holds a database connection: waiting for a permit
+    /// (and hashing) with one in hand starved everyone else of the pool
+    /// under a burst of sign-ins, so that is a bug wherever it happens,
+    /// found by any test that reaches it (`db::held`).
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
+        let held = super::db::connections_held();
+        if held > 0 {
+            tracing::error!(
+                connections = held,
+                "a password hash was asked for while a database connection is held; refused"
+            );
+            return Err(AppError::Internal);
+        }
         let _permit = self
             .permits
             .acquire()

@@ -87,6 +87,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ))
         .layer(middleware::from_fn(session::signed_in_pages))
         .layer(middleware::from_fn(csrf::token_required))
+        // Counts the pooled connections each request holds, so a password
+        // hash is refused while one is held (`app::backend::db::held`).
+        .layer(middleware::from_fn(connections_counted))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state, throttle::per_ip))
         .layer(middleware::from_fn_with_state(
@@ -122,6 +125,14 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             trusted,
             client_ip::request_id_from_proxies_only,
         ))
+}
+
+/// Runs the request with its pooled connections counted.
+async fn connections_counted(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    app::backend::db::counting_connections(next.run(request)).await
 }
 
 /// The app's routes, listed once per process.

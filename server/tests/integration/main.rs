@@ -6,6 +6,7 @@ mod support;
 mod access_review;
 mod alerts;
 mod audit;
+mod burst;
 mod canary;
 mod charts;
 mod cli;

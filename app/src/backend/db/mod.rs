@@ -5,8 +5,11 @@
 //! is unreachable or the schema is not migrated yet, never a panic.
 
 pub mod enums;
+mod held;
 pub mod migrate;
 pub mod schema;
+
+pub use held::{Conn, connections_held, counting_connections};
 
 use crate::error::AppError;
 use diesel_async::{
@@ -22,7 +25,6 @@ use std::{
 };
 
 pub type Pool = bb8::Pool<AsyncPgConnection>;
-pub type Conn<'a> = bb8::PooledConnection<'a, AsyncPgConnection>;
 
 /// How long a request waits for a connection before it is told the
 /// database is unavailable.
@@ -81,7 +83,7 @@ impl Database {
         if !self.schema_ready() {
             return Err(AppError::Unavailable);
         }
-        self.pool.get().await.map_err(|error| {
+        self.pool.get().await.map(Conn::held).map_err(|error| {
             tracing::warn!(%error, "database connection unavailable");
             AppError::Unavailable
         })
@@ -97,7 +99,7 @@ impl Database {
     pub async fn ping(&self) -> Result<(), AppError> {
         let mut conn = self.conn().await?;
         diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .await
             .map(drop)
             .map_err(|error| {

@@ -12,7 +12,10 @@ pub mod totp;
 use super::{
     authz::StepUp,
     client::ClientInfo,
-    db::schema::{mfa_enrollments, mfa_factors, recovery_codes},
+    db::{
+        Database,
+        schema::{mfa_enrollments, mfa_factors, recovery_codes},
+    },
     password::{PasswordHashString, Passwords, Verified},
     security_events,
     vault::{Binding, Keyring},
@@ -183,8 +186,11 @@ async fn pending_enrollment(
 /// Confirms a pending enrollment with a current code: the authenticator
 /// becomes active and the person gets fresh recovery codes (returned once,
 /// never stored in the clear).
+///
+/// Takes the pool, not a connection: the recovery codes are hashed with
+/// none held (`db::held`).
 pub async fn confirm_enrollment(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     policy: &MfaPolicy,
     passwords: &Passwords,
     user_id: Uuid,
@@ -192,7 +198,10 @@ pub async fn confirm_enrollment(
     client: &ClientInfo,
 ) -> Result<Vec<String>, AppError> {
     totp::parse_code(code).map_err(|e| code_error("code", e))?;
-    let pending = pending_enrollment(conn, user_id, OffsetDateTime::now_utc()).await?;
+    let pending = {
+        let mut conn = db.conn().await?;
+        pending_enrollment(&mut conn, user_id, OffsetDateTime::now_utc()).await?
+    };
     let Some((sealed, _)) = pending else {
         let mut errors = FieldErrors::new();
         errors.add(
@@ -210,6 +219,7 @@ pub async fn confirm_enrollment(
     let step =
         totp::check(&secret, code, totp::now_secs(), None).map_err(|e| code_error("code", e))?;
     let (codes, hashes) = fresh_codes(passwords).await?;
+    let mut conn = db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let moved = diesel::delete(mfa_enrollments::table.find(user_id))
             .execute(conn)
@@ -252,9 +262,10 @@ pub enum Proof {
 /// Checks a code from the person's authenticator, or one of their recovery
 /// codes. A code is accepted once: its step is recorded atomically, so two
 /// requests racing with the same code cannot both pass. Wrong and replayed
-/// codes are recorded as security events.
+/// codes are recorded as security events. Takes the pool: a recovery code
+/// is checked against its hashes with no connection held (`db::held`).
 pub async fn verify(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     policy: &MfaPolicy,
     passwords: &Passwords,
     user_id: Uuid,
@@ -262,12 +273,15 @@ pub async fn verify(
     client: &ClientInfo,
 ) -> Result<Proof, AppError> {
     let outcome = if recovery::looks_like_recovery_code(input) {
-        use_recovery_code(conn, passwords, user_id, input).await?
+        use_recovery_code(db, passwords, user_id, input).await?
     } else {
-        verify_code(conn, policy, user_id, input)
+        let mut conn = db.conn().await?;
+        verify_code(&mut conn, policy, user_id, input)
             .await?
             .map(|()| Proof::Code)
     };
+    let mut conn = db.conn().await?;
+    let conn = &mut conn;
     let kind = match outcome {
         Ok(Proof::Code) => SecurityEventKind::MfaVerified,
         Ok(Proof::RecoveryCode { .. }) => SecurityEventKind::RecoveryCodeUsed,
@@ -322,7 +336,7 @@ async fn verify_code(
 }
 
 async fn use_recovery_code(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     passwords: &Passwords,
     user_id: Uuid,
     input: &str,
@@ -334,13 +348,15 @@ async fn use_recovery_code(
         .filter(recovery_codes::user_id.eq(user_id))
         .filter(recovery_codes::used_at.is_null())
         .select((recovery_codes::id, recovery_codes::code_hash))
-        .load(conn)
+        .load(&mut *db.conn().await?)
         .await?;
     for (id, hash) in unused {
         let stored = Some(PasswordHashString::from_stored(hash));
         if passwords.verify(code.clone(), stored).await? == Verified::No {
             continue;
         }
+        let mut conn = db.conn().await?;
+        let conn = &mut *conn;
         let spent = diesel::update(
             recovery_codes::table
                 .find(id)
@@ -395,16 +411,18 @@ async fn replace_codes(
 /// New recovery codes for the person who just proved a fresh second factor
 /// (`fresh`); every old one stops working.
 pub async fn regenerate_codes(
-    conn: &mut AsyncPgConnection,
+    db: &Database,
     passwords: &Passwords,
     fresh: StepUp,
     client: &ClientInfo,
 ) -> Result<Vec<String>, AppError> {
     let user_id = fresh.user_id;
-    if !is_enrolled(conn, user_id).await? {
+    if !is_enrolled(&mut *db.conn().await?, user_id).await? {
         return Err(AppError::MfaNotOn);
     }
+    // Hashed with no connection held (`db::held`).
     let (codes, hashes) = fresh_codes(passwords).await?;
+    let mut conn = db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {
         replace_codes(conn, user_id, &hashes).await?;
         security_events::record(
