@@ -92,6 +92,11 @@ pub enum AppError {
     /// Too many requests; the server sends `Retry-After` with this.
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     RateLimited { retry_after_secs: u64 },
+    /// Too many sign-ins are already waiting for a password check: this
+    /// one is turned away at once (429, `Retry-After`) rather than queued.
+    /// The same answer whatever the account.
+    #[error("Cairn is busy signing people in. Please try again in a few seconds.")]
+    Busy { retry_after_secs: u64 },
     /// The database (or another dependency) is unreachable.
     #[error("Cairn is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
@@ -124,11 +129,21 @@ impl AppError {
             | AppError::MfaRequired
             | AppError::EditConflict => 409,
             AppError::NotFound => 404,
-            AppError::RateLimited { .. } => 429,
+            AppError::RateLimited { .. } | AppError::Busy { .. } => 429,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::RecordUnreadable => 500,
             AppError::BadRequest => 400,
             AppError::Network => 502,
+        }
+    }
+
+    /// How long to wait before asking again, for the `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -140,6 +155,7 @@ impl AppError {
             self,
             AppError::Unavailable
                 | AppError::RateLimited { .. }
+                | AppError::Busy { .. }
                 | AppError::Internal
                 | AppError::Network
         )

@@ -31,7 +31,8 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         })
         .build();
     let passwords = Passwords::new(config.hash_cost, config.hash_concurrency)
-        .context("invalid argon2 parameters (CAIRN_ARGON2_*)")?;
+        .context("invalid argon2 parameters (CAIRN_ARGON2_*)")?
+        .with_waiting_limit(config.hash_queue);
     Ok(AppState {
         leptos_options,
         db: Database::new(config.database_url.expose(), config.db_pool_size),

@@ -148,7 +148,7 @@ pub async fn authenticate(
         .map_err(internal)?;
 
     if candidates.is_empty() {
-        passwords.verify(password, None).await?;
+        checked(db, passwords, None, password, None, client).await?;
         let mut conn = db.conn().await?;
         audit_refused_sign_in(&mut conn, None, "no such account", client).await?;
         return Err(AppError::BadCredentials);
@@ -158,7 +158,15 @@ pub async fn authenticate(
             .password_hash
             .clone()
             .map(PasswordHashString::from_stored);
-        let verified = passwords.verify(password.clone(), stored).await?;
+        let verified = checked(
+            db,
+            passwords,
+            Some(&account),
+            password.clone(),
+            stored,
+            client,
+        )
+        .await?;
         // The outcome, on a connection held only for recording it: the
         // rehash below hashes again, with none held.
         {
@@ -188,6 +196,35 @@ pub async fn authenticate(
         return Ok(account);
     }
     Err(AppError::BadCredentials)
+}
+
+/// [`Passwords::verify`] for a sign-in; one turned away because too many
+/// are waiting ([`AppError::Busy`]) is recorded (`sign_in.shed`) and
+/// answered the same whatever the account.
+async fn checked(
+    db: &Database,
+    passwords: &Passwords,
+    account: Option<&Account>,
+    password: String,
+    stored: Option<PasswordHashString>,
+    client: &ClientInfo,
+) -> Result<Verified, AppError> {
+    match passwords.verify(password, stored).await {
+        Err(busy @ AppError::Busy { .. }) => {
+            let recorded = match db.conn().await {
+                Ok(mut conn) => {
+                    refused_sign_in(&mut conn, AuditAction::SignInShed, account, "busy", client)
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            if let Err(error) = recorded {
+                tracing::warn!(%error, "a turned-away sign-in was not recorded");
+            }
+            Err(busy)
+        }
+        other => other,
+    }
 }
 
 /// The account, when it may sign in now (active and not locked): for the
@@ -246,6 +283,17 @@ async fn audit_refused_sign_in(
     reason: &'static str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
+    refused_sign_in(conn, AuditAction::SignInFailed, account, reason, client).await
+}
+
+/// A sign-in that did not happen, recorded as `action`.
+async fn refused_sign_in(
+    conn: &mut AsyncPgConnection,
+    action: AuditAction,
+    account: Option<&Account>,
+    reason: &'static str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
     let organization_id = match account {
         Some(account) => Some(account.organization_id),
         None => super::organizations::single_practice(conn)
@@ -253,13 +301,8 @@ async fn audit_refused_sign_in(
             .map(|(id, _)| id),
     };
     let actor = Actor::Anonymous { organization_id };
-    let mut event = Event::new(
-        AuditAction::SignInFailed,
-        AuditOutcome::Denied,
-        actor,
-        Origin::from(client),
-    )
-    .because(reason);
+    let mut event =
+        Event::new(action, AuditOutcome::Denied, actor, Origin::from(client)).because(reason);
     if let Some(account) = account {
         event = event.on("user", account.id).about_user(account.id);
     }

@@ -11,8 +11,17 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
-use std::{fmt, sync::Arc};
-use tokio::sync::Semaphore;
+use std::{
+    fmt,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+use tokio::sync::{Semaphore, TryAcquireError};
+
+/// What a turned-away request is told to wait (`Retry-After`).
+pub const SHED_RETRY_SECS: u64 = 5;
 
 /// argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +88,11 @@ pub struct Passwords {
     /// Hashes that may run at once.
     concurrency: u32,
     permits: Arc<Semaphore>,
+    /// Hashes waiting for a permit now, and how many may wait: past that a
+    /// request is turned away at once ([`AppError::Busy`]) instead of
+    /// holding its memory and socket for seconds.
+    waiting: Arc<AtomicUsize>,
+    waiting_limit: usize,
     dummy: Arc<PasswordHashString>,
 }
 
@@ -102,12 +116,21 @@ impl Passwords {
             params,
             concurrency,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            waiting_limit: usize::MAX,
             dummy: Arc::new(dummy),
         })
     }
 
     pub fn cost(&self) -> HashCost {
         self.cost
+    }
+
+    /// At most `limit` hashes wait for a permit; more are turned away
+    /// (`CAIRN_HASH_QUEUE`). Without it, any number wait.
+    pub fn with_waiting_limit(mut self, limit: usize) -> Self {
+        self.waiting_limit = limit;
+        self
     }
 
     /// Takes every hashing permit until the guard is dropped: what a burst
@@ -160,15 +183,48 @@ impl Passwords {
             );
             return Err(AppError::Internal);
         }
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let _permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(AppError::Internal),
+            Err(TryAcquireError::NoPermits) => {
+                let in_line = InLine::join(&self.waiting);
+                if in_line.ahead >= self.waiting_limit {
+                    return Err(AppError::Busy {
+                        retry_after_secs: SHED_RETRY_SECS,
+                    });
+                }
+                self.permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| AppError::Internal)?
+            }
+        };
         tokio::task::spawn_blocking(work).await.map_err(|error| {
             tracing::error!(%error, "password hashing task failed");
             AppError::Internal
         })
+    }
+}
+
+/// One place in the line for a permit, left when dropped (also when the
+/// request is turned away or gives up).
+struct InLine<'a> {
+    waiting: &'a AtomicUsize,
+    /// How many were waiting before this one joined.
+    ahead: usize,
+}
+
+impl<'a> InLine<'a> {
+    fn join(waiting: &'a AtomicUsize) -> Self {
+        let ahead = waiting.fetch_add(1, Ordering::AcqRel);
+        Self { waiting, ahead }
+    }
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

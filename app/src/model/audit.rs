@@ -12,6 +12,9 @@ stored_enum! {
         SignInFailed => "sign_in.failed",
         /// Too many failures: the account is locked for a while.
         AccountLockedOut => "sign_in.locked_out",
+        /// Turned away at once: too many sign-ins were already waiting for
+        /// a password check (load shedding).
+        SignInShed => "sign_in.shed",
         SignedOut => "session.signed_out",
         SessionTimedOut => "session.timed_out",
         SessionEnded => "session.ended",
@@ -75,6 +78,7 @@ impl AuditAction {
             A::SignInSucceeded => "Signed in",
             A::SignInFailed => "Sign-in failed",
             A::AccountLockedOut => "Account locked (failed sign-ins)",
+            A::SignInShed => "Sign-in turned away (busy)",
             A::SignedOut => "Signed out",
             A::SessionTimedOut => "Session timed out",
             A::SessionEnded => "Sessions ended",

@@ -20,6 +20,7 @@
 //! | `CAIRN_ARGON2_ITERATIONS` | `2` | argon2id passes; production refuses less |
 //! | `CAIRN_ARGON2_PARALLELISM` | `1` | argon2id lanes |
 //! | `CAIRN_HASH_CONCURRENCY` | number of CPUs | password hashes computed at once |
+//! | `CAIRN_HASH_QUEUE` | `16` | password checks that may wait for one; more are turned away (429) |
 //! | `CAIRN_SESSION_IDLE_SECS` | `900` | idle timeout (15 min) |
 //! | `CAIRN_SESSION_IDLE_ADMIN_SECS` | `CAIRN_SESSION_IDLE_SECS` | idle timeout for administrators |
 //! | `CAIRN_SESSION_ABSOLUTE_SECS` | `28800` | absolute session lifetime (8 h) |
@@ -103,6 +104,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub hash_cost: HashCost,
     pub hash_concurrency: usize,
+    /// Password checks that may wait for a hashing permit; more are turned
+    /// away at once (429).
+    pub hash_queue: usize,
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
     pub rate_limits: RateLimits,
@@ -362,6 +366,7 @@ impl Config {
             )?,
             hash_cost,
             hash_concurrency: bounded(&var, "CAIRN_HASH_CONCURRENCY", cpus, 1..=256)?,
+            hash_queue: bounded(&var, "CAIRN_HASH_QUEUE", 16, 1..=100_000)?,
             sessions,
             sign_in,
             rate_limits,

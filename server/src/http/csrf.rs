@@ -61,7 +61,17 @@ pub async fn token_required(mut request: Request, next: Next) -> Response {
     };
     let presented = presented_token(&parts.headers, &bytes);
     let valid = match presented {
-        Some(token) => csrf::matches(&session, &token).await.unwrap_or(false),
+        Some(token) => match csrf::matches(&session, &token).await {
+            Ok(valid) => valid,
+            // The session could not be read (the store is unreachable or
+            // busy): that is no forgery, and saying so would send the
+            // person hunting for a cause that is not theirs. They are told
+            // to try again in a moment.
+            Err(error) => {
+                tracing::warn!(path = %parts.uri.path(), %error, "the session could not be read to check a CSRF token");
+                return answer(StatusCode::SERVICE_UNAVAILABLE, &AppError::Unavailable);
+            }
+        },
         None => false,
     };
     if !valid {
@@ -134,9 +144,14 @@ fn comes_from(origin: &str, headers: &HeaderMap) -> bool {
 /// 403 with the error encoded as server functions answer, so the page shows
 /// the message; a plain form post shows it as text.
 fn refuse() -> Response {
-    let body = serde_json::to_string(&AppError::CrossSite).unwrap_or_default();
+    answer(StatusCode::FORBIDDEN, &AppError::CrossSite)
+}
+
+/// `error` with `status`, encoded as server functions answer.
+fn answer(status: StatusCode, error: &AppError) -> Response {
+    let body = serde_json::to_string(error).unwrap_or_default();
     Response::builder()
-        .status(StatusCode::FORBIDDEN)
+        .status(status)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body))
         .unwrap_or_default()

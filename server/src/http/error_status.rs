@@ -41,7 +41,7 @@ pub async fn set_error_status(request: Request, next: Next) -> Response {
     }
     let mut response = Response::from_parts(parts, Body::from(bytes));
     if let Some(error) = error {
-        if let AppError::RateLimited { retry_after_secs } = error
+        if let Some(retry_after_secs) = error.retry_after_secs()
             && !redirected
         {
             super::throttle::set_retry_after(&mut response, retry_after_secs);

@@ -98,3 +98,118 @@ async fn with_one_connection_and_every_hashing_permit_busy_a_signed_in_chart_sti
         assert_eq!(signed_in, 1, "{email}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_the_waiting_limit_a_sign_in_is_turned_away_at_once_the_same_for_any_account() {
+    let app = TestApp::with_demo_and(&[
+        ("CAIRN_HASH_CONCURRENCY", "1"),
+        ("CAIRN_HASH_QUEUE", "2"),
+        ("CAIRN_SENSITIVE_LIMIT", "1000"),
+        ("CAIRN_RATE_LIMIT_PER_MINUTE", "100000"),
+    ])
+    .await;
+    let mut browsers = Vec::new();
+    for _ in 0..4 {
+        let mut browser = app.browser();
+        browser.csrf_token().await;
+        browsers.push(browser);
+    }
+    let mut late_unknown = browsers.pop().expect("browser");
+    let mut late_known = browsers.pop().expect("browser");
+
+    let busy = app.state.passwords.occupy_all().await.expect("permits");
+    // Two wait their turn: as many as may.
+    let mut in_line = Vec::new();
+    for (mut browser, email) in browsers.into_iter().zip(PATIENTS) {
+        in_line.push(tokio::spawn(async move {
+            browser
+                .call(
+                    "/api/sign-in",
+                    &[("email", email), ("password", DEMO_PASSWORD)],
+                )
+                .await
+                .status
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(in_line.iter().all(|task| !task.is_finished()), "waiting");
+
+    // The next are turned away at once, known account or not, alike.
+    let known = late_known
+        .call(
+            "/api/sign-in",
+            &[("email", PATIENTS[2]), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    let unknown = late_unknown
+        .call(
+            "/api/sign-in",
+            &[
+                ("email", "nobody@patients.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    for reply in [&known, &unknown] {
+        assert_eq!(
+            reply.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.header("retry-after"), Some("5"));
+        assert_eq!(
+            serde_json::from_str::<app::error::AppError>(&reply.body).expect("error"),
+            app::error::AppError::Busy {
+                retry_after_secs: 5
+            }
+        );
+    }
+    assert_eq!(known.body, unknown.body, "nothing tells the accounts apart");
+    let shed: i64 = app::backend::db::schema::audit_events::table
+        .filter(
+            app::backend::db::schema::audit_events::action
+                .eq(app::model::audit::AuditAction::SignInShed),
+        )
+        .count()
+        .get_result(&mut app.db.conn().await)
+        .await
+        .expect("count");
+    assert_eq!(shed, 2, "each is recorded");
+
+    // Those in line sign in once the hasher frees up.
+    drop(busy);
+    for task in in_line {
+        assert_eq!(task.await.expect("sign-in task"), StatusCode::OK);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_whose_session_cannot_be_read_is_told_to_try_again_not_called_forged() {
+    let app = TestApp::with_demo().await;
+    let mut browser = app.browser();
+    let token = browser.csrf_token().await;
+    // The same visitor, on an instance whose database does not answer.
+    let mut stranded = crate::support::app::Browser::new(crate::support::app::down_router());
+    stranded.cookies = browser.cookies.clone();
+    let reply = stranded
+        .call_without_token(
+            "/api/sign-in",
+            &[
+                ("email", PATIENTS[0]),
+                ("password", DEMO_PASSWORD),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        serde_json::from_str::<app::error::AppError>(&reply.body).expect("error"),
+        app::error::AppError::Unavailable
+    );
+}
