@@ -290,7 +290,7 @@ impl Config {
         };
         let rate_limits = RateLimits {
             requests_per_minute: bounded(&var, "CAIRN_RATE_LIMIT_PER_MINUTE", 100, 1..=1_000_000)?,
-            sensitive_per_15_minutes: bounded(&var, "CAIRN_SENSITIVE_LIMIT", 10, 1..=10_000)?,
+            sensitive_per_15_minutes: bounded(&var, "CAIRN_SENSITIVE_LIMIT", 10, 1..=1_000_000)?,
         };
         let alerts = AlertPolicy {
             failed_sign_ins: bounded(
