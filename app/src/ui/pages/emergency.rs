@@ -13,7 +13,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn EmergencyAccessPage() -> impl IntoView {
@@ -39,13 +39,13 @@ fn EmergencyForm(search_match: String) -> impl IntoView {
     let search_match = StoredValue::new(search_match);
     let start = ServerAction::<StartEmergencyAccess>::new();
     let reason = RwSignal::new(String::new());
-    let navigate = use_navigate();
+    // A whole page load, not a client-side step: the step-up just before
+    // renewed the session (and its token) while this page's resources were
+    // still keyed to the old one, and the chart could wait on them forever
+    // ("Loading…"). Loaded afresh, it reads the session as it is now.
     Effect::new(move |_| {
         if let Some(Ok(granted)) = start.value().get() {
-            navigate(
-                &format!("/patients/{}", granted.patient_id),
-                Default::default(),
-            );
+            open_chart(granted.patient_id);
         }
     });
     let carry_on = move |csrf_token: String| {
@@ -97,4 +97,14 @@ fn EmergencyForm(search_match: String) -> impl IntoView {
             {move || matches!(start.value().get(), Some(Err(AppError::StepUpRequired))).then(|| view! { <StepUpForm then=carry_on /> })}
         </div>
     }
+}
+
+/// Loads the chart of `patient` as a new page (browser only).
+fn open_chart(patient: uuid::Uuid) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(&format!("/patients/{patient}"));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = patient;
 }
