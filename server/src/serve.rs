@@ -4,7 +4,7 @@
 use crate::{config::Config, http};
 use anyhow::{Context, bail};
 use app::backend::{
-    AppState,
+    AppState, accounts,
     db::{Database, migrate},
     mail::Mailer,
     password::Passwords,
@@ -65,6 +65,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (fatal_tx, fatal_rx) = oneshot::channel();
     tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
     tokio::spawn(sweep_expired(state.clone()));
+    tokio::spawn(record_turned_away(state.clone()));
     if let Some(mailer) = state.mailer.clone() {
         tokio::spawn(email_notices(mailer, state.db.clone()));
     }
@@ -74,7 +75,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("CAIRN_BIND: could not listen on {}", config.bind))?;
     tracing::info!(address = %config.bind, public_url = %config.public_url, "Cairn is listening");
 
-    let app = http::router(state, (&config).into());
+    let app = http::router(state.clone(), (&config).into());
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -83,6 +84,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::select! {
         result = server => result.context("server error")?,
         Ok(reason) = fatal_rx => bail!(reason),
+    }
+    // The last few seconds' tally, so stopping loses none of it.
+    if let Err(error) = accounts::record_turned_away(&state.db, &state.passwords).await {
+        tracing::warn!(%error, "could not record the sign-ins turned away");
     }
     tracing::info!("Cairn stopped");
     Ok(())
@@ -156,8 +161,6 @@ pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
 
-/// Deletes expired sessions once a minute. Expiry is enforced on every
-/// request regardless; this only keeps the table small.
 /// Every 15 seconds: emails security notices not yet emailed.
 async fn email_notices(mailer: Mailer, db: Database) {
     let mut every = tokio::time::interval(Duration::from_secs(15));
@@ -173,6 +176,23 @@ async fn email_notices(mailer: Mailer, db: Database) {
         }
     }
 }
+
+/// Every few seconds: records the sign-ins turned away because the hasher
+/// was full, as one event (see `accounts::record_turned_away`).
+async fn record_turned_away(state: AppState) {
+    let mut every = tokio::time::interval(TURNED_AWAY_RECORDED_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(error) = accounts::record_turned_away(&state.db, &state.passwords).await {
+            // Unless the write itself failed, the tally is still there
+            // for the next try.
+            tracing::warn!(%error, "could not record the sign-ins turned away");
+        }
+    }
+}
+
+/// How often the sign-ins turned away are written to the trail.
+const TURNED_AWAY_RECORDED_EVERY: Duration = Duration::from_secs(10);
 
 /// Once a minute: deletes expired sessions, and forgets rate-limit buckets
 /// that have filled up again.

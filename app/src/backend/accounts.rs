@@ -6,7 +6,7 @@
 
 use super::{
     SignInPolicy,
-    audit::{self, Actor, Event, Origin},
+    audit::{self, Actor, Details, Event, Origin},
     client::ClientInfo,
     db::{Database, internal, schema::users},
     password::{PasswordHashString, Passwords, Verified},
@@ -148,7 +148,7 @@ pub async fn authenticate(
         .map_err(internal)?;
 
     if candidates.is_empty() {
-        checked(db, passwords, None, password, None, client).await?;
+        checked(passwords, password, None, client).await?;
         let mut conn = db.conn().await?;
         audit_refused_sign_in(&mut conn, None, "no such account", client).await?;
         return Err(AppError::BadCredentials);
@@ -158,15 +158,7 @@ pub async fn authenticate(
             .password_hash
             .clone()
             .map(PasswordHashString::from_stored);
-        let verified = checked(
-            db,
-            passwords,
-            Some(&account),
-            password.clone(),
-            stored,
-            client,
-        )
-        .await?;
+        let verified = checked(passwords, password.clone(), stored, client).await?;
         // The outcome, on a connection held only for recording it: the
         // rehash below hashes again, with none held.
         {
@@ -199,32 +191,59 @@ pub async fn authenticate(
 }
 
 /// [`Passwords::verify`] for a sign-in; one turned away because too many
-/// are waiting ([`AppError::Busy`]) is recorded (`sign_in.shed`) and
-/// answered the same whatever the account.
+/// are waiting ([`AppError::Busy`]) is counted for the trail
+/// ([`record_turned_away`]) and answered the same whatever the account.
 async fn checked(
-    db: &Database,
     passwords: &Passwords,
-    account: Option<&Account>,
     password: String,
     stored: Option<PasswordHashString>,
     client: &ClientInfo,
 ) -> Result<Verified, AppError> {
-    match passwords.verify(password, stored).await {
-        Err(busy @ AppError::Busy { .. }) => {
-            let recorded = match db.conn().await {
-                Ok(mut conn) => {
-                    refused_sign_in(&mut conn, AuditAction::SignInShed, account, "busy", client)
-                        .await
-                }
-                Err(error) => Err(error),
-            };
-            if let Err(error) = recorded {
-                tracing::warn!(%error, "a turned-away sign-in was not recorded");
-            }
-            Err(busy)
-        }
-        other => other,
+    let verified = passwords.verify(password, stored).await;
+    if let Err(AppError::Busy { .. }) = verified {
+        passwords.turned_away().count(client.ip);
     }
+    verified
+}
+
+/// Records the sign-ins turned away since the last call as one
+/// `sign_in.shed` event: how many, from how many addresses, and the
+/// busiest one (as the event's address). Nothing when none were. The
+/// server calls this every few seconds; one event per turned-away request
+/// made a flood cost a chained, durable write each.
+pub async fn record_turned_away(db: &Database, passwords: &Passwords) -> Result<(), AppError> {
+    if passwords.turned_away().is_empty() {
+        return Ok(());
+    }
+    // The tally is taken only once it can be written: while the database
+    // is out of reach it keeps counting for the next try.
+    let mut conn = db.conn().await?;
+    let organization_id = super::organizations::single_practice(&mut conn)
+        .await?
+        .map(|(id, _)| id);
+    let Some(summary) = passwords.turned_away().take() else {
+        return Ok(());
+    };
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let (busiest, from_busiest) = summary.busiest.unwrap_or((None, 0));
+    let origin = Origin {
+        ip: busiest.map(|ip| ip.to_string()),
+        ..Origin::default()
+    };
+    let event = Event::new(
+        AuditAction::SignInShed,
+        AuditOutcome::Denied,
+        Actor::Anonymous { organization_id },
+        origin,
+    )
+    .because("busy")
+    .details(
+        Details::new()
+            .with("turned_away", count(summary.total))
+            .with("addresses", count(summary.addresses))
+            .with("from_busiest_address", count(from_busiest)),
+    );
+    audit::record(&mut conn, event).await.map(drop)
 }
 
 /// The account, when it may sign in now (active and not locked): for the

@@ -1,10 +1,12 @@
 //! Password hashing with argon2id.
 //!
-//! Hashing is deliberately expensive, so it runs on blocking threads with a
-//! bound on how many run at once: a flood of sign-ins waits its turn instead
-//! of starving page rendering. Unknown accounts are checked against a dummy
-//! hash made with the same parameters, so the answer takes as long whether or
-//! not the account exists.
+//! Hashing is deliberately expensive, so it runs on a few threads of its
+//! own ([`hashers`]) at the lowest CPU priority, with a bound on how many
+//! wait: a flood of sign-ins takes only the CPU that pages for people
+//! already signed in leave over, and past the bound it is turned away at
+//! once. Unknown accounts are checked against a dummy hash made with the
+//! same parameters, so the answer takes as long whether or not the account
+//! exists.
 
 use crate::error::AppError;
 use argon2::{
@@ -19,6 +21,11 @@ use std::{
     },
 };
 use tokio::sync::{Semaphore, TryAcquireError};
+
+mod hashers;
+mod turned_away;
+
+pub use turned_away::{TurnedAway, TurnedAwaySummary};
 
 /// What a turned-away request is told to wait (`Retry-After`).
 pub const SHED_RETRY_SECS: u64 = 5;
@@ -93,6 +100,9 @@ pub struct Passwords {
     /// holding its memory and socket for seconds.
     waiting: Arc<AtomicUsize>,
     waiting_limit: usize,
+    /// Sign-ins turned away since the trail last recorded them.
+    turned_away: TurnedAway,
+    hashers: hashers::Hashers,
     dummy: Arc<PasswordHashString>,
 }
 
@@ -110,14 +120,17 @@ impl Passwords {
         let params = cost.params()?;
         let dummy = hash_blocking(&params, "cairn dummy password for unknown accounts")
             .map_err(|_| argon2::Error::OutputTooShort)?;
-        let concurrency = u32::try_from(max_concurrent.max(1)).unwrap_or(u32::MAX);
+        let max_concurrent = max_concurrent.max(1);
+        let concurrency = u32::try_from(max_concurrent).unwrap_or(u32::MAX);
         Ok(Self {
             cost,
             params,
             concurrency,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            permits: Arc::new(Semaphore::new(max_concurrent)),
             waiting: Arc::new(AtomicUsize::new(0)),
             waiting_limit: usize::MAX,
+            turned_away: TurnedAway::default(),
+            hashers: hashers::Hashers::start(max_concurrent),
             dummy: Arc::new(dummy),
         })
     }
@@ -131,6 +144,21 @@ impl Passwords {
     pub fn with_waiting_limit(mut self, limit: usize) -> Self {
         self.waiting_limit = limit;
         self
+    }
+
+    /// Whether a password check asked for now would be turned away: every
+    /// permit is taken and as many wait as may. The front door asks this
+    /// before reading anything, so a flood is turned away for the cost of
+    /// parsing its request (the check itself decides again).
+    pub fn is_full(&self) -> bool {
+        self.permits.available_permits() == 0
+            && self.waiting.load(Ordering::Acquire) >= self.waiting_limit
+    }
+
+    /// Sign-ins turned away because the hasher was full, counted until
+    /// the trail records them.
+    pub fn turned_away(&self) -> &TurnedAway {
+        &self.turned_away
     }
 
     /// Takes every hashing permit until the guard is dropped: what a burst
@@ -183,7 +211,7 @@ impl Passwords {
             );
             return Err(AppError::Internal);
         }
-        let _permit = match self.permits.clone().try_acquire_owned() {
+        let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(TryAcquireError::Closed) => return Err(AppError::Internal),
             Err(TryAcquireError::NoPermits) => {
@@ -200,10 +228,9 @@ impl Passwords {
                     .map_err(|_| AppError::Internal)?
             }
         };
-        tokio::task::spawn_blocking(work).await.map_err(|error| {
-            tracing::error!(%error, "password hashing task failed");
-            AppError::Internal
-        })
+        // The permit goes with the work: a request that gives up does not
+        // free its place until its hash is done.
+        self.hashers.run(permit, work).await
     }
 }
 
@@ -351,6 +378,33 @@ mod tests {
             passwords.verify("anything".into(), Some(corrupt)).await,
             Ok(Verified::No)
         );
+    }
+
+    #[tokio::test]
+    async fn past_the_waiting_limit_a_check_is_turned_away_and_the_door_knows() {
+        let passwords = Passwords::new(CHEAP, 1)
+            .expect("valid parameters")
+            .with_waiting_limit(1);
+        assert!(!passwords.is_full());
+        let busy = passwords.occupy_all().await.expect("permits");
+        assert!(!passwords.is_full(), "one may still wait");
+        let waiting = {
+            let passwords = passwords.clone();
+            tokio::spawn(async move { passwords.verify("first in line".into(), None).await })
+        };
+        while passwords.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(passwords.is_full());
+        assert_eq!(
+            passwords.verify("one too many".into(), None).await,
+            Err(AppError::Busy {
+                retry_after_secs: SHED_RETRY_SECS
+            })
+        );
+        drop(busy);
+        assert_eq!(waiting.await.expect("task"), Ok(Verified::No));
+        assert!(!passwords.is_full());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod headers;
 mod health;
 mod refusals;
 mod session;
+mod shed;
 mod throttle;
 
 use crate::config::Config;
@@ -91,6 +92,12 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         // hash is refused while one is held (`app::backend::db::held`).
         .layer(middleware::from_fn(connections_counted))
         .layer(sessions)
+        // Before the session is read: a flood of sign-ins while the hasher
+        // is full costs no database work at all.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            shed::sign_ins_while_full,
+        ))
         .layer(middleware::from_fn_with_state(state, throttle::per_ip))
         .layer(middleware::from_fn_with_state(
             trusted.clone(),

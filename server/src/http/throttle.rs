@@ -25,22 +25,45 @@ pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next)
         Ok(()) => next.run(request).await,
         Err(wait) => {
             tracing::warn!(path = %request.uri().path(), "request budget spent; answered 429");
-            too_many(retry_secs(wait))
+            after_a_pause(too_many(retry_secs(wait))).await
         }
     }
 }
 
+/// How long a refusal for asking too much waits before it is sent. A
+/// client that asks again the moment it is refused (a script, a flood)
+/// would otherwise turn even the cheapest refusal into thousands a second
+/// and take the CPU from people already signed in; paused, each of its
+/// connections asks at most four times a second. The wait holds a parked
+/// task and the socket, no session and no database connection.
+pub const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// `response`, sent after [`REFUSAL_PAUSE`].
+pub async fn after_a_pause(response: Response) -> Response {
+    tokio::time::sleep(REFUSAL_PAUSE).await;
+    response
+}
+
 /// 429 with Retry-After and the error encoded as server functions answer.
 pub fn too_many(retry_after_secs: u64) -> Response {
-    let body =
-        serde_json::to_string(&AppError::RateLimited { retry_after_secs }).unwrap_or_default();
+    answered_before_the_app(&AppError::RateLimited { retry_after_secs })
+}
+
+/// `error` answered by a layer in front of the app, as a server function
+/// would answer it: its status, its `Retry-After` if any, the error
+/// encoded.
+pub fn answered_before_the_app(error: &AppError) -> Response {
+    let body = serde_json::to_string(error).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    *response.status_mut() =
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    set_retry_after(&mut response, retry_after_secs);
+    if let Some(retry_after_secs) = error.retry_after_secs() {
+        set_retry_after(&mut response, retry_after_secs);
+    }
     response
 }
 

@@ -166,16 +166,43 @@ async fn past_the_waiting_limit_a_sign_in_is_turned_away_at_once_the_same_for_an
         );
     }
     assert_eq!(known.body, unknown.body, "nothing tells the accounts apart");
-    let shed: i64 = app::backend::db::schema::audit_events::table
-        .filter(
-            app::backend::db::schema::audit_events::action
-                .eq(app::model::audit::AuditAction::SignInShed),
+
+    // Turned away before anything was read: a visitor with no session and
+    // no token gets the same answer, not a refusal of the form.
+    let mut stranger = app.browser();
+    let bare = stranger
+        .call_without_token(
+            "/api/sign-in",
+            &[("email", PATIENTS[3]), ("password", DEMO_PASSWORD)],
         )
-        .count()
-        .get_result(&mut app.db.conn().await)
+        .await;
+    assert_eq!(bare.status, StatusCode::TOO_MANY_REQUESTS, "{}", bare.body);
+    assert_eq!(bare.body, known.body);
+
+    // The trail gets one event for the three, not one each.
+    let shed_events = || async {
+        app::backend::db::schema::audit_events::table
+            .filter(
+                app::backend::db::schema::audit_events::action
+                    .eq(app::model::audit::AuditAction::SignInShed),
+            )
+            .select(app::backend::db::schema::audit_events::details)
+            .load::<serde_json::Value>(&mut app.db.conn().await)
+            .await
+            .expect("events")
+    };
+    assert!(shed_events().await.is_empty(), "recorded in batches");
+    app::backend::accounts::record_turned_away(&app.state.db, &app.state.passwords)
         .await
-        .expect("count");
-    assert_eq!(shed, 2, "each is recorded");
+        .expect("recorded");
+    let recorded = shed_events().await;
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0]["turned_away"], "3", "{recorded:?}");
+    assert_eq!(recorded[0]["addresses"], "1", "{recorded:?}");
+    app::backend::accounts::record_turned_away(&app.state.db, &app.state.passwords)
+        .await
+        .expect("recorded");
+    assert_eq!(shed_events().await.len(), 1, "nothing more to record");
 
     // Those in line sign in once the hasher frees up.
     drop(busy);
