@@ -67,7 +67,7 @@ pub async fn get_caseload(
                 let mut rows = Vec::with_capacity(accesses.len());
                 for (access, member) in accesses.iter().zip(members) {
                     let patient_id = access.patient_id();
-                    let last_seen = member.last_seen.map(patients::day);
+                    let last_seen = member.last_seen.map(crate::backend::dates::day);
                     let open_drafts = u32::try_from(member.open_drafts).unwrap_or(0);
                     let read = patients::demographics(conn, vault, access).await;
                     let read = access::listed(conn, &asking, access, ENDPOINT, action, &from, read);
@@ -87,7 +87,7 @@ pub async fn get_caseload(
                     rows.push(CaseloadRow {
                         patient_id,
                         legal_name: Some(details.legal_name.expose().clone()),
-                        date_of_birth: patients::day(*details.date_of_birth.expose()),
+                        date_of_birth: crate::backend::dates::day(*details.date_of_birth.expose()),
                         last_seen,
                         open_drafts,
                     });
@@ -155,7 +155,9 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     let mut conn = state.db.conn().await?;
     let grant =
         access::decide(&mut conn, &who, patient_id, Reach::Chart, ENDPOINT, &client).await?;
-    let emergency_until = grant.emergency().map(|e| notes::minute(e.expires_at));
+    let emergency_until = grant
+        .emergency()
+        .map(|e| crate::backend::dates::minute(e.expires_at));
     let action = AuditAction::RecordViewed;
     let read = access::within(
         &mut conn,
@@ -170,7 +172,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                     emergency_until,
                     patient_id,
                     legal_name: details.legal_name.expose().clone(),
-                    date_of_birth: patients::day(*details.date_of_birth.expose()),
+                    date_of_birth: crate::backend::dates::day(*details.date_of_birth.expose()),
                     email: details.email.as_ref().map(|e| e.expose().clone()),
                     phone: details.phone.as_ref().map(|p| p.expose().clone()),
                     care_team: care_team::names(conn, patient_id).await?,
@@ -219,19 +221,19 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
                     kind: note.kind,
                     shared: note.shared_with_team,
                     template: note.template,
-                    session_date: notes::day(note.session_date),
+                    session_date: crate::backend::dates::day(note.session_date),
                     sections: body.expose().0.clone(),
                     status: note.status,
                     version: note.version,
                     author: author_name(conn, note.author_id).await?,
                     mine: note.author_id == me,
-                    signed_at: note.signed_at.map(notes::minute),
-                    updated_at: notes::minute(note.updated_at),
+                    signed_at: note.signed_at.map(crate::backend::dates::minute),
+                    updated_at: crate::backend::dates::minute(note.updated_at),
                     addenda: addenda
                         .into_iter()
                         .map(|(author, at, text)| Addendum {
                             author,
-                            written_at: notes::minute(at),
+                            written_at: crate::backend::dates::minute(at),
                             text: text.expose().clone(),
                         })
                         .collect(),
@@ -614,7 +616,7 @@ pub async fn start_emergency_access(
     #[server(default)] search_match: String,
     reason: String,
 ) -> Result<crate::model::chart::EmergencyGranted, AppError> {
-    use crate::backend::{access, authz::Sensitive, db::schema::patients, emergency, notes};
+    use crate::backend::{access, authz::Sensitive, db::schema::patients, emergency};
     use diesel::{OptionalExtension, prelude::*};
     use diesel_async::RunQueryDsl;
     const ENDPOINT: &str = "emergency-access";
@@ -663,7 +665,7 @@ pub async fn start_emergency_access(
     tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "emergency access started");
     Ok(crate::model::chart::EmergencyGranted {
         patient_id,
-        until: notes::minute(granted.expires_at),
+        until: crate::backend::dates::minute(granted.expires_at),
     })
 }
 
@@ -812,7 +814,7 @@ fn latest_session_day() -> time::Date {
 
 #[cfg(feature = "ssr")]
 fn saved_note(note: &crate::backend::notes::NoteMeta) -> SavedNote {
-    let mut at = crate::backend::audit::review::utc(note.updated_at);
+    let mut at = crate::backend::dates::utc(note.updated_at);
     SavedNote {
         id: note.id,
         patient_id: note.patient_id,

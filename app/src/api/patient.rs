@@ -18,7 +18,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
             let opened = patients::demographics(conn, vault, access).await?;
             Ok(MyInformation {
                 legal_name: opened.legal_name.expose().clone(),
-                date_of_birth: patients::day(*opened.date_of_birth.expose()),
+                date_of_birth: crate::backend::dates::day(*opened.date_of_birth.expose()),
                 email: opened.email.as_ref().map(|e| e.expose().clone()),
                 phone: opened.phone.as_ref().map(|p| p.expose().clone()),
             })
@@ -80,14 +80,14 @@ pub async fn update_my_contact(
 /// interventions are the therapist's working detail and stay in the chart.
 #[server(prefix = "/api", endpoint = "my-plan", input = GetUrl)]
 pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
-    use crate::backend::{notes, treatment_plan};
+    use crate::backend::treatment_plan;
     let plan = read_own_record("my-plan", |conn, vault, access| {
         Box::pin(async move {
             let plan = treatment_plan::current(conn, vault, access).await?;
             Ok(plan.map(|plan| MyPlan {
                 goals: plan.body.expose().goals.clone(),
-                review_date: notes::day(plan.review_date),
-                updated_on: notes::day(plan.updated_at.date()),
+                review_date: crate::backend::dates::day(plan.review_date),
+                updated_on: crate::backend::dates::day(plan.updated_at.date()),
             }))
         })
     })
@@ -107,11 +107,9 @@ async fn read_own_record<T>(
         &'c mut diesel_async::AsyncPgConnection,
         &'c crate::backend::vault::Vault,
         &'c crate::backend::access::PatientAccess,
-    ) -> crate::backend::access::Work<
-        'c,
-        T,
-        crate::backend::patients::ReadError,
-    > + Send,
+    )
+        -> crate::backend::access::Work<'c, T, crate::backend::access::ReadError>
+    + Send,
 ) -> Result<Option<T>, AppError>
 where
     T: Send,

@@ -9,7 +9,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// The signed-in person's live sessions, this one marked.
 #[server(prefix = "/api", endpoint = "my-sessions", input = GetUrl)]
 pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
-    use crate::backend::session::{id_hash, mine};
+    use crate::backend::{client::id_hash, session::mine};
     let (session, who) = super::signed_in().await?;
     let current = session.id().map(|id| id_hash(&id)).unwrap_or_default();
     let state = super::state()?;
@@ -122,7 +122,7 @@ pub async fn change_password(
 fn current_key(session: &tower_sessions::Session) -> Vec<u8> {
     session
         .id()
-        .map(|id| crate::backend::session::id_hash(&id))
+        .map(|id| crate::backend::client::id_hash(&id))
         .unwrap_or_default()
 }
 

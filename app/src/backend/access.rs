@@ -24,7 +24,6 @@ use super::{
     care_team,
     client::ClientInfo,
     db::schema::patients,
-    patients::ReadError,
     session::SignedIn,
     vault::{Column, Purpose, Unreadable, Vault, columns},
 };
@@ -40,6 +39,25 @@ use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::pin::Pin;
 use uuid::Uuid;
+
+/// Why a record could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// A value is there but does not open: never shown as empty.
+    #[error("{column} is unreadable: {why}")]
+    Unreadable {
+        column: &'static str,
+        why: Unreadable,
+    },
+}
+
+impl From<diesel::result::Error> for ReadError {
+    fn from(error: diesel::result::Error) -> Self {
+        ReadError::App(error.into())
+    }
+}
 
 /// The policy allowed `actor` at this patient's record; not yet recorded.
 #[must_use = "a grant does nothing until `access::within` spends it"]
@@ -133,7 +151,7 @@ impl PatientAccess {
     }
 
     /// Whose psychotherapy notes a list of this chart's notes may show
-    /// (see `notes::listed_for`).
+    /// (see `care_team::listed_for`).
     pub fn notes_of(&self) -> Option<Uuid> {
         self.notes_of
     }

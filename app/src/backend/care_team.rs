@@ -6,7 +6,10 @@ use super::{
     audit::{self, Event},
     db::schema::{care_team, clinical_notes, patients, users},
 };
-use crate::{error::AppError, model::Role};
+use crate::{
+    error::AppError,
+    model::{Role, chart::NoteKind},
+};
 use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::Date;
@@ -157,7 +160,7 @@ pub async fn caseload(
             clinical_notes::table.on(clinical_notes::patient_id
                 .eq(care_team::patient_id)
                 .and(clinical_notes::deleted_at.is_null())
-                .and(super::notes::listed_for(Some(therapist_id)))),
+                .and(listed_for(Some(therapist_id)))),
         )
         .filter(care_team::therapist_id.eq(therapist_id))
         .filter(care_team::organization_id.eq(organization_id))
@@ -178,4 +181,32 @@ pub async fn caseload(
             open_drafts,
         })
         .collect())
+}
+
+/// Which notes a list shows `viewer`: progress notes, and psychotherapy
+/// notes they wrote or whose author shares them with the care team (the
+/// list opens nothing, but does not even show that someone else's private
+/// note exists). With no viewer (emergency access), progress notes alone.
+pub type ListedFor = diesel::dsl::Or<
+    diesel::dsl::Eq<clinical_notes::kind, NoteKind>,
+    diesel::dsl::And<
+        diesel::dsl::Or<
+            diesel::dsl::Eq<clinical_notes::author_id, Uuid>,
+            clinical_notes::shared_with_team,
+        >,
+        bool,
+    >,
+>;
+
+pub fn listed_for(viewer: Option<Uuid>) -> ListedFor {
+    let (viewer, any) = match viewer {
+        Some(viewer) => (viewer, true),
+        None => (Uuid::nil(), false),
+    };
+    clinical_notes::kind
+        .eq(NoteKind::Progress)
+        .or(clinical_notes::author_id
+            .eq(viewer)
+            .or(clinical_notes::shared_with_team)
+            .and::<bool, diesel::sql_types::Bool>(any))
 }

@@ -1,6 +1,14 @@
 //! Who is on the other end of a request, as far as the server can tell.
 
+use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use tower_sessions::session::Id;
+
+/// The stored key of a session id: its SHA-256. The sessions table and the
+/// trail know a session only by this, never by the id itself.
+pub fn id_hash(id: &Id) -> Vec<u8> {
+    Sha256::digest(id.to_string().as_bytes()).to_vec()
+}
 
 /// Set on every request by the server's middleware: the client's address
 /// (from the socket, or from `X-Forwarded-For` only when the socket peer is a
@@ -22,9 +30,7 @@ pub struct ClientInfo {
 impl ClientInfo {
     /// Notes the session the request came with (its hash, never the id).
     pub fn set_session(&mut self, session: &tower_sessions::Session) {
-        self.session_hash = session
-            .id()
-            .map(|id| super::secret::hex(&super::session::id_hash(&id)));
+        self.session_hash = session.id().map(|id| super::secret::hex(&id_hash(&id)));
     }
 
     /// The key of this client's rate-limit buckets. Clients whose address

@@ -3,10 +3,9 @@
 //! removed: a wrong entry is resolved, and the trail says who did what.
 
 use super::{
-    access::PatientAccess,
+    access::{PatientAccess, ReadError},
+    dates::{check_day, day},
     db::schema::{diagnoses, users},
-    notes::{check_day, day},
-    patients::ReadError,
     sealing,
     vault::{PhiValue, Vault, columns},
 };

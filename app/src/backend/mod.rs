@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authz;
 pub mod care_team;
 pub mod client;
+pub mod dates;
 pub mod db;
 pub mod diagnoses;
 pub mod emergency;

@@ -12,10 +12,10 @@
 //! in the portal.
 
 use super::{
-    access::{PatientAccess, Reach},
-    audit::review::utc,
+    access::{PatientAccess, Reach, ReadError},
+    care_team,
+    dates::{day, minute, parse_day},
     db::schema::{clinical_notes, note_addenda, users},
-    patients::ReadError,
     sealing,
     session::SignedIn,
     vault::{Phi, PhiValue, Vault, columns},
@@ -26,7 +26,7 @@ use crate::{
 };
 use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use time::{Date, OffsetDateTime, macros::format_description};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -184,42 +184,6 @@ pub fn check_addendum(text: &str) -> Result<(), AppError> {
     errors.into_result()
 }
 
-/// `YYYY-MM-DD` as a date.
-pub fn parse_day(text: &str) -> Option<Date> {
-    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
-}
-
-/// A day as typed in `field`, between `first` and `latest`, with the
-/// message next to the field when it is not.
-pub fn check_day(
-    errors: &mut FieldErrors,
-    field: &str,
-    typed: &str,
-    what: &str,
-    first: Date,
-    latest: Date,
-) -> Option<Date> {
-    let typed = typed.trim();
-    let date = parse_day(typed);
-    match date {
-        None if typed.is_empty() => errors.add(field, format!("Enter the {what} date.")),
-        None => errors.add(
-            field,
-            format!("Enter the {what} date as YYYY-MM-DD, for example 2026-03-14."),
-        ),
-        Some(d) if d > latest => errors.add(
-            field,
-            format!("The {what} date cannot be after {}.", day(latest)),
-        ),
-        Some(d) if d < first => errors.add(
-            field,
-            format!("The {what} date cannot be before {}.", day(first)),
-        ),
-        Some(_) => return date,
-    }
-    None
-}
-
 /// What is known of a note without opening it: what the policy and lists
 /// need.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -244,34 +208,6 @@ impl NoteMeta {
     pub fn reach(&self, who: &SignedIn) -> Reach {
         Reach::note(self.kind, who, self.author_id, self.shared_with_team)
     }
-}
-
-/// Which notes a list shows `viewer`: progress notes, and psychotherapy
-/// notes they wrote or whose author shares them with the care team (the
-/// list opens nothing, but does not even show that someone else's private
-/// note exists). With no viewer (emergency access), progress notes alone.
-pub type ListedFor = diesel::dsl::Or<
-    diesel::dsl::Eq<clinical_notes::kind, NoteKind>,
-    diesel::dsl::And<
-        diesel::dsl::Or<
-            diesel::dsl::Eq<clinical_notes::author_id, Uuid>,
-            clinical_notes::shared_with_team,
-        >,
-        bool,
-    >,
->;
-
-pub fn listed_for(viewer: Option<Uuid>) -> ListedFor {
-    let (viewer, any) = match viewer {
-        Some(viewer) => (viewer, true),
-        None => (Uuid::nil(), false),
-    };
-    clinical_notes::kind
-        .eq(NoteKind::Progress)
-        .or(clinical_notes::author_id
-            .eq(viewer)
-            .or(clinical_notes::shared_with_team)
-            .and::<bool, diesel::sql_types::Bool>(any))
 }
 
 /// The note `id` of practice `organization_id`, unless deleted.
@@ -494,7 +430,7 @@ pub async fn addenda(
 }
 
 /// The chart's list of notes for the patient `access` is for, as the one
-/// who opened it may see them ([`listed_for`] its `notes_of`: under
+/// who opened it may see them ([`care_team::listed_for`] its `notes_of`: under
 /// emergency access, progress notes alone), newest session first: nothing
 /// opened.
 pub async fn list(
@@ -507,7 +443,7 @@ pub async fn list(
         .filter(clinical_notes::patient_id.eq(access.patient_id()))
         .filter(clinical_notes::organization_id.eq(access.organization_id()))
         .filter(clinical_notes::deleted_at.is_null())
-        .filter(listed_for(access.notes_of()))
+        .filter(care_team::listed_for(access.notes_of()))
         .order((
             clinical_notes::session_date.desc(),
             clinical_notes::created_at.desc(),
@@ -539,18 +475,6 @@ pub async fn list(
                 .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX)),
         })
         .collect())
-}
-
-/// `YYYY-MM-DD`.
-pub fn day(date: Date) -> String {
-    super::patients::day(date)
-}
-
-/// `YYYY-MM-DD HH:MM UTC`.
-pub fn minute(at: OffsetDateTime) -> String {
-    let mut text = utc(at);
-    text.truncate(16);
-    text + " UTC"
 }
 
 #[cfg(test)]

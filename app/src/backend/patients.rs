@@ -3,14 +3,13 @@
 //! [`PatientAccess`]; finding candidates by an exact value does not open
 //! anything.
 
-use super::notes::check_day;
+use super::dates::{check_day, day};
 use super::{
-    access::PatientAccess,
+    access::{PatientAccess, ReadError},
     db::schema::patients,
     sealing,
     vault::{
-        Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Unreadable, Vault,
-        blind::normalize, columns,
+        Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Vault, blind::normalize, columns,
     },
 };
 use crate::{
@@ -153,27 +152,8 @@ pub struct Demographics {
     pub phone: Option<Phi<String>>,
 }
 
-/// Why a record could not be shown.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    #[error(transparent)]
-    App(#[from] AppError),
-    /// A value is there but does not open: never shown as empty.
-    #[error("{column} is unreadable: {why}")]
-    Unreadable {
-        column: &'static str,
-        why: Unreadable,
-    },
-}
-
 /// The sealed details as stored: name, date of birth, email, phone.
 type StoredDetails = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
-
-impl From<diesel::result::Error> for ReadError {
-    fn from(error: diesel::result::Error) -> Self {
-        ReadError::App(error.into())
-    }
-}
 
 /// The details of the patient `access` is for.
 pub async fn demographics(
@@ -393,11 +373,6 @@ pub async fn remove(
     Ok(())
 }
 
-/// A date as the blind index (and the portal) reads it: `YYYY-MM-DD`.
-pub fn day(date: Date) -> String {
-    String::from_utf8_lossy(&PhiValue::to_bytes(&date)).into_owned()
-}
-
 /// A searchable detail and the value sought.
 #[derive(Debug, Clone, Copy)]
 pub enum SearchBy<'a> {
@@ -416,7 +391,7 @@ impl<'a> SearchBy<'a> {
         if text.is_empty() {
             return None;
         }
-        if let Some(date) = super::notes::parse_day(text) {
+        if let Some(date) = super::dates::parse_day(text) {
             return Some(SearchBy::DateOfBirth(date));
         }
         if text.contains('@') {

@@ -5,8 +5,7 @@
 //! and the trail issued. One way, for every part of the chart.
 
 use super::{
-    access::PatientAccess,
-    patients::ReadError,
+    access::{PatientAccess, ReadError},
     vault::{Column, Phi, PhiValue, Scope, Sealed, Vault},
 };
 use crate::error::AppError;

@@ -5,10 +5,9 @@
 //! silently overwrite each other. The portal shows the patient the goals.
 
 use super::{
-    access::PatientAccess,
+    access::{PatientAccess, ReadError},
+    dates::{check_day, day, minute},
     db::schema::{treatment_plans, users},
-    notes::{check_day, day, minute},
-    patients::ReadError,
     sealing,
     vault::{Phi, PhiValue, Vault, columns},
 };

@@ -74,7 +74,7 @@ async fn no_table_holds_a_canary_in_the_clear() {
         .sign_in("rowan.ellis@juniper-creek.example", DEMO_PASSWORD)
         .await;
     let patient_id = patient.to_string();
-    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    let today = app::backend::dates::day(time::OffsetDateTime::now_utc().date());
     let saved = browser
         .call(
             "/api/save-note",
@@ -126,7 +126,7 @@ async fn no_table_holds_a_canary_in_the_clear() {
     assert_eq!(private.status, StatusCode::OK, "{}", private.body);
     let private: app::model::chart::SavedNote = serde_json::from_str(&private.body).expect("saved");
     let review =
-        app::backend::notes::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(30));
+        app::backend::dates::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(30));
     let planned = browser
         .call(
             "/api/save-plan",

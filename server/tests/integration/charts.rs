@@ -47,7 +47,7 @@ pub(crate) async fn user_id(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
 }
 
 fn today() -> String {
-    app::backend::notes::day(time::OffsetDateTime::now_utc().date())
+    app::backend::dates::day(time::OffsetDateTime::now_utc().date())
 }
 
 /// Saves a SOAP note for `patient` (new when `note` is None).

@@ -80,7 +80,7 @@ async fn markup_typed_into_any_field_is_served_as_that_text_on_every_page() {
 
     // A note's text and a diagnosis (typed by the therapist).
     let note_text = hostile("note");
-    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    let today = app::backend::dates::day(time::OffsetDateTime::now_utc().date());
     let reply = rowan
         .call(
             "/api/save-note",

@@ -273,7 +273,7 @@ fn new_psychotherapy_note(patient: Uuid) -> Vec<(&'static str, String)> {
 }
 
 fn new_note(patient: Uuid) -> Vec<(&'static str, String)> {
-    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    let today = app::backend::dates::day(time::OffsetDateTime::now_utc().date());
     vec![
         ("patient_id", patient.to_string()),
         ("template", "dap".into()),
@@ -463,7 +463,7 @@ async fn diagnosis(app: &TestApp, people: &mut People, patient: Uuid) -> Uuid {
 }
 
 fn today() -> String {
-    app::backend::notes::day(time::OffsetDateTime::now_utc().date())
+    app::backend::dates::day(time::OffsetDateTime::now_utc().date())
 }
 
 fn add_diagnosis(patient: Uuid) -> Call {
@@ -496,7 +496,7 @@ fn save_plan(patient: Uuid, version: i32) -> Call {
             ("patient_id", patient.to_string()),
             ("version", version.to_string()),
             ("goals", "Sleep through the night".into()),
-            ("review_date", app::backend::notes::day(review)),
+            ("review_date", app::backend::dates::day(review)),
         ],
     )
 }

@@ -26,7 +26,7 @@ use http::StatusCode;
 use uuid::Uuid;
 
 fn day_from_today(days: i64) -> String {
-    app::backend::notes::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(days))
+    app::backend::dates::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(days))
 }
 
 fn refused_on(reply: &Reply, field: &str) -> String {

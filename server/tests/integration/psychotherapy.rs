@@ -45,7 +45,7 @@ pub(crate) async fn psychotherapy_note(
     shared: bool,
     text: &str,
 ) -> Uuid {
-    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    let today = app::backend::dates::day(time::OffsetDateTime::now_utc().date());
     let patient = patient.to_string();
     let shared = if shared { "on" } else { "" };
     let reply = author
@@ -215,7 +215,7 @@ async fn a_psychotherapy_note_is_its_author_s_unless_shared_and_never_reached_in
     }
 
     // A therapist cannot write one in an emergency either.
-    let today = app::backend::notes::day(time::OffsetDateTime::now_utc().date());
+    let today = app::backend::dates::day(time::OffsetDateTime::now_utc().date());
     let reply = sam
         .call(
             "/api/save-note",

@@ -9,10 +9,11 @@ use crate::support::{
 };
 use app::{
     backend::{
+        access::ReadError,
         access::{self, Grant, Reach},
         client::ClientInfo,
         db::schema::{audit_events, data_keys, patients},
-        patients::{self as patient_records, NewPatient, ReadError, SearchBy},
+        patients::{self as patient_records, NewPatient, SearchBy},
         vault::{
             Sealed, Unreadable, Vault, columns,
             dek::KeyError,

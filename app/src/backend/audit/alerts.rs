@@ -12,7 +12,8 @@
 //! keeps its name while an attack goes on; a review covers the events up to
 //! the newest one the reviewer saw, and anything later opens it again.
 
-use super::{Actor, Details, Event, Origin, review::utc};
+use super::{Actor, Details, Event, Origin};
+use crate::backend::dates::utc;
 use crate::{
     backend::{
         authz::Admin,

@@ -10,6 +10,7 @@ use crate::{
     backend::{
         authz::Admin,
         client::ClientInfo,
+        dates::utc,
         db::schema::{audit_events, patients, users},
     },
     error::{AppError, FieldErrors},
@@ -374,14 +375,6 @@ fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow
             },
         )
         .collect()
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in UTC.
-pub fn utc(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
 }
 
 /// The export: every event `filter` selects (up to [`EXPORT_LIMIT`]) as

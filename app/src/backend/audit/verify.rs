@@ -225,7 +225,7 @@ pub async fn status(
         .await?;
     Ok(ChainStatus {
         last: last.map(|(at, events, intact, problem)| ChainCheck {
-            at: super::review::utc(at),
+            at: crate::backend::dates::utc(at),
             intact,
             events,
             problem,

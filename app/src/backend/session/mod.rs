@@ -13,7 +13,6 @@ pub mod store;
 
 use crate::model::Role;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tower_sessions::session::Id;
 use uuid::Uuid;
@@ -252,15 +251,13 @@ pub(crate) fn store_error(error: tower_sessions::session::Error) -> crate::error
     crate::error::AppError::Unavailable
 }
 
-/// The stored key of a session id: its SHA-256.
-pub fn id_hash(id: &Id) -> Vec<u8> {
-    Sha256::digest(id.to_string().as_bytes()).to_vec()
-}
-
 /// The stored key for a raw cookie value, or `None` when it is not a
 /// well-formed session id.
 pub fn cookie_hash(cookie_value: &str) -> Option<Vec<u8>> {
-    cookie_value.parse::<Id>().ok().map(|id| id_hash(&id))
+    cookie_value
+        .parse::<Id>()
+        .ok()
+        .map(|id| super::client::id_hash(&id))
 }
 
 #[cfg(test)]
@@ -270,7 +267,7 @@ mod tests {
     #[test]
     fn the_stored_key_is_a_hash_of_the_cookie_value() {
         let id = Id::default();
-        let hash = id_hash(&id);
+        let hash = crate::backend::client::id_hash(&id);
         assert_eq!(hash.len(), 32);
         assert_eq!(cookie_hash(&id.to_string()), Some(hash.clone()));
         assert_ne!(hash, id.to_string().into_bytes());

@@ -1,7 +1,10 @@
 //! tower-sessions' `SessionStore` on PostgreSQL through diesel-async.
 
-use super::{SIGNED_IN_KEY, SessionPolicy, SignedIn, id_hash};
-use crate::backend::db::{Database, schema::sessions};
+use super::{SIGNED_IN_KEY, SessionPolicy, SignedIn};
+use crate::backend::{
+    client::id_hash,
+    db::{Database, schema::sessions},
+};
 use async_trait::async_trait;
 use diesel::{
     OptionalExtension,
