@@ -214,5 +214,5 @@ wait "${PIDS[0]}" 2>/dev/null || true
 shed=$(psql "$DATABASE_URL" -Atqc "SELECT coalesce(sum((details->>'turned_away')::bigint), 0) || ' in ' || count(*) || ' events' FROM audit_events WHERE action = 'sign_in.shed'")
 checked=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'sign_in.failed'")
 echo "recorded: $shed turned away (sign_in.shed), $checked checked and refused (sign_in.failed)"
-echo "(429 = turned away at once; 401 = checked and refused; statuses counted by wrk;"
+echo "(429 = turned away, after the 250 ms pause; 401 = checked and refused; statuses counted by wrk;"
 echo " hashing: CAIRN_HASH_CONCURRENCY=${CAIRN_HASH_CONCURRENCY:-CPU count}, CAIRN_HASH_QUEUE=${CAIRN_HASH_QUEUE:-16})"
