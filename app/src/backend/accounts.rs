@@ -302,17 +302,6 @@ async fn audit_refused_sign_in(
     reason: &'static str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    refused_sign_in(conn, AuditAction::SignInFailed, account, reason, client).await
-}
-
-/// A sign-in that did not happen, recorded as `action`.
-async fn refused_sign_in(
-    conn: &mut AsyncPgConnection,
-    action: AuditAction,
-    account: Option<&Account>,
-    reason: &'static str,
-    client: &ClientInfo,
-) -> Result<(), AppError> {
     let organization_id = match account {
         Some(account) => Some(account.organization_id),
         None => super::organizations::single_practice(conn)
@@ -320,8 +309,13 @@ async fn refused_sign_in(
             .map(|(id, _)| id),
     };
     let actor = Actor::Anonymous { organization_id };
-    let mut event =
-        Event::new(action, AuditOutcome::Denied, actor, Origin::from(client)).because(reason);
+    let mut event = Event::new(
+        AuditAction::SignInFailed,
+        AuditOutcome::Denied,
+        actor,
+        Origin::from(client),
+    )
+    .because(reason);
     if let Some(account) = account {
         event = event.on("user", account.id).about_user(account.id);
     }
