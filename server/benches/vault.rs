@@ -144,11 +144,9 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
     }
     let grant = access::decide(
         &mut conn,
-        &therapist,
+        &access::Caller::new(therapist.clone(), client.clone(), "bench"),
         patient,
         access::Reach::Chart,
-        "bench",
-        &client,
     )
     .await?;
     let stored: Vec<u8> = {
@@ -171,31 +169,24 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
     let action = AuditAction::RecordViewed;
     let vault = Vault::new(keks(&[1]), blind.clone());
     println!("\nopening a sealed field through the vault (Sealed::open), 2,000 runs each:");
-    access::within(
-        &mut conn,
-        &vault,
-        grant,
-        action,
-        &client,
-        |conn, _, access| {
-            Box::pin(async move {
-                let sealed = Sealed::<String>::from_stored(stored);
-                let name = columns::PATIENT_LEGAL_NAME;
-                for (label, vault) in vaults {
+    access::within(&mut conn, &vault, grant, action, |conn, _, access| {
+        Box::pin(async move {
+            let sealed = Sealed::<String>::from_stored(stored);
+            let name = columns::PATIENT_LEGAL_NAME;
+            for (label, vault) in vaults {
+                let opened = sealed.open(&vault, conn, access, name, patient).await;
+                opened.map_err(|_| AppError::Internal)?;
+                let runs = 2_000;
+                let started = Instant::now();
+                for _ in 0..runs {
                     let opened = sealed.open(&vault, conn, access, name, patient).await;
                     opened.map_err(|_| AppError::Internal)?;
-                    let runs = 2_000;
-                    let started = Instant::now();
-                    for _ in 0..runs {
-                        let opened = sealed.open(&vault, conn, access, name, patient).await;
-                        opened.map_err(|_| AppError::Internal)?;
-                    }
-                    per_op(label, runs, started.elapsed());
                 }
-                Ok::<_, AppError>(())
-            })
-        },
-    )
+                per_op(label, runs, started.elapsed());
+            }
+            Ok::<_, AppError>(())
+        })
+    })
     .await?;
 
     println!(

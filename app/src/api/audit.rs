@@ -115,16 +115,8 @@ pub async fn get_audit_alerts() -> Result<AlertList, AppError> {
         .iter()
         .filter_map(|a| a.emergency_access)
         .collect();
-    let reasons = emergency_reasons::read(
-        &mut conn,
-        &state.vault,
-        &admin,
-        &who,
-        &ids,
-        ENDPOINT,
-        &client,
-    )
-    .await?;
+    let caller = crate::backend::access::Caller::new(who, client, ENDPOINT);
+    let reasons = emergency_reasons::read(&mut conn, &state.vault, &admin, &caller, &ids).await?;
     for alert in &mut list.alerts {
         alert.reason = alert
             .emergency_access

@@ -26,17 +26,11 @@ pub async fn get_mfa_overview() -> Result<MfaOverview, AppError> {
 /// someone may already have scanned). Nothing is active until confirmed.
 #[server(prefix = "/api", endpoint = "mfa-setup", input = GetUrl)]
 pub async fn get_mfa_setup() -> Result<MfaSetup, AppError> {
-    use crate::backend::{db::schema::users, mfa};
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
+    use crate::backend::{accounts, mfa};
     let (_, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    let account: String = users::table
-        .find(who.user_id)
-        .select(users::email)
-        .first(&mut conn)
-        .await?;
+    let account = accounts::email(&mut conn, who.user_id).await?;
     let setup = mfa::begin_enrollment(&mut conn, &state.mfa, who.user_id, &account).await?;
     Ok(MfaSetup {
         qr_png_base64: setup.qr_png_base64,
@@ -148,7 +142,7 @@ pub async fn verify_sign_in_code(
     session::begin(
         &current,
         &state.sessions,
-        &account,
+        &account.person(),
         &client,
         SecondFactor::Proven,
     )

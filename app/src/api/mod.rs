@@ -5,7 +5,10 @@
 pub mod audit;
 pub mod auth;
 pub mod chart;
+#[cfg(feature = "ssr")]
+mod context;
 pub mod mfa;
+pub mod notes;
 pub mod patient;
 pub mod people;
 pub mod practice;
@@ -19,12 +22,13 @@ pub use audit::{
 };
 pub use auth::{GetVisitor, SignIn, SignOut};
 pub use chart::{
-    AddAddendum, AddDiagnosis, AddPatient, GetCaseload, GetChart, GetNote, ResolveDiagnosis,
-    SaveNote, SaveTreatmentPlan, SignNote, StartEmergencyAccess,
+    AddDiagnosis, AddPatient, GetCaseload, GetChart, ResolveDiagnosis, SaveTreatmentPlan,
+    StartEmergencyAccess,
 };
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };
+pub use notes::{AddAddendum, GetNote, SaveNote, ShareNote, SignNote};
 pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::GetPracticeInfo;
@@ -122,7 +126,7 @@ mod server {
             SecondFactor::NotUsed
         };
         note_sign_in(&mut *state.db.conn().await?, account, client).await?;
-        sessions::begin(session, &state.sessions, account, client, factor).await?;
+        sessions::begin(session, &state.sessions, &account.person(), client, factor).await?;
         tracing::info!(user.id = %account.id, "signed in");
         Ok(match factor {
             SecondFactor::MustEnroll => "/security/two-step",
@@ -134,7 +138,7 @@ mod server {
     /// session is signed in: a sign-in that cannot be recorded does not
     /// happen.
     pub(crate) async fn note_sign_in(
-        conn: &mut diesel_async::AsyncPgConnection,
+        conn: &mut crate::backend::db::Connection,
         account: &crate::backend::accounts::Account,
         client: &ClientInfo,
     ) -> Result<(), AppError> {

@@ -8,6 +8,9 @@ use crate::{
 };
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
+#[cfg(feature = "ssr")]
+use super::context::Request;
+
 /// The signed-in person's own details; `None` when the practice has no
 /// record for them.
 #[server(prefix = "/api", endpoint = "my-information", input = GetUrl)]
@@ -49,30 +52,20 @@ pub async fn update_my_contact(
     #[server(default)] phone: String,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{access, authz::Patient, patients},
+        backend::{authz::Patient, patients},
         model::audit::AuditAction,
     };
-    const ENDPOINT: &str = "my-contact";
     super::checked_at_the_edge(csrf_token);
-    let (super::chart::Asking { who, state, client }, patient) =
-        super::chart::asking_as(ENDPOINT, Patient::check).await?;
-    let mut conn = state.db.conn().await?;
-    let Some(grant) = own_record(&mut conn, &who, patient, ENDPOINT, &client).await? else {
+    let (request, patient) = Request::only("my-contact", Patient::check).await?;
+    let Some(grant) = own_record(&request, patient).await? else {
         return Err(AppError::NotFound);
     };
     let contact = patients::check_contact(&email, &phone)?;
-    let action = AuditAction::RecordUpdated;
-    access::within(
-        &mut conn,
-        &state.vault,
-        grant,
-        action,
-        &client,
-        |conn, vault, access| {
+    request
+        .act(grant, AuditAction::RecordUpdated, |conn, vault, access| {
             Box::pin(async move { patients::update_contact(conn, vault, access, &contact).await })
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// The goals of the signed-in patient's treatment plan and when it is next
@@ -104,7 +97,7 @@ pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
 async fn read_own_record<T>(
     endpoint: &'static str,
     read: impl for<'c> FnOnce(
-        &'c mut diesel_async::AsyncPgConnection,
+        &'c mut crate::backend::db::Connection,
         &'c crate::backend::vault::Vault,
         &'c crate::backend::access::PatientAccess,
     )
@@ -114,20 +107,13 @@ async fn read_own_record<T>(
 where
     T: Send,
 {
-    use crate::{
-        backend::{access, authz::Patient},
-        model::audit::AuditAction,
-    };
-    let (super::chart::Asking { who, state, client }, patient) =
-        super::chart::asking_as(endpoint, Patient::check).await?;
-    let mut conn = state.db.conn().await?;
-    let Some(grant) = own_record(&mut conn, &who, patient, endpoint, &client).await? else {
+    use crate::{backend::authz::Patient, model::audit::AuditAction};
+    let (request, patient) = Request::only(endpoint, Patient::check).await?;
+    let Some(grant) = own_record(&request, patient).await? else {
         return Ok(None);
     };
-    let patient_id = grant.patient_id();
-    let action = AuditAction::RecordViewed;
-    let read = access::within(&mut conn, &state.vault, grant, action, &client, read).await;
-    access::settle(&mut conn, &who, patient_id, endpoint, action, &client, read)
+    request
+        .read(grant, AuditAction::RecordViewed, read)
         .await
         .map(Some)
 }
@@ -136,19 +122,14 @@ where
 /// `None` when the practice keeps no record for them.
 #[cfg(feature = "ssr")]
 async fn own_record(
-    conn: &mut diesel_async::AsyncPgConnection,
-    who: &crate::backend::session::SignedIn,
+    request: &Request,
     patient: crate::backend::authz::Patient,
-    endpoint: &'static str,
-    client: &crate::backend::client::ClientInfo,
 ) -> Result<Option<crate::backend::access::Grant>, AppError> {
-    use crate::backend::{access, patients};
-    let Some(patient_id) =
-        patients::of_user(conn, patient.user_id, patient.organization_id).await?
-    else {
+    use crate::backend::{access::Reach, patients};
+    let (user_id, organization_id) = (patient.user_id, patient.organization_id);
+    let found = patients::of_user(&mut *request.conn().await?, user_id, organization_id).await?;
+    let Some(patient_id) = found else {
         return Ok(None);
     };
-    let reach = access::Reach::OwnRecord;
-    let grant = access::decide(conn, who, patient_id, reach, endpoint, client).await?;
-    Ok(Some(grant))
+    request.decide(patient_id, Reach::OwnRecord).await.map(Some)
 }

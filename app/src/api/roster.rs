@@ -8,48 +8,41 @@ use crate::{error::AppError, model::roster::Roster};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use uuid::Uuid;
 
+#[cfg(feature = "ssr")]
+use super::context::Request;
+
 /// Every patient of the practice (not removed), by name, with their care
 /// team; and the therapists who can join one.
 #[server(prefix = "/api", endpoint = "roster", input = GetUrl)]
 pub async fn get_roster() -> Result<Roster, AppError> {
     use crate::{
-        backend::{access, authz::Admin, care_team, db::schema::patients, patients as records},
+        backend::{access, authz::Admin, care_team, patients as records},
         model::{
             audit::AuditAction,
             roster::{RosterRow, TeamMember},
         },
     };
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    const ENDPOINT: &str = "roster";
-    let (super::chart::Asking { who, state, client }, admin) =
-        super::chart::asking_as(ENDPOINT, Admin::check).await?;
-    let mut conn = state.db.conn().await?;
-    let grants = access::roster(&mut conn, &admin, &who, ENDPOINT).await?;
+    let (request, admin) = Request::only("roster", Admin::check).await?;
+    let mut conn = request.conn().await?;
+    let grants = access::roster(&mut conn, &admin, &request.caller).await?;
     let teams = care_team::all(&mut conn, admin.organization_id).await?;
-    let with_portal: Vec<Uuid> = patients::table
-        .filter(patients::organization_id.eq(admin.organization_id))
-        .filter(patients::user_id.is_not_null())
-        .select(patients::id)
-        .load(&mut conn)
-        .await?;
+    let with_portal = records::with_portal(&mut conn, admin.organization_id).await?;
     let action = AuditAction::RecordListed;
     // Owned copies: the listing runs inside `within_each` and keeps
     // nothing of its caller's.
-    let (asking, from) = (who.clone(), client.clone());
+    let asking = request.caller.clone();
     let listing = access::within_each(
         &mut conn,
-        &state.vault,
+        &request.state.vault,
         grants,
         action,
-        &client,
         |conn, vault, accesses| {
             Box::pin(async move {
                 let mut rows = Vec::with_capacity(accesses.len());
                 for access in accesses {
                     let patient_id = access.patient_id();
                     let read = records::legal_name(conn, vault, access).await;
-                    let read = access::listed(conn, &asking, access, ENDPOINT, action, &from, read);
+                    let read = access::listed(conn, &asking, access, action, read);
                     let legal_name = read.await?.map(|name| name.expose().clone());
                     rows.push(RosterRow {
                         patient_id,
@@ -90,20 +83,14 @@ pub async fn change_care_team(
     #[server(default)] remove: bool,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{
-            access::Reach,
-            audit::{Actor, Event, Origin},
-            authz::Admin,
-            care_team,
-        },
+        backend::{access::Reach, authz::Admin, care_team},
         error::FieldErrors,
         model::audit::{AuditAction, AuditOutcome},
     };
-    const ENDPOINT: &str = "care-team";
     super::checked_at_the_edge(csrf_token);
-    let (super::chart::Asking { who, state, client }, admin, grant) =
-        super::chart::reaching(ENDPOINT, Admin::check, patient_id, Reach::Roster).await?;
-    let mut conn = state.db.conn().await?;
+    let (request, admin) = Request::only("care-team", Admin::check).await?;
+    let grant = request.decide(patient_id, Reach::Roster).await?;
+    let mut conn = request.conn().await?;
     let Ok(therapist_id) = therapist_id.trim().parse::<Uuid>() else {
         let mut errors = FieldErrors::new();
         errors.add("therapist_id", "Choose a therapist.");
@@ -114,14 +101,11 @@ pub async fn change_care_team(
     } else {
         AuditAction::CareTeamAdded
     };
-    let event = Event::new(
-        action,
-        AuditOutcome::Allowed,
-        Actor::of(&who),
-        Origin::from(&client),
-    )
-    .about_patient(grant.patient_id())
-    .about_user(therapist_id);
+    let event = request
+        .caller
+        .event_as(action, AuditOutcome::Allowed)
+        .about_patient(grant.patient_id())
+        .about_user(therapist_id);
     let organization_id = admin.organization_id;
     if remove {
         care_team::remove(&mut conn, organization_id, patient_id, therapist_id, event).await?;
@@ -157,34 +141,24 @@ pub async fn remove_patient(
     #[server(default)] confirm: String,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{
-            access::{self, Reach},
-            authz::Admin,
-            patients,
-        },
+        backend::{access::Reach, authz::Admin, patients},
         error::FieldErrors,
         model::audit::AuditAction,
     };
-    const ENDPOINT: &str = "remove-patient";
     super::checked_at_the_edge(csrf_token);
-    let (super::chart::Asking { who, state, client }, _, grant) =
-        super::chart::reaching(ENDPOINT, Admin::check, patient_id, Reach::Roster).await?;
-    let mut conn = state.db.conn().await?;
+    let (request, _) = Request::only("remove-patient", Admin::check).await?;
+    let grant = request.decide(patient_id, Reach::Roster).await?;
     if !confirm.trim().eq_ignore_ascii_case("remove") {
         let mut errors = FieldErrors::new();
         errors.add("confirm", "Type remove to confirm.");
         return Err(AppError::Invalid(errors));
     }
-    let (action, remover) = (AuditAction::RecordDeleted, who.user_id);
-    access::within(
-        &mut conn,
-        &state.vault,
-        grant,
-        action,
-        &client,
-        |conn, _, access| Box::pin(async move { patients::remove(conn, access, remover).await }),
-    )
-    .await?;
-    tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "patient removed from the practice's lists");
+    let remover = request.who().user_id;
+    request
+        .act(grant, AuditAction::RecordDeleted, |conn, _, access| {
+            Box::pin(async move { patients::remove(conn, access, remover).await })
+        })
+        .await?;
+    tracing::warn!(user.id = %remover, patient.id = %patient_id, "patient removed from the practice's lists");
     Ok(())
 }

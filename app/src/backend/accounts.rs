@@ -47,6 +47,16 @@ pub struct Account {
 }
 
 impl Account {
+    /// Whom a session begun for this account speaks for.
+    pub fn person(&self) -> super::session::Person {
+        super::session::Person {
+            id: self.id,
+            organization_id: self.organization_id,
+            role: self.role,
+            display_name: self.display_name.clone(),
+        }
+    }
+
     /// Locked after too many failed sign-ins, until the lock runs out or an
     /// admin lifts it.
     pub fn is_locked(&self) -> bool {
@@ -244,6 +254,25 @@ pub async fn record_turned_away(db: &Database, passwords: &Passwords) -> Result<
             .with("from_busiest_address", count(from_busiest)),
     );
     audit::record(&mut conn, event).await.map(drop)
+}
+
+/// An account's email address (its sign-in name), as an authenticator app
+/// labels its entry.
+pub async fn email(conn: &mut AsyncPgConnection, id: Uuid) -> Result<String, AppError> {
+    Ok(users::table
+        .find(id)
+        .select(users::email)
+        .first(conn)
+        .await?)
+}
+
+/// The name a person goes by in the practice (a note's author, say).
+pub async fn display_name(conn: &mut AsyncPgConnection, id: Uuid) -> Result<String, AppError> {
+    Ok(users::table
+        .find(id)
+        .select(users::display_name)
+        .first(conn)
+        .await?)
 }
 
 /// The account, when it may sign in now (active and not locked): for the

@@ -2,7 +2,7 @@
 //! [`Admin`], and the only way to get one is [`Admin::check`] on the signed-in
 //! session. Forgetting the check does not compile.
 
-use super::session::SignedIn;
+use super::session::signed_in::SignedIn;
 use crate::{error::AppError, model::Role};
 use uuid::Uuid;
 

@@ -11,10 +11,8 @@
 use super::{
     access,
     authz::Admin,
-    client::ClientInfo,
     db::schema::emergency_access,
     sealing,
-    session::SignedIn,
     vault::{Vault, columns},
 };
 use crate::{error::AppError, model::audit::AuditAction};
@@ -32,15 +30,13 @@ type Stored = (Uuid, Uuid, Option<String>, Option<Vec<u8>>);
 
 /// The reasons of emergency accesses `ids` of the administrator's practice,
 /// by id (others are left out). Each patient whose reason is opened is
-/// recorded as viewed by them, at `endpoint`.
+/// recorded as viewed by the caller.
 pub async fn read(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     admin: &Admin,
-    who: &SignedIn,
+    caller: &access::Caller,
     ids: &[Uuid],
-    endpoint: &'static str,
-    client: &ClientInfo,
 ) -> Result<HashMap<Uuid, String>, AppError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -61,7 +57,7 @@ pub async fn read(
         .filter(|(.., sealed)| sealed.is_some())
         .map(|(_, patient, ..)| *patient)
         .collect();
-    let grants: Vec<access::Grant> = access::roster(conn, admin, who, endpoint)
+    let grants: Vec<access::Grant> = access::roster(conn, admin, caller)
         .await?
         .into_iter()
         .filter(|grant| sealed_for.contains(&grant.patient_id()))
@@ -71,7 +67,6 @@ pub async fn read(
         vault,
         grants,
         AuditAction::RecordViewed,
-        client,
         |conn, vault, accesses| {
             Box::pin(async move {
                 let mut reasons = HashMap::with_capacity(rows.len());

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod authz;
 pub mod care_team;

@@ -38,6 +38,37 @@ impl std::fmt::Debug for NewPatient {
     }
 }
 
+/// Whether `patient_id` is a patient of the practice (not removed). Says
+/// nothing of who may read the record: the policy decides that.
+pub async fn in_practice(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<bool, AppError> {
+    use diesel::dsl::{exists, select};
+    Ok(select(exists(
+        patients::table
+            .find(patient_id)
+            .filter(patients::organization_id.eq(organization_id))
+            .filter(patients::deleted_at.is_null()),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// The practice's patients who have a portal account.
+pub async fn with_portal(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(patients::table
+        .filter(patients::organization_id.eq(organization_id))
+        .filter(patients::user_id.is_not_null())
+        .select(patients::id)
+        .load(conn)
+        .await?)
+}
+
 /// Adds a patient: a data key of their own, every detail sealed with it,
 /// blind indexes for the searchable ones. One transaction.
 pub async fn create(

@@ -4,6 +4,8 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+#[cfg(feature = "ssr")]
+mod server_glue;
 pub mod session_timeout;
 
 use leptos::prelude::*;
@@ -197,12 +199,9 @@ pub(crate) fn provide_visitor() -> VisitorResource {
 pub fn csrf_token() -> Signal<Option<String>> {
     let visitor = visitor();
     #[cfg(feature = "ssr")]
-    let from_request = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .extensions
-            .get::<crate::backend::session::csrf::PageToken>()
-            .map(|token| token.0.clone())
-    });
+    let from_request = use_context::<http::request::Parts>()
+        .as_ref()
+        .and_then(server_glue::page_token);
     #[cfg(not(feature = "ssr"))]
     let from_request: Option<String> = None;
     Signal::derive(move || {

@@ -6,7 +6,7 @@
 //! | `CAIRN_MFA_REQUIRED_ROLES` | `admin,therapist` | roles that must use two-step verification (`none` for none); production refuses fewer than both staff roles |
 //! | `CAIRN_STEP_UP_SECS` | `300` | sensitive actions need a code entered this recently (5 min) |
 
-use super::{ConfigError, bounded, problem};
+use super::{ConfigError, parse::bounded, problem};
 use app::{
     backend::{
         mfa::MfaPolicy,

@@ -42,7 +42,10 @@
 
 mod keys;
 mod mfa;
+mod parse;
 mod vault;
+
+use parse::{bounded, parse, parse_bool};
 
 use app::backend::{
     SignInPolicy, audit::alerts::AlertPolicy, mfa::MfaPolicy, password::HashCost,
@@ -52,7 +55,6 @@ use std::{
     fmt,
     net::{IpAddr, SocketAddr},
     path::PathBuf,
-    str::FromStr,
     time::Duration,
 };
 
@@ -390,53 +392,6 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
-    }
-}
-
-fn parse<T: FromStr>(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: Option<T>,
-    expected: &str,
-) -> Result<T, ConfigError> {
-    match var(name) {
-        Some(raw) => raw
-            .parse()
-            .map_err(|_| problem(name, format!("expected {expected}"))),
-        None => default.ok_or_else(|| problem(name, "required")),
-    }
-}
-
-fn bounded<T>(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, ConfigError>
-where
-    T: FromStr + PartialOrd + fmt::Display,
-{
-    let value = parse(var, name, Some(default), "a whole number")?;
-    if range.contains(&value) {
-        Ok(value)
-    } else {
-        Err(problem(
-            name,
-            format!("expected between {} and {}", range.start(), range.end()),
-        ))
-    }
-}
-
-fn parse_bool(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match var(name).as_deref() {
-        None => Ok(default),
-        Some("true" | "1" | "yes") => Ok(true),
-        Some("false" | "0" | "no") => Ok(false),
-        Some(_) => Err(problem(name, "expected true or false")),
     }
 }
 

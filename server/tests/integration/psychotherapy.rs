@@ -305,9 +305,14 @@ async fn a_psychotherapy_note_has_its_own_key_which_a_chart_never_opens_and_whic
     // the vault refuses before any key is used for it.
     let who = session_of(&mut conn, ROWAN).await;
     let client = ClientInfo::default();
-    let grant = access::decide(&mut conn, &who, avery, Reach::Chart, "test", &client)
-        .await
-        .expect("Rowan reaches the chart");
+    let grant = access::decide(
+        &mut conn,
+        &access::Caller::new(who.clone(), client.clone(), "test"),
+        avery,
+        Reach::Chart,
+    )
+    .await
+    .expect("Rowan reaches the chart");
     let stored = body_of(&mut conn, note).await;
     let vault = &app.state.vault;
     let opened = open_with(&mut conn, vault, grant, (columns::NOTE_BODY, note), stored).await;

@@ -6,7 +6,7 @@ use crate::{
         authz,
         client::ClientInfo,
         db::schema::{audit_events, users},
-        session,
+        session::signed_in,
     },
     error::AppError,
     model::{
@@ -76,7 +76,7 @@ impl From<authz::Inviter> for Actor {
 
 impl Actor {
     /// The signed-in person of a session.
-    pub fn of(who: &session::SignedIn) -> Self {
+    pub fn of(who: &signed_in::SignedIn) -> Self {
         Actor::Person {
             user_id: who.user_id,
             organization_id: who.organization_id,
@@ -234,9 +234,9 @@ impl Event {
 /// authorizes through here cannot forget to record it.
 pub async fn authorize<P>(
     conn: &mut AsyncPgConnection,
-    who: &session::SignedIn,
+    who: &signed_in::SignedIn,
     asked: &'static str,
-    check: fn(&session::SignedIn) -> Result<P, AppError>,
+    check: fn(&signed_in::SignedIn) -> Result<P, AppError>,
     client: &ClientInfo,
 ) -> Result<P, AppError> {
     let refused = match check(who) {

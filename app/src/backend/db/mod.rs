@@ -26,6 +26,12 @@ use std::{
 
 pub type Pool = bb8::Pool<AsyncPgConnection>;
 
+/// The connection backend functions take (what a pooled [`Conn`] derefs
+/// to). Named here so that the server functions can hand one along, and
+/// name the work they pass to the access path, without a query language
+/// of their own: queries live in the backend.
+pub type Connection = AsyncPgConnection;
+
 /// How long a request waits for a connection before it is told the
 /// database is unavailable.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(3);
@@ -112,14 +118,64 @@ impl Database {
 /// Lets `?` and diesel-async transactions use [`AppError`]; an error that
 /// reaches this conversion was not expected, so it is logged as internal.
 impl From<diesel::result::Error> for AppError {
+    /// `?` on a query's result lands here: the log names the line of that
+    /// `?` (which query, which step), since the person is told nothing.
+    #[track_caller]
     fn from(error: diesel::result::Error) -> Self {
         internal(error)
     }
 }
 
-/// Logs an unexpected database error once, with its detail, and turns it
-/// into the fixed message users see.
+/// Logs an unexpected database error once, with its detail and where it
+/// was met (the caller's file and line), and turns it into the fixed
+/// message users see.
+#[track_caller]
 pub fn internal(error: diesel::result::Error) -> AppError {
-    tracing::error!(%error, "database query failed");
+    let at = std::panic::Location::caller();
+    tracing::error!(%error, at = %at, "database query failed");
     AppError::Internal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Collects what the log writes.
+    #[derive(Clone, Default)]
+    struct Logged(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Logged {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The line of the `?` below.
+    const FAILING_LINE: u32 = line!() + 3;
+
+    fn step_that_fails() -> Result<(), AppError> {
+        Err(diesel::result::Error::NotFound)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_query_is_logged_with_the_line_that_met_it_and_told_as_internal() {
+        let logged = Logged::default();
+        let writer = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let answer = tracing::subscriber::with_default(subscriber, step_that_fails);
+        assert_eq!(answer, Err(AppError::Internal));
+        let text = String::from_utf8(logged.0.lock().expect("log buffer").clone()).expect("utf-8");
+        let at = format!("{}:{FAILING_LINE}", file!());
+        assert!(text.contains(&at), "{at} in {text}");
+        assert!(text.contains("Record not found"), "{text}");
+    }
 }

@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod csrf;
 pub mod mine;
+pub mod signed_in;
 pub mod store;
 
 use crate::model::Role;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use tower_sessions::session::Id;
 use uuid::Uuid;
 
+pub use signed_in::SignedIn;
 pub use store::PgSessionStore;
 
 /// The session cookie's name. `__Host-` makes browsers insist on Secure,
@@ -66,32 +68,6 @@ impl SessionPolicy {
     }
 }
 
-/// Who is signed in to a session. Stored in the session data; the store
-/// copies the user id and timings into columns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedIn {
-    pub user_id: Uuid,
-    pub organization_id: Uuid,
-    pub role: Role,
-    pub display_name: String,
-    /// Unix seconds of the password check.
-    pub authenticated_at: i64,
-    pub idle_timeout_secs: u32,
-    /// Unix seconds after which the session is over, however active.
-    pub absolute_expires_at: i64,
-    /// Where the sign-in came from, for the user's list of sessions.
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// Unix seconds of the last second-factor proof in this session (the
-    /// sign-in code, or a later step-up); `None`: none yet.
-    #[serde(default)]
-    pub mfa_at: Option<i64>,
-    /// The role requires two-step verification and the person has not set
-    /// it up: the session reaches the setup and nothing else.
-    #[serde(default)]
-    pub must_enroll: bool,
-}
-
 /// Where the second factor stands as a session begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecondFactor {
@@ -123,13 +99,24 @@ impl PendingSignIn {
     }
 }
 
+/// Whom a session is begun for: the parts of an account a session keeps.
+/// Its own type so that sessions need not know accounts (accounts record
+/// to the trail, and the trail names sessions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub role: Role,
+    pub display_name: String,
+}
+
 /// Starts a signed-in session for `account`: a new session id (so an id
 /// planted before sign-in is worthless), and who is signed in. The row is
 /// written when the response goes out.
 pub async fn begin(
     session: &tower_sessions::Session,
     policy: &SessionPolicy,
-    account: &crate::backend::accounts::Account,
+    account: &Person,
     client: &crate::backend::client::ClientInfo,
     second_factor: SecondFactor,
 ) -> Result<(), crate::error::AppError> {

@@ -2,7 +2,57 @@
 //! checks it against the database (a `*_sealed` column missing here would
 //! be skipped by a rotation and then lost with its retired key).
 
-use super::Column;
+//!
+//! A leaf of the vault: what a column is and which purpose of key seals
+//! it, with nothing that leads back to the access path (which asks these).
+
+use super::sealed::Binding;
+use uuid::Uuid;
+
+/// A sealed column: where its values are bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub table: &'static str,
+    pub column: &'static str,
+}
+
+impl Column {
+    /// The binding of this column's value in row `row`.
+    pub fn at(self, row: Uuid) -> Binding<'static> {
+        Binding {
+            table: self.table,
+            column: self.column,
+            row: row.into(),
+        }
+    }
+}
+
+/// What a patient's data key seals. Psychotherapy notes have a key of
+/// their own (HIPAA keeps them apart from the record): an access to the
+/// chart opens the record's key and never theirs, and the patient's two
+/// keys rotate and can be destroyed apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    Record,
+    Psychotherapy,
+}
+
+impl Purpose {
+    pub const ALL: &'static [Purpose] = &[Purpose::Record, Purpose::Psychotherapy];
+
+    /// As stored in `data_keys.purpose`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Record => "record",
+            Purpose::Psychotherapy => "psychotherapy",
+        }
+    }
+
+    /// From `data_keys.purpose`; `None` for a word this build does not know.
+    pub fn parse(stored: &str) -> Option<Self> {
+        Purpose::ALL.iter().copied().find(|p| p.as_str() == stored)
+    }
+}
 
 const fn patients(column: &'static str) -> Column {
     Column {

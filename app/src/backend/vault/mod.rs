@@ -33,8 +33,9 @@ pub mod rotate;
 pub mod sealed;
 
 pub use blind::{BlindKey, Normalize};
+pub use columns::{Column, Purpose};
 pub use kek::Keks;
-pub use phi::{Column, Phi, PhiValue, Sealed, Unreadable};
+pub use phi::{Phi, PhiValue, Sealed, Unreadable};
 pub use sealed::{Binding, FieldKey, Keyring, OpenError, Row};
 
 use cache::DekCache;
@@ -62,33 +63,6 @@ impl Scope {
             patient_id: Some(patient_id),
             purpose,
         }
-    }
-}
-
-/// What a patient's data key seals. Psychotherapy notes have a key of
-/// their own (HIPAA keeps them apart from the record): an access to the
-/// chart opens the record's key and never theirs, and the patient's two
-/// keys rotate and can be destroyed apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    Record,
-    Psychotherapy,
-}
-
-impl Purpose {
-    pub const ALL: &'static [Purpose] = &[Purpose::Record, Purpose::Psychotherapy];
-
-    /// As stored in `data_keys.purpose`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Record => "record",
-            Purpose::Psychotherapy => "psychotherapy",
-        }
-    }
-
-    /// From `data_keys.purpose`; `None` for a word this build does not know.
-    pub fn parse(stored: &str) -> Option<Self> {
-        Purpose::ALL.iter().copied().find(|p| p.as_str() == stored)
     }
 }
 

@@ -40,11 +40,11 @@
 //! ```
 
 use super::{
-    Purpose, Scope, Vault, dek,
+    Column, Purpose, Scope, Vault, dek,
     sealed::{Binding, OpenError, parse_header},
 };
 use crate::{
-    backend::{access::PatientAccess, authz::Admin},
+    backend::{access::grant::PatientAccess, authz::Admin},
     error::AppError,
 };
 use diesel_async::AsyncPgConnection;
@@ -86,24 +86,6 @@ impl PhiValue for Date {
     }
     fn wipe(&mut self) {
         *self = Date::MIN;
-    }
-}
-
-/// A sealed column: where its values are bound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
-    pub table: &'static str,
-    pub column: &'static str,
-}
-
-impl Column {
-    /// The binding of this column's value in row `row`.
-    pub fn at(self, row: Uuid) -> Binding<'static> {
-        Binding {
-            table: self.table,
-            column: self.column,
-            row: row.into(),
-        }
     }
 }
 

@@ -14,6 +14,7 @@ mod my_information;
 mod my_plan;
 mod not_found;
 mod note;
+mod note_editor;
 mod people;
 mod roster;
 mod security;

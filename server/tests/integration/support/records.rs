@@ -7,7 +7,6 @@ use app::{
         access::{self, Grant},
         audit::{Actor, Event, Origin},
         care_team,
-        client::ClientInfo,
         db::schema::users,
         session::SignedIn,
         vault::{Column, Sealed, Unreadable, Vault},
@@ -124,21 +123,14 @@ pub async fn open_with(
     (column, row): (Column, Uuid),
     stored: Vec<u8>,
 ) -> Result<String, Unreadable> {
-    let (action, client) = (AuditAction::RecordViewed, ClientInfo::default());
-    access::within(
-        conn,
-        vault,
-        grant,
-        action,
-        &client,
-        |conn, vault, access| {
-            Box::pin(async move {
-                let sealed = Sealed::<String>::from_stored(stored);
-                let opened = sealed.open(vault, conn, access, column, row).await;
-                Ok::<_, AppError>(opened.map(|text| text.expose().clone()))
-            })
-        },
-    )
+    let action = AuditAction::RecordViewed;
+    access::within(conn, vault, grant, action, |conn, vault, access| {
+        Box::pin(async move {
+            let sealed = Sealed::<String>::from_stored(stored);
+            let opened = sealed.open(vault, conn, access, column, row).await;
+            Ok::<_, AppError>(opened.map(|text| text.expose().clone()))
+        })
+    })
     .await
     .expect("the transaction")
 }

@@ -1,0 +1,128 @@
+//! The request context every record function starts from: who is asking,
+//! from where, through which endpoint, and the server's state, with the
+//! steps each takes as methods. A function body then reads
+//! *principal -> policy -> act (recorded) -> model*:
+//!
+//! ```ignore
+//! let request = Request::anyone("chart").await?;            // principal
+//! let grant = request.decide(patient_id, Reach::Chart).await?; // policy
+//! request.read(grant, AuditAction::RecordViewed, |conn, vault, access| {
+//!     Box::pin(async move { /* open, build the model */ })  // act + audit
+//! }).await
+//! ```
+//!
+//! Every refusal on the way is recorded; the capability that opens a
+//! record comes only from the policy's grant, spent inside the transaction
+//! that records it (`backend::access`).
+
+use crate::{
+    backend::{
+        AppState,
+        access::{self, Caller, Grant, PatientAccess, Reach, ReadError, Work},
+        db::{Conn, Connection},
+        session::SignedIn,
+        vault::Vault,
+    },
+    error::AppError,
+    model::audit::AuditAction,
+};
+use uuid::Uuid;
+
+/// One signed-in request to a record endpoint.
+pub(crate) struct Request {
+    pub caller: Caller,
+    pub state: AppState,
+}
+
+impl Request {
+    /// Anyone signed in: the patient-level policy decides what they reach.
+    /// Someone not signed in is refused (401), and since they asked for a
+    /// record, the refusal is recorded too.
+    pub async fn anyone(endpoint: &'static str) -> Result<Self, AppError> {
+        let who = match super::signed_in().await {
+            Ok((_, who)) => who,
+            Err(AppError::Unauthenticated) => {
+                return Err(super::anonymous_refused(endpoint).await);
+            }
+            Err(error) => return Err(error),
+        };
+        Ok(Self {
+            caller: Caller::new(who, super::client().await, endpoint),
+            state: super::state()?,
+        })
+    }
+
+    /// Only those `check` lets through (a role, answered as its proof):
+    /// anyone else is refused (403, recorded), someone not signed in too
+    /// (401, recorded).
+    pub async fn only<P>(
+        endpoint: &'static str,
+        check: fn(&SignedIn) -> Result<P, AppError>,
+    ) -> Result<(Self, P), AppError> {
+        let request = Self::anyone(endpoint).await?;
+        let proof = super::authorize(request.who(), endpoint, check).await?;
+        Ok((request, proof))
+    }
+
+    pub fn who(&self) -> &SignedIn {
+        &self.caller.who
+    }
+
+    /// A connection from the pool, for the backend's functions.
+    pub async fn conn(&self) -> Result<Conn<'_>, AppError> {
+        self.state.db.conn().await
+    }
+
+    /// Asks the policy whether the caller may `reach` patient
+    /// `patient_id`'s record: a grant, or the recorded "not found".
+    pub async fn decide(&self, patient_id: Uuid, reach: Reach) -> Result<Grant, AppError> {
+        let mut conn = self.conn().await?;
+        access::decide(&mut conn, &self.caller, patient_id, reach).await
+    }
+
+    /// Records a refusal (naming the patient, when there is one) and
+    /// answers `answer`.
+    pub async fn refuse(&self, patient_id: Option<Uuid>, answer: AppError) -> AppError {
+        match self.conn().await {
+            Ok(mut conn) => access::refuse(&mut conn, &self.caller, patient_id, answer).await,
+            Err(error) => error,
+        }
+    }
+
+    /// Spends `grant` on a read: `work` runs in one transaction that
+    /// records the access as `action`. A value that does not open is
+    /// recorded, and answered as unreadable, never as an empty record.
+    pub async fn read<T: Send>(
+        &self,
+        grant: Grant,
+        action: AuditAction,
+        work: impl for<'c> FnOnce(
+            &'c mut Connection,
+            &'c Vault,
+            &'c PatientAccess,
+        ) -> Work<'c, T, ReadError>
+        + Send,
+    ) -> Result<T, AppError> {
+        let patient_id = grant.patient_id();
+        let mut conn = self.conn().await?;
+        let read = access::within(&mut conn, &self.state.vault, grant, action, work).await;
+        access::settle(&mut conn, &self.caller, patient_id, action, read).await
+    }
+
+    /// Spends `grant` on a change: `work` runs in one transaction that
+    /// records it as `action` (all of it, or none).
+    pub async fn act<T: Send>(
+        &self,
+        grant: Grant,
+        action: AuditAction,
+        work: impl for<'c> FnOnce(
+            &'c mut Connection,
+            &'c Vault,
+            &'c PatientAccess,
+        ) -> Work<'c, T, AppError>
+        + Send,
+    ) -> Result<T, AppError> {
+        let mut conn = self.conn().await?;
+        access::within(&mut conn, &self.state.vault, grant, action, work).await
+    }
+}

@@ -1,0 +1,285 @@
+//! Reading the trail, for the people who review it: the access log
+//! (filtered, newest first, keyset-paginated), its overview, the CSV
+//! export, and each patient's own accounting of who accessed their record.
+//!
+//! Every read is scoped to one practice. Administrators reach these only
+//! with an [`Admin`] proof; a patient only for themselves.
+
+mod export;
+mod filter;
+mod overview;
+
+pub use export::{export_csv, record_review};
+pub use filter::{Filter, filter};
+pub use overview::overview;
+
+use crate::{
+    backend::{
+        authz::Admin,
+        dates::utc,
+        db::schema::{audit_events, patients, users},
+    },
+    error::AppError,
+    model::{
+        Role,
+        audit::{AuditAction, AuditOutcome, AuditPage, AuditRow, PersonRef, RecordAccess},
+    },
+};
+use diesel::{OptionalExtension, prelude::*};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Rows on one page of the access log.
+pub const PAGE_SIZE: i64 = 50;
+/// Rows in one CSV export (a larger one asks for a narrower filter).
+pub const EXPORT_LIMIT: i64 = 100_000;
+/// The longest range a filter may span.
+const LONGEST_RANGE_DAYS: i64 = 7 * 366;
+
+/// The columns a row of the log is read from.
+type Stored = (
+    i64,
+    OffsetDateTime,
+    Option<Uuid>,
+    AuditAction,
+    AuditOutcome,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    serde_json::Value,
+);
+
+/// The events `filter` selects in the practice, newest first: at most
+/// `limit`, older than `filter.before`.
+async fn select(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+    filter: &Filter,
+    limit: i64,
+) -> Result<Vec<Stored>, AppError> {
+    let mut query = audit_events::table
+        .filter(audit_events::organization_id.eq(organization_id))
+        .into_boxed();
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::occurred_at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_events::occurred_at.lt(until));
+    }
+    if let Some(actor) = filter.actor {
+        query = query.filter(audit_events::actor_id.eq(actor));
+    }
+    if let Some(subject) = filter.subject {
+        query = query.filter(
+            audit_events::patient_id
+                .eq(subject)
+                .or(audit_events::subject_user_id.eq(subject)),
+        );
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_events::action.eq(action));
+    }
+    if let Some(outcome) = filter.outcome {
+        query = query.filter(audit_events::outcome.eq(outcome));
+    }
+    if let Some(ip) = &filter.ip {
+        query = query.filter(audit_events::client_ip.eq(ip.clone()));
+    }
+    if let Some(before) = filter.before {
+        // Keyset: rows after the cursor in (occurred_at, id) order. The
+        // first condition lets the index start at the cursor.
+        let at: Option<OffsetDateTime> = audit_events::table
+            .find(before)
+            .select(audit_events::occurred_at)
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(at) = at else {
+            return Ok(Vec::new());
+        };
+        query = query.filter(audit_events::occurred_at.le(at)).filter(
+            audit_events::occurred_at
+                .lt(at)
+                .or(audit_events::id.lt(before)),
+        );
+    }
+    Ok(query
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select((
+            audit_events::id,
+            audit_events::occurred_at,
+            audit_events::actor_id,
+            audit_events::action,
+            audit_events::outcome,
+            audit_events::patient_id,
+            audit_events::subject_user_id,
+            audit_events::resource_type,
+            audit_events::resource_id,
+            audit_events::client_ip,
+            audit_events::user_agent,
+            audit_events::session_hash,
+            audit_events::request_id,
+            audit_events::reason,
+            audit_events::details,
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// One page of the access log.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    admin: Admin,
+    filter: &Filter,
+) -> Result<AuditPage, AppError> {
+    let mut stored = select(conn, admin.organization_id, filter, PAGE_SIZE + 1).await?;
+    let more = stored.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    stored.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let people = practice_people(conn, admin.organization_id).await?;
+    let rows = rows(stored, &people);
+    Ok(AuditPage {
+        next_before: if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        },
+        rows,
+    })
+}
+
+/// Everyone in the practice, by id, sorted by name when listed.
+pub(super) async fn practice_people(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
+    let people: Vec<(Uuid, String, Role)> = users::table
+        .filter(users::organization_id.eq(organization_id))
+        .order(users::display_name)
+        .select((users::id, users::display_name, users::role))
+        .load(conn)
+        .await?;
+    // Patients' records are named after their portal account (a name
+    // administrators see on People anyway), so events about a chart read
+    // as whose it is. A record without an account stays an id.
+    let records: Vec<(Uuid, String)> = patients::table
+        .inner_join(users::table.on(patients::user_id.eq(users::id.nullable())))
+        .filter(patients::organization_id.eq(organization_id))
+        .select((patients::id, users::display_name))
+        .load(conn)
+        .await?;
+    let records = records
+        .into_iter()
+        .map(|(id, name)| (id, name, Role::Patient));
+    Ok(people
+        .into_iter()
+        .chain(records)
+        .map(|(id, name, role)| (id, PersonRef { id, name, role }))
+        .collect())
+}
+
+fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow> {
+    stored
+        .into_iter()
+        .map(
+            |(
+                id,
+                at,
+                actor,
+                action,
+                outcome,
+                patient,
+                subject,
+                resource_type,
+                resource_id,
+                ip,
+                user_agent,
+                session,
+                request_id,
+                reason,
+                details,
+            )| AuditRow {
+                id,
+                at: utc(at),
+                actor: actor.and_then(|id| people.get(&id).cloned()),
+                action,
+                outcome,
+                subjects: [patient, subject.filter(|s| Some(*s) != patient)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| people.get(&id).cloned())
+                    .collect(),
+                resource: resource_type.zip(resource_id),
+                ip,
+                user_agent,
+                session: session.map(|hash| hash.chars().take(12).collect()),
+                request_id,
+                reason,
+                details: details
+                    .as_object()
+                    .map(|map| {
+                        map.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+        )
+        .collect()
+}
+
+/// Staff's accesses to a person's `record` (their chart, when they are a
+/// patient) and to their `account`, newest first, as the person may see
+/// them: who (name and role), when, what kind. Their own actions and
+/// anything without a person behind it are left out; so are addresses,
+/// devices and sessions.
+pub async fn accesses_to(
+    conn: &mut AsyncPgConnection,
+    account: Uuid,
+    record: Option<Uuid>,
+    organization_id: Uuid,
+) -> Result<Vec<RecordAccess>, AppError> {
+    // A person without a record has nothing under a patient id; the nil id
+    // names no row.
+    let record = record.unwrap_or(Uuid::nil());
+    let events: Vec<(OffsetDateTime, Option<Uuid>, AuditAction)> = audit_events::table
+        .filter(audit_events::organization_id.eq(organization_id))
+        .filter(
+            audit_events::patient_id
+                .eq(record)
+                .or(audit_events::subject_user_id.eq(account)),
+        )
+        .filter(audit_events::actor_id.is_not_null())
+        .filter(audit_events::actor_id.ne(account))
+        .filter(audit_events::outcome.eq(AuditOutcome::Allowed))
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(500)
+        .select((
+            audit_events::occurred_at,
+            audit_events::actor_id,
+            audit_events::action,
+        ))
+        .load(conn)
+        .await?;
+    let people = practice_people(conn, organization_id).await?;
+    Ok(events
+        .into_iter()
+        .filter_map(|(at, actor, action)| {
+            let who = people.get(&actor?)?;
+            Some(RecordAccess {
+                at: utc(at),
+                who: who.name.clone(),
+                role: who.role,
+                what: action.describe().to_owned(),
+            })
+        })
+        .collect())
+}
