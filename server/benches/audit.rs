@@ -14,7 +14,7 @@
 use app::{
     backend::{
         audit::{self, Actor, Event, Origin, alerts, review},
-        authz::Admin,
+        identity::authz::Admin,
     },
     model::{
         Role,

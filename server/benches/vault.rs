@@ -11,11 +11,11 @@ mod scratch;
 
 use app::{
     backend::{
-        access,
         client::ClientInfo,
+        identity::session::SignedIn,
         organizations,
-        patients::{self, NewPatient},
-        session::SignedIn,
+        records::access,
+        records::patients::{self, NewPatient},
         vault::{
             BlindKey, FieldKey, Keks, Sealed, Vault, columns,
             rotate::{self, Target},

@@ -4,10 +4,11 @@
 use crate::{config::Config, http};
 use anyhow::{Context, bail};
 use app::backend::{
-    AppState, accounts,
+    AppState,
     db::{Database, migrate},
+    identity::accounts,
+    identity::password::Passwords,
     mail::Mailer,
-    password::Passwords,
     seed,
     throttle::Throttles,
     vault::dek,
@@ -204,7 +205,7 @@ async fn sweep_expired(state: AppState) {
         let Ok(mut conn) = state.db.conn().await else {
             continue;
         };
-        match app::backend::session::activity::sweep(&mut conn).await {
+        match app::backend::identity::session::activity::sweep(&mut conn).await {
             Ok(0) => {}
             Ok(count) => tracing::debug!(count, "swept expired sessions"),
             Err(error) => tracing::warn!(%error, "session sweep failed"),

@@ -13,7 +13,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[server(prefix = "/api", endpoint = "audit-log", input = GetUrl)]
 pub async fn get_audit_log(query: AuditQuery) -> Result<AuditPage, AppError> {
     use crate::{
-        backend::{audit::review, authz::Admin},
+        backend::{audit::review, identity::authz::Admin},
         model::audit::AuditAction,
     };
     let (_, who) = super::signed_in().await?;
@@ -38,7 +38,7 @@ pub async fn get_audit_log(query: AuditQuery) -> Result<AuditPage, AppError> {
 /// Counts and charts for the last `period` ("24h", "7d" or "30d").
 #[server(prefix = "/api", endpoint = "audit-overview", input = GetUrl)]
 pub async fn get_audit_overview(period: String) -> Result<AuditOverview, AppError> {
-    use crate::backend::{audit::review, authz::Admin};
+    use crate::backend::{audit::review, identity::authz::Admin};
     let (_, who) = super::signed_in().await?;
     let admin = super::authorize(&who, "audit-overview", Admin::check).await?;
     let state = super::state()?;
@@ -49,7 +49,7 @@ pub async fn get_audit_overview(period: String) -> Result<AuditOverview, AppErro
 /// When the chain was last verified, and what was found.
 #[server(prefix = "/api", endpoint = "audit-chain", input = GetUrl)]
 pub async fn get_chain_status() -> Result<ChainStatus, AppError> {
-    use crate::backend::{audit::verify, authz::Admin};
+    use crate::backend::{audit::verify, identity::authz::Admin};
     let (_, who) = super::signed_in().await?;
     super::authorize(&who, "audit-chain", Admin::check).await?;
     let state = super::state()?;
@@ -64,7 +64,7 @@ pub async fn verify_audit_chain(csrf_token: String) -> Result<ChainStatus, AppEr
     use crate::{
         backend::{
             audit::{self, Actor, Details, Event, Origin, verify},
-            authz::Admin,
+            identity::authz::Admin,
         },
         model::audit::{AuditAction, AuditOutcome},
     };
@@ -100,7 +100,7 @@ pub async fn verify_audit_chain(csrf_token: String) -> Result<ChainStatus, AppEr
 /// The alerts of the last 30 days, open ones first.
 #[server(prefix = "/api", endpoint = "audit-alerts", input = GetUrl)]
 pub async fn get_audit_alerts() -> Result<AlertList, AppError> {
-    use crate::backend::{audit::alerts, authz::Admin, emergency_reasons};
+    use crate::backend::{audit::alerts, identity::authz::Admin, records::emergency_reasons};
     const ENDPOINT: &str = "audit-alerts";
     let (_, who) = super::signed_in().await?;
     let admin = super::authorize(&who, ENDPOINT, Admin::check).await?;
@@ -115,7 +115,7 @@ pub async fn get_audit_alerts() -> Result<AlertList, AppError> {
         .iter()
         .filter_map(|a| a.emergency_access)
         .collect();
-    let caller = crate::backend::access::Caller::new(who, client, ENDPOINT);
+    let caller = crate::backend::records::access::Caller::new(who, client, ENDPOINT);
     let reasons = emergency_reasons::read(&mut conn, &state.vault, &admin, &caller, &ids).await?;
     for alert in &mut list.alerts {
         alert.reason = alert
@@ -134,7 +134,7 @@ pub async fn review_alert(
     through: i64,
     note: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{audit::alerts, authz::Admin};
+    use crate::backend::{audit::alerts, identity::authz::Admin};
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
     let admin = super::authorize(&who, "audit-alert-review", Admin::check).await?;
@@ -157,7 +157,7 @@ pub async fn review_alert(
 /// Staff's accesses to the signed-in person's record and account.
 #[server(prefix = "/api", endpoint = "my-record-access", input = GetUrl)]
 pub async fn get_my_record_access() -> Result<Vec<RecordAccess>, AppError> {
-    use crate::backend::{audit::review, patients};
+    use crate::backend::{audit::review, records::patients};
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;

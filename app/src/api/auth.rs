@@ -8,7 +8,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// unknown account, a wrong password and an account that may not sign in.
 #[server(prefix = "/api", endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String, csrf_token: String) -> Result<(), AppError> {
-    use crate::backend::accounts;
+    use crate::backend::identity::accounts;
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
@@ -48,7 +48,7 @@ pub(crate) async fn end_current(
     then: &str,
 ) -> Result<(), AppError> {
     use crate::{backend::audit, model::audit::AuditAction};
-    if let Ok(Some(who)) = crate::backend::session::current(session).await {
+    if let Ok(Some(who)) = crate::backend::identity::session::current(session).await {
         tracing::info!(user.id = %who.user_id, "signed out");
         let client = super::client().await;
         let state = super::state()?;
@@ -78,7 +78,7 @@ pub(crate) async fn end_current(
 /// session to hold the token).
 #[server(prefix = "/api", endpoint = "visitor", input = GetUrl)]
 pub async fn get_visitor() -> Result<Visitor, AppError> {
-    use crate::backend::session;
+    use crate::backend::identity::session;
     let current = super::session().await?;
     // A visitor's first page starts a session to hold the token, written
     // when the response goes out; while the database is down, say so now

@@ -2,7 +2,7 @@
 //! and plan, new patients, emergency access (notes are in `notes`). Each
 //! function reads the same way, through the request context: who is
 //! asking (a therapist, else 403) -> may they reach this patient (the
-//! policy in `backend::access`, else 404) -> one transaction that records
+//! policy in `backend::records::access`, else 404) -> one transaction that records
 //! the access and then reads or writes through the vault -> a model. Every
 //! refusal is recorded.
 
@@ -24,7 +24,7 @@ pub async fn get_caseload(
     #[server(default)] sort: String,
 ) -> Result<Caseload, AppError> {
     use crate::{
-        backend::{access, authz::Therapist, patients},
+        backend::{identity::authz::Therapist, records::access, records::patients},
         model::{
             audit::AuditAction,
             chart::{CaseloadRow, CaseloadSort},
@@ -120,7 +120,7 @@ async fn searched_elsewhere(
     others: &[Uuid],
 ) -> Result<Vec<String>, AppError> {
     use crate::{
-        backend::{audit, emergency},
+        backend::{audit, records::emergency},
         model::audit::AuditAction,
     };
     let events: Vec<_> = others
@@ -142,10 +142,13 @@ async fn searched_elsewhere(
 pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
-            access::Reach,
-            care_team,
             dates::{day, minute},
-            diagnoses, notes, patients, treatment_plan,
+            records::access::Reach,
+            records::care_team,
+            records::diagnoses,
+            records::notes,
+            records::patients,
+            records::treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -188,7 +191,7 @@ pub async fn add_patient(
     #[server(default)] email: String,
     #[server(default)] phone: String,
 ) -> Result<Uuid, AppError> {
-    use crate::backend::{admission, authz::Therapist, patients};
+    use crate::backend::{identity::authz::Therapist, records::admission, records::patients};
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("add-patient", Therapist::check).await?;
     let today = time::OffsetDateTime::now_utc().date();
@@ -207,7 +210,7 @@ pub async fn add_diagnosis(
     #[server(default)] description: String,
     #[server(default)] onset_date: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{access::Reach, authz::Therapist, diagnoses};
+    use crate::backend::{identity::authz::Therapist, records::access::Reach, records::diagnoses};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("add-diagnosis", Therapist::check).await?;
@@ -229,7 +232,7 @@ pub async fn resolve_diagnosis(
     diagnosis_id: Uuid,
     #[server(default)] resolved_date: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{access::Reach, authz::Therapist, diagnoses};
+    use crate::backend::{identity::authz::Therapist, records::access::Reach, records::diagnoses};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, therapist) = Request::only("resolve-diagnosis", Therapist::check).await?;
@@ -263,7 +266,9 @@ pub async fn save_treatment_plan(
     #[server(default)] interventions: String,
     #[server(default)] review_date: String,
 ) -> Result<i32, AppError> {
-    use crate::backend::{access::Reach, authz::Therapist, treatment_plan};
+    use crate::backend::{
+        identity::authz::Therapist, records::access::Reach, records::treatment_plan,
+    };
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("save-plan", Therapist::check).await?;
@@ -299,9 +304,10 @@ pub async fn start_emergency_access(
     reason: String,
 ) -> Result<crate::model::chart::EmergencyGranted, AppError> {
     use crate::backend::{
-        access,
-        authz::{Sensitive, Therapist},
-        emergency, patients,
+        identity::authz::{Sensitive, Therapist},
+        records::access,
+        records::emergency,
+        records::patients,
     };
     super::checked_at_the_edge(csrf_token);
     let (request, therapist) = Request::only("emergency-access", Therapist::check).await?;

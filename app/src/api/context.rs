@@ -13,14 +13,14 @@
 //!
 //! Every refusal on the way is recorded; the capability that opens a
 //! record comes only from the policy's grant, spent inside the transaction
-//! that records it (`backend::access`).
+//! that records it (`backend::records::access`).
 
 use crate::{
     backend::{
         AppState,
-        access::{self, Caller, Grant, PatientAccess, Reach, ReadError, Work},
         db::{Conn, Connection},
-        session::SignedIn,
+        identity::session::SignedIn,
+        records::access::{self, Caller, Grant, PatientAccess, Reach, ReadError, Work},
         vault::Vault,
     },
     error::AppError,

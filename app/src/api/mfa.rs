@@ -11,7 +11,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// Whether two-step verification is on, and whether the role requires it.
 #[server(prefix = "/api", endpoint = "mfa-overview", input = GetUrl)]
 pub async fn get_mfa_overview() -> Result<MfaOverview, AppError> {
-    use crate::backend::mfa;
+    use crate::backend::identity::mfa;
     let (_, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
@@ -26,7 +26,7 @@ pub async fn get_mfa_overview() -> Result<MfaOverview, AppError> {
 /// someone may already have scanned). Nothing is active until confirmed.
 #[server(prefix = "/api", endpoint = "mfa-setup", input = GetUrl)]
 pub async fn get_mfa_setup() -> Result<MfaSetup, AppError> {
-    use crate::backend::{accounts, mfa};
+    use crate::backend::{identity::accounts, identity::mfa};
     let (_, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
@@ -48,7 +48,7 @@ pub async fn confirm_mfa_setup(
     code: String,
     csrf_token: String,
 ) -> Result<RecoveryCodes, AppError> {
-    use crate::backend::{mfa, session};
+    use crate::backend::{identity::mfa, identity::session};
     super::checked_at_the_edge(csrf_token);
     let (current, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
@@ -84,8 +84,9 @@ pub async fn verify_sign_in_code(
     csrf_token: String,
 ) -> Result<SecondFactorOutcome, AppError> {
     use crate::backend::{
-        accounts, mfa,
-        session::{self, SecondFactor},
+        identity::accounts,
+        identity::mfa,
+        identity::session::{self, SecondFactor},
     };
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
@@ -162,7 +163,7 @@ pub async fn verify_sign_in_code(
 /// new CSRF token, so the page can carry on with the action it interrupted.
 #[server(prefix = "/api", endpoint = "step-up")]
 pub async fn step_up(code: String, csrf_token: String) -> Result<String, AppError> {
-    use crate::backend::mfa;
+    use crate::backend::identity::mfa;
     super::checked_at_the_edge(csrf_token);
     let (current, who) = super::signed_in().await?;
     let state = super::state()?;
@@ -185,9 +186,9 @@ pub async fn step_up(code: String, csrf_token: String) -> Result<String, AppErro
 #[cfg(feature = "ssr")]
 async fn proven_now(
     current: &tower_sessions::Session,
-    who: crate::backend::session::SignedIn,
+    who: crate::backend::identity::session::SignedIn,
 ) -> Result<String, AppError> {
-    use crate::backend::session;
+    use crate::backend::identity::session;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     session::replace(
         current,
@@ -202,7 +203,7 @@ async fn proven_now(
 /// New recovery codes (the old ones stop working). Needs step-up.
 #[server(prefix = "/api", endpoint = "recovery-codes")]
 pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCodes, AppError> {
-    use crate::backend::{authz::Sensitive, mfa};
+    use crate::backend::{identity::authz::Sensitive, identity::mfa};
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
@@ -217,7 +218,7 @@ pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCod
 #[server(prefix = "/api", endpoint = "mfa-off")]
 pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
     use crate::{
-        backend::{authz::Sensitive, mfa, session},
+        backend::{identity::authz::Sensitive, identity::mfa, identity::session},
         model::SecurityEventKind,
     };
     super::checked_at_the_edge(csrf_token);
@@ -257,8 +258,8 @@ pub async fn turn_off_mfa(csrf_token: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "mfa-reset")]
 pub async fn reset_mfa(user_id: uuid::Uuid, csrf_token: String) -> Result<(), AppError> {
     use crate::backend::{
-        authz::{Admin, Sensitive},
-        people,
+        identity::authz::{Admin, Sensitive},
+        identity::people,
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;

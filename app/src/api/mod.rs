@@ -57,7 +57,7 @@ mod server {
         backend::{
             AppState,
             client::ClientInfo,
-            session::{self as sessions, SignedIn},
+            identity::session::{self as sessions, SignedIn},
         },
         error::AppError,
     };
@@ -112,10 +112,10 @@ mod server {
     pub(crate) async fn after_password(
         state: &AppState,
         session: &Session,
-        account: &crate::backend::accounts::Account,
+        account: &crate::backend::identity::accounts::Account,
         client: &ClientInfo,
     ) -> Result<&'static str, AppError> {
-        use crate::backend::{mfa, session::SecondFactor};
+        use crate::backend::{identity::mfa, identity::session::SecondFactor};
         if mfa::is_enrolled(&mut *state.db.conn().await?, account.id).await? {
             sessions::await_second_factor(session, account.id).await?;
             return Ok("/sign-in/code");
@@ -139,7 +139,7 @@ mod server {
     /// happen.
     pub(crate) async fn note_sign_in(
         conn: &mut crate::backend::db::Connection,
-        account: &crate::backend::accounts::Account,
+        account: &crate::backend::identity::accounts::Account,
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let actor = crate::backend::audit::Actor::Person {
@@ -147,20 +147,21 @@ mod server {
             organization_id: account.organization_id,
             role: account.role,
         };
-        crate::backend::security_events::record_sign_in(conn, actor, account.id, client).await
+        crate::backend::identity::security_events::record_sign_in(conn, actor, account.id, client)
+            .await
     }
 
     /// The proof a [`Sensitive`] action needs: a second factor entered
     /// within the configured step-up window, or `StepUpRequired`.
     ///
-    /// [`Sensitive`]: crate::backend::authz::Sensitive
+    /// [`Sensitive`]: crate::backend::identity::authz::Sensitive
     pub(crate) fn fresh_factor(
         state: &AppState,
         who: &SignedIn,
-        action: crate::backend::authz::Sensitive,
-    ) -> Result<crate::backend::authz::StepUp, AppError> {
+        action: crate::backend::identity::authz::Sensitive,
+    ) -> Result<crate::backend::identity::authz::StepUp, AppError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        crate::backend::authz::StepUp::check(who, state.mfa.step_up_for, action, now)
+        crate::backend::identity::authz::StepUp::check(who, state.mfa.step_up_for, action, now)
     }
 
     /// Counts a password or code attempt against the client's address and

@@ -25,9 +25,10 @@ use super::context::Request;
 pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
     use crate::{
         backend::{
-            accounts,
             dates::{day, minute},
-            notes, patients,
+            identity::accounts,
+            records::notes,
+            records::patients,
         },
         model::{audit::AuditAction, chart::Addendum},
     };
@@ -91,7 +92,7 @@ pub async fn save_note(
     #[server(default)] assessment: String,
     #[server(default)] plan: String,
 ) -> Result<SavedNote, AppError> {
-    use crate::backend::{access::Reach, authz::Therapist, notes};
+    use crate::backend::{identity::authz::Therapist, records::access::Reach, records::notes};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("save-note", Therapist::check).await?;
@@ -151,7 +152,7 @@ pub async fn sign_note(
     note_id: Uuid,
     version: i32,
 ) -> Result<SavedNote, AppError> {
-    use crate::backend::{authz::Therapist, notes};
+    use crate::backend::{identity::authz::Therapist, records::notes};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("sign-note", Therapist::check).await?;
@@ -169,7 +170,7 @@ pub async fn sign_note(
 /// team may.
 #[server(prefix = "/api", endpoint = "add-addendum")]
 pub async fn add_addendum(csrf_token: String, note_id: Uuid, text: String) -> Result<(), AppError> {
-    use crate::backend::{authz::Therapist, notes};
+    use crate::backend::{identity::authz::Therapist, records::notes};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("add-addendum", Therapist::check).await?;
@@ -195,7 +196,7 @@ pub async fn share_note(
     note_id: Uuid,
     #[server(default)] shared: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{authz::Therapist, notes};
+    use crate::backend::{identity::authz::Therapist, records::notes};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("share-note", Therapist::check).await?;
@@ -218,14 +219,14 @@ async fn reach_note(
     note_id: Uuid,
 ) -> Result<
     (
-        crate::backend::notes::NoteMeta,
-        crate::backend::access::Grant,
+        crate::backend::records::notes::NoteMeta,
+        crate::backend::records::access::Grant,
     ),
     AppError,
 > {
     let organization_id = request.who().organization_id;
     let mut conn = request.conn().await?;
-    let found = crate::backend::notes::meta(&mut conn, organization_id, note_id).await?;
+    let found = crate::backend::records::notes::meta(&mut conn, organization_id, note_id).await?;
     // One connection at a time: the refusal and the policy take their own.
     drop(conn);
     let Some(note) = found else {
@@ -242,7 +243,7 @@ async fn reach_note(
 #[cfg(feature = "ssr")]
 async fn only_the_author(
     request: &Request,
-    note: &crate::backend::notes::NoteMeta,
+    note: &crate::backend::records::notes::NoteMeta,
 ) -> Result<(), AppError> {
     if note.author_id == request.who().user_id {
         return Ok(());
@@ -260,7 +261,7 @@ fn ticked(value: &str) -> bool {
 }
 
 #[cfg(feature = "ssr")]
-fn saved_note(note: &crate::backend::notes::NoteMeta) -> SavedNote {
+fn saved_note(note: &crate::backend::records::notes::NoteMeta) -> SavedNote {
     let mut at = crate::backend::dates::utc(note.updated_at);
     SavedNote {
         id: note.id,

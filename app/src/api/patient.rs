@@ -1,5 +1,5 @@
 //! The patient portal's own record. Opening it is authorized by the one
-//! access path (`backend::access`) and recorded in the same transaction as
+//! access path (`backend::records::access`) and recorded in the same transaction as
 //! the read; a record that does not open is an error, recorded as such.
 
 use crate::{
@@ -15,7 +15,7 @@ use super::context::Request;
 /// record for them.
 #[server(prefix = "/api", endpoint = "my-information", input = GetUrl)]
 pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
-    use crate::backend::patients;
+    use crate::backend::records::patients;
     read_own_record("my-information", |conn, vault, access| {
         Box::pin(async move {
             let opened = patients::demographics(conn, vault, access).await?;
@@ -35,7 +35,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
 /// recorded access as their details.
 #[server(prefix = "/api", endpoint = "my-care-team", input = GetUrl)]
 pub async fn get_my_care_team() -> Result<Option<Vec<String>>, AppError> {
-    use crate::backend::care_team;
+    use crate::backend::records::care_team;
     read_own_record("my-care-team", |conn, _, access| {
         Box::pin(async move { Ok(care_team::names(conn, access.patient_id()).await?) })
     })
@@ -52,7 +52,7 @@ pub async fn update_my_contact(
     #[server(default)] phone: String,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{authz::Patient, patients},
+        backend::{identity::authz::Patient, records::patients},
         model::audit::AuditAction,
     };
     super::checked_at_the_edge(csrf_token);
@@ -73,7 +73,7 @@ pub async fn update_my_contact(
 /// interventions are the therapist's working detail and stay in the chart.
 #[server(prefix = "/api", endpoint = "my-plan", input = GetUrl)]
 pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
-    use crate::backend::treatment_plan;
+    use crate::backend::records::treatment_plan;
     let plan = read_own_record("my-plan", |conn, vault, access| {
         Box::pin(async move {
             let plan = treatment_plan::current(conn, vault, access).await?;
@@ -99,15 +99,17 @@ async fn read_own_record<T>(
     read: impl for<'c> FnOnce(
         &'c mut crate::backend::db::Connection,
         &'c crate::backend::vault::Vault,
-        &'c crate::backend::access::PatientAccess,
-    )
-        -> crate::backend::access::Work<'c, T, crate::backend::access::ReadError>
-    + Send,
+        &'c crate::backend::records::access::PatientAccess,
+    ) -> crate::backend::records::access::Work<
+        'c,
+        T,
+        crate::backend::records::access::ReadError,
+    > + Send,
 ) -> Result<Option<T>, AppError>
 where
     T: Send,
 {
-    use crate::{backend::authz::Patient, model::audit::AuditAction};
+    use crate::{backend::identity::authz::Patient, model::audit::AuditAction};
     let (request, patient) = Request::only(endpoint, Patient::check).await?;
     let Some(grant) = own_record(&request, patient).await? else {
         return Ok(None);
@@ -123,9 +125,9 @@ where
 #[cfg(feature = "ssr")]
 async fn own_record(
     request: &Request,
-    patient: crate::backend::authz::Patient,
-) -> Result<Option<crate::backend::access::Grant>, AppError> {
-    use crate::backend::{access::Reach, patients};
+    patient: crate::backend::identity::authz::Patient,
+) -> Result<Option<crate::backend::records::access::Grant>, AppError> {
+    use crate::backend::{records::access::Reach, records::patients};
     let (user_id, organization_id) = (patient.user_id, patient.organization_id);
     let found = patients::of_user(&mut *request.conn().await?, user_id, organization_id).await?;
     let Some(patient_id) = found else {

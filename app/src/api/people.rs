@@ -10,7 +10,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// The people the signed-in staff member manages.
 #[server(prefix = "/api", endpoint = "people", input = GetUrl)]
 pub async fn list_people() -> Result<Vec<PersonRow>, AppError> {
-    use crate::backend::{authz::Inviter, people};
+    use crate::backend::{identity::authz::Inviter, identity::people};
     let (_, who) = super::signed_in().await?;
     let viewer = super::authorize(&who, "people", Inviter::check).await?;
     let state = super::state()?;
@@ -27,8 +27,8 @@ pub async fn invite_person(
     csrf_token: String,
 ) -> Result<InvitationLink, AppError> {
     use crate::backend::{
-        authz::Inviter,
-        invitations::{self, NewInvitation, VALID_FOR},
+        identity::authz::Inviter,
+        identity::invitations::{self, NewInvitation, VALID_FOR},
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
@@ -55,7 +55,7 @@ pub async fn invite_person(
 #[server(prefix = "/api", endpoint = "invitation", input = GetUrl)]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     use crate::{
-        backend::invitations::{self, Link},
+        backend::identity::invitations::{self, Link},
         error::FieldErrors,
     };
     let state = super::state()?;
@@ -86,7 +86,7 @@ pub async fn accept_invitation(
     password: String,
     csrf_token: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{invitations, secret};
+    use crate::backend::{identity::invitations, secret};
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
@@ -112,8 +112,8 @@ pub async fn account_action(
     csrf_token: String,
 ) -> Result<(), AppError> {
     use crate::backend::{
-        authz::Admin,
-        people::{self, AccountAction},
+        identity::authz::Admin,
+        identity::people::{self, AccountAction},
     };
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;

@@ -16,7 +16,10 @@ use super::context::Request;
 #[server(prefix = "/api", endpoint = "roster", input = GetUrl)]
 pub async fn get_roster() -> Result<Roster, AppError> {
     use crate::{
-        backend::{access, authz::Admin, care_team, patients as records},
+        backend::{
+            identity::authz::Admin, records::access, records::care_team,
+            records::patients as records,
+        },
         model::{
             audit::AuditAction,
             roster::{RosterRow, TeamMember},
@@ -83,7 +86,7 @@ pub async fn change_care_team(
     #[server(default)] remove: bool,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{access::Reach, authz::Admin, care_team},
+        backend::{identity::authz::Admin, records::access::Reach, records::care_team},
         error::FieldErrors,
         model::audit::{AuditAction, AuditOutcome},
     };
@@ -141,7 +144,7 @@ pub async fn remove_patient(
     #[server(default)] confirm: String,
 ) -> Result<(), AppError> {
     use crate::{
-        backend::{access::Reach, authz::Admin, patients},
+        backend::{identity::authz::Admin, records::access::Reach, records::patients},
         error::FieldErrors,
         model::audit::AuditAction,
     };

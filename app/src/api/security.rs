@@ -9,7 +9,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// The signed-in person's live sessions, this one marked.
 #[server(prefix = "/api", endpoint = "my-sessions", input = GetUrl)]
 pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
-    use crate::backend::{client::id_hash, session::mine};
+    use crate::backend::{client::id_hash, identity::session::mine};
     let (session, who) = super::signed_in().await?;
     let current = session.id().map(|id| id_hash(&id)).unwrap_or_default();
     let state = super::state()?;
@@ -24,7 +24,7 @@ pub async fn end_my_session(handle: String, csrf_token: String) -> Result<(), Ap
     use crate::{
         backend::{
             audit::{self, Details},
-            session::mine,
+            identity::session::mine,
         },
         model::audit::AuditAction,
     };
@@ -55,7 +55,7 @@ pub async fn sign_out_everywhere(csrf_token: String) -> Result<(), AppError> {
     use crate::{
         backend::{
             audit::{self, Details},
-            session::mine,
+            identity::session::mine,
         },
         model::audit::AuditAction,
     };
@@ -86,7 +86,7 @@ pub async fn change_password(
     new_password: String,
     csrf_token: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{accounts, session::mine};
+    use crate::backend::{identity::accounts, identity::session::mine};
     super::checked_at_the_edge(csrf_token);
     let (session, who) = super::signed_in().await?;
     let state = super::state()?;
@@ -133,7 +133,7 @@ pub async fn get_security_notices() -> Result<Vec<SecurityEvent>, AppError> {
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    Ok(crate::backend::security_events::notices(&mut conn, who.user_id).await?)
+    Ok(crate::backend::identity::security_events::notices(&mut conn, who.user_id).await?)
 }
 
 /// The person's recent security activity, newest first.
@@ -142,7 +142,7 @@ pub async fn list_security_events() -> Result<Vec<SecurityEvent>, AppError> {
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    Ok(crate::backend::security_events::recent(&mut conn, who.user_id).await?)
+    Ok(crate::backend::identity::security_events::recent(&mut conn, who.user_id).await?)
 }
 
 /// "Got it": dismisses every notice.
@@ -152,6 +152,6 @@ pub async fn dismiss_security_notices(csrf_token: String) -> Result<(), AppError
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    crate::backend::security_events::dismiss_all(&mut conn, who.user_id).await?;
+    crate::backend::identity::security_events::dismiss_all(&mut conn, who.user_id).await?;
     Ok(())
 }

@@ -25,7 +25,7 @@ pub async fn extend_session(csrf_token: String) -> Result<SessionStatus, AppErro
 
 #[cfg(feature = "ssr")]
 async fn status_of(session: &tower_sessions::Session) -> Result<SessionStatus, AppError> {
-    use crate::backend::{client::id_hash, session::activity};
+    use crate::backend::{client::id_hash, identity::session::activity};
     let id = session.id().ok_or(AppError::Unauthenticated)?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;

@@ -1,35 +1,26 @@
 //! Server-only backend (`ssr`): everything that touches the database or
 //! secrets. Nothing in here is compiled into the browser bundle.
+//!
+//! The folders are the architecture: [`identity`] (who someone is),
+//! [`records`] (the patient's record and the one way to reach it),
+//! [`vault`] (keys and sealing: the only way health information is
+//! opened), [`audit`] (the trail, its verification, review and alerts).
+//! The rest is plumbing: the database, mail, throttles, client info,
+//! secrets, dates, the practice, the shared state and the demo seed. No
+//! module imports one that imports it back (`server/tests/architecture`).
 
-pub mod access;
-pub mod accounts;
-pub mod admission;
 pub mod audit;
-pub mod authz;
-pub mod care_team;
 pub mod client;
 pub mod dates;
 pub mod db;
-pub mod diagnoses;
-pub mod emergency;
-pub mod emergency_reasons;
-pub mod invitations;
+pub mod identity;
 pub mod mail;
-pub mod mfa;
-pub mod notes;
 pub mod organizations;
-pub mod password;
-pub mod password_rules;
-pub mod patients;
-pub mod people;
-pub mod sealing;
+pub mod records;
 pub mod secret;
-pub mod security_events;
 pub mod seed;
-pub mod session;
 pub mod state;
 pub mod throttle;
-pub mod treatment_plan;
 pub mod vault;
 
 pub use state::{AppState, SignInPolicy};

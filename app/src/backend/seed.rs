@@ -5,13 +5,13 @@
 //! to start in production while this practice exists.
 
 use super::{
-    accounts::{NewAccount, create_with_password},
     audit::{Actor, Event, Origin},
-    care_team,
     db::internal,
+    identity::accounts::{NewAccount, create_with_password},
+    identity::password::Passwords,
     organizations,
-    password::Passwords,
-    patients::{self, NewPatient},
+    records::care_team,
+    records::patients::{self, NewPatient},
     vault::Vault,
 };
 use crate::{

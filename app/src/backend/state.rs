@@ -1,6 +1,9 @@
 //! What every request handler and server function can reach.
 
-use super::{db::Database, password::Passwords, session::SessionPolicy, throttle::Throttles};
+use super::{
+    db::Database, identity::password::Passwords, identity::session::SessionPolicy,
+    throttle::Throttles,
+};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::time::Duration;
@@ -35,7 +38,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
-    pub mfa: super::mfa::MfaPolicy,
+    pub mfa: super::identity::mfa::MfaPolicy,
     /// When the trail raises alerts on the access review.
     pub alerts: super::audit::alerts::AlertPolicy,
     /// How long an emergency ("break the glass") access lasts.

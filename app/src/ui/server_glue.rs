@@ -7,6 +7,6 @@
 pub(super) fn page_token(parts: &http::request::Parts) -> Option<String> {
     parts
         .extensions
-        .get::<crate::backend::session::csrf::PageToken>()
+        .get::<crate::backend::identity::session::csrf::PageToken>()
         .map(|token| token.0.clone())
 }

@@ -8,7 +8,7 @@ use crate::config::Config;
 use anyhow::{Context, bail};
 use app::{
     backend::{
-        accounts::{self, NewAccount},
+        identity::accounts::{self, NewAccount},
         organizations,
     },
     error::AppError,

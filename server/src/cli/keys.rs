@@ -4,7 +4,8 @@
 use crate::config::Config;
 use anyhow::{Context, bail};
 use app::backend::{
-    organizations, patients,
+    organizations,
+    records::patients,
     vault::{
         dek,
         rotate::{self, Target},

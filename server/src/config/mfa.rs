@@ -9,7 +9,7 @@
 use super::{ConfigError, parse::bounded, problem};
 use app::{
     backend::{
-        mfa::MfaPolicy,
+        identity::mfa::MfaPolicy,
         vault::{FieldKey, Keyring},
     },
     model::Role,

@@ -48,8 +48,8 @@ mod vault;
 use parse::{bounded, parse, parse_bool};
 
 use app::backend::{
-    SignInPolicy, audit::alerts::AlertPolicy, mfa::MfaPolicy, password::HashCost,
-    session::SessionPolicy, throttle::RateLimits,
+    SignInPolicy, audit::alerts::AlertPolicy, identity::mfa::MfaPolicy,
+    identity::password::HashCost, identity::session::SessionPolicy, throttle::RateLimits,
 };
 use std::{
     fmt,

@@ -7,9 +7,9 @@ use app::{
     backend::{
         AppState,
         audit::{self, review},
-        authz::Admin,
         client::ClientInfo,
-        session,
+        identity::authz::Admin,
+        identity::session,
     },
     error::AppError,
     model::audit::{AuditAction, AuditQuery},

@@ -10,7 +10,7 @@
 //!    the `X-CSRF-Token` header;
 //! 3. and the session cookie is SameSite=Strict besides.
 
-use app::backend::session::csrf;
+use app::backend::identity::session::csrf;
 use app::error::AppError;
 use axum::{
     body::Body,

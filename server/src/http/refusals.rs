@@ -16,7 +16,7 @@ use app::{
         AppState,
         audit::{self, Actor, Event, Origin, refusals},
         client::ClientInfo,
-        session,
+        identity::session,
     },
     error::AppError,
     model::audit::{AuditAction, AuditOutcome},

@@ -3,7 +3,7 @@
 
 use app::backend::{
     AppState,
-    session::{COOKIE_NAME, PgSessionStore},
+    identity::session::{COOKIE_NAME, PgSessionStore},
 };
 use axum::{
     extract::Request,
@@ -37,7 +37,7 @@ pub async fn signed_in_pages(request: Request, next: Next) -> Response {
         matches!(*request.method(), Method::GET | Method::HEAD) && app::ui::needs_sign_in(path);
     if protected {
         let signed_in = match request.extensions().get::<tower_sessions::Session>() {
-            Some(session) => app::backend::session::current(session).await,
+            Some(session) => app::backend::identity::session::current(session).await,
             None => Ok(None),
         };
         match signed_in {

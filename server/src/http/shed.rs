@@ -12,7 +12,7 @@
 
 use app::{
     api::auth::SignIn,
-    backend::{AppState, client::ClientInfo, password::SHED_RETRY_SECS},
+    backend::{AppState, client::ClientInfo, identity::password::SHED_RETRY_SECS},
     error::AppError,
 };
 use axum::{

@@ -406,13 +406,16 @@ fn diesel_in_api_and_backend_names_in_ui_are_found() {
             "async fn f(conn: &mut diesel_async::AsyncPgConnection) {}",
         ),
         ("api/roster.rs", "// diesel is not used here\nfn g() {}"),
-        ("ui/pages/x.rs", "use crate::backend::session;"),
-        ("ui/server_glue.rs", "use crate::backend::session;"),
+        ("ui/pages/x.rs", "use crate::backend::identity::session;"),
+        (
+            "ui/server_glue.rs",
+            "use crate::backend::identity::session;",
+        ),
     ]);
     assert_eq!(files_naming(&files, "api/", "diesel", &[]).len(), 1);
     assert_eq!(
         files_naming(&files, "ui/", "backend", &[UI_GLUE]),
-        vec!["ui/pages/x.rs:1: use crate::backend::session;"]
+        vec!["ui/pages/x.rs:1: use crate::backend::identity::session;"]
     );
 }
 

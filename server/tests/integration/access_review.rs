@@ -8,8 +8,8 @@ use crate::support::TestApp;
 use app::{
     backend::{
         audit::{self, Actor, Event, Origin, review},
-        authz::Admin,
         db::schema::{audit_events, users},
+        identity::authz::Admin,
         seed::DEMO_PASSWORD,
     },
     error::AppError,

@@ -116,7 +116,7 @@ async fn broke_glass(
     who: (Uuid, Uuid, Role),
     patient: Uuid,
 ) -> Uuid {
-    use app::backend::authz::{Sensitive, StepUp, Therapist};
+    use app::backend::identity::authz::{Sensitive, StepUp, Therapist};
     let (user_id, organization_id, _) = who;
     let record: Uuid = app::backend::db::schema::patients::table
         .filter(app::backend::db::schema::patients::user_id.eq(patient))
@@ -124,7 +124,7 @@ async fn broke_glass(
         .first(conn)
         .await
         .expect("their record");
-    app::backend::emergency::start(
+    app::backend::records::emergency::start(
         conn,
         &app.state.vault,
         Therapist {

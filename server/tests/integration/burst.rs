@@ -192,14 +192,14 @@ async fn past_the_waiting_limit_a_sign_in_is_turned_away_at_once_the_same_for_an
             .expect("events")
     };
     assert!(shed_events().await.is_empty(), "recorded in batches");
-    app::backend::accounts::record_turned_away(&app.state.db, &app.state.passwords)
+    app::backend::identity::accounts::record_turned_away(&app.state.db, &app.state.passwords)
         .await
         .expect("recorded");
     let recorded = shed_events().await;
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0]["turned_away"], "3", "{recorded:?}");
     assert_eq!(recorded[0]["addresses"], "1", "{recorded:?}");
-    app::backend::accounts::record_turned_away(&app.state.db, &app.state.passwords)
+    app::backend::identity::accounts::record_turned_away(&app.state.db, &app.state.passwords)
         .await
         .expect("recorded");
     assert_eq!(shed_events().await.len(), 1, "nothing more to record");

@@ -9,7 +9,7 @@
 use crate::support::{TestApp, records::join_care_team};
 use app::backend::{
     db::schema::users,
-    patients::{self, NewPatient},
+    records::patients::{self, NewPatient},
     seed::DEMO_PASSWORD,
 };
 use diesel::prelude::*;

@@ -323,7 +323,7 @@ async fn audit_checkpoint_and_verify_catch_an_edited_event() {
 async fn keys_rotate_the_kek_and_serve_refuses_to_start_without_a_kek_the_data_needs() {
     use app::backend::{
         organizations,
-        patients::{self, NewPatient},
+        records::patients::{self, NewPatient},
     };
     use base64::{Engine, engine::general_purpose};
     let db = TestDb::new().await;

@@ -6,7 +6,7 @@ use crate::support::{TestApp, app::Browser};
 use app::{
     backend::{
         db::schema::{mfa_factors, users},
-        mfa::totp::TotpSecret,
+        identity::mfa::totp::TotpSecret,
         seed::DEMO_PASSWORD,
     },
     error::AppError,
@@ -23,7 +23,7 @@ const PATIENT: &str = "avery.quinn@patients.example";
 const STAFF_REQUIRED: &[(&str, &str)] = &[("CAIRN_MFA_REQUIRED_ROLES", "admin,therapist")];
 
 fn now() -> u64 {
-    app::backend::mfa::totp::now_secs()
+    app::backend::identity::mfa::totp::now_secs()
 }
 
 /// Waits until at least 6 s remain in this 30-second step, so codes worked

@@ -12,10 +12,10 @@ use crate::support::{
 };
 use app::{
     backend::{
-        access::{self, Reach},
-        accounts::{NewAccount, create_with_password},
         client::ClientInfo,
         db::schema::{audit_events, clinical_notes, data_keys},
+        identity::accounts::{NewAccount, create_with_password},
+        records::access::{self, Reach},
         seed::DEMO_PASSWORD,
         vault::{
             Sealed, Unreadable, columns,

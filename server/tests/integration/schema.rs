@@ -1,9 +1,9 @@
 use crate::support::TestDb;
 use app::backend::{
-    accounts::{self, NewAccount},
     db::migrate,
+    identity::accounts::{self, NewAccount},
+    identity::password::{HashCost, Passwords},
     organizations,
-    password::{HashCost, Passwords},
     seed::{self, Seeded},
 };
 use app::{error::AppError, model::Role};

@@ -2,7 +2,10 @@
 
 use crate::support::{TestApp, app::Browser, db::prepared_with};
 use app::{
-    backend::{accounts, db::schema::sessions, db::schema::users, seed::DEMO_PASSWORD, session},
+    backend::{
+        db::schema::sessions, db::schema::users, identity::accounts, identity::session,
+        seed::DEMO_PASSWORD,
+    },
     error::AppError,
 };
 use diesel::prelude::*;

@@ -3,9 +3,9 @@
 use crate::support::{TestApp, app::Browser};
 use app::{
     backend::{
-        accounts::{self, NewAccount},
         db::schema::users,
-        password::{HashCost, Passwords},
+        identity::accounts::{self, NewAccount},
+        identity::password::{HashCost, Passwords},
         seed::{DEMO_ACCOUNTS, DEMO_PASSWORD},
     },
     error::AppError,

@@ -3,10 +3,10 @@
 use super::chain::{self, Covered, GENESIS};
 use crate::{
     backend::{
-        authz,
         client::ClientInfo,
         db::schema::{audit_events, users},
-        session::signed_in,
+        identity::authz,
+        identity::session::signed_in,
     },
     error::AppError,
     model::{

@@ -8,7 +8,7 @@
 //!   their psychotherapy notes) and one per practice, stored wrapped by a
 //!   KEK; [`cache`] keeps unwrapped ones briefly.
 //! - [`phi`]: [`Sealed<T>`] columns that open only with a
-//!   [`PatientAccess`](crate::backend::access::PatientAccess), which only
+//!   [`PatientAccess`](crate::backend::records::access::PatientAccess), which only
 //!   the authorization and audit path issues.
 //! - [`blind`]: blind indexes for equality search.
 //! - [`rotate`]: KEK and DEK rotation, resumable, audited.

@@ -1,12 +1,12 @@
 //! Typed sealed health information. A column holding PHI is read into a
 //! [`Sealed<T>`]; the only way to get a `T` back out is [`Sealed::open`],
 //! which asks for a [`PatientAccess`] — a value only the authorization and
-//! audit path issues (`backend::access`) — and checks that the key that
+//! audit path issues (`backend::records::access`) — and checks that the key that
 //! sealed the value belongs to that very patient. What comes out is a
 //! [`Phi<T>`]: no `Debug` with content, no `Serialize`, wiped on drop.
 //!
 //! ```no_run
-//! # use app::backend::{access::PatientAccess, vault::{Sealed, Vault, columns}};
+//! # use app::backend::{records::access::PatientAccess, vault::{Sealed, Vault, columns}};
 //! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
 //! #               access: &PatientAccess, name: Sealed<String>) {
 //! let name = name
@@ -20,7 +20,7 @@
 //! for that reason alone — stable rustdoc does not check error codes):
 //!
 //! ```compile_fail
-//! # use app::backend::{access::PatientAccess, vault::{Sealed, Vault, columns}};
+//! # use app::backend::{records::access::PatientAccess, vault::{Sealed, Vault, columns}};
 //! # async fn read(vault: &Vault, conn: &mut diesel_async::AsyncPgConnection,
 //! #               patient: uuid::Uuid, name: Sealed<String>) {
 //! let name = name.open(vault, conn, columns::PATIENT_LEGAL_NAME, patient).await;
@@ -30,11 +30,11 @@
 //! and the capability cannot be made up:
 //!
 //! ```compile_fail
-//! # use app::backend::access::PatientAccess;
+//! # use app::backend::records::access::PatientAccess;
 //! let forged = PatientAccess {
 //!     organization_id: uuid::Uuid::nil(),
 //!     patient_id: uuid::Uuid::nil(),
-//!     reach: app::backend::access::Reach::Chart,
+//!     reach: app::backend::records::access::Reach::Chart,
 //!     _recorded: (),
 //! };
 //! ```
@@ -44,7 +44,7 @@ use super::{
     sealed::{Binding, OpenError, parse_header},
 };
 use crate::{
-    backend::{access::grant::PatientAccess, authz::Admin},
+    backend::{identity::authz::Admin, records::access::grant::PatientAccess},
     error::AppError,
 };
 use diesel_async::AsyncPgConnection;

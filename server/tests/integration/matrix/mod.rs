@@ -15,8 +15,8 @@ use crate::support::{
 };
 use app::{
     backend::{
-        accounts::{NewAccount, create_with_password},
         db::schema::{audit_events, patients, users},
+        identity::accounts::{NewAccount, create_with_password},
         organizations,
         seed::DEMO_PASSWORD,
     },

@@ -4,11 +4,11 @@
 
 use app::{
     backend::{
-        access::{self, Grant},
         audit::{Actor, Event, Origin},
-        care_team,
         db::schema::users,
-        session::SignedIn,
+        identity::session::SignedIn,
+        records::access::{self, Grant},
+        records::care_team,
         vault::{Column, Sealed, Unreadable, Vault},
     },
     error::AppError,
@@ -66,10 +66,10 @@ pub const OTHER_ADMIN: &str = "admin@other-practice.example";
 
 pub async fn other_practice_admin(
     conn: &mut AsyncPgConnection,
-    passwords: &app::backend::password::Passwords,
+    passwords: &app::backend::identity::password::Passwords,
 ) -> (Uuid, Uuid) {
     use app::backend::{
-        accounts::{NewAccount, create_with_password},
+        identity::accounts::{NewAccount, create_with_password},
         organizations,
         seed::DEMO_PASSWORD,
     };

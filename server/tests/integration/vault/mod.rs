@@ -9,11 +9,11 @@ use crate::support::{
 };
 use app::{
     backend::{
-        access::ReadError,
-        access::{self, Grant, Reach},
         client::ClientInfo,
         db::schema::{audit_events, data_keys, patients},
-        patients::{self as patient_records, NewPatient, SearchBy},
+        records::access::ReadError,
+        records::access::{self, Grant, Reach},
+        records::patients::{self as patient_records, NewPatient, SearchBy},
         vault::{
             Sealed, Unreadable, Vault, columns,
             dek::KeyError,

@@ -180,7 +180,7 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
 
 #[tokio::test]
 async fn rotating_a_practice_s_key_reseals_its_own_columns_and_only_its_administrators_open_them() {
-    use app::backend::{authz::Admin, db::schema::audit_alert_reviews};
+    use app::backend::{db::schema::audit_alert_reviews, identity::authz::Admin};
     use diesel_async::AsyncConnection;
     let app = app().await;
     let mut conn = app.db.conn().await;

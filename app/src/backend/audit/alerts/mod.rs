@@ -23,7 +23,7 @@ use self::rules::{
     by_actor_and_patient, by_ip, describe, episodes,
 };
 use crate::{
-    backend::{authz::Admin, db::schema::audit_events, vault::Vault},
+    backend::{db::schema::audit_events, identity::authz::Admin, vault::Vault},
     error::AppError,
     model::audit::{Alert, AlertKind, AlertList, AuditAction, AuditOutcome},
 };

@@ -8,9 +8,9 @@ use crate::backend::dates::utc;
 use crate::{
     backend::{
         audit::{Actor, Details, Event, Origin},
-        authz::Admin,
         client::ClientInfo,
         db::schema::{audit_alert_reviews, users},
+        identity::authz::Admin,
         vault::{Sealed, Vault, columns},
     },
     error::{AppError, FieldErrors},

@@ -3,7 +3,7 @@
 use super::{EXPORT_LIMIT, Filter, practice_people, rows, select};
 use crate::backend::audit::{Actor, Event, Origin};
 use crate::{
-    backend::{authz::Admin, client::ClientInfo},
+    backend::{client::ClientInfo, identity::authz::Admin},
     error::AppError,
     model::audit::{AuditAction, AuditOutcome, PersonRef},
 };

@@ -4,7 +4,7 @@
 
 use super::LONGEST_RANGE_DAYS;
 use crate::{
-    backend::{authz::Admin, db::schema::users},
+    backend::{db::schema::users, identity::authz::Admin},
     error::{AppError, FieldErrors},
     model::audit::{AuditAction, AuditOutcome, AuditQuery},
 };

@@ -15,9 +15,9 @@ pub use overview::overview;
 
 use crate::{
     backend::{
-        authz::Admin,
         dates::utc,
         db::schema::{audit_events, patients, users},
+        identity::authz::Admin,
     },
     error::AppError,
     model::{

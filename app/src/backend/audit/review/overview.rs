@@ -3,7 +3,7 @@
 
 use super::practice_people;
 use crate::{
-    backend::{authz::Admin, db::schema::audit_events},
+    backend::{db::schema::audit_events, identity::authz::Admin},
     error::AppError,
     model::audit::{AuditAction, AuditOutcome, AuditOverview},
 };

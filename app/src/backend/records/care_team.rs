@@ -1,8 +1,8 @@
 //! The care team: which therapists treat which patients. Membership is
-//! what the policy (`backend::access`) asks before a therapist may open a
+//! what the policy (`backend::records::access`) asks before a therapist may open a
 //! chart, so every change here is recorded in the trail with the change.
 
-use super::{
+use crate::backend::{
     audit::{self, Event},
     db::schema::{care_team, clinical_notes, patients, users},
 };

@@ -9,15 +9,15 @@
 pub mod recovery;
 pub mod totp;
 
-use super::{
-    authz::StepUp,
+use crate::backend::{
     client::ClientInfo,
     db::{
         Database,
         schema::{mfa_enrollments, mfa_factors, recovery_codes},
     },
-    password::{PasswordHashString, Passwords, Verified},
-    security_events,
+    identity::authz::StepUp,
+    identity::password::{PasswordHashString, Passwords, Verified},
+    identity::security_events,
     vault::{Binding, Keyring},
 };
 use crate::{
@@ -68,7 +68,7 @@ fn code_error(field: &str, error: CodeError) -> AppError {
     AppError::Invalid(errors)
 }
 
-fn unreadable(user_id: Uuid, error: super::vault::OpenError) -> AppError {
+fn unreadable(user_id: Uuid, error: crate::backend::vault::OpenError) -> AppError {
     tracing::error!(user.id = %user_id, %error, "a sealed MFA secret did not open");
     AppError::Internal
 }
@@ -460,7 +460,7 @@ pub async fn remove(
             .execute(conn)
             .await?;
         if removed > 0 {
-            let actor = super::audit::Actor::Account(fresh.user_id);
+            let actor = crate::backend::audit::Actor::Account(fresh.user_id);
             security_events::record_by(conn, actor, user_id, kind, client).await?;
         }
         Ok(removed > 0)

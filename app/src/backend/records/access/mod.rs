@@ -18,11 +18,11 @@
 //! The policy itself is [`allows`]: one table of role, what is reached and
 //! the person's relation to the patient, tested whole.
 
-use super::{
+use crate::backend::{
     audit::{self, Actor, Details, Event, Origin},
-    authz::{Admin, Therapist},
-    care_team,
     db::schema::patients,
+    identity::authz::{Admin, Therapist},
+    records::care_team,
     vault::{Unreadable, Vault},
 };
 use crate::{
@@ -79,7 +79,7 @@ pub struct Grant {
     /// What in the record is reached (a note), when not the record as such.
     resource: Option<(&'static str, Uuid)>,
     /// The emergency access that allowed it, when the care team did not.
-    emergency: Option<super::emergency::Active>,
+    emergency: Option<crate::backend::records::emergency::Active>,
 }
 
 impl Grant {
@@ -95,7 +95,7 @@ impl Grant {
     }
 
     /// The emergency access it stands on, if any.
-    pub fn emergency(&self) -> Option<&super::emergency::Active> {
+    pub fn emergency(&self) -> Option<&crate::backend::records::emergency::Active> {
         self.emergency.as_ref()
     }
 }
@@ -106,7 +106,7 @@ impl Grant {
 /// same for a patient who does not exist or belongs to another practice:
 /// whether a record exists is not shown to someone who may not see it.
 /// (Endpoints a role may never use at all answer 403 instead; see
-/// `backend::authz`.)
+/// `backend::identity::authz`.)
 pub async fn decide(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -114,7 +114,7 @@ pub async fn decide(
     reach: Reach,
 ) -> Result<Grant, AppError> {
     let who = &caller.who;
-    use super::db::schema::care_team as team;
+    use crate::backend::db::schema::care_team as team;
     // The patient (of this practice, not deleted), whose portal account it
     // is, and whether the asker is on its care team: one round trip.
     let on_team = diesel::dsl::exists(
@@ -137,7 +137,9 @@ pub async fn decide(
             let therapist = who.role == Role::Therapist;
             let on_care_team = therapist && on_team;
             if therapist && !on_care_team {
-                emergency = super::emergency::active(conn, who.user_id, patient_id).await?;
+                emergency =
+                    crate::backend::records::emergency::active(conn, who.user_id, patient_id)
+                        .await?;
             }
             let relation = Relation {
                 own_record: portal == Some(who.user_id),

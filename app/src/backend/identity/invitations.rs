@@ -6,17 +6,18 @@
 //! a link is one atomic UPDATE (`used_at IS NULL AND expires_at > now()`),
 //! so two tabs racing on the same link cannot both succeed.
 
-use super::{
-    accounts::Account,
+use crate::backend::{
     audit::{self, Actor, Details, Event, Origin},
-    authz::Inviter,
     client::ClientInfo,
     db::{
         Database, internal,
         schema::{invitations, users},
     },
-    password::Passwords,
-    password_rules, secret,
+    identity::accounts::Account,
+    identity::authz::Inviter,
+    identity::password::Passwords,
+    identity::password_rules,
+    secret,
 };
 use crate::{
     error::{AppError, FieldErrors},

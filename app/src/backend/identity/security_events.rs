@@ -3,7 +3,7 @@
 //! the Security page. They carry no health information, only what a person
 //! needs to recognise their own activity (device, address, time).
 
-use super::{
+use crate::backend::{
     audit::{self, Actor, Event, Origin},
     client::ClientInfo,
     db::schema::security_events,

@@ -8,7 +8,7 @@
 
 use crate::{
     backend::{
-        session::signed_in::SignedIn,
+        identity::session::signed_in::SignedIn,
         vault::columns::{self, Column, Purpose},
     },
     model::chart::NoteKind,

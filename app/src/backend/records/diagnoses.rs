@@ -2,11 +2,11 @@
 //! the patient's key as one value; active until resolved. Nothing is ever
 //! removed: a wrong entry is resolved, and the trail says who did what.
 
-use super::{
-    access::{PatientAccess, ReadError},
+use crate::backend::{
     dates::{check_day, day},
     db::schema::{diagnoses, users},
-    sealing,
+    records::access::{PatientAccess, ReadError},
+    records::sealing,
     vault::{PhiValue, Vault, columns},
 };
 use crate::{

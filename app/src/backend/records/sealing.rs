@@ -4,8 +4,8 @@
 //! column and row, and opened only with the [`PatientAccess`] the policy
 //! and the trail issued. One way, for every part of the chart.
 
-use super::{
-    access::{PatientAccess, ReadError},
+use crate::backend::{
+    records::access::{PatientAccess, ReadError},
     vault::{Column, Phi, PhiValue, Scope, Sealed, Vault},
 };
 use crate::error::AppError;

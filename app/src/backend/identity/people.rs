@@ -2,13 +2,13 @@
 //! deactivate / reactivate / unlock / end sessions. Each takes an
 //! [`Admin`] proof, and touches only that administrator's practice.
 
-use super::{
-    accounts,
+use crate::backend::{
     audit::{self, Event, Origin},
-    authz::{Admin, Inviter},
     client::ClientInfo,
     db::schema::{invitations, mfa_factors, sessions, users},
-    session::mine,
+    identity::accounts,
+    identity::authz::{Admin, Inviter},
+    identity::session::mine,
 };
 use crate::{
     error::AppError,
@@ -194,7 +194,7 @@ async fn set_status(
 pub async fn reset_mfa(
     conn: &mut AsyncPgConnection,
     admin: Admin,
-    fresh: super::authz::StepUp,
+    fresh: crate::backend::identity::authz::StepUp,
     target: Uuid,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
@@ -206,7 +206,7 @@ pub async fn reset_mfa(
         .await
         .optional()?
         .ok_or(AppError::NotFound)?;
-    let removed = super::mfa::remove(
+    let removed = crate::backend::identity::mfa::remove(
         conn,
         fresh,
         target,

@@ -15,13 +15,13 @@ mod draft;
 
 pub use draft::{Draft, NoteBody, check_addendum, check_draft, check_kind, check_signable};
 
-use super::{
-    access::{PatientAccess, Reach, ReadError},
-    care_team,
+use crate::backend::{
     dates::{day, minute},
     db::schema::{clinical_notes, note_addenda, users},
-    sealing,
-    session::signed_in::SignedIn,
+    identity::session::signed_in::SignedIn,
+    records::access::{PatientAccess, Reach, ReadError},
+    records::care_team,
+    records::sealing,
     vault::{Phi, Vault, columns},
 };
 use crate::{

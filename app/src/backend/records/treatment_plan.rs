@@ -4,11 +4,11 @@
 //! version it started from, so two therapists editing at once cannot
 //! silently overwrite each other. The portal shows the patient the goals.
 
-use super::{
-    access::{PatientAccess, ReadError},
+use crate::backend::{
     dates::{check_day, day, minute},
     db::schema::{treatment_plans, users},
-    sealing,
+    records::access::{PatientAccess, ReadError},
+    records::sealing,
     vault::{Phi, PhiValue, Vault, columns},
 };
 use crate::{

@@ -12,7 +12,7 @@ use std::{collections::HashSet, sync::LazyLock};
 
 /// 30,000 passwords seen most often in breaches (app/data/README.md).
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../../data/common-passwords.txt")
+    include_str!("../../../data/common-passwords.txt")
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())

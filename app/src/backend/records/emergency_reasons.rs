@@ -8,11 +8,11 @@
 //! `emergency` because it needs the policy (`access`), which itself asks
 //! `emergency` whether an access is in force.
 
-use super::{
-    access,
-    authz::Admin,
+use crate::backend::{
     db::schema::emergency_access,
-    sealing,
+    identity::authz::Admin,
+    records::access,
+    records::sealing,
     vault::{Vault, columns},
 };
 use crate::{error::AppError, model::audit::AuditAction};

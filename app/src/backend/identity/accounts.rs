@@ -4,13 +4,13 @@
 //! used by `cairn create-admin` and the demo seed alike, so both go through
 //! the same validation and hashing.
 
-use super::{
+use crate::backend::{
     SignInPolicy,
     audit::{self, Actor, Details, Event, Origin},
     client::ClientInfo,
     db::{Database, internal, schema::users},
-    password::{PasswordHashString, Passwords, Verified},
-    security_events,
+    identity::password::{PasswordHashString, Passwords, Verified},
+    identity::security_events,
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -48,8 +48,8 @@ pub struct Account {
 
 impl Account {
     /// Whom a session begun for this account speaks for.
-    pub fn person(&self) -> super::session::Person {
-        super::session::Person {
+    pub fn person(&self) -> crate::backend::identity::session::Person {
+        crate::backend::identity::session::Person {
             id: self.id,
             organization_id: self.organization_id,
             role: self.role,
@@ -85,7 +85,7 @@ pub async fn create_with_password(
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, "email", &input.email);
     let display_name = check_display_name(&mut errors, "display_name", &input.display_name);
-    super::password_rules::check_new(
+    crate::backend::identity::password_rules::check_new(
         &mut errors,
         "password",
         &input.password,
@@ -228,7 +228,7 @@ pub async fn record_turned_away(db: &Database, passwords: &Passwords) -> Result<
     // The tally is taken only once it can be written: while the database
     // is out of reach it keeps counting for the next try.
     let mut conn = db.conn().await?;
-    let organization_id = super::organizations::single_practice(&mut conn)
+    let organization_id = crate::backend::organizations::single_practice(&mut conn)
         .await?
         .map(|(id, _)| id);
     let Some(summary) = passwords.turned_away().take() else {
@@ -333,7 +333,7 @@ async fn audit_refused_sign_in(
 ) -> Result<(), AppError> {
     let organization_id = match account {
         Some(account) => Some(account.organization_id),
-        None => super::organizations::single_practice(conn)
+        None => crate::backend::organizations::single_practice(conn)
             .await?
             .map(|(id, _)| id),
     };
@@ -465,7 +465,7 @@ pub async fn change_password(
         .await?;
     let mut errors = FieldErrors::new();
     check_sign_in_password(&mut errors, "current_password", &current);
-    super::password_rules::check_new(
+    crate::backend::identity::password_rules::check_new(
         &mut errors,
         "new_password",
         &new,

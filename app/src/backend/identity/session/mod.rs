@@ -244,7 +244,7 @@ pub fn cookie_hash(cookie_value: &str) -> Option<Vec<u8>> {
     cookie_value
         .parse::<Id>()
         .ok()
-        .map(|id| super::client::id_hash(&id))
+        .map(|id| crate::backend::client::id_hash(&id))
 }
 
 #[cfg(test)]

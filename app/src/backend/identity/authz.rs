@@ -2,7 +2,7 @@
 //! [`Admin`], and the only way to get one is [`Admin::check`] on the signed-in
 //! session. Forgetting the check does not compile.
 
-use super::session::signed_in::SignedIn;
+use crate::backend::identity::session::signed_in::SignedIn;
 use crate::{error::AppError, model::Role};
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ impl Admin {
 /// Proof that the session belongs to a therapist of `organization_id`:
 /// what the caseload and note-writing endpoints need before any patient is
 /// named. Which charts they reach is the patient-level policy's question
-/// (`backend::access`).
+/// (`backend::records::access`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Therapist {
     pub user_id: Uuid,

@@ -2,18 +2,18 @@
 //! patient's care team may open the chart for a while (60 minutes unless
 //! configured), after writing why and entering a fresh second factor. The
 //! start is recorded as `record.emergency_access`, which raises an alert on
-//! the access review; while it lasts, the policy (`backend::access`) lets
+//! the access review; while it lasts, the policy (`backend::records::access`) lets
 //! the chart open and every access names the emergency access in the
 //! trail. The reason is free text about a patient: it is sealed with the
 //! patient's key (`columns::EMERGENCY_REASON`), and the trail refers to
 //! the emergency access instead of copying it; administrators read it on
 //! the access review.
 
-use super::{
+use crate::backend::{
     audit::{self, Actor, Event, Origin},
-    authz::{Sensitive, StepUp, Therapist},
     client::ClientInfo,
     db::schema::emergency_access,
+    identity::authz::{Sensitive, StepUp, Therapist},
     vault::{Scope, Sealed, Vault, columns},
 };
 use crate::{
@@ -75,11 +75,11 @@ pub async fn remember_matches(
     let mut kept: Vec<(String, Uuid)> = session
         .get(SEARCH_MATCHES_KEY)
         .await
-        .map_err(super::session::store_error)?
+        .map_err(crate::backend::identity::session::store_error)?
         .unwrap_or_default();
     let handles: Vec<String> = patients
         .iter()
-        .map(|_| super::secret::random_token())
+        .map(|_| crate::backend::secret::random_token())
         .collect();
     kept.extend(handles.iter().cloned().zip(patients.iter().copied()));
     let excess = kept.len().saturating_sub(SEARCH_MATCHES_KEPT);
@@ -87,7 +87,7 @@ pub async fn remember_matches(
     session
         .insert(SEARCH_MATCHES_KEY, kept)
         .await
-        .map_err(super::session::store_error)?;
+        .map_err(crate::backend::identity::session::store_error)?;
     Ok(handles)
 }
 
@@ -99,7 +99,7 @@ pub async fn matched(
     let kept: Vec<(String, Uuid)> = session
         .get(SEARCH_MATCHES_KEY)
         .await
-        .map_err(super::session::store_error)?
+        .map_err(crate::backend::identity::session::store_error)?
         .unwrap_or_default();
     Ok(kept
         .into_iter()

@@ -203,7 +203,7 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let held = super::db::connections_held();
+        let held = crate::backend::db::connections_held();
         if held > 0 {
             tracing::error!(
                 connections = held,

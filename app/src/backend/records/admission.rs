@@ -3,10 +3,11 @@
 //! and `care_team` because it uses the two (and the policy uses the care
 //! team, and the patients' records use the policy's access).
 
-use super::{
-    access::caller::Caller,
-    audit, care_team,
-    patients::{self, NewPatient},
+use crate::backend::{
+    audit,
+    records::access::caller::Caller,
+    records::care_team,
+    records::patients::{self, NewPatient},
     vault::Vault,
 };
 use crate::{

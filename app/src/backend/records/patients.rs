@@ -3,11 +3,11 @@
 //! [`PatientAccess`]; finding candidates by an exact value does not open
 //! anything.
 
-use super::dates::{check_day, day};
-use super::{
-    access::{PatientAccess, ReadError},
+use crate::backend::dates::{check_day, day};
+use crate::backend::{
     db::schema::patients,
-    sealing,
+    records::access::{PatientAccess, ReadError},
+    records::sealing,
     vault::{
         Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Vault, blind::normalize, columns,
     },
@@ -422,7 +422,7 @@ impl<'a> SearchBy<'a> {
         if text.is_empty() {
             return None;
         }
-        if let Some(date) = super::dates::parse_day(text) {
+        if let Some(date) = crate::backend::dates::parse_day(text) {
             return Some(SearchBy::DateOfBirth(date));
         }
         if text.contains('@') {

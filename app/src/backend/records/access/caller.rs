@@ -5,7 +5,7 @@
 use crate::backend::{
     audit::{Actor, Event, Origin},
     client::ClientInfo,
-    session::signed_in::SignedIn,
+    identity::session::signed_in::SignedIn,
 };
 use crate::model::audit::{AuditAction, AuditOutcome};
 
