@@ -153,29 +153,37 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
         model::audit::AuditAction,
     };
     let request = Request::anyone("chart").await?;
-    let grant = request.decide(patient_id, Reach::Chart).await?;
+    let mut conn = request.conn().await?;
+    let grant = request
+        .decide_on(&mut conn, patient_id, Reach::Chart)
+        .await?;
     let emergency_until = grant.emergency().map(|e| minute(e.expires_at));
     request
-        .read(grant, AuditAction::RecordViewed, |conn, vault, access| {
-            Box::pin(async move {
-                let details = patients::demographics(conn, vault, access).await?;
-                Ok(Chart {
-                    emergency_until,
-                    patient_id,
-                    legal_name: details.legal_name.expose().clone(),
-                    date_of_birth: day(*details.date_of_birth.expose()),
-                    email: details.email.as_ref().map(|e| e.expose().clone()),
-                    phone: details.phone.as_ref().map(|p| p.expose().clone()),
-                    care_team: care_team::names(conn, patient_id).await?,
-                    notes: notes::list(conn, access).await?,
-                    diagnoses: diagnoses::list(conn, vault, access).await?,
-                    plan: treatment_plan::current(conn, vault, access)
-                        .await?
-                        .as_ref()
-                        .map(treatment_plan::view),
+        .read_on(
+            &mut conn,
+            grant,
+            AuditAction::RecordViewed,
+            |conn, vault, access| {
+                Box::pin(async move {
+                    let details = patients::demographics(conn, vault, access).await?;
+                    Ok(Chart {
+                        emergency_until,
+                        patient_id,
+                        legal_name: details.legal_name.expose().clone(),
+                        date_of_birth: day(*details.date_of_birth.expose()),
+                        email: details.email.as_ref().map(|e| e.expose().clone()),
+                        phone: details.phone.as_ref().map(|p| p.expose().clone()),
+                        care_team: care_team::names(conn, patient_id).await?,
+                        notes: notes::list(conn, access).await?,
+                        diagnoses: diagnoses::list(conn, vault, access).await?,
+                        plan: treatment_plan::current(conn, vault, access)
+                            .await?
+                            .as_ref()
+                            .map(treatment_plan::view),
+                    })
                 })
-            })
-        })
+            },
+        )
         .await
 }
 

@@ -76,8 +76,20 @@ impl Request {
     /// Asks the policy whether the caller may `reach` patient
     /// `patient_id`'s record: a grant, or the recorded "not found".
     pub async fn decide(&self, patient_id: Uuid, reach: Reach) -> Result<Grant, AppError> {
-        let mut conn = self.conn().await?;
-        access::decide(&mut conn, &self.caller, patient_id, reach).await
+        self.decide_on(&mut *self.conn().await?, patient_id, reach)
+            .await
+    }
+
+    /// [`Self::decide`] on a connection the function already holds (one
+    /// connection from the policy to the record: a hot page takes the
+    /// pool once, not twice).
+    pub async fn decide_on(
+        &self,
+        conn: &mut Connection,
+        patient_id: Uuid,
+        reach: Reach,
+    ) -> Result<Grant, AppError> {
+        access::decide(conn, &self.caller, patient_id, reach).await
     }
 
     /// Records a refusal (naming the patient, when there is one) and
@@ -103,10 +115,26 @@ impl Request {
         ) -> Work<'c, T, ReadError>
         + Send,
     ) -> Result<T, AppError> {
+        self.read_on(&mut *self.conn().await?, grant, action, work)
+            .await
+    }
+
+    /// [`Self::read`] on a connection the function already holds.
+    pub async fn read_on<T: Send>(
+        &self,
+        conn: &mut Connection,
+        grant: Grant,
+        action: AuditAction,
+        work: impl for<'c> FnOnce(
+            &'c mut Connection,
+            &'c Vault,
+            &'c PatientAccess,
+        ) -> Work<'c, T, ReadError>
+        + Send,
+    ) -> Result<T, AppError> {
         let patient_id = grant.patient_id();
-        let mut conn = self.conn().await?;
-        let read = access::within(&mut conn, &self.state.vault, grant, action, work).await;
-        access::settle(&mut conn, &self.caller, patient_id, action, read).await
+        let read = access::within(conn, &self.state.vault, grant, action, work).await;
+        access::settle(conn, &self.caller, patient_id, action, read).await
     }
 
     /// Spends `grant` on a change: `work` runs in one transaction that

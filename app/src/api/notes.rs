@@ -33,40 +33,46 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
         model::{audit::AuditAction, chart::Addendum},
     };
     let request = Request::anyone("note").await?;
-    let (note, grant) = reach_note(&request, note_id).await?;
+    let mut conn = request.conn().await?;
+    let (note, grant) = reach_note_on(&request, &mut conn, note_id).await?;
     let me = request.who().user_id;
     request
-        .read(grant, AuditAction::RecordViewed, |conn, vault, access| {
-            Box::pin(async move {
-                let details = patients::demographics(conn, vault, access).await?;
-                let body = notes::open_body(conn, vault, access, note.id).await?;
-                let addenda = notes::addenda(conn, vault, access, note.id).await?;
-                Ok(NoteView {
-                    id: note.id,
-                    patient_id: note.patient_id,
-                    patient_name: details.legal_name.expose().clone(),
-                    kind: note.kind,
-                    shared: note.shared_with_team,
-                    template: note.template,
-                    session_date: day(note.session_date),
-                    sections: body.expose().0.clone(),
-                    status: note.status,
-                    version: note.version,
-                    author: accounts::display_name(conn, note.author_id).await?,
-                    mine: note.author_id == me,
-                    signed_at: note.signed_at.map(minute),
-                    updated_at: minute(note.updated_at),
-                    addenda: addenda
-                        .into_iter()
-                        .map(|(author, at, text)| Addendum {
-                            author,
-                            written_at: minute(at),
-                            text: text.expose().clone(),
-                        })
-                        .collect(),
+        .read_on(
+            &mut conn,
+            grant,
+            AuditAction::RecordViewed,
+            |conn, vault, access| {
+                Box::pin(async move {
+                    let details = patients::demographics(conn, vault, access).await?;
+                    let body = notes::open_body(conn, vault, access, note.id).await?;
+                    let addenda = notes::addenda(conn, vault, access, note.id).await?;
+                    Ok(NoteView {
+                        id: note.id,
+                        patient_id: note.patient_id,
+                        patient_name: details.legal_name.expose().clone(),
+                        kind: note.kind,
+                        shared: note.shared_with_team,
+                        template: note.template,
+                        session_date: day(note.session_date),
+                        sections: body.expose().0.clone(),
+                        status: note.status,
+                        version: note.version,
+                        author: accounts::display_name(conn, note.author_id).await?,
+                        mine: note.author_id == me,
+                        signed_at: note.signed_at.map(minute),
+                        updated_at: minute(note.updated_at),
+                        addenda: addenda
+                            .into_iter()
+                            .map(|(author, at, text)| Addendum {
+                                author,
+                                written_at: minute(at),
+                                text: text.expose().clone(),
+                            })
+                            .collect(),
+                    })
                 })
-            })
-        })
+            },
+        )
         .await
 }
 
@@ -224,16 +230,29 @@ async fn reach_note(
     ),
     AppError,
 > {
+    reach_note_on(request, &mut *request.conn().await?, note_id).await
+}
+
+/// [`reach_note`] on a connection the function already holds.
+#[cfg(feature = "ssr")]
+async fn reach_note_on(
+    request: &Request,
+    conn: &mut crate::backend::db::Connection,
+    note_id: Uuid,
+) -> Result<
+    (
+        crate::backend::records::notes::NoteMeta,
+        crate::backend::records::access::Grant,
+    ),
+    AppError,
+> {
+    use crate::backend::records::{access, notes};
     let organization_id = request.who().organization_id;
-    let mut conn = request.conn().await?;
-    let found = crate::backend::records::notes::meta(&mut conn, organization_id, note_id).await?;
-    // One connection at a time: the refusal and the policy take their own.
-    drop(conn);
-    let Some(note) = found else {
-        return Err(request.refuse(None, AppError::NotFound).await);
+    let Some(note) = notes::meta(conn, organization_id, note_id).await? else {
+        return Err(access::refuse(conn, &request.caller, None, AppError::NotFound).await);
     };
     let grant = request
-        .decide(note.patient_id, note.reach(request.who()))
+        .decide_on(conn, note.patient_id, note.reach(request.who()))
         .await?;
     Ok((note.clone(), grant.on("note", note.id)))
 }

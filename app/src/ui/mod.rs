@@ -94,6 +94,12 @@ pub const SIGNED_IN_PAGES: &[&str] = &[
     "/admin",
 ];
 
+/// Pages anyone may load: the sign-in steps and an invitation's page
+/// (`/invite/<token>`, a prefix). Every route of [`App`] is either one of
+/// these or behind [`SIGNED_IN_PAGES`]; a test holds the route table to
+/// it, so a new page cannot be left out of both.
+pub const PUBLIC_PAGES: &[&str] = &["/", "/sign-in", "/sign-in/code", "/invite/"];
+
 /// Where a session that must set up two-step verification is sent, and
 /// the only signed-in page it may load.
 pub const SETUP_PAGE: &str = "/security/two-step";

@@ -177,3 +177,51 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         path = %request.uri().path(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A route's path with its parameters filled in (`/patients/{id}` or
+    /// `/patients/:id` -> `/patients/x`).
+    fn concrete(path: &str) -> String {
+        path.split('/')
+            .map(|part| match part.chars().next() {
+                Some(':' | '{' | '*') => "x",
+                _ => part,
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    fn is_public(path: &str) -> bool {
+        app::ui::PUBLIC_PAGES
+            .iter()
+            .any(|page| path == *page || (page.ends_with('/') && path.starts_with(page)))
+    }
+
+    /// The middleware's list of signed-in pages and the route table are
+    /// one truth: every page is public or sends a stranger to sign in,
+    /// never both and never neither, and every signed-in prefix is a page.
+    #[test]
+    fn every_page_is_either_public_or_behind_sign_in() {
+        let paths: Vec<String> = app_routes().iter().map(|r| concrete(r.path())).collect();
+        assert!(paths.len() > 15, "the route table was read: {paths:?}");
+        for path in &paths {
+            assert_ne!(
+                is_public(path),
+                app::ui::needs_sign_in(path),
+                "{path}: public and signed-in pages must be told apart"
+            );
+        }
+        for page in app::ui::SIGNED_IN_PAGES {
+            assert!(
+                paths
+                    .iter()
+                    .any(|path| app::ui::needs_sign_in(path) && path.starts_with(page)),
+                "{page} is listed as signed-in but no page lives there"
+            );
+        }
+        assert!(paths.iter().any(|p| p == app::ui::SETUP_PAGE));
+    }
+}
