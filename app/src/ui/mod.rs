@@ -95,7 +95,7 @@ pub const SIGNED_IN_PAGES: &[&str] = &[
 ];
 
 /// Pages anyone may load: the sign-in steps and an invitation's page
-/// (`/invite/<token>`, a prefix). Every route of [`App`] is either one of
+/// (an entry ending in `/`, other than `/` itself, is a prefix). Every route of [`App`] is either one of
 /// these or behind [`SIGNED_IN_PAGES`]; a test holds the route table to
 /// it, so a new page cannot be left out of both.
 pub const PUBLIC_PAGES: &[&str] = &["/", "/sign-in", "/sign-in/code", "/invite/"];
