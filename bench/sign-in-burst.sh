@@ -3,6 +3,7 @@
 #
 #   bench/sign-in-burst.sh        chart at 32 connections, 100 signing in, 30 s
 #   CONNECTIONS=32 CLIENTS=100 SECONDS_EACH=20 bench/sign-in-burst.sh
+#   SSLMODE=disable bench/sign-in-burst.sh   the database without TLS (default: prefer)
 #
 # First the chart alone (undisturbed), then the chart and the crowd at once.
 # Each of the crowd is a visitor with a session and its CSRF token, posting
@@ -43,7 +44,7 @@ fi
 PG_SERVER=$(scripts/dev db)
 DB="cairn_burst_$$"
 psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $DB" >/dev/null
-export DATABASE_URL="$PG_SERVER/$DB"
+export DATABASE_URL="$PG_SERVER/$DB${SSLMODE:+?sslmode=$SSLMODE}"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -22,7 +22,7 @@ use app::{
     },
 };
 use diesel::sql_query;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ async fn main() {
 }
 
 async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
+    let mut conn = scratch::connect(url).await?;
     let started = Instant::now();
     fill(&mut conn, events).await?;
     println!(
@@ -123,7 +123,7 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..writers {
             let url = url.to_owned();
             tasks.push(tokio::spawn(async move {
-                let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
+                let mut conn = scratch::connect(&url).await.expect("connect");
                 for n in 0..per_writer {
                     audit::record(&mut conn, event(n)).await.expect("record");
                 }

@@ -24,7 +24,6 @@ use app::{
     error::AppError,
     model::{Role, audit::AuditAction},
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::time::{Duration, Instant};
 use time::macros::date;
 use uuid::Uuid;
@@ -78,7 +77,7 @@ fn field_crypto() {
 }
 
 async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
+    let mut conn = scratch::connect(url).await?;
     let org = organizations::find_or_create(&mut conn, "Bench Practice", "bench").await?;
     let blind = BlindKey::new([9; 32]);
     let vault = Vault::new(keks(&[1]), blind.clone());

@@ -37,7 +37,8 @@ async fn main() {
     let bind = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:3301".into());
-    let db = Database::new(&url, 10);
+    let target = app::backend::db::DatabaseTarget::new(&url, None).expect("DATABASE_URL");
+    let db = Database::new(&target, 10);
     db.set_schema_ready();
     let app = Router::new().route("/bare/{id}", get(page)).with_state(db);
     let listener = tokio::net::TcpListener::bind(&bind).await.expect("bind");

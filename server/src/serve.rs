@@ -36,7 +36,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .with_waiting_limit(config.hash_queue);
     Ok(AppState {
         leptos_options,
-        db: Database::new(config.database_url.expose(), config.db_pool_size),
+        db: Database::new(&config.database, config.db_pool_size),
         passwords,
         sessions: config.sessions,
         sign_in: config.sign_in,
@@ -101,21 +101,31 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1u32;
     loop {
-        let result = if config.migrate_on_start {
-            migrate::run_pending(config.database_url.expose())
+        // A setting the operator must change (a certificate, the role, the
+        // database's name) stops the server with that one line; a database
+        // that does not answer yet is waited for, /readyz saying 503.
+        let result = match config.database.connect().await {
+            Err(error) if error.is_permanent() => {
+                let _ = fatal.send(error.to_string());
+                return;
+            }
+            Err(error) => Err(error.to_string()),
+            Ok(_reachable) if config.migrate_on_start => migrate::run_pending(&config.database)
                 .await
                 .map(|applied| {
                     if !applied.is_empty() {
                         tracing::info!(count = applied.len(), "applied migrations");
                     }
                 })
-        } else {
-            // The operator migrates; assume the schema is theirs to keep current.
-            db.set_schema_ready();
-            if db.is_ready().await {
-                Ok(())
-            } else {
-                Err(migrate::MigrateError::Connect("not reachable".into()))
+                .map_err(|error| error.to_string()),
+            Ok(_reachable) => {
+                // The operator migrates; assume the schema is theirs to keep current.
+                db.set_schema_ready();
+                if db.is_ready().await {
+                    Ok(())
+                } else {
+                    Err("not reachable".to_owned())
+                }
             }
         };
         match result {
@@ -155,8 +165,7 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
 /// Seals free text stored in the clear before it was sealed (see
 /// `vault::leftovers`), as part of bringing the schema up to date.
 pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
-    use diesel_async::{AsyncConnection, AsyncPgConnection};
-    let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
+    let mut conn = config.database.connect().await?;
     app::backend::vault::leftovers::seal_all(&mut conn, &config.vault)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))
@@ -216,8 +225,7 @@ async fn sweep_expired(state: AppState) {
 /// Why this database must not be served, if it must not; checked once,
 /// before the gate opens, on one connection.
 async fn refusal(config: &Config) -> anyhow::Result<Option<String>> {
-    use diesel_async::{AsyncConnection, AsyncPgConnection};
-    let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
+    let mut conn = config.database.connect().await?;
     // Production never serves the demo practice: its passwords are public.
     if config.is_production() && seed::demo_present(&mut conn).await? {
         return Ok(Some(

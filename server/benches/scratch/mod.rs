@@ -2,9 +2,9 @@
 //! (`CAIRN_TEST_DATABASE_URL`, default the local PostgreSQL), migrated, and
 //! dropped afterwards whatever happened.
 
-use app::backend::db::migrate;
+use app::backend::db::{DatabaseTarget, migrate};
 use diesel::sql_query;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::future::Future;
 use uuid::Uuid;
 
@@ -18,14 +18,12 @@ where
     let name = format!("cairn_bench_{}", Uuid::new_v4().simple());
     let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
     let url = format!("{server}/{name}");
-    let mut admin = AsyncPgConnection::establish(&admin_url)
-        .await
-        .expect("connect");
+    let mut admin = connect(&admin_url).await.expect("connect");
     sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .await
         .expect("create database");
-    let result = match migrate::run_pending(&url).await {
+    let result = match migrate::run_pending(&target(&url)).await {
         Ok(_) => run(url).await,
         Err(error) => Err(error.into()),
     };
@@ -34,4 +32,14 @@ where
         .await
         .expect("drop database");
     result.expect("benchmark");
+}
+
+/// `url` read as Cairn reads `DATABASE_URL`.
+pub fn target(url: &str) -> DatabaseTarget {
+    DatabaseTarget::new(url, None).expect("a usable database URL")
+}
+
+/// One connection, opened the way Cairn opens every connection.
+pub async fn connect(url: &str) -> Result<AsyncPgConnection, app::backend::db::ConnectError> {
+    target(url).connect().await
 }

@@ -5,10 +5,10 @@ mod create_admin;
 mod keys;
 
 use crate::{config::Config, serve};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use app::backend::{db::migrate, seed};
 use clap::{Parser, Subcommand};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,7 +49,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(config).await,
         Command::Migrate => {
-            let applied = migrate::run_pending(config.database_url.expose()).await?;
+            let applied = migrate::run_pending(&config.database).await?;
             let sealed = serve::seal_leftovers(&config).await?;
             println!(
                 "Applied {} migration(s); the schema is current.",
@@ -69,16 +69,15 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 
 /// Opens one connection for a command (commands do not need a pool).
 pub(crate) async fn connect(config: &Config) -> anyhow::Result<AsyncPgConnection> {
-    AsyncPgConnection::establish(config.database_url.expose())
-        .await
-        .context("could not connect to the database (DATABASE_URL)")
+    // The error already names the variable and the reason, in one line.
+    Ok(config.database.connect().await?)
 }
 
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     if config.is_production() {
         bail!("seed-demo is refused in production: demo accounts have published passwords");
     }
-    migrate::run_pending(config.database_url.expose()).await?;
+    migrate::run_pending(&config.database).await?;
     let state = serve::build_state(config)?;
     let mut conn = connect(config).await?;
     let outcome = seed::seed_demo(&mut conn, &state.passwords, &state.vault)

@@ -6,7 +6,8 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `CAIRN_ENV` | `development` | `production` refuses insecure settings (also `--production`) |
-//! | `DATABASE_URL` | required | PostgreSQL URL |
+//! | `DATABASE_URL` | required | PostgreSQL URL; `sslmode` as in libpq (`disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`), `sslrootcert` a CA bundle or `system`; production requires `verify-full` unless the host is loopback or a Unix socket |
+//! | `CAIRN_DB_CA_FILE` | none | PEM CA bundle for the database's certificate (the URL's `sslrootcert` wins) |
 //! | `CAIRN_BIND` | `127.0.0.1:3000` | address to listen on |
 //! | `CAIRN_PUBLIC_URL` | `http://127.0.0.1:3000`; required (https) in production | origin people use |
 //! | `CAIRN_SITE_ROOT` | `target/site` | folder with the built pkg/ and assets |
@@ -40,6 +41,7 @@
 //!
 //! Two-step verification: see [`mfa`]. The PHI vault's keys: see [`vault`].
 
+mod database;
 mod keys;
 mod mfa;
 mod parse;
@@ -48,7 +50,7 @@ mod vault;
 use parse::{bounded, parse, parse_bool};
 
 use app::backend::{
-    SignInPolicy, audit::alerts::AlertPolicy, identity::mfa::MfaPolicy,
+    SignInPolicy, audit::alerts::AlertPolicy, db::DatabaseTarget, identity::mfa::MfaPolicy,
     identity::password::HashCost, identity::session::SessionPolicy, throttle::RateLimits,
 };
 use std::{
@@ -71,30 +73,12 @@ pub enum LogFormat {
     Json,
 }
 
-/// A database URL. `Debug` hides it: it usually carries a password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
-
-impl DatabaseUrl {
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(url.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DatabaseUrl(<redacted>)")
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
-    pub database_url: DatabaseUrl,
+    /// Where the database is and how to reach it (`DATABASE_URL`,
+    /// `CAIRN_DB_CA_FILE`). `Debug` never shows the URL.
+    pub database: DatabaseTarget,
     pub bind: SocketAddr,
     pub public_url: String,
     pub site_root: PathBuf,
@@ -181,18 +165,7 @@ impl Config {
         };
         let production = environment == Environment::Production;
 
-        let database_url = var("DATABASE_URL").ok_or_else(|| {
-            problem(
-                "DATABASE_URL",
-                "required: the PostgreSQL URL, e.g. postgres://cairn@localhost/cairn",
-            )
-        })?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(problem(
-                "DATABASE_URL",
-                "expected a postgres:// or postgresql:// URL",
-            ));
-        }
+        let database = database::target(&var, production)?;
 
         let bind = parse(
             &var,
@@ -344,7 +317,7 @@ impl Config {
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
         let config = Config {
             environment,
-            database_url: DatabaseUrl::new(database_url),
+            database,
             bind,
             public_url,
             site_root: PathBuf::from(

@@ -183,7 +183,7 @@ async fn concurrent_writers_leave_every_lane_whole() {
     for _ in 0..8 {
         let url = db.url.clone();
         tasks.push(tokio::spawn(async move {
-            let mut conn = AsyncPgConnection::establish(&url).await.expect("database");
+            let mut conn = crate::support::db::connect(&url).await.expect("database");
             record_n(&mut conn, 25).await;
         }));
     }
@@ -322,7 +322,7 @@ async fn with_every_lane_busy_a_writer_waits_its_turn() {
         let held = held_tx.clone();
         let n = u32::try_from(n).expect("a few lanes");
         holders.push(tokio::spawn(async move {
-            let mut conn = AsyncPgConnection::establish(&url).await.expect("database");
+            let mut conn = crate::support::db::connect(&url).await.expect("database");
             conn.transaction::<_, AppError, _>(async |conn| {
                 audit::record(conn, event(n)).await?;
                 held.send(()).await.expect("the test listens");
@@ -338,7 +338,7 @@ async fn with_every_lane_busy_a_writer_waits_its_turn() {
     }
     let url = db.url.clone();
     let waiter = tokio::spawn(async move {
-        let mut conn = AsyncPgConnection::establish(&url).await.expect("database");
+        let mut conn = crate::support::db::connect(&url).await.expect("database");
         record_n(&mut conn, 1).await
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -6,7 +6,7 @@ use crate::support::{
     db::{admin_url, url_for},
 };
 use diesel::sql_query;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use std::{
     net::TcpListener,
     process::{Child, Command, Output, Stdio},
@@ -30,11 +30,11 @@ fn cairn(env: &[(&str, &str)], args: &[&str]) -> Command {
     command
 }
 
-fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
+pub(crate) fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
     cairn(env, args).output().expect("run cairn")
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
@@ -181,7 +181,7 @@ async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() 
     );
     assert_eq!(http_status(port, "/readyz").await, Some(503));
 
-    let mut admin = AsyncPgConnection::establish(&admin_url())
+    let mut admin = crate::support::db::connect(&admin_url())
         .await
         .expect("admin");
     sql_query(format!("CREATE DATABASE {name}"))
@@ -225,7 +225,7 @@ async fn user_count(db: &TestDb) -> i64 {
         .expect("count")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -233,7 +233,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn tempdir_with_pkg() -> std::path::PathBuf {
+pub(crate) fn tempdir_with_pkg() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("cairn-site-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(dir.join("pkg")).expect("site dir");
     dir

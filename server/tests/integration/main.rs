@@ -10,6 +10,7 @@ mod burst;
 mod canary;
 mod charts;
 mod cli;
+mod database_tls;
 mod edge;
 mod health;
 mod mail;

@@ -17,7 +17,9 @@ fn passwords() -> Passwords {
 #[tokio::test(flavor = "multi_thread")]
 async fn migrating_an_up_to_date_database_changes_nothing() {
     let db = TestDb::new().await;
-    let applied = migrate::run_pending(&db.url).await.expect("migrate");
+    let applied = migrate::run_pending(&crate::support::db::target(&db.url))
+        .await
+        .expect("migrate");
     assert!(
         applied.is_empty(),
         "template was already migrated: {applied:?}"
@@ -31,7 +33,8 @@ async fn concurrent_migrations_from_two_instances_both_succeed() {
     conn.batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         .await
         .expect("reset schema");
-    let (a, b) = tokio::join!(migrate::run_pending(&db.url), migrate::run_pending(&db.url));
+    let target = crate::support::db::target(&db.url);
+    let (a, b) = tokio::join!(migrate::run_pending(&target), migrate::run_pending(&target));
     let total = a.expect("first").len() + b.expect("second").len();
     assert_eq!(
         total,

@@ -1,7 +1,8 @@
 //! Migrations are embedded in the binary, so a deployment is one file.
 //! `cairn migrate` and `serve` (unless told not to) apply them.
 
-use diesel::{Connection, RunQueryDsl};
+use super::DatabaseTarget;
+use diesel::RunQueryDsl;
 use diesel_async::{AsyncPgConnection, async_connection_wrapper::AsyncConnectionWrapper};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -14,23 +15,28 @@ const MIGRATION_LOCK_KEY: i64 = 0x00ca_1e40_0000_0001;
 /// Why migrating failed, said for an operator (no URL, no password).
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    #[error("could not connect to the database: {0}")]
+    /// Already names the variable and the reason ([`super::ConnectError`]).
+    #[error("{0}")]
     Connect(String),
+    #[error("could not take the migration lock: {0}")]
+    Lock(String),
     #[error("a migration failed: {0}")]
     Migration(String),
 }
 
 /// Applies every pending migration and returns the versions it applied.
-pub async fn run_pending(database_url: &str) -> Result<Vec<String>, MigrateError> {
-    let url = database_url.to_owned();
+pub async fn run_pending(target: &DatabaseTarget) -> Result<Vec<String>, MigrateError> {
+    let conn = target
+        .connect()
+        .await
+        .map_err(|e| MigrateError::Connect(e.to_string()))?;
     // The harness is synchronous; run it on a blocking thread with the
     // async connection wrapped, as diesel-async recommends.
     tokio::task::spawn_blocking(move || {
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .map_err(|e| MigrateError::Connect(e.to_string()))?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
             .execute(&mut conn)
-            .map_err(|e| MigrateError::Connect(e.to_string()))?;
+            .map_err(|e| MigrateError::Lock(e.to_string()))?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect())

@@ -4,17 +4,20 @@
 //! which answers [`AppError::Unavailable`] (a clean 503) while the database
 //! is unreachable or the schema is not migrated yet, never a panic.
 
+mod connect;
 pub mod enums;
 mod held;
 pub mod migrate;
 pub mod schema;
+mod tls;
 
+pub use connect::{ConnectError, DatabaseTarget, SslMode, TargetError};
 pub use held::{Conn, connections_held, counting_connections};
 
 use crate::error::AppError;
 use diesel_async::{
     AsyncPgConnection, RunQueryDsl,
-    pooled_connection::{AsyncDieselConnectionManager, bb8},
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, bb8},
 };
 use std::{
     sync::{
@@ -55,8 +58,24 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Builds the pool without connecting: the server starts and answers
     /// `/healthz` even while PostgreSQL is still coming up.
-    pub fn new(url: &str, max_size: u32) -> Self {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    pub fn new(target: &DatabaseTarget, max_size: u32) -> Self {
+        let target = target.clone();
+        let mut setup = ManagerConfig::default();
+        // Every pooled connection is opened the one way (TLS as `sslmode`
+        // says); the manager's own URL is then unused.
+        setup.custom_setup = Box::new(move |_url| {
+            let target = target.clone();
+            Box::pin(async move {
+                target
+                    .connect()
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+            })
+        });
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            "postgres://opened-by-the-target",
+            setup,
+        );
         let pool = Pool::builder()
             .max_size(max_size)
             .connection_timeout(CONNECTION_TIMEOUT)

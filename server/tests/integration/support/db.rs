@@ -1,9 +1,9 @@
 //! An isolated database per test, cloned from a migrated template so tests
 //! run in parallel and never see each other's rows. Dropped afterwards.
 
-use app::backend::db::migrate;
+use app::backend::db::{ConnectError, DatabaseTarget, migrate};
 use diesel::sql_query;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::{
     hash::{DefaultHasher, Hash, Hasher},
     path::Path,
@@ -30,6 +30,16 @@ pub fn url_for(database: &str) -> String {
     }
 }
 
+/// `url` as Cairn would read it from `DATABASE_URL` (no CA file).
+pub fn target(url: &str) -> DatabaseTarget {
+    DatabaseTarget::new(url, None).expect("a usable test database URL")
+}
+
+/// One connection, opened the way Cairn opens every connection.
+pub async fn connect(url: &str) -> Result<AsyncPgConnection, ConnectError> {
+    target(url).connect().await
+}
+
 pub struct TestDb {
     pub name: String,
     pub url: String,
@@ -49,9 +59,7 @@ impl TestDb {
     }
 
     pub async fn conn(&self) -> AsyncPgConnection {
-        AsyncPgConnection::establish(&self.url)
-            .await
-            .expect("connect to test database")
+        connect(&self.url).await.expect("connect to test database")
     }
 }
 
@@ -64,7 +72,7 @@ impl Drop for TestDb {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let mut admin = AsyncPgConnection::establish(&admin_url()).await?;
+                let mut admin = connect(&admin_url()).await?;
                 sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut admin)
                     .await?;
@@ -79,7 +87,7 @@ impl Drop for TestDb {
 }
 
 async fn connect_admin() -> AsyncPgConnection {
-    AsyncPgConnection::establish(&admin_url())
+    connect(&admin_url())
         .await
         .expect("connect to PostgreSQL for tests (set CAIRN_TEST_DATABASE_URL)")
 }
@@ -104,7 +112,7 @@ async fn template() -> String {
             .execute(&mut admin)
             .await
             .expect("create template");
-        migrate::run_pending(&url_for(&building))
+        migrate::run_pending(&target(&url_for(&building)))
             .await
             .expect("migrate template");
         sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))

@@ -1,0 +1,84 @@
+//! `DATABASE_URL` and `CAIRN_DB_CA_FILE`: where the database is, and what
+//! production demands of the way there.
+
+use super::{ConfigError, problem};
+use app::backend::db::{DatabaseTarget, SslMode};
+
+pub(super) fn target(
+    var: &impl Fn(&str) -> Option<String>,
+    production: bool,
+) -> Result<DatabaseTarget, ConfigError> {
+    let url = var("DATABASE_URL").ok_or_else(|| {
+        problem(
+            "DATABASE_URL",
+            "required: the PostgreSQL URL, e.g. postgres://cairn@localhost/cairn",
+        )
+    })?;
+    let target = DatabaseTarget::new(&url, var("CAIRN_DB_CA_FILE").as_deref())
+        .map_err(|e| problem(e.variable, e.problem))?;
+    // Off the machine, only a verified server may see the traffic: a
+    // network that can answer in the database's place could otherwise
+    // read every record.
+    if production && !target.is_local() && target.ssl_mode() != SslMode::VerifyFull {
+        return Err(problem(
+            "DATABASE_URL",
+            "production requires sslmode=verify-full for a database that is not on loopback or a Unix socket",
+        ));
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(production: bool, url: &str) -> Result<DatabaseTarget, ConfigError> {
+        target(
+            &|name| (name == "DATABASE_URL").then(|| url.to_owned()),
+            production,
+        )
+    }
+
+    #[test]
+    fn production_requires_a_verified_database_off_the_machine() {
+        for url in [
+            "postgres://cairn:secret@db.example/cairn",
+            "postgres://cairn:secret@db.example/cairn?sslmode=require",
+            "postgres://cairn:secret@db.example/cairn?sslmode=verify-ca&sslrootcert=system",
+        ] {
+            let error = read(true, url).expect_err(url);
+            assert_eq!(error.variable, "DATABASE_URL");
+            assert!(error.problem.contains("verify-full"), "{error}");
+            read(false, url).expect("development allows it");
+        }
+        let remote = read(
+            true,
+            "postgres://cairn:secret@db.example/cairn?sslmode=verify-full&sslrootcert=system",
+        )
+        .expect("verify-full is enough");
+        assert!(
+            !format!("{remote:?}").contains("secret"),
+            "the URL's password is never printed"
+        );
+        read(true, "postgres://cairn:secret@127.0.0.1/cairn").expect("loopback needs no TLS");
+        read(true, "postgres://cairn@%2Fvar%2Frun%2Fpostgresql/cairn").expect("nor a socket");
+    }
+
+    #[test]
+    fn a_mode_that_verifies_needs_a_ca() {
+        let error =
+            read(false, "postgres://db.example/cairn?sslmode=verify-full").expect_err("no CA");
+        assert_eq!(error.variable, "DATABASE_URL");
+        assert!(error.problem.contains("CAIRN_DB_CA_FILE"), "{error}");
+        let error = target(
+            &|name| match name {
+                "DATABASE_URL" => Some("postgres://db.example/cairn?sslmode=verify-full".into()),
+                "CAIRN_DB_CA_FILE" => Some("/nonexistent/ca.pem".into()),
+                _ => None,
+            },
+            false,
+        )
+        .expect_err("unreadable");
+        assert_eq!(error.variable, "CAIRN_DB_CA_FILE");
+    }
+}
