@@ -146,9 +146,11 @@ pub async fn review_alert(
         &state.vault,
         admin,
         state.alerts,
-        &alert,
-        through,
-        &note,
+        alerts::Review {
+            alert: &alert,
+            through,
+            note: &note,
+        },
         &client,
     )
     .await

@@ -344,9 +344,11 @@ pub async fn start_emergency_access(
         &state.vault,
         therapist,
         step_up,
-        patient_id,
-        &reason,
-        lasts,
+        emergency::Opening {
+            patient_id,
+            reason: &reason,
+            lasts,
+        },
         &request.caller.client,
     )
     .await?;

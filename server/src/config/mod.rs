@@ -6,7 +6,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `CAIRN_ENV` | `development` | `production` refuses insecure settings (also `--production`) |
-//! | `DATABASE_URL` | required | PostgreSQL URL; `sslmode` as in libpq (`disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`), `sslrootcert` a CA bundle or `system`; production requires `verify-full` unless the host is loopback or a Unix socket |
+//! | `DATABASE_URL` | required | PostgreSQL URL; `sslmode` as in libpq (`disable`, `prefer` (the default off loopback; unset on loopback is plain), `require`, `verify-ca`, `verify-full`), `sslrootcert` a CA bundle or `system`; production requires `verify-full` unless the host is loopback or a Unix socket |
 //! | `CAIRN_DB_CA_FILE` | none | PEM CA bundle for the database's certificate (the URL's `sslrootcert` wins) |
 //! | `CAIRN_BIND` | `127.0.0.1:3000` | address to listen on |
 //! | `CAIRN_PUBLIC_URL` | `http://127.0.0.1:3000`; required (https) in production | origin people use |

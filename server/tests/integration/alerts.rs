@@ -135,9 +135,11 @@ async fn broke_glass(
             user_id,
             action: Sensitive::EmergencyAccess,
         },
-        record,
-        EMERGENCY_REASON,
-        std::time::Duration::from_secs(3600),
+        app::backend::records::emergency::Opening {
+            patient_id: record,
+            reason: EMERGENCY_REASON,
+            lasts: std::time::Duration::from_secs(3600),
+        },
         &app::backend::client::ClientInfo::default(),
     )
     .await

@@ -41,6 +41,8 @@ fn write_pem(pem: &str) -> tempfile_path::TempPath {
 enum Expect {
     /// Connected, and the server sees the session as TLS.
     Encrypted,
+    /// Connected in plain text.
+    Plain,
     /// Refused for good, the message naming the variable and this reason.
     Refused(&'static str),
 }
@@ -117,8 +119,15 @@ async fn tls_is_verified_as_sslmode_says() {
             None,
             Expect::Refused(unknown_ca),
         ),
-        // The default (prefer) encrypts where the server offers it.
-        ("127.0.0.1", String::new(), None, Expect::Encrypted),
+        // prefer encrypts where the server offers it; unset on loopback
+        // is plain (the traffic never leaves the machine).
+        (
+            "127.0.0.1",
+            "sslmode=prefer".into(),
+            None,
+            Expect::Encrypted,
+        ),
+        ("127.0.0.1", String::new(), None, Expect::Plain),
     ];
     for (host, query, ca_file, expect) in cases {
         let case = format!("{host} ?{query} (CA file {ca_file:?})");
@@ -128,6 +137,9 @@ async fn tls_is_verified_as_sslmode_says() {
                     encrypted(&mut conn).await,
                     "{case}: the traffic is encrypted"
                 );
+            }
+            (Ok(mut conn), Expect::Plain) => {
+                assert!(!encrypted(&mut conn).await, "{case}: plain text");
             }
             (Err(error), Expect::Refused(reason)) => {
                 let said = error.to_string();
@@ -141,7 +153,9 @@ async fn tls_is_verified_as_sslmode_says() {
                 );
             }
             (Ok(_), Expect::Refused(_)) => panic!("{case}: connected, but must be refused"),
-            (Err(error), Expect::Encrypted) => panic!("{case}: refused ({error})"),
+            (Err(error), Expect::Encrypted | Expect::Plain) => {
+                panic!("{case}: refused ({error})")
+            }
         }
     }
     let ca_query = ours;

@@ -133,21 +133,32 @@ pub async fn active(
     Ok(found.map(|(id, expires_at)| Active { id, expires_at }))
 }
 
-/// Starts an emergency access of `therapist` to `patient_id` (which the
-/// caller found in their practice) for `lasts`, recording it in the same
-/// transaction. The [`StepUp`] proves a fresh second factor. The reason
-/// is stored sealed with the patient's key.
-#[allow(clippy::too_many_arguments)]
+/// What a therapist asks for when they break the glass.
+pub struct Opening<'a> {
+    /// A patient the caller found in the therapist's practice.
+    pub patient_id: Uuid,
+    /// Checked by [`check_reason`].
+    pub reason: &'a str,
+    pub lasts: Duration,
+}
+
+/// Starts an emergency access of `therapist` to the opening's patient for
+/// its length, recording it in the same transaction. The [`StepUp`] proves
+/// a fresh second factor. The reason is stored sealed with the patient's
+/// key.
 pub async fn start(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     therapist: Therapist,
     step_up: StepUp,
-    patient_id: Uuid,
-    reason: &str,
-    lasts: Duration,
+    opening: Opening<'_>,
     client: &ClientInfo,
 ) -> Result<Active, AppError> {
+    let Opening {
+        patient_id,
+        reason,
+        lasts,
+    } = opening;
     debug_assert_eq!(step_up.action, Sensitive::EmergencyAccess);
     let lasts = time::Duration::try_from(lasts).map_err(|_| AppError::Internal)?;
     let expires_at = OffsetDateTime::now_utc() + lasts;

@@ -15,7 +15,7 @@
 mod reviews;
 mod rules;
 
-pub use reviews::mark_reviewed;
+pub use reviews::{Review, mark_reviewed};
 
 use self::reviews::{open_notes, reviews};
 use self::rules::{

@@ -105,20 +105,31 @@ pub(super) async fn open_notes(
 const UNREADABLE_NOTE: &str =
     "(This note cannot be read. Please contact your practice's administrator.)";
 
-/// Marks alert `key` reviewed through event `through` (the newest event the
-/// reviewer was shown), with an optional note; the review is recorded in the
-/// trail in the same transaction.
-#[allow(clippy::too_many_arguments)]
+/// An administrator's review of one alert, as the form sends it.
+pub struct Review<'a> {
+    /// The alert's key.
+    pub alert: &'a str,
+    /// The newest event the reviewer was shown.
+    pub through: i64,
+    /// Optional; bounded.
+    pub note: &'a str,
+}
+
+/// Marks the alert reviewed through the review's event, with its note; the
+/// review is recorded in the trail in the same transaction.
 pub async fn mark_reviewed(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     admin: Admin,
     policy: AlertPolicy,
-    key: &str,
-    through: i64,
-    note: &str,
+    review: Review<'_>,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
+    let Review {
+        alert: key,
+        through,
+        note,
+    } = review;
     let mut errors = FieldErrors::new();
     let note = note.trim();
     if note.chars().count() > NOTE_MAX_CHARS {
