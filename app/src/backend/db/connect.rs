@@ -11,8 +11,9 @@
 //! One departure from libpq: without `sslmode`, a database on loopback is
 //! reached in plain text (`disable`), elsewhere `prefer`. Traffic that
 //! never leaves the machine gains nothing from encryption, and TLS on
-//! loopback cost the chart page about a sixth of its rate on two cores
-//! (bench/sign-in-burst.sh). An explicit `sslmode` is always honoured.
+//! loopback cost the chart page about 14 % of its rate on two cores (the
+//! mean of interleaved bench/sign-in-burst.sh runs). An explicit `sslmode`
+//! is always honoured.
 
 use super::tls::{self, Check, Refusal};
 use diesel_async::AsyncPgConnection;
