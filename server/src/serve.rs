@@ -101,35 +101,31 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1u32;
     loop {
-        // A setting the operator must change (a certificate, the role, the
-        // database's name) stops the server with that one line; a database
-        // that does not answer yet is waited for, /readyz saying 503.
-        let result = match config.database.connect().await {
-            Err(error) if error.is_permanent() => {
-                let _ = fatal.send(error.to_string());
-                return;
-            }
-            Err(error) => Err(error.to_string()),
-            Ok(_reachable) if config.migrate_on_start => migrate::run_pending(&config.database)
-                .await
-                .map(|applied| {
-                    if !applied.is_empty() {
-                        tracing::info!(count = applied.len(), "applied migrations");
-                    }
-                })
-                .map_err(|error| error.to_string()),
-            Ok(_reachable) => {
-                // The operator migrates; assume the schema is theirs to keep current.
-                db.set_schema_ready();
-                if db.is_ready().await {
-                    Ok(())
-                } else {
-                    Err("not reachable".to_owned())
+        let result = if config.migrate_on_start {
+            migrate::run_pending(&config.database).await.map(|applied| {
+                if !applied.is_empty() {
+                    tracing::info!(count = applied.len(), "applied migrations");
                 }
-            }
+            })
+        } else {
+            // The operator migrates; the schema is theirs to keep current.
+            // One connection proves the database answers.
+            config
+                .database
+                .connect()
+                .await
+                .map(drop)
+                .map_err(migrate::MigrateError::Connect)
         };
         match result {
             Ok(()) => break,
+            // A setting the operator must change (a certificate, TLS, the
+            // role) stops the server with that one line; a database that
+            // does not answer yet is waited for, /readyz saying 503.
+            Err(migrate::MigrateError::Connect(error)) if error.is_permanent() => {
+                let _ = fatal.send(error.to_string());
+                return;
+            }
             Err(error) => {
                 tracing::warn!(attempt, retry_in_ms = delay.as_millis() as u64, %error, "database not ready; will retry");
                 tokio::time::sleep(delay).await;

@@ -6,7 +6,7 @@
 //! [`vault`] (keys and sealing: the only way health information is
 //! opened), [`audit`] (the trail, its verification, review and alerts).
 //! The rest is plumbing: the database, mail, throttles, client info,
-//! secrets, dates, the practice, the shared state and the demo seed. No
+//! secrets, settings an operator got wrong, dates, the practice, the shared state and the demo seed. No
 //! module imports one that imports it back (`server/tests/architecture`).
 
 pub mod audit;
@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod records;
 pub mod secret;
 pub mod seed;
+pub mod setting;
 pub mod state;
 pub mod throttle;
 pub mod vault;

@@ -14,8 +14,7 @@ pub(super) fn target(
             "required: the PostgreSQL URL, e.g. postgres://cairn@localhost/cairn",
         )
     })?;
-    let target = DatabaseTarget::new(&url, var("CAIRN_DB_CA_FILE").as_deref())
-        .map_err(|e| problem(e.variable, e.problem))?;
+    let target = DatabaseTarget::new(&url, var("CAIRN_DB_CA_FILE").as_deref())?;
     // Off the machine, only a verified server may see the traffic: a
     // network that can answer in the database's place could otherwise
     // read every record.

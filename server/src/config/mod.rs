@@ -119,19 +119,12 @@ impl fmt::Debug for SecretUrl {
     }
 }
 
-/// A variable that is missing or malformed, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
+/// A variable that is missing or malformed, and why: the same type the
+/// database's address answers with.
+pub use app::backend::setting::SettingError as ConfigError;
 
 fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
-    }
+    ConfigError::new(variable, problem)
 }
 
 impl Config {

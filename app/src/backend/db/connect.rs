@@ -16,13 +16,19 @@
 //! is always honoured.
 
 use super::tls::{self, Check, Refusal};
+use crate::backend::setting::SettingError;
 use diesel_async::AsyncPgConnection;
+use percent_encoding::percent_decode_str;
 use rustls::{
     RootCertStore,
     pki_types::{CertificateDer, pem::PemObject},
 };
 use std::{fmt, net::IpAddr, str::FromStr, sync::Arc};
-use tokio_postgres::config::{Host, SslMode as WireMode};
+use tokio_postgres::{
+    Socket,
+    config::{Host, SslMode as WireMode},
+    tls::MakeTlsConnect,
+};
 
 /// libpq's `sslmode`, less `allow` (plain text first: never wanted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,19 +63,8 @@ impl SslMode {
     }
 }
 
-/// A setting that cannot be used, and which variable holds it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}: {problem}")]
-pub struct TargetError {
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-fn problem(variable: &'static str, problem: impl Into<String>) -> TargetError {
-    TargetError {
-        variable,
-        problem: problem.into(),
-    }
+fn problem(variable: &'static str, problem: impl Into<String>) -> SettingError {
+    SettingError::new(variable, problem)
 }
 
 /// Why a connection could not be opened, in one line for an operator:
@@ -78,9 +73,9 @@ fn problem(variable: &'static str, problem: impl Into<String>) -> TargetError {
 #[error("{message}")]
 pub struct ConnectError {
     message: String,
-    /// Trying again will not help (a certificate, a role, a database that
-    /// does not exist): the operator must change a setting. Otherwise the
-    /// database may simply not be up yet.
+    /// Trying again will not help (a certificate, TLS, a role): the
+    /// operator must change a setting. Otherwise the database may simply
+    /// not be up yet, or not created yet.
     permanent: bool,
 }
 
@@ -120,7 +115,7 @@ impl fmt::Debug for DatabaseTarget {
 impl DatabaseTarget {
     /// Parses `url` (`DATABASE_URL`) with an optional CA bundle file
     /// (`CAIRN_DB_CA_FILE`; the URL's `sslrootcert` wins).
-    pub fn new(url: &str, ca_file: Option<&str>) -> Result<Self, TargetError> {
+    pub fn new(url: &str, ca_file: Option<&str>) -> Result<Self, SettingError> {
         const URL: &str = "DATABASE_URL";
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(problem(URL, "expected a postgres:// or postgresql:// URL"));
@@ -142,7 +137,9 @@ impl DatabaseTarget {
                         )
                     })?);
                 }
-                "sslrootcert" => root_cert = Some(percent_decode(value)),
+                "sslrootcert" => {
+                    root_cert = Some(percent_decode_str(value).decode_utf8_lossy().into_owned());
+                }
                 _ => kept.push(pair),
             }
         }
@@ -222,28 +219,26 @@ impl DatabaseTarget {
         self.inner.local
     }
 
-    /// The role the URL names, if any (production checks it).
-    pub fn user(&self) -> Option<&str> {
-        self.inner.config.get_user()
-    }
-
     /// Opens one connection.
     pub async fn connect(&self) -> Result<AsyncPgConnection, ConnectError> {
-        let config = &self.inner.config;
-        let connected = match &self.inner.tls {
-            None => match config.connect(tokio_postgres::NoTls).await {
-                Ok((client, connection)) => {
-                    AsyncPgConnection::try_from_client_and_connection(client, connection).await
-                }
-                Err(error) => return Err(self.describe(&error)),
-            },
-            Some(tls) => match config.connect(tls::MakeRustls(Arc::clone(tls))).await {
-                Ok((client, connection)) => {
-                    AsyncPgConnection::try_from_client_and_connection(client, connection).await
-                }
-                Err(error) => return Err(self.describe(&error)),
-            },
-        };
+        match &self.inner.tls {
+            None => self.open(tokio_postgres::NoTls).await,
+            Some(tls) => self.open(tls::MakeRustls(Arc::clone(tls))).await,
+        }
+    }
+
+    async fn open<T>(&self, tls: T) -> Result<AsyncPgConnection, ConnectError>
+    where
+        T: MakeTlsConnect<Socket>,
+        T::Stream: Send + 'static,
+    {
+        let (client, connection) = self
+            .inner
+            .config
+            .connect(tls)
+            .await
+            .map_err(|error| self.describe(&error))?;
+        let connected = AsyncPgConnection::try_from_client_and_connection(client, connection).await;
         connected.map_err(|e| ConnectError {
             message: format!("DATABASE_URL: the database refused the session's settings ({e})"),
             permanent: true,
@@ -254,13 +249,14 @@ impl DatabaseTarget {
         let mode = self.inner.mode.as_str();
         let refused = tls::refusal(error);
         let said = chain(error);
-        // A certificate or a role is the operator's to fix; a database that
-        // does not exist yet may be created (serve waits for it).
+        let no_tls = said.contains("server does not support TLS");
+        // A certificate, TLS or a role is the operator's to fix; a database
+        // that does not exist yet may be created (serve waits for it).
         let permanent = refused.is_some()
+            || no_tls
             || error
                 .code()
-                .is_some_and(|code| code.code().starts_with("28"))
-            || said.contains("server does not support TLS");
+                .is_some_and(|code| code.code().starts_with("28"));
         let why = match refused {
             Some(Refusal::UnknownCa) => format!(
                 "the database's certificate is not signed by a CA in {} (sslmode={mode})",
@@ -275,7 +271,7 @@ impl DatabaseTarget {
             Some(Refusal::Other(reason)) => {
                 format!("the TLS handshake with the database failed ({reason})")
             }
-            None if said.contains("server does not support TLS") => format!(
+            None if no_tls => format!(
                 "the database does not offer TLS, and sslmode={mode} in DATABASE_URL refuses plain text"
             ),
             None => format!("could not connect ({said})"),
@@ -313,7 +309,7 @@ fn is_loopback(host: &str) -> bool {
 
 /// The roots from a PEM bundle, or the public (Mozilla) roots for
 /// `system`: compiled in, so no machine's store is consulted.
-fn read_roots(path: &str, variable: &'static str) -> Result<RootCertStore, TargetError> {
+fn read_roots(path: &str, variable: &'static str) -> Result<RootCertStore, SettingError> {
     if path == "system" {
         return Ok(RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -333,35 +329,11 @@ fn read_roots(path: &str, variable: &'static str) -> Result<RootCertStore, Targe
     Ok(roots)
 }
 
-/// `%2F` and friends, as a URL's query value may carry them.
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn target(url: &str) -> Result<DatabaseTarget, TargetError> {
+    fn target(url: &str) -> Result<DatabaseTarget, SettingError> {
         DatabaseTarget::new(url, None)
     }
 
@@ -371,7 +343,6 @@ mod tests {
             .expect("usable");
         assert_eq!(t.ssl_mode(), SslMode::Require);
         assert!(!t.is_local());
-        assert_eq!(t.user(), Some("app"));
         // Unset: plain on loopback, prefer elsewhere.
         let default = |url| target(url).expect("usable").ssl_mode();
         assert_eq!(default("postgres://app@127.0.0.1/cairn"), SslMode::Disable);

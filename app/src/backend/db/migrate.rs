@@ -1,7 +1,7 @@
 //! Migrations are embedded in the binary, so a deployment is one file.
 //! `cairn migrate` and `serve` (unless told not to) apply them.
 
-use super::DatabaseTarget;
+use super::{ConnectError, DatabaseTarget};
 use diesel::RunQueryDsl;
 use diesel_async::{AsyncPgConnection, async_connection_wrapper::AsyncConnectionWrapper};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -15,9 +15,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x00ca_1e40_0000_0001;
 /// Why migrating failed, said for an operator (no URL, no password).
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    /// Already names the variable and the reason ([`super::ConnectError`]).
+    /// Names the variable and the reason, and whether waiting can help.
     #[error("{0}")]
-    Connect(String),
+    Connect(ConnectError),
     #[error("could not take the migration lock: {0}")]
     Lock(String),
     #[error("a migration failed: {0}")]
@@ -26,10 +26,7 @@ pub enum MigrateError {
 
 /// Applies every pending migration and returns the versions it applied.
 pub async fn run_pending(target: &DatabaseTarget) -> Result<Vec<String>, MigrateError> {
-    let conn = target
-        .connect()
-        .await
-        .map_err(|e| MigrateError::Connect(e.to_string()))?;
+    let conn = target.connect().await.map_err(MigrateError::Connect)?;
     // The harness is synchronous; run it on a blocking thread with the
     // async connection wrapped, as diesel-async recommends.
     tokio::task::spawn_blocking(move || {

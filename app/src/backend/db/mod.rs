@@ -11,7 +11,7 @@ pub mod migrate;
 pub mod schema;
 mod tls;
 
-pub use connect::{ConnectError, DatabaseTarget, SslMode, TargetError};
+pub use connect::{ConnectError, DatabaseTarget, SslMode};
 pub use held::{Conn, connections_held, counting_connections};
 
 use crate::error::AppError;
