@@ -42,7 +42,11 @@ LEPTOS_OUTPUT_NAME=cairn cargo build --release --locked -p server --features app
 PG_SERVER=$(scripts/dev db)
 DB="cairn_bench_$$"
 psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $DB" >/dev/null
-export DATABASE_URL="$PG_SERVER/$DB"
+# Two roles, as production runs: the owner migrates, the server is cairn_app
+# (scripts/dev db gave it its development login).
+OWNER_URL="$PG_SERVER/$DB"
+export CAIRN_MIGRATION_DATABASE_URL="$OWNER_URL" \
+  DATABASE_URL="postgres://cairn_app:cairn-app-dev-only@${PG_SERVER#*@}/$DB"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -160,13 +164,13 @@ ticks() { # pid... -> user+system clock ticks so far
   done
   echo "$total"
 }
-table_stats() { psql "$DATABASE_URL" -Atqc "SELECT relname, seq_scan + coalesce(idx_scan, 0), n_tup_ins, n_tup_upd FROM pg_stat_user_tables"; }
-db_stats() { psql "$DATABASE_URL" -Atqc "SELECT xact_commit, tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"; }
+table_stats() { psql "$OWNER_URL" -Atqc "SELECT relname, seq_scan + coalesce(idx_scan, 0), n_tup_ins, n_tup_upd FROM pg_stat_user_tables"; }
+db_stats() { psql "$OWNER_URL" -Atqc "SELECT xact_commit, tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"; }
 # What the server's database connections are doing, sampled every 50 ms
 # while a run lasts: running a statement, waiting for a lock (the audit
 # trail's one-writer lock is an advisory lock), or idle between statements.
 sample_waits() { # out-file
-  psql "$DATABASE_URL" -Atq -v ON_ERROR_STOP=1 >/dev/null 2>"$1" <<SQL || true
+  psql "$OWNER_URL" -Atq -v ON_ERROR_STOP=1 >/dev/null 2>"$1" <<SQL || true
 DO \$\$
 BEGIN
   FOR i IN 1..$((SECONDS_EACH * 20)) LOOP
@@ -271,6 +275,6 @@ echo
 echo "chart page (session, policy, vault, audit) vs bare page (same rows, none of those):"
 summary chart
 summary bare
-views=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'record.viewed'")
+views=$(psql "$OWNER_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'record.viewed'")
 echo "record.viewed events written during the run: $views"
 cat "$LOG_DIR/where.txt"

@@ -3,7 +3,7 @@
 #
 #   bench/sign-in-burst.sh        chart at 32 connections, 100 signing in, 30 s
 #   CONNECTIONS=32 CLIENTS=100 SECONDS_EACH=20 bench/sign-in-burst.sh
-#   SSLMODE=disable bench/sign-in-burst.sh   the database without TLS (default: prefer)
+#   SSLMODE=disable bench/sign-in-burst.sh   TLS to the database as sslmode says (default on loopback: none)
 #
 # First the chart alone (undisturbed), then the chart and the crowd at once.
 # Each of the crowd is a visitor with a session and its CSRF token, posting
@@ -44,7 +44,11 @@ fi
 PG_SERVER=$(scripts/dev db)
 DB="cairn_burst_$$"
 psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $DB" >/dev/null
-export DATABASE_URL="$PG_SERVER/$DB${SSLMODE:+?sslmode=$SSLMODE}"
+# Two roles, as production runs: the owner migrates, the server is cairn_app
+# (scripts/dev db gave it its development login).
+OWNER_URL="$PG_SERVER/$DB${SSLMODE:+?sslmode=$SSLMODE}"
+export CAIRN_MIGRATION_DATABASE_URL="$OWNER_URL" \
+  DATABASE_URL="postgres://cairn_app:cairn-app-dev-only@${PG_SERVER#*@}/$DB${SSLMODE:+?sslmode=$SSLMODE}"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -212,8 +216,8 @@ python3 -c "print(f'chart kept {100 * $busy / $alone:.1f} % of its undisturbed r
 # Stopped gracefully, the server records the last seconds' tally too.
 kill -TERM "${PIDS[0]}" 2>/dev/null || true
 wait "${PIDS[0]}" 2>/dev/null || true
-shed=$(psql "$DATABASE_URL" -Atqc "SELECT coalesce(sum((details->>'turned_away')::bigint), 0) || ' in ' || count(*) || ' events' FROM audit_events WHERE action = 'sign_in.shed'")
-checked=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'sign_in.failed'")
+shed=$(psql "$OWNER_URL" -Atqc "SELECT coalesce(sum((details->>'turned_away')::bigint), 0) || ' in ' || count(*) || ' events' FROM audit_events WHERE action = 'sign_in.shed'")
+checked=$(psql "$OWNER_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'sign_in.failed'")
 echo "recorded: $shed turned away (sign_in.shed), $checked checked and refused (sign_in.failed)"
 echo "(429 = turned away, after the 250 ms pause; 401 = checked and refused; statuses counted by wrk;"
 echo " hashing: CAIRN_HASH_CONCURRENCY=${CAIRN_HASH_CONCURRENCY:-CPU count}, CAIRN_HASH_QUEUE=${CAIRN_HASH_QUEUE:-16})"

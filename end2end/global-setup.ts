@@ -1,4 +1,6 @@
-// Starts four `cairn serve` processes for the suite, each on a free port:
+// Starts four `cairn serve` processes for the suite, each on a free port,
+// with the two roles production uses: they serve as the application's role
+// (cairn_app) and migrate as the tables' owner (the admin URL's role):
 //  - "up": a fresh database (created here, migrated and seeded by the binary)
 //  - "mfa": a second fresh database, with two-step verification required of
 //    staff as in production (its own database, so staff enrolling there do
@@ -43,6 +45,25 @@ function withDatabase(url: string, name: string): string {
   return base.replace(/\/[^/]*$/, `/${name}`) + (query ? `?${query}` : "");
 }
 
+// The application role's password on the test server: the development-only
+// value scripts/dev and the integration tests give it too (the role can do
+// only what the migrations grant it).
+const appRolePassword = "cairn-app-dev-only";
+
+/** `url` signed in as the application's role instead of its own user. */
+function asApplication(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/)(?:[^@/]*@)?/, `$1cairn_app:${appRolePassword}@`);
+}
+
+/** Roles belong to the whole server: the application's is made (or given
+ * its password) before anything connects as it; the migrations grant it. */
+function ensureApplicationRole() {
+  psql(
+    `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cairn_app') THEN CREATE ROLE cairn_app; END IF; END $$; ` +
+      `ALTER ROLE cairn_app LOGIN PASSWORD '${appRolePassword}'`,
+  );
+}
+
 async function waitFor(url: string, status: number, child: ChildProcess, seconds = 60) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
@@ -67,19 +88,22 @@ function serve(name: string, env: Record<string, string>): ChildProcess {
   });
 }
 
-/** A fresh database holding the demo practice; answers its name and URL. */
-function seededDatabase(): [string, string] {
+/** A fresh database holding the demo practice; answers its name, the
+ * owner's URL and the environment `cairn` connects with. */
+function seededDatabase(): [string, string, Record<string, string>] {
   const database = `cairn_e2e_${randomBytes(6).toString("hex")}`;
-  const databaseUrl = withDatabase(adminUrl, database);
+  const ownerUrl = withDatabase(adminUrl, database);
+  const roles = { DATABASE_URL: asApplication(ownerUrl), CAIRN_MIGRATION_DATABASE_URL: ownerUrl };
   psql(`CREATE DATABASE ${database}`);
-  const seed = spawnSync(bin, ["seed-demo"], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" });
+  const seed = spawnSync(bin, ["seed-demo"], { env: { ...process.env, ...roles }, encoding: "utf8" });
   if (seed.status !== 0) throw new Error(`cairn seed-demo failed: ${seed.stderr}`);
-  return [database, databaseUrl];
+  return [database, ownerUrl, roles];
 }
 
 export default async function globalSetup() {
-  const [database, databaseUrl] = seededDatabase();
-  const [mfaDatabase, mfaDatabaseUrl] = seededDatabase();
+  ensureApplicationRole();
+  const [database, , roles] = seededDatabase();
+  const [mfaDatabase, mfaOwnerUrl, mfaRoles] = seededDatabase();
 
   const [upPort, shortPort, downPort, deadDbPort, mfaPort] = await Promise.all([
     freePort(),
@@ -99,17 +123,17 @@ export default async function globalSetup() {
     // alert without locking the account (locks at 5).
     CAIRN_ALERT_FAILED_SIGN_INS: "4",
   };
-  const up = serve("server-up", { ...limits, DATABASE_URL: databaseUrl, CAIRN_BIND: `127.0.0.1:${upPort}` });
+  const up = serve("server-up", { ...limits, ...roles, CAIRN_BIND: `127.0.0.1:${upPort}` });
   const short = serve("server-short", {
     ...limits,
-    DATABASE_URL: databaseUrl,
+    ...roles,
     CAIRN_BIND: `127.0.0.1:${shortPort}`,
     CAIRN_SESSION_IDLE_SECS: "20",
     CAIRN_SESSION_WARNING_SECS: "10",
   });
   const mfa = serve("server-mfa", {
     ...limits,
-    DATABASE_URL: mfaDatabaseUrl,
+    ...mfaRoles,
     CAIRN_BIND: `127.0.0.1:${mfaPort}`,
     CAIRN_MFA_REQUIRED_ROLES: "admin,therapist",
     // The shortest step-up window allowed, so the test can outlive it.
@@ -123,7 +147,8 @@ export default async function globalSetup() {
   process.env.CAIRN_E2E_DOWN_URL = `http://127.0.0.1:${downPort}`;
   process.env.CAIRN_E2E_SHORT_URL = `http://127.0.0.1:${shortPort}`;
   process.env.CAIRN_E2E_MFA_URL = `http://127.0.0.1:${mfaPort}`;
-  process.env.CAIRN_E2E_MFA_DATABASE_URL = mfaDatabaseUrl;
+  // Resetting two-step state between tests is done as the owner.
+  process.env.CAIRN_E2E_MFA_DATABASE_URL = mfaOwnerUrl;
 
   const stop = async () => {
     for (const child of [up, short, down, mfa]) child.kill("SIGTERM");

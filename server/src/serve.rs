@@ -5,7 +5,7 @@ use crate::{config::Config, http};
 use anyhow::{Context, bail};
 use app::backend::{
     AppState,
-    db::{Database, migrate},
+    db::{Database, migrate, privileges},
     identity::accounts,
     identity::password::Passwords,
     mail::Mailer,
@@ -102,11 +102,13 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
     let mut attempt = 1u32;
     loop {
         let result = if config.migrate_on_start {
-            migrate::run_pending(&config.database).await.map(|applied| {
-                if !applied.is_empty() {
-                    tracing::info!(count = applied.len(), "applied migrations");
-                }
-            })
+            migrate::run_pending(&config.migration_database)
+                .await
+                .map(|applied| {
+                    if !applied.is_empty() {
+                        tracing::info!(count = applied.len(), "applied migrations");
+                    }
+                })
         } else {
             // The operator migrates; the schema is theirs to keep current.
             // One connection proves the database answers.
@@ -123,6 +125,10 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
             // role) stops the server with that one line; a database that
             // does not answer yet is waited for, /readyz saying 503.
             Err(migrate::MigrateError::Connect(error)) if error.is_permanent() => {
+                let _ = fatal.send(error.to_string());
+                return;
+            }
+            Err(error @ migrate::MigrateError::NotOwner(_)) => {
                 let _ = fatal.send(error.to_string());
                 return;
             }
@@ -161,7 +167,7 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
 /// Seals free text stored in the clear before it was sealed (see
 /// `vault::leftovers`), as part of bringing the schema up to date.
 pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
-    let mut conn = config.database.connect().await?;
+    let mut conn = config.migration_database.connect().await?;
     app::backend::vault::leftovers::seal_all(&mut conn, &config.vault)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))
@@ -222,6 +228,18 @@ async fn sweep_expired(state: AppState) {
 /// before the gate opens, on one connection.
 async fn refusal(config: &Config) -> anyhow::Result<Option<String>> {
     let mut conn = config.database.connect().await?;
+    // The trail's and the keys' protection holds only if the server cannot
+    // lift it: production serves only as the application's role.
+    let excess = privileges::excess(&mut conn).await?;
+    if !excess.is_empty() {
+        if config.is_production() {
+            return Ok(Some(privileges::refusal("DATABASE_URL", &excess)));
+        }
+        tracing::warn!(
+            excess = %excess.join("; "),
+            "DATABASE_URL connects with more rights than the application's role; production would refuse it"
+        );
+    }
     // Production never serves the demo practice: its passwords are public.
     if config.is_production() && seed::demo_present(&mut conn).await? {
         return Ok(Some(

@@ -30,7 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the portal (the default).
     Serve,
-    /// Apply pending database migrations, then exit.
+    /// Apply pending database migrations as the tables' owner
+    /// (CAIRN_MIGRATION_DATABASE_URL), then exit.
     Migrate,
     /// Create the demo practice with fake people (development only).
     SeedDemo,
@@ -49,7 +50,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(config).await,
         Command::Migrate => {
-            let applied = migrate::run_pending(&config.database).await?;
+            let applied = migrate::run_pending(&config.migration_database).await?;
             let sealed = serve::seal_leftovers(&config).await?;
             println!(
                 "Applied {} migration(s); the schema is current.",
@@ -77,7 +78,7 @@ async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     if config.is_production() {
         bail!("seed-demo is refused in production: demo accounts have published passwords");
     }
-    migrate::run_pending(&config.database).await?;
+    migrate::run_pending(&config.migration_database).await?;
     let state = serve::build_state(config)?;
     let mut conn = connect(config).await?;
     let outcome = seed::seed_demo(&mut conn, &state.passwords, &state.vault)

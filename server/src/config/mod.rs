@@ -6,12 +6,13 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `CAIRN_ENV` | `development` | `production` refuses insecure settings (also `--production`) |
-//! | `DATABASE_URL` | required | PostgreSQL URL; `sslmode` as in libpq (`disable`, `prefer` (the default off loopback; unset on loopback is plain), `require`, `verify-ca`, `verify-full`), `sslrootcert` a CA bundle or `system`; production requires `verify-full` unless the host is loopback or a Unix socket |
+//! | `DATABASE_URL` | required | PostgreSQL URL of the application's role (`cairn_app`); production refuses a superuser, the tables' owner, or a role that may change the trail or delete what the practice keeps; `sslmode` as in libpq (`disable`, `prefer` (the default off loopback; unset on loopback is plain), `require`, `verify-ca`, `verify-full`), `sslrootcert` a CA bundle or `system`; production requires `verify-full` unless the host is loopback or a Unix socket |
+//! | `CAIRN_MIGRATION_DATABASE_URL` | `DATABASE_URL` | PostgreSQL URL of the tables' owner, used only to migrate (`cairn migrate`, `seed-demo`, and `serve` when `CAIRN_MIGRATE_ON_START` is on); same TLS rules |
 //! | `CAIRN_DB_CA_FILE` | none | PEM CA bundle for the database's certificate (the URL's `sslrootcert` wins) |
 //! | `CAIRN_BIND` | `127.0.0.1:3000` | address to listen on |
 //! | `CAIRN_PUBLIC_URL` | `http://127.0.0.1:3000`; required (https) in production | origin people use |
 //! | `CAIRN_SITE_ROOT` | `target/site` | folder with the built pkg/ and assets |
-//! | `CAIRN_MIGRATE_ON_START` | `true` | apply pending migrations at `serve` start |
+//! | `CAIRN_MIGRATE_ON_START` | `true`; `false` in production | apply pending migrations at `serve` start, as `CAIRN_MIGRATION_DATABASE_URL` |
 //! | `CAIRN_DB_POOL_SIZE` | `10` | maximum database connections |
 //! | `CAIRN_LOG` | `info` | log filter (tracing `EnvFilter` syntax) |
 //! | `CAIRN_LOG_FORMAT` | `pretty`; `json` in production | log line format |
@@ -76,9 +77,13 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
-    /// Where the database is and how to reach it (`DATABASE_URL`,
-    /// `CAIRN_DB_CA_FILE`). `Debug` never shows the URL.
+    /// Where the database is and how to reach it as the application's
+    /// role (`DATABASE_URL`, `CAIRN_DB_CA_FILE`). `Debug` never shows the
+    /// URL.
     pub database: DatabaseTarget,
+    /// The same database as the tables' owner, for migrations only
+    /// (`CAIRN_MIGRATION_DATABASE_URL`; `DATABASE_URL` when unset).
+    pub migration_database: DatabaseTarget,
     pub bind: SocketAddr,
     pub public_url: String,
     pub site_root: PathBuf,
@@ -158,7 +163,7 @@ impl Config {
         };
         let production = environment == Environment::Production;
 
-        let database = database::target(&var, production)?;
+        let (database, migration_database) = database::targets(&var, production)?;
 
         let bind = parse(
             &var,
@@ -311,12 +316,15 @@ impl Config {
         let config = Config {
             environment,
             database,
+            migration_database,
             bind,
             public_url,
             site_root: PathBuf::from(
                 var("CAIRN_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             ),
-            migrate_on_start: parse_bool(&var, "CAIRN_MIGRATE_ON_START", true)?,
+            // In production the operator migrates (`cairn migrate`, as the
+            // owner) before starting the new version, unless they ask.
+            migrate_on_start: parse_bool(&var, "CAIRN_MIGRATE_ON_START", !production)?,
             db_pool_size: bounded(&var, "CAIRN_DB_POOL_SIZE", 10, 1..=500)?,
             log_filter: var("CAIRN_LOG").unwrap_or_else(|| "info".to_owned()),
             log_format,
@@ -479,6 +487,10 @@ mod tests {
         assert!(ok.is_production());
         assert_eq!(ok.public_url, "https://cairn.example");
         assert_eq!(ok.log_format, LogFormat::Json);
+        assert!(
+            !ok.migrate_on_start,
+            "production serves as the application's role, which cannot migrate"
+        );
     }
 
     #[test]

@@ -47,9 +47,11 @@ async fn record_n(conn: &mut AsyncPgConnection, n: u32) -> Vec<i64> {
     ids
 }
 
-/// Runs `sql` as a superuser with the append-only triggers off: what an
-/// attacker with full database access would do.
-async fn tamper(conn: &mut AsyncPgConnection, sql: &str) {
+/// Runs `sql` as the tables' owner with the append-only triggers off:
+/// what an attacker with full database access would do (the application's
+/// role can do neither).
+async fn tamper(db: &TestDb, sql: &str) {
+    let conn = &mut db.owner_conn().await;
     sql_query("ALTER TABLE audit_events DISABLE TRIGGER USER")
         .execute(conn)
         .await
@@ -62,14 +64,15 @@ async fn tamper(conn: &mut AsyncPgConnection, sql: &str) {
 }
 
 /// Deletes event `id` behind the triggers' back (see [`tamper`]).
-async fn delete_event(conn: &mut AsyncPgConnection, id: i64) {
-    tamper(conn, &format!("DELETE FROM audit_events WHERE id = {id}")).await;
+async fn delete_event(db: &TestDb, id: i64) {
+    tamper(db, &format!("DELETE FROM audit_events WHERE id = {id}")).await;
 }
 
 #[tokio::test]
 async fn nobody_can_change_or_remove_an_event() {
     let db = TestDb::new().await;
-    let mut conn = db.conn().await;
+    // Even the owner: the triggers refuse.
+    let mut conn = db.owner_conn().await;
     record_n(&mut conn, 2).await;
     for sql in [
         "UPDATE audit_events SET reason = 'edited'",
@@ -80,13 +83,13 @@ async fn nobody_can_change_or_remove_an_event() {
         assert!(error.to_string().contains("append-only"), "{sql}: {error}");
     }
     // The application's role may not even try.
-    sql_query("SET ROLE cairn_app")
-        .execute(&mut conn)
-        .await
-        .expect("database");
+    let mut conn = db.conn().await;
     for sql in [
         "UPDATE audit_events SET reason = 'edited'",
         "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+        "UPDATE audit_verifications SET head_id = 0",
+        "DELETE FROM audit_verifications",
     ] {
         let error = sql_query(sql).execute(&mut conn).await.expect_err(sql);
         assert!(
@@ -109,7 +112,7 @@ async fn verify_names_the_altered_event() {
     let ids = record_n(&mut conn, 5).await;
     assert!(verify(&mut conn, &[]).await.expect("database").ok());
     tamper(
-        &mut conn,
+        &db,
         &format!(
             "UPDATE audit_events SET client_ip = '10.0.0.9' WHERE id = {}",
             ids[2]
@@ -125,7 +128,7 @@ async fn verify_names_the_gap_left_by_a_deleted_event() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let ids = record_n(&mut conn, 5).await;
-    delete_event(&mut conn, ids[2]).await;
+    delete_event(&db, ids[2]).await;
     let report = verify(&mut conn, &[]).await.expect("database");
     assert_eq!(
         report.problem,
@@ -163,7 +166,7 @@ async fn a_checkpoint_catches_a_trail_rewritten_from_the_start() {
     );
 
     // Rewritten wholesale (consistent chain, new hashes): the signed head is gone.
-    tamper(&mut conn, "DELETE FROM audit_events").await;
+    tamper(&db, "DELETE FROM audit_events").await;
     record_n(&mut conn, 3).await;
     assert!(
         verify(&mut conn, &[]).await.expect("database").ok(),
@@ -277,7 +280,7 @@ async fn a_writer_finding_a_lane_busy_appends_in_the_next_and_verify_walks_each(
     assert!(verify(&mut conn, &signed).await.expect("database").ok());
 
     // A gap in lane 1 is named against lane 1's event before it.
-    delete_event(&mut conn, busy[1]).await;
+    delete_event(&db, busy[1]).await;
     let report = verify(&mut conn, &[]).await.expect("database");
     assert_eq!(
         report.problem,
@@ -287,13 +290,13 @@ async fn a_writer_finding_a_lane_busy_appends_in_the_next_and_verify_walks_each(
         })
     );
     // Moving an event to another lane breaks the chain too.
-    delete_event(&mut conn, busy[2]).await;
+    delete_event(&db, busy[2]).await;
     assert!(
         verify(&mut conn, &[]).await.expect("database").ok(),
         "a consistent prefix"
     );
     tamper(
-        &mut conn,
+        &db,
         &format!("UPDATE audit_events SET lane = 1 WHERE id = {}", quiet[1]),
     )
     .await;
@@ -369,7 +372,9 @@ async fn an_event_rolls_back_with_its_action_and_a_failed_audit_write_fails_the_
     assert_eq!(outcome, Err(AppError::NotFound));
     assert_eq!(verify(&mut conn, &[]).await.expect("database").events, 0);
 
-    // An audit write that fails takes the action down with it.
+    // An audit write that fails takes the action down with it. (Changing
+    // the schema to make it fail is the owner's to do.)
+    let mut conn = db.owner_conn().await;
     sql_query("CREATE TABLE action_rows (n int)")
         .execute(&mut conn)
         .await

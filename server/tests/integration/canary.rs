@@ -218,6 +218,9 @@ async fn no_table_holds_a_canary_in_the_clear() {
         "administrators read the note back"
     );
 
+    // Read as the owner: the catalogue shows a role only the tables it may
+    // touch, and the scan must see every one.
+    let mut conn = app.db.owner_conn().await;
     let tables: Vec<TableName> = diesel::sql_query(
         "SELECT table_name::text AS table_name FROM information_schema.tables \
          WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",

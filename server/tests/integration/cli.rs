@@ -3,7 +3,7 @@
 
 use crate::support::{
     TestDb,
-    db::{admin_url, url_for},
+    db::{admin_url, app_url_for, url_for},
 };
 use diesel::sql_query;
 use diesel_async::RunQueryDsl;
@@ -66,34 +66,40 @@ fn production_refuses_an_insecure_public_url() {
     );
 }
 
+/// What production needs besides the database: an https origin, full
+/// hashing cost, and keys. Test-only values (bytes repeated), never real
+/// ones.
+const PRODUCTION: &[(&str, &str)] = &[
+    ("CAIRN_PUBLIC_URL", "https://cairn.example"),
+    ("CAIRN_ARGON2_MEMORY_KIB", "19456"),
+    ("CAIRN_ARGON2_ITERATIONS", "2"),
+    (
+        "CAIRN_MFA_KEY",
+        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+    ),
+    (
+        "CAIRN_AUDIT_SIGNING_KEY",
+        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+    ),
+    (
+        "CAIRN_KEKS",
+        "1:BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=",
+    ),
+    (
+        "CAIRN_BLIND_INDEX_KEY",
+        "BgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgY=",
+    ),
+];
+
+fn production_with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    PRODUCTION.iter().chain(extra).copied().collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn production_refuses_to_seed_the_demo() {
     let db = TestDb::new().await;
     let output = run(
-        &[
-            ("DATABASE_URL", &db.url),
-            ("CAIRN_PUBLIC_URL", "https://cairn.example"),
-            ("CAIRN_ARGON2_MEMORY_KIB", "19456"),
-            ("CAIRN_ARGON2_ITERATIONS", "2"),
-            // A test-only key (32 bytes of 0x07), never a real one.
-            (
-                "CAIRN_MFA_KEY",
-                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
-            ),
-            (
-                "CAIRN_AUDIT_SIGNING_KEY",
-                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
-            ),
-            // Test-only vault keys (0x05 and 0x06 repeated).
-            (
-                "CAIRN_KEKS",
-                "1:BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=",
-            ),
-            (
-                "CAIRN_BLIND_INDEX_KEY",
-                "BgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgYGBgY=",
-            ),
-        ],
+        &production_with(&[("DATABASE_URL", &db.url)]),
         &["--production", "seed-demo"],
     );
     assert!(!output.status.success());
@@ -102,6 +108,53 @@ async fn production_refuses_to_seed_the_demo() {
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_serves_as_the_application_s_role_and_refuses_the_owner() {
+    let db = TestDb::new().await;
+    let site = tempdir_with_pkg();
+    let site = site.to_str().expect("utf-8 path");
+
+    // As the owner (here a superuser): one line naming the variable and why.
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let refused = run(
+        &production_with(&[
+            ("DATABASE_URL", &db.owner_url),
+            ("CAIRN_BIND", &bind),
+            ("CAIRN_SITE_ROOT", site),
+        ]),
+        &["--production", "serve"],
+    );
+    assert!(!refused.status.success());
+    let said = stderr(&refused);
+    assert!(
+        said.contains("DATABASE_URL: production serves only as the application's role")
+            && said.contains("is a superuser"),
+        "{said}"
+    );
+
+    // As cairn_app it serves, with migrations left to `cairn migrate`.
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut server = Guard(
+        cairn(
+            &production_with(&[
+                ("DATABASE_URL", &db.url),
+                ("CAIRN_BIND", &bind),
+                ("CAIRN_SITE_ROOT", site),
+            ]),
+            &["--production", "serve"],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn cairn serve"),
+    );
+    let status = wait_for_status(port, "/readyz", 200).await;
+    server.stop();
+    assert_eq!(status, 200, "ready as the application's role");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,13 +209,13 @@ async fn create_admin_creates_an_admin_who_can_sign_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() {
     let name = format!("cairn_late_{}", uuid::Uuid::new_v4().simple());
-    let url = url_for(&name);
     let port = free_port();
     let site = tempdir_with_pkg();
     let mut server = Guard(
         cairn(
             &[
-                ("DATABASE_URL", &url),
+                ("DATABASE_URL", &app_url_for(&name)),
+                ("CAIRN_MIGRATION_DATABASE_URL", &url_for(&name)),
                 ("CAIRN_BIND", &format!("127.0.0.1:{port}")),
                 ("CAIRN_SITE_ROOT", site.to_str().expect("utf-8 path")),
             ],
@@ -299,6 +352,8 @@ async fn audit_checkpoint_and_verify_catch_an_edited_event() {
     assert!(fine.status.success(), "{}", stderr(&fine));
     assert!(String::from_utf8_lossy(&fine.stdout).contains("intact: 3 events"));
 
+    // Tampering is the owner's: the application's role cannot.
+    let mut conn = db.owner_conn().await;
     for sql in [
         "ALTER TABLE audit_events DISABLE TRIGGER USER".to_owned(),
         format!(
@@ -321,10 +376,6 @@ async fn audit_checkpoint_and_verify_catch_an_edited_event() {
 
 #[tokio::test]
 async fn keys_rotate_the_kek_and_serve_refuses_to_start_without_a_kek_the_data_needs() {
-    use app::backend::{
-        organizations,
-        records::patients::{self, NewPatient},
-    };
     use base64::{Engine, engine::general_purpose};
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
@@ -333,27 +384,16 @@ async fn keys_rotate_the_kek_and_serve_refuses_to_start_without_a_kek_the_data_n
     let both = format!("1:{},2:{}", key(1), key(2));
     let blind = key(9);
     let config = crate::support::app::config_with(
-        &db.url,
+        &db,
         &[("CAIRN_KEKS", &old), ("CAIRN_BLIND_INDEX_KEY", &blind)],
     );
-    let org = organizations::find_or_create(&mut conn, "Key Practice", "keys")
-        .await
-        .expect("practice");
-    let new = NewPatient {
-        legal_name: "Kai Keys".into(),
-        date_of_birth: time::macros::date!(1990 - 01 - 01),
-        email: None,
-        phone: None,
-        user_id: None,
-    };
-    patients::create(&mut conn, &config.vault, org, &new)
-        .await
-        .expect("patient");
+    crate::support::records::patient_in_own_practice(&mut conn, &config.vault, "Kai Keys").await;
 
     let stdout = |output: &Output| String::from_utf8_lossy(&output.stdout).into_owned();
     let with = |keks: &str| -> Vec<(&'static str, String)> {
         vec![
             ("DATABASE_URL", db.url.clone()),
+            ("CAIRN_MIGRATION_DATABASE_URL", db.owner_url.clone()),
             ("CAIRN_BLIND_INDEX_KEY", blind.clone()),
             ("CAIRN_KEKS", keks.to_owned()),
         ]

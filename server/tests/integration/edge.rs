@@ -247,7 +247,7 @@ async fn pages_are_served_while_another_router_is_built() {
         ("CAIRN_REQUEST_TIMEOUT_SECS", "5"),
     ];
     let app = TestApp::with_settings(&settings).await;
-    let config = config_with(&app.db.url, &settings);
+    let config = config_with(&app.db, &settings);
     let building = tokio::task::spawn_blocking(move || {
         for _ in 0..40 {
             let state = build_state(&config).expect("state");

@@ -35,7 +35,7 @@ async fn readyz_is_503_and_healthz_ok_when_the_database_is_down() {
 async fn readyz_is_503_until_the_schema_is_migrated() {
     let app = TestApp::new().await;
     let state =
-        server::serve::build_state(&crate::support::app::config_for(&app.db.url)).expect("state");
+        server::serve::build_state(&crate::support::app::config_for(&app.db)).expect("state");
     assert!(!state.db.is_ready().await, "gate starts closed");
     state.db.set_schema_ready();
     assert!(state.db.is_ready().await);

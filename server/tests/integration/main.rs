@@ -24,6 +24,7 @@ mod portal;
 mod psychotherapy;
 mod refusals;
 mod renewals;
+mod roles;
 mod schema;
 mod security;
 mod sessions;

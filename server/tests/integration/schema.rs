@@ -17,7 +17,7 @@ fn passwords() -> Passwords {
 #[tokio::test(flavor = "multi_thread")]
 async fn migrating_an_up_to_date_database_changes_nothing() {
     let db = TestDb::new().await;
-    let applied = migrate::run_pending(&crate::support::db::target(&db.url))
+    let applied = migrate::run_pending(&crate::support::db::target(&db.owner_url))
         .await
         .expect("migrate");
     assert!(
@@ -29,11 +29,11 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_migrations_from_two_instances_both_succeed() {
     let db = TestDb::new().await;
-    let mut conn = db.conn().await;
+    let mut conn = db.owner_conn().await;
     conn.batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         .await
         .expect("reset schema");
-    let target = crate::support::db::target(&db.url);
+    let target = crate::support::db::target(&db.owner_url);
     let (a, b) = tokio::join!(migrate::run_pending(&target), migrate::run_pending(&target));
     let total = a.expect("first").len() + b.expect("second").len();
     assert_eq!(
@@ -159,7 +159,7 @@ async fn seeding_the_demo_twice_changes_nothing() {
         seed::seed_demo(
             &mut conn,
             &passwords,
-            &crate::support::app::config_for(&db.url).vault
+            &crate::support::app::config_for(&db).vault
         )
         .await,
         Ok(Seeded::Created)
@@ -168,7 +168,7 @@ async fn seeding_the_demo_twice_changes_nothing() {
         seed::seed_demo(
             &mut conn,
             &passwords,
-            &crate::support::app::config_for(&db.url).vault
+            &crate::support::app::config_for(&db).vault
         )
         .await,
         Ok(Seeded::AlreadyPresent)

@@ -101,6 +101,8 @@ struct Inner {
     local: bool,
     /// Which variable the roots came from, for messages.
     ca_source: &'static str,
+    /// The variable the URL came from, named by every message.
+    variable: &'static str,
 }
 
 impl fmt::Debug for DatabaseTarget {
@@ -116,9 +118,22 @@ impl DatabaseTarget {
     /// Parses `url` (`DATABASE_URL`) with an optional CA bundle file
     /// (`CAIRN_DB_CA_FILE`; the URL's `sslrootcert` wins).
     pub fn new(url: &str, ca_file: Option<&str>) -> Result<Self, SettingError> {
-        const URL: &str = "DATABASE_URL";
+        Self::from_variable("DATABASE_URL", url, ca_file)
+    }
+
+    /// Like [`DatabaseTarget::new`], for a URL read from `variable`
+    /// (`CAIRN_MIGRATION_DATABASE_URL`), which every message names.
+    pub fn from_variable(
+        variable: &'static str,
+        url: &str,
+        ca_file: Option<&str>,
+    ) -> Result<Self, SettingError> {
+        const URL_HINT: &str = "sslrootcert in the URL";
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(problem(URL, "expected a postgres:// or postgresql:// URL"));
+            return Err(problem(
+                variable,
+                "expected a postgres:// or postgresql:// URL",
+            ));
         }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut mode = None;
@@ -130,7 +145,7 @@ impl DatabaseTarget {
                 "sslmode" => {
                     mode = Some(SslMode::parse(value).ok_or_else(|| {
                         problem(
-                            URL,
+                            variable,
                             format!(
                                 "sslmode={value} is not one of disable, prefer, require, verify-ca, verify-full"
                             ),
@@ -149,7 +164,7 @@ impl DatabaseTarget {
             format!("{base}?{}", kept.join("&"))
         };
         let mut config = tokio_postgres::Config::from_str(&rest)
-            .map_err(|e| problem(URL, format!("not a usable PostgreSQL URL ({e})")))?;
+            .map_err(|e| problem(variable, format!("not a usable PostgreSQL URL ({e})")))?;
 
         let hosts = config.get_hosts();
         let sockets_only = !hosts.is_empty() && hosts.iter().all(|h| !matches!(h, Host::Tcp(_)));
@@ -165,15 +180,12 @@ impl DatabaseTarget {
         });
 
         let (roots, ca_source) = match (root_cert, ca_file) {
-            (Some(path), _) => (
-                Some(read_roots(&path, "DATABASE_URL (sslrootcert)")?),
-                "sslrootcert in DATABASE_URL",
-            ),
+            (Some(path), _) => (Some(read_roots(&path, variable)?), URL_HINT),
             (None, Some(path)) => (
                 Some(read_roots(path, "CAIRN_DB_CA_FILE")?),
                 "CAIRN_DB_CA_FILE",
             ),
-            (None, None) => (None, "sslrootcert in DATABASE_URL or CAIRN_DB_CA_FILE"),
+            (None, None) => (None, "sslrootcert in the URL or CAIRN_DB_CA_FILE"),
         };
         let check = match mode {
             SslMode::VerifyFull => Check::ChainAndName,
@@ -184,9 +196,9 @@ impl DatabaseTarget {
         };
         if check != Check::Nothing && roots.is_none() {
             return Err(problem(
-                URL,
+                variable,
                 format!(
-                    "sslmode={} needs the CA that signed the database's certificate: set sslrootcert=/path/ca.pem in DATABASE_URL, or CAIRN_DB_CA_FILE (sslrootcert=system trusts the public roots)",
+                    "sslmode={} needs the CA that signed the database's certificate: set sslrootcert=/path/ca.pem in {variable}, or CAIRN_DB_CA_FILE (sslrootcert=system trusts the public roots)",
                     mode.as_str()
                 ),
             ));
@@ -205,8 +217,14 @@ impl DatabaseTarget {
                 tls,
                 local,
                 ca_source,
+                variable,
             }),
         })
+    }
+
+    /// The variable this address came from.
+    pub fn variable(&self) -> &'static str {
+        self.inner.variable
     }
 
     pub fn ssl_mode(&self) -> SslMode {
@@ -240,13 +258,17 @@ impl DatabaseTarget {
             .map_err(|error| self.describe(&error))?;
         let connected = AsyncPgConnection::try_from_client_and_connection(client, connection).await;
         connected.map_err(|e| ConnectError {
-            message: format!("DATABASE_URL: the database refused the session's settings ({e})"),
+            message: format!(
+                "{}: the database refused the session's settings ({e})",
+                self.inner.variable
+            ),
             permanent: true,
         })
     }
 
     fn describe(&self, error: &tokio_postgres::Error) -> ConnectError {
         let mode = self.inner.mode.as_str();
+        let variable = self.inner.variable;
         let refused = tls::refusal(error);
         let said = chain(error);
         let no_tls = said.contains("server does not support TLS");
@@ -263,7 +285,7 @@ impl DatabaseTarget {
                 self.inner.ca_source
             ),
             Some(Refusal::WrongHost) => format!(
-                "the database's certificate is not issued for the host in DATABASE_URL (sslmode={mode} checks the host name)"
+                "the database's certificate is not issued for the host in {variable} (sslmode={mode} checks the host name)"
             ),
             Some(Refusal::Expired) => {
                 "the database's certificate has expired or is not valid yet".to_owned()
@@ -272,12 +294,12 @@ impl DatabaseTarget {
                 format!("the TLS handshake with the database failed ({reason})")
             }
             None if no_tls => format!(
-                "the database does not offer TLS, and sslmode={mode} in DATABASE_URL refuses plain text"
+                "the database does not offer TLS, and sslmode={mode} in {variable} refuses plain text"
             ),
             None => format!("could not connect ({said})"),
         };
         ConnectError {
-            message: format!("DATABASE_URL: {why}"),
+            message: format!("{variable}: {why}"),
             permanent,
         }
     }

@@ -22,11 +22,18 @@ pub enum MigrateError {
     Lock(String),
     #[error("a migration failed: {0}")]
     Migration(String),
+    /// The role may not change the schema: it is the application's, not
+    /// the owner's. Names the variable it came from.
+    #[error(
+        "{0}: this role may not change the schema (migrations run as the tables' owner: set CAIRN_MIGRATION_DATABASE_URL to the owner's URL)"
+    )]
+    NotOwner(&'static str),
 }
 
 /// Applies every pending migration and returns the versions it applied.
 pub async fn run_pending(target: &DatabaseTarget) -> Result<Vec<String>, MigrateError> {
     let conn = target.connect().await.map_err(MigrateError::Connect)?;
+    let variable = target.variable();
     // The harness is synchronous; run it on a blocking thread with the
     // async connection wrapped, as diesel-async recommends.
     tokio::task::spawn_blocking(move || {
@@ -37,7 +44,15 @@ pub async fn run_pending(target: &DatabaseTarget) -> Result<Vec<String>, Migrate
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect())
-            .map_err(|e| MigrateError::Migration(e.to_string()));
+            .map_err(|e| {
+                let said = e.to_string();
+                // 42501 insufficient_privilege, and "must be owner of".
+                if said.contains("permission denied") || said.contains("must be owner") {
+                    MigrateError::NotOwner(variable)
+                } else {
+                    MigrateError::Migration(said)
+                }
+            });
         // Released with the connection anyway; unlock explicitly for clarity.
         let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
             .execute(&mut conn);

@@ -8,6 +8,7 @@ mod connect;
 pub mod enums;
 mod held;
 pub mod migrate;
+pub mod privileges;
 pub mod schema;
 mod tls;
 

@@ -80,6 +80,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_key_destructions (key_id) {
+        key_id -> Int4,
+        organization_id -> Uuid,
+        patient_id -> Nullable<Uuid>,
+        purpose -> Text,
+        created_at -> Timestamptz,
+        retired_at -> Timestamptz,
+        destroyed_at -> Timestamptz,
+        destroyed_by -> Text,
+    }
+}
+
+diesel::table! {
     data_keys (id) {
         id -> Int4,
         organization_id -> Uuid,
@@ -291,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_verifications,
     care_team,
     clinical_notes,
+    data_key_destructions,
     data_keys,
     diagnoses,
     emergency_access,

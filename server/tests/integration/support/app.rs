@@ -41,12 +41,22 @@ impl Reply {
     }
 }
 
-/// Configuration as a deployment would give it, for `database_url`, with
+/// Configuration as a deployment would give it, for `db` (both roles), with
 /// `extra` variables on top. Two-step verification is required of no role
 /// unless a test asks for it (`CAIRN_MFA_REQUIRED_ROLES`), so tests of
 /// other features sign staff in with a password alone; `mfa.rs` tests the
 /// default rule (staff must use it).
-pub fn config_with(database_url: &str, extra: &[(&str, &str)]) -> Config {
+pub fn config_with(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    config_for_urls(&db.url, Some(&db.owner_url), extra)
+}
+
+/// Configuration for a database given by its URLs (the owner's, when
+/// migrations have their own).
+pub fn config_for_urls(
+    database_url: &str,
+    migration_url: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Config {
     let mut vars: HashMap<String, String> = extra
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -54,11 +64,15 @@ pub fn config_with(database_url: &str, extra: &[(&str, &str)]) -> Config {
     vars.entry("CAIRN_MFA_REQUIRED_ROLES".into())
         .or_insert_with(|| "none".into());
     vars.insert("DATABASE_URL".into(), database_url.to_owned());
+    if let Some(url) = migration_url {
+        vars.entry("CAIRN_MIGRATION_DATABASE_URL".into())
+            .or_insert_with(|| url.to_owned());
+    }
     Config::from_lookup(false, move |name| vars.get(name).cloned()).expect("test configuration")
 }
 
-pub fn config_for(database_url: &str) -> Config {
-    config_with(database_url, &[])
+pub fn config_for(db: &TestDb) -> Config {
+    config_with(db, &[])
 }
 
 impl TestApp {
@@ -70,7 +84,7 @@ impl TestApp {
     /// Like [`TestApp::new`], with configuration variables set.
     pub async fn with_settings(extra: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
-        let config = config_with(&db.url, extra);
+        let config = config_with(&db, extra);
         let state = build_state(&config).expect("state");
         state.db.set_schema_ready();
         let router = router(state.clone(), (&config).into());
@@ -93,7 +107,7 @@ impl TestApp {
 
     /// A second app instance (its own state and pool) on the same database.
     pub fn another_instance(&self) -> Router {
-        let config = config_for(&self.db.url);
+        let config = config_for(&self.db);
         let state = build_state(&config).expect("state");
         state.db.set_schema_ready();
         router(state, (&config).into())
@@ -351,7 +365,7 @@ fn encode(form: &[(&str, &str)]) -> String {
 
 /// A router whose database is unreachable (nothing listens on port 1).
 pub fn down_router() -> Router {
-    let config = config_for("postgres://postgres@127.0.0.1:1/nothing");
+    let config = config_for_urls("postgres://postgres@127.0.0.1:1/nothing", None, &[]);
     let state = build_state(&config).expect("state");
     state.db.set_schema_ready();
     router(state, (&config).into())

@@ -1,5 +1,11 @@
 //! An isolated database per test, cloned from a migrated template so tests
 //! run in parallel and never see each other's rows. Dropped afterwards.
+//!
+//! Two roles, as in production: the tables belong to the server's admin
+//! role (the owner, which migrates), and tests and the app under test
+//! connect as `cairn_app`, the application's role. A test that must do
+//! what the application cannot (tamper with the trail, age a row, drop a
+//! key) asks for [`TestDb::owner_conn`] and says why.
 
 use app::backend::db::{ConnectError, DatabaseTarget, migrate};
 use diesel::sql_query;
@@ -30,6 +36,19 @@ pub fn url_for(database: &str) -> String {
     }
 }
 
+/// The application role's password on the test server: the development-only
+/// value scripts/dev gives it too (the role can do nothing but what the
+/// migrations grant it).
+const APP_ROLE_PASSWORD: &str = "cairn-app-dev-only";
+
+/// `url_for(database)` as the application's role.
+pub fn app_url_for(database: &str) -> String {
+    let owner = url_for(database);
+    let (scheme, rest) = owner.split_once("://").expect("a URL");
+    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://cairn_app:{APP_ROLE_PASSWORD}@{host}")
+}
+
 /// `url` as Cairn would read it from `DATABASE_URL` (no CA file).
 pub fn target(url: &str) -> DatabaseTarget {
     DatabaseTarget::new(url, None).expect("a usable test database URL")
@@ -42,7 +61,10 @@ pub async fn connect(url: &str) -> Result<AsyncPgConnection, ConnectError> {
 
 pub struct TestDb {
     pub name: String,
+    /// As the application's role (`DATABASE_URL`).
     pub url: String,
+    /// As the tables' owner (`CAIRN_MIGRATION_DATABASE_URL`).
+    pub owner_url: String,
 }
 
 impl TestDb {
@@ -54,12 +76,24 @@ impl TestDb {
             .execute(&mut admin)
             .await
             .expect("create test database from template");
-        let url = url_for(&name);
-        Self { name, url }
+        Self {
+            url: app_url_for(&name),
+            owner_url: url_for(&name),
+            name,
+        }
     }
 
+    /// A connection as the application's role.
     pub async fn conn(&self) -> AsyncPgConnection {
         connect(&self.url).await.expect("connect to test database")
+    }
+
+    /// A connection as the tables' owner, for what the application may
+    /// not do.
+    pub async fn owner_conn(&self) -> AsyncPgConnection {
+        connect(&self.owner_url)
+            .await
+            .expect("connect to test database as its owner")
     }
 }
 
@@ -120,6 +154,15 @@ async fn template() -> String {
             .await
             .expect("publish template");
     }
+    // The migrations made the role (roles belong to the whole server); the
+    // tests sign in as it. Set each time: cheap, and a server whose role
+    // predates this keeps working.
+    sql_query(format!(
+        "ALTER ROLE cairn_app LOGIN PASSWORD '{APP_ROLE_PASSWORD}'"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("let the application's role sign in");
     sql_query("SELECT pg_advisory_unlock(4242001)")
         .execute(&mut admin)
         .await

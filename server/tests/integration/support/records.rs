@@ -134,3 +134,30 @@ pub async fn open_with(
     .await
     .expect("the transaction")
 }
+
+/// A patient named `name` (with a data key of their own) in a new practice
+/// of its own, below the router; answers the practice.
+pub async fn patient_in_own_practice(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    name: &str,
+) -> Uuid {
+    use app::backend::{
+        organizations,
+        records::patients::{self, NewPatient},
+    };
+    let org = organizations::find_or_create(conn, "Key Practice", "keys")
+        .await
+        .expect("practice");
+    let new = NewPatient {
+        legal_name: name.into(),
+        date_of_birth: time::macros::date!(1990 - 01 - 01),
+        email: None,
+        phone: None,
+        user_id: None,
+    };
+    patients::create(conn, vault, org, &new)
+        .await
+        .expect("patient");
+    org
+}

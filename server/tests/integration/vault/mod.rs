@@ -10,7 +10,7 @@ use crate::support::{
 use app::{
     backend::{
         client::ClientInfo,
-        db::schema::{audit_events, data_keys, patients},
+        db::schema::{audit_events, data_key_destructions, data_keys, patients},
         records::access::ReadError,
         records::access::{self, Grant, Reach},
         records::patients::{self as patient_records, NewPatient, SearchBy},
@@ -46,7 +46,7 @@ fn vault(app: &TestApp, versions: &[u8], current: u8) -> Vault {
     let list = list.join(",");
     let current = current.to_string();
     config_with(
-        &app.db.url,
+        &app.db,
         &[
             ("CAIRN_KEKS", &list),
             ("CAIRN_KEK_CURRENT", &current),
@@ -251,8 +251,10 @@ async fn destroying_a_patients_key_makes_exactly_their_values_unreadable() {
         patient_records::create(&mut conn, &app.state.vault, org, &details("Kim Kept", None))
             .await
             .expect("created");
+    // Destroying a key outright is the owner's: the application's role
+    // may only retire one and destroy it through the owner's function.
     let deleted = diesel::delete(data_keys::table.filter(data_keys::patient_id.eq(erased)))
-        .execute(&mut conn)
+        .execute(&mut app.db.owner_conn().await)
         .await
         .expect("shred");
     assert_eq!(deleted, 1);

@@ -150,6 +150,27 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
         "each value re-sealed once"
     );
     assert_eq!(first.destroyed + second.destroyed, 10);
+    // The application's role destroyed them through the owner's function,
+    // which left a record of each: the retired keys, by that role.
+    let destroyed: Vec<(i32, String)> = data_key_destructions::table
+        .select((
+            data_key_destructions::key_id,
+            data_key_destructions::destroyed_by,
+        ))
+        .load(&mut conn)
+        .await
+        .expect("destructions");
+    let retired: std::collections::HashSet<i32> = before
+        .values()
+        .map(|key| i32::try_from(*key).expect("an id"))
+        .collect();
+    assert_eq!(destroyed.len(), 10);
+    assert!(
+        destroyed
+            .iter()
+            .all(|(key, by)| retired.contains(key) && by == "cairn_app"),
+        "{destroyed:?}"
+    );
 
     let after = sealed_by(&mut conn).await;
     let old_keys: std::collections::HashSet<u32> = before.values().copied().collect();
