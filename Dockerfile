@@ -28,6 +28,13 @@ USER 10001:10001
 ENV CAIRN_ENV=production \
     CAIRN_BIND=0.0.0.0:3000 \
     CAIRN_SITE_ROOT=/app/site
+# Give it, from a secret store:
+#   DATABASE_URL=postgres://cairn_app:…@db.example/cairn?sslmode=verify-full&sslrootcert=system
+#     the application's role, which `serve` connects as (production refuses
+#     the owner or any role with more rights than cairn_app);
+#   CAIRN_MIGRATION_DATABASE_URL=postgres://owner:…@db.example/cairn?sslmode=verify-full&sslrootcert=system
+#     the tables' owner, for `cairn migrate`, run once per release before
+#     `serve` (production does not migrate on start).
 # Probe /healthz (alive) and /readyz (database reachable) over HTTP.
 EXPOSE 3000
 ENTRYPOINT ["/app/cairn"]
