@@ -105,7 +105,6 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
         user_id: Uuid::from_u128(0xbe0c),
         organization_id: org,
         role: Role::Therapist,
-        display_name: "Bench Therapist".into(),
         authenticated_at: 0,
         idle_timeout_secs: 900,
         absolute_expires_at: i64::MAX,

@@ -78,7 +78,7 @@ pub(crate) async fn end_current(
 /// session to hold the token).
 #[server(prefix = "/api", endpoint = "visitor", input = GetUrl)]
 pub async fn get_visitor() -> Result<Visitor, AppError> {
-    use crate::backend::identity::session;
+    use crate::backend::identity::{accounts, session};
     let current = super::session().await?;
     // A visitor's first page starts a session to hold the token, written
     // when the response goes out; while the database is down, say so now
@@ -87,13 +87,19 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
     if current.id().is_none() {
         super::state()?.db.ping().await?;
     }
-    let user = session::current(&current)
-        .await?
-        .map(|who| crate::model::CurrentUser {
-            display_name: who.display_name,
-            role: who.role,
-            must_enroll: who.must_enroll,
-        });
+    // The session holds ids only; the name is read for the page.
+    let user = match session::current(&current).await? {
+        Some(who) => {
+            let state = super::state()?;
+            let mut conn = state.db.conn().await?;
+            Some(crate::model::CurrentUser {
+                display_name: accounts::display_name(&mut conn, who.user_id).await?,
+                role: who.role,
+                must_enroll: who.must_enroll,
+            })
+        }
+        None => None,
+    };
     let csrf_token = session::csrf::token(&current).await?;
     Ok(Visitor { user, csrf_token })
 }

@@ -372,3 +372,48 @@ async fn loading_a_session_reuses_one_prepared_statement() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_rows_hold_ids_and_never_a_name_or_an_email() {
+    const PATIENT: &str = "priya.natarajan@patients.example";
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let mut people = Vec::new();
+    for email in [THERAPIST, PATIENT] {
+        let mut browser = app.browser();
+        browser.sign_in(email, DEMO_PASSWORD).await;
+        let name: String = users::table
+            .filter(users::email.eq(email))
+            .select(users::display_name)
+            .first(&mut conn)
+            .await
+            .expect("the account");
+        // The page still greets them by name, read for it.
+        let visitor = browser.fetch("/api/visitor").await;
+        assert!(visitor.body.contains(&name), "{}", visitor.body);
+        people.push((email, name));
+    }
+    let rows: Vec<String> = diesel::sql_query("SELECT s::text AS row FROM sessions s")
+        .load::<Row>(&mut conn)
+        .await
+        .expect("sessions")
+        .into_iter()
+        .map(|r| r.row)
+        .collect();
+    assert!(rows.len() >= 2);
+    for row in &rows {
+        for (email, name) in &people {
+            let lower = row.to_lowercase();
+            assert!(
+                !lower.contains(&email.to_lowercase()) && !lower.contains(&name.to_lowercase()),
+                "{name} or {email} in a session row: {row}"
+            );
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Row {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    row: String,
+}

@@ -53,7 +53,6 @@ impl Account {
             id: self.id,
             organization_id: self.organization_id,
             role: self.role,
-            display_name: self.display_name.clone(),
         }
     }
 

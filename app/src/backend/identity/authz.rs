@@ -150,7 +150,6 @@ mod tests {
             user_id: Uuid::nil(),
             organization_id: Uuid::nil(),
             role,
-            display_name: "Test".into(),
             authenticated_at: 0,
             idle_timeout_secs: 900,
             absolute_expires_at: 0,

@@ -23,14 +23,9 @@ use uuid::Uuid;
 
 /// The account `email` as a fresh session of theirs would hold it.
 pub async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
-    let (user_id, organization_id, role, display_name): (Uuid, Uuid, Role, String) = users::table
+    let (user_id, organization_id, role): (Uuid, Uuid, Role) = users::table
         .filter(users::email.eq(email))
-        .select((
-            users::id,
-            users::organization_id,
-            users::role,
-            users::display_name,
-        ))
+        .select((users::id, users::organization_id, users::role))
         .first(conn)
         .await
         .expect("an account");
@@ -38,7 +33,6 @@ pub async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
         user_id,
         organization_id,
         role,
-        display_name,
         authenticated_at: 0,
         idle_timeout_secs: 900,
         absolute_expires_at: i64::MAX,

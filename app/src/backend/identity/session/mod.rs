@@ -107,7 +107,6 @@ pub struct Person {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub role: Role,
-    pub display_name: String,
 }
 
 /// Starts a signed-in session for `account`: a new session id (so an id
@@ -126,7 +125,6 @@ pub async fn begin(
         user_id: account.id,
         organization_id: account.organization_id,
         role: account.role,
-        display_name: account.display_name.clone(),
         authenticated_at: now.unix_timestamp(),
         idle_timeout_secs: u32::try_from(idle.as_secs()).unwrap_or(u32::MAX),
         absolute_expires_at: (now + policy.absolute).unix_timestamp(),

@@ -7,13 +7,15 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Who is signed in to a session. Stored in the session data; the store
-/// copies the user id and timings into columns.
+/// copies the user id and timings into columns. Ids only, never a name or
+/// an email: that someone is a patient here is itself health information,
+/// and session rows are not sealed. (Rows written before kept a
+/// `display_name`; it is ignored when read and gone at the next write.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub user_id: Uuid,
     pub organization_id: Uuid,
     pub role: Role,
-    pub display_name: String,
     /// Unix seconds of the password check.
     pub authenticated_at: i64,
     pub idle_timeout_secs: u32,
