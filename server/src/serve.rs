@@ -160,6 +160,14 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
         // `cairn migrate` tries again.
         tracing::error!(%error, "could not seal free text stored in the clear");
     }
+    // Accounts written before sign-in used the email index get theirs (as
+    // the application's role, so production does it too); until then
+    // sign-in finds them by the email.
+    match index_emails(&config).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "indexed accounts' emails for sign-in"),
+        Err(error) => tracing::error!(%error, "could not index accounts' emails"),
+    }
     db.set_schema_ready();
     tracing::info!("database ready");
 }
@@ -169,6 +177,15 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
 pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
     let mut conn = config.migration_database.connect().await?;
     app::backend::vault::leftovers::seal_all(&mut conn, &config.vault)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+/// Gives accounts written before there was one their email index (see
+/// `accounts::index_emails`).
+async fn index_emails(config: &Config) -> anyhow::Result<usize> {
+    let mut conn = config.database.connect().await?;
+    accounts::index_emails(&mut conn, &config.vault)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))
 }

@@ -20,6 +20,7 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
     let account = accounts::authenticate(
         &state.db,
         &state.passwords,
+        &state.vault,
         state.sign_in,
         &email,
         password,

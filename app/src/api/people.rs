@@ -43,7 +43,7 @@ pub async fn invite_person(
         role,
     };
     let name = input.display_name.trim().to_owned();
-    let token = invitations::invite(&mut conn, inviter, input, &client).await?;
+    let token = invitations::invite(&mut conn, &state.vault, inviter, input, &client).await?;
     Ok(InvitationLink {
         display_name: name,
         url: format!("{}/invite/{token}", state.public_url),

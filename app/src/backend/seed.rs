@@ -151,7 +151,8 @@ pub async fn seed_demo(
                 role: *role,
                 password: DEMO_PASSWORD.to_owned(),
             };
-            let user_id = create_with_password(conn, passwords, organization_id, account).await?;
+            let user_id =
+                create_with_password(conn, passwords, vault, organization_id, account).await?;
             let mut record_id = None;
             if let Some((_, born, phone)) = DEMO_RECORDS.iter().find(|(e, ..)| e == email) {
                 let record = NewPatient {

@@ -60,8 +60,14 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<()> {
         role: Role::Admin,
         password,
     };
-    match accounts::create_with_password(&mut conn, &state.passwords, organization_id, account)
-        .await
+    match accounts::create_with_password(
+        &mut conn,
+        &state.passwords,
+        &state.vault,
+        organization_id,
+        account,
+    )
+    .await
     {
         Ok(_) => {
             println!(

@@ -80,6 +80,7 @@ async fn teammate(app: &TestApp, conn: &mut AsyncPgConnection, patient: Uuid) ->
     let noa = create_with_password(
         conn,
         &app.state.passwords,
+        &app.state.vault,
         practice,
         NewAccount {
             email: TEAMMATE.to_owned(),

@@ -77,7 +77,7 @@ async fn refused_once(
 async fn refusals_of_accounts_in_another_practice_are_recorded() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
-    let (_, them) = other_practice_admin(&mut conn, &app.state.passwords).await;
+    let (_, them) = other_practice_admin(&mut conn, &app.state).await;
     let rowan = id_of(&mut conn, THERAPIST).await.to_string();
     let mut admin = app.signed_in(OTHER_ADMIN).await;
     // A fresh second factor, so mfa-reset gets as far as the account.

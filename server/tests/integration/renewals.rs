@@ -121,7 +121,7 @@ async fn everyone_renewing_every_pending_invitation_is_answered_on_the_stored_ro
     ])
     .await;
     let mut conn = app.db.conn().await;
-    let (other, _) = other_practice_admin(&mut conn, &app.state.passwords).await;
+    let (other, _) = other_practice_admin(&mut conn, &app.state).await;
 
     let mut people: Vec<(Who, Browser, Option<Uuid>)> = Vec::new();
     for (who, email) in [

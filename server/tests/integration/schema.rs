@@ -55,6 +55,7 @@ async fn emails_are_unique_per_practice_whatever_their_case() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let passwords = passwords();
+    let vault = crate::support::app::config_for(&db).vault;
     let practice = organizations::find_or_create(&mut conn, "Alder Street Therapy", "alder-street")
         .await
         .expect("org");
@@ -70,6 +71,7 @@ async fn emails_are_unique_per_practice_whatever_their_case() {
     accounts::create_with_password(
         &mut conn,
         &passwords,
+        &vault,
         practice,
         person("casey@alder.example"),
     )
@@ -78,6 +80,7 @@ async fn emails_are_unique_per_practice_whatever_their_case() {
     let duplicate = accounts::create_with_password(
         &mut conn,
         &passwords,
+        &vault,
         practice,
         person("CASEY@Alder.example"),
     )
@@ -89,9 +92,15 @@ async fn emails_are_unique_per_practice_whatever_their_case() {
         fields.get("email"),
         Some("An account with this email already exists in this practice.")
     );
-    accounts::create_with_password(&mut conn, &passwords, other, person("casey@alder.example"))
-        .await
-        .expect("same email in another practice is a different account");
+    accounts::create_with_password(
+        &mut conn,
+        &passwords,
+        &vault,
+        other,
+        person("casey@alder.example"),
+    )
+    .await
+    .expect("same email in another practice is a different account");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -133,7 +142,14 @@ async fn weak_passwords_create_nothing() {
         role: Role::Admin,
         password: "only14chars!!!".into(),
     };
-    let result = accounts::create_with_password(&mut conn, &passwords(), practice, admin).await;
+    let result = accounts::create_with_password(
+        &mut conn,
+        &passwords(),
+        &crate::support::app::config_for(&db).vault,
+        practice,
+        admin,
+    )
+    .await;
     let Err(AppError::Invalid(fields)) = result else {
         panic!("weak admin password accepted")
     };

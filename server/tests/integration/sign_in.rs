@@ -217,7 +217,7 @@ async fn a_hash_with_old_parameters_is_upgraded_at_sign_in() {
         role: Role::Therapist,
         password: "an older long password".into(),
     };
-    accounts::create_with_password(&mut conn, &weak, org, account)
+    accounts::create_with_password(&mut conn, &weak, &app.state.vault, org, account)
         .await
         .expect("create");
 
@@ -263,4 +263,60 @@ async fn two_instances_share_one_database() {
             .await;
         assert_eq!(other.status, StatusCode::UNAUTHORIZED);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_finds_accounts_by_a_keyed_index_and_indexes_those_written_before_it() {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let index_of = async |conn: &mut diesel_async::AsyncPgConnection| -> Option<Vec<u8>> {
+        users::table
+            .filter(users::email.eq(THERAPIST))
+            .select(users::email_index)
+            .first(conn)
+            .await
+            .expect("the account")
+    };
+    // Every account is written with the index of its email, full length.
+    let index = index_of(&mut conn).await.expect("indexed when created");
+    assert_eq!(index, app.state.vault.account_index(THERAPIST));
+    assert_eq!(index.len(), 32);
+    let unindexed: i64 = users::table
+        .filter(users::email_index.is_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(unindexed, 0);
+    // Found by the index whatever the case and spacing typed.
+    app.browser()
+        .sign_in(" Rowan.Ellis@Juniper-Creek.EXAMPLE ", DEMO_PASSWORD)
+        .await;
+
+    // An account written before there was an index still signs in...
+    diesel::update(users::table.filter(users::email.eq(THERAPIST)))
+        .set(users::email_index.eq(None::<Vec<u8>>))
+        .execute(&mut conn)
+        .await
+        .expect("as before");
+    app.browser().sign_in(THERAPIST, DEMO_PASSWORD).await;
+    // ...and the step the server runs at start gives it its index, once.
+    assert_eq!(
+        accounts::index_emails(&mut conn, &app.state.vault)
+            .await
+            .expect("indexed"),
+        1
+    );
+    assert_eq!(index_of(&mut conn).await, Some(index));
+    assert_eq!(
+        accounts::index_emails(&mut conn, &app.state.vault)
+            .await
+            .expect("again"),
+        0
+    );
+    app.browser().sign_in(THERAPIST, DEMO_PASSWORD).await;
+    // A wrong password is refused as before.
+    app.browser()
+        .fail_sign_in(THERAPIST, "not the password at all", 1)
+        .await;
 }

@@ -279,6 +279,7 @@ diesel::table! {
         failed_sign_ins -> Int4,
         locked_until -> Nullable<Timestamptz>,
         failed_codes -> Int4,
+        email_index -> Nullable<Bytea>,
     }
 }
 

@@ -13,11 +13,12 @@ use crate::backend::{
         Database, internal,
         schema::{invitations, users},
     },
-    identity::accounts::Account,
+    identity::accounts::{self, Account},
     identity::authz::Inviter,
     identity::password::Passwords,
     identity::password_rules,
     secret,
+    vault::Vault,
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -35,11 +36,6 @@ use uuid::Uuid;
 
 /// How long a link works.
 pub const VALID_FOR: Duration = Duration::from_secs(72 * 3600);
-
-#[diesel::declare_sql_function]
-extern "SQL" {
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 /// What an inviter typed.
 #[derive(Debug, Clone)]
@@ -61,6 +57,7 @@ pub struct NewInvitation {
 /// recorded; a renewal is recorded as one.
 pub async fn invite(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     inviter: Inviter,
     input: NewInvitation,
     client: &ClientInfo,
@@ -89,7 +86,7 @@ pub async fn invite(
         .transaction::<_, AppError, _>(async |conn| {
             let existing: Option<(Uuid, UserStatus, Role)> = users::table
                 .filter(users::organization_id.eq(inviter.organization_id))
-                .filter(lower(users::email).eq(&email))
+                .filter(accounts::with_email(vault, &email))
                 .select((users::id, users::status, users::role))
                 .for_update()
                 .first(conn)
@@ -101,6 +98,7 @@ pub async fn invite(
                         .values((
                             users::organization_id.eq(inviter.organization_id),
                             users::email.eq(&email),
+                            users::email_index.eq(vault.account_index(&email)),
                             users::display_name.eq(&display_name),
                             users::role.eq(input.role),
                             users::status.eq(UserStatus::Invited),

@@ -11,6 +11,10 @@
 //! and keeps the exact matches. Collisions cost a decryption, never a wrong
 //! answer.
 //!
+//! Accounts are the exception ([`BlindKey::account_index`]): sign-in must
+//! single out an account by its email before it knows the practice, so
+//! that index is full length and the same in every practice.
+//!
 //! NEVER change a normalization or the derivation without re-indexing:
 //! stored indexes were computed with them.
 
@@ -23,6 +27,9 @@ use zeroize::Zeroizing;
 
 /// Bytes kept of each HMAC.
 pub const INDEX_BYTES: usize = 2;
+
+/// Bytes of an account's email index: all of the HMAC.
+pub const ACCOUNT_INDEX_BYTES: usize = 32;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -68,16 +75,37 @@ impl BlindKey {
         value: &str,
     ) -> Vec<u8> {
         let normalized = normalize(kind, value);
-        let mut column_key = mac(self.0.as_slice());
-        column_key.update(b"cairn/blind-index/v1\0");
-        column_key.update(organization_id.as_bytes());
-        column_key.update(b"\0");
-        column_key.update(column.as_bytes());
-        let mut derived = Zeroizing::new([0u8; 32]);
-        derived.copy_from_slice(&column_key.finalize().into_bytes());
+        let derived = self.derive(&[
+            b"cairn/blind-index/v1\0",
+            organization_id.as_bytes(),
+            b"\0",
+            column.as_bytes(),
+        ]);
         let mut index = mac(derived.as_slice());
         index.update(normalized.as_bytes());
         index.finalize().into_bytes()[..INDEX_BYTES].to_vec()
+    }
+
+    /// The index sign-in finds an account by (`users.email_index`): of
+    /// the normalized email, full length, under a key of its own that does
+    /// not depend on the practice. Unique per practice, like the email.
+    pub fn account_index(&self, email: &str) -> Vec<u8> {
+        let normalized = normalize(Normalize::Email, email);
+        let derived = self.derive(&[b"cairn/account-email/v1"]);
+        let mut index = mac(derived.as_slice());
+        index.update(normalized.as_bytes());
+        index.finalize().into_bytes()[..ACCOUNT_INDEX_BYTES].to_vec()
+    }
+
+    /// A key for one use, derived from the master key and `label`.
+    fn derive(&self, label: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+        let mut key = mac(self.0.as_slice());
+        for part in label {
+            key.update(part);
+        }
+        let mut derived = Zeroizing::new([0u8; 32]);
+        derived.copy_from_slice(&key.finalize().into_bytes());
+        derived
     }
 }
 
@@ -124,6 +152,50 @@ mod tests {
             normalize(Normalize::Phone, "+1 (555) 010-0199").as_str(),
             "15550100199"
         );
+    }
+
+    #[test]
+    fn stored_indexes_stay_valid_the_derivation_is_pinned() {
+        // Values computed when these indexes were first stored: a change
+        // to the derivation or a normalization fails here before it strands
+        // every index in every database.
+        let key = BlindKey::new([7; 32]);
+        let hex = |bytes: Vec<u8>| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(key.index(
+                Uuid::from_u128(1),
+                "patients.legal_name",
+                Normalize::Text,
+                "Avery Quinn"
+            )),
+            "55ef"
+        );
+        assert_eq!(
+            hex(key.account_index("avery.quinn@example.org")),
+            "a145f399d18e9d8ab4f01ab119b473b8ab8074d3b3a2dbe2e637f9b028062a0c"
+        );
+    }
+
+    #[test]
+    fn an_account_index_is_full_length_keyed_and_blind_to_case_and_spacing() {
+        let key = BlindKey::new([7; 32]);
+        let a = key.account_index("Avery.Quinn@Example.org");
+        assert_eq!(a.len(), ACCOUNT_INDEX_BYTES);
+        assert_eq!(a, key.account_index("  avery.quinn@example.ORG "));
+        assert_ne!(a, key.account_index("avery.quinn@example.com"));
+        assert_ne!(
+            a,
+            BlindKey::new([8; 32]).account_index("avery.quinn@example.org")
+        );
+        // Not the value, and not what a column's index of it would start with.
+        assert!(!String::from_utf8_lossy(&a).contains("avery"));
+        let column = key.index(
+            Uuid::nil(),
+            "users.email",
+            Normalize::Email,
+            "avery.quinn@example.org",
+        );
+        assert_ne!(a[..INDEX_BYTES], column[..]);
     }
 
     #[test]

@@ -96,6 +96,12 @@ impl Vault {
         &self.keks
     }
 
+    /// The index sign-in finds an account by: see
+    /// [`blind::BlindKey::account_index`].
+    pub fn account_index(&self, email: &str) -> Vec<u8> {
+        self.blind.account_index(email)
+    }
+
     /// The blind index of `value` in `column` of practice `organization_id`.
     pub fn blind_index(
         &self,

@@ -174,6 +174,7 @@ async fn setup() -> (TestApp, People, Uuid) {
     let casey = create_with_password(
         &mut conn,
         &app.state.passwords,
+        &app.state.vault,
         practice,
         account(OFF_TEAM, "Casey Moreau", Role::Therapist),
     )
@@ -194,6 +195,7 @@ async fn setup() -> (TestApp, People, Uuid) {
     create_with_password(
         &mut conn,
         &app.state.passwords,
+        &app.state.vault,
         other,
         account(OTHER_ADMIN, "Other Admin", Role::Admin),
     )

@@ -60,7 +60,7 @@ pub const OTHER_ADMIN: &str = "admin@other-practice.example";
 
 pub async fn other_practice_admin(
     conn: &mut AsyncPgConnection,
-    passwords: &app::backend::identity::password::Passwords,
+    state: &app::backend::AppState,
 ) -> (Uuid, Uuid) {
     use app::backend::{
         identity::accounts::{NewAccount, create_with_password},
@@ -72,7 +72,8 @@ pub async fn other_practice_admin(
         .expect("practice");
     let admin = create_with_password(
         conn,
-        passwords,
+        &state.passwords,
+        &state.vault,
         practice,
         NewAccount {
             email: OTHER_ADMIN.to_owned(),
