@@ -88,13 +88,19 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
     if current.id().is_none() {
         super::state()?.db.ping().await?;
     }
-    // The session holds ids only; the name is read for the page.
+    // The session's row holds ids only; the store read the name with it.
     let user = match session::current(&current).await? {
         Some(who) => {
-            let state = super::state()?;
-            let mut conn = state.db.conn().await?;
+            let display_name = match session::account_name(&current).await? {
+                Some(name) => name,
+                None => {
+                    let state = super::state()?;
+                    let mut conn = state.db.conn().await?;
+                    accounts::display_name(&mut conn, who.user_id).await?
+                }
+            };
             Some(crate::model::CurrentUser {
-                display_name: accounts::display_name(&mut conn, who.user_id).await?,
+                display_name,
                 role: who.role,
                 must_enroll: who.must_enroll,
             })

@@ -27,6 +27,9 @@ pub const COOKIE_NAME: &str = "__Host-cairn";
 
 /// Session data key holding [`SignedIn`].
 pub(crate) const SIGNED_IN_KEY: &str = "signed_in";
+/// The signed-in account's name: put in the session's data by the store
+/// when it loads the row, for this request only, never stored in the row.
+pub(crate) const ACCOUNT_NAME_KEY: &str = "account_name";
 /// Session data key holding [`PendingSignIn`].
 const PENDING_KEY: &str = "pending_sign_in";
 
@@ -212,6 +215,17 @@ pub async fn current(
 ) -> Result<Option<SignedIn>, crate::error::AppError> {
     session
         .get::<SignedIn>(SIGNED_IN_KEY)
+        .await
+        .map_err(store_error)
+}
+
+/// The signed-in account's name as the store read it with the session
+/// (`None` when nobody is signed in, or the session began in this request).
+pub async fn account_name(
+    session: &tower_sessions::Session,
+) -> Result<Option<String>, crate::error::AppError> {
+    session
+        .get::<String>(ACCOUNT_NAME_KEY)
         .await
         .map_err(store_error)
 }

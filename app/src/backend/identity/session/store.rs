@@ -81,8 +81,12 @@ fn backend(error: impl std::fmt::Display) -> Error {
     Error::Backend(error.to_string())
 }
 
+/// The session's data as its row keeps it: without the account's name,
+/// which [`load`](PgSessionStore::load) adds for the request only.
 fn data_json(record: &Record) -> Result<serde_json::Value> {
-    serde_json::to_value(&record.data).map_err(|e| Error::Encode(e.to_string()))
+    let mut data = record.data.clone();
+    data.remove(super::ACCOUNT_NAME_KEY);
+    serde_json::to_value(&data).map_err(|e| Error::Encode(e.to_string()))
 }
 
 #[async_trait]
@@ -152,15 +156,21 @@ impl SessionStore for PgSessionStore {
     /// deadline without loading the session ([`super::activity::deadline`]).
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let mut conn = self.db.conn().await.map_err(backend)?;
-        let row: Option<(serde_json::Value, OffsetDateTime)> = Touch {
+        let row: Option<(serde_json::Value, OffsetDateTime, Option<String>)> = Touch {
             id_hash: id_hash(id),
         }
         .get_result(&mut conn)
         .await
         .optional()
         .map_err(backend)?;
-        row.map(|(data, expires_at)| {
-            let data = serde_json::from_value(data).map_err(|e| Error::Decode(e.to_string()))?;
+        row.map(|(data, expires_at, name)| {
+            let mut data: std::collections::HashMap<String, serde_json::Value> =
+                serde_json::from_value(data).map_err(|e| Error::Decode(e.to_string()))?;
+            // The signed-in account's name, read by the same statement for
+            // the pages that greet them; never written back (`data_json`).
+            if let Some(name) = name {
+                data.insert(super::ACCOUNT_NAME_KEY.to_owned(), name.into());
+            }
             Ok(Record {
                 id: *id,
                 data,
@@ -197,7 +207,11 @@ struct Touch {
 }
 
 impl diesel::query_builder::Query for Touch {
-    type SqlType = (diesel::sql_types::Jsonb, diesel::sql_types::Timestamptz);
+    type SqlType = (
+        diesel::sql_types::Jsonb,
+        diesel::sql_types::Timestamptz,
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    );
 }
 
 impl QueryFragment<Pg> for Touch {
@@ -208,7 +222,10 @@ impl QueryFragment<Pg> for Touch {
              WHERE id_hash = ",
         );
         out.push_bind_param::<diesel::sql_types::Bytea, _>(&self.id_hash)?;
-        out.push_sql(" AND expires_at > now() RETURNING data, expires_at");
+        out.push_sql(
+            " AND expires_at > now() RETURNING data, expires_at, \
+             (SELECT display_name FROM users WHERE users.id = sessions.user_id)",
+        );
         Ok(())
     }
 }
