@@ -124,11 +124,7 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
             // A setting the operator must change (a certificate, TLS, the
             // role) stops the server with that one line; a database that
             // does not answer yet is waited for, /readyz saying 503.
-            Err(migrate::MigrateError::Connect(error)) if error.is_permanent() => {
-                let _ = fatal.send(error.to_string());
-                return;
-            }
-            Err(error @ migrate::MigrateError::NotOwner(_)) => {
+            Err(error) if error.is_permanent() => {
                 let _ = fatal.send(error.to_string());
                 return;
             }
@@ -140,7 +136,18 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
             }
         }
     }
-    match refusal(&config).await {
+    // One connection, as the application's role, for the checks and the
+    // upkeep before the gate opens.
+    let mut conn = match config.database.connect().await {
+        Ok(conn) => conn,
+        Err(error) => {
+            let _ = fatal.send(format!(
+                "could not check the database before serving: {error}"
+            ));
+            return;
+        }
+    };
+    match refusal(&config, &mut conn).await {
         Ok(None) => {}
         Ok(Some(reason)) => {
             let _ = fatal.send(reason);
@@ -163,7 +170,7 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
     // Accounts written before sign-in used the email index get theirs (as
     // the application's role, so production does it too); until then
     // sign-in finds them by the email.
-    match index_emails(&config).await {
+    match accounts::index_emails(&mut conn, &config.vault).await {
         Ok(0) => {}
         Ok(count) => tracing::info!(count, "indexed accounts' emails for sign-in"),
         Err(error) => tracing::error!(%error, "could not index accounts' emails"),
@@ -177,15 +184,6 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
 pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
     let mut conn = config.migration_database.connect().await?;
     app::backend::vault::leftovers::seal_all(&mut conn, &config.vault)
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))
-}
-
-/// Gives accounts written before there was one their email index (see
-/// `accounts::index_emails`).
-async fn index_emails(config: &Config) -> anyhow::Result<usize> {
-    let mut conn = config.database.connect().await?;
-    accounts::index_emails(&mut conn, &config.vault)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
@@ -243,11 +241,13 @@ async fn sweep_expired(state: AppState) {
 
 /// Why this database must not be served, if it must not; checked once,
 /// before the gate opens, on one connection.
-async fn refusal(config: &Config) -> anyhow::Result<Option<String>> {
-    let mut conn = config.database.connect().await?;
+async fn refusal(
+    config: &Config,
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> anyhow::Result<Option<String>> {
     // The trail's and the keys' protection holds only if the server cannot
     // lift it: production serves only as the application's role.
-    let excess = privileges::excess(&mut conn).await?;
+    let excess = privileges::excess(conn).await?;
     if !excess.is_empty() {
         if config.is_production() {
             return Ok(Some(privileges::refusal("DATABASE_URL", &excess)));
@@ -258,14 +258,14 @@ async fn refusal(config: &Config) -> anyhow::Result<Option<String>> {
         );
     }
     // Production never serves the demo practice: its passwords are public.
-    if config.is_production() && seed::demo_present(&mut conn).await? {
+    if config.is_production() && seed::demo_present(conn).await? {
         return Ok(Some(
             "production refuses to serve a database that contains the demo practice (its passwords are public); use a fresh database".into(),
         ));
     }
     // Every data key must unwrap: a KEK version that wraps keys but is not
     // configured would make those patients' records unreadable.
-    let missing = dek::missing_keks(&mut conn, config.vault.keks()).await?;
+    let missing = dek::missing_keks(conn, config.vault.keks()).await?;
     Ok((!missing.is_empty()).then(|| dek::missing_keks_problem(&missing)))
 }
 

@@ -136,14 +136,11 @@ async fn sign_ins_are_recorded_and_nothing_typed_or_secret_reaches_the_trail() {
     // Everything the trail holds, as text: no password, typed email,
     // session id, CSRF token, invitation link, or the invited patient's
     // name and email.
-    let everything: Vec<String> =
-        diesel::sql_query("SELECT row_to_json(audit_events)::text AS text FROM audit_events")
-            .load::<Text>(&mut conn)
-            .await
-            .expect("audit rows")
-            .into_iter()
-            .map(|row| row.text)
-            .collect();
+    let everything = crate::support::db::rows_as_text(
+        &mut conn,
+        "SELECT row_to_json(audit_events)::text AS row FROM audit_events",
+    )
+    .await;
     let everything = everything.join("\n");
     let token_in_link = link
         .rsplit_once("/invite/")
@@ -161,12 +158,6 @@ async fn sign_ins_are_recorded_and_nothing_typed_or_secret_reaches_the_trail() {
     ] {
         assert!(!everything.contains(secret), "the trail holds {secret:?}");
     }
-}
-
-#[derive(QueryableByName)]
-struct Text {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    text: String,
 }
 
 #[tokio::test]

@@ -39,12 +39,6 @@ struct TableName {
     table_name: String,
 }
 
-#[derive(QueryableByName)]
-struct RawRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    row: String,
-}
-
 #[tokio::test]
 async fn no_table_holds_a_canary_in_the_clear() {
     let app = TestApp::with_demo().await;
@@ -250,15 +244,16 @@ async fn no_table_holds_a_canary_in_the_clear() {
     let mut rows_read = 0;
     for TableName { table_name } in tables {
         // Names come from the catalogue, quoted as identifiers.
-        let rows: Vec<RawRow> = diesel::sql_query(format!(
-            "SELECT t::text AS row FROM \"{}\" t",
-            table_name.replace('"', "\"\"")
-        ))
-        .load(&mut conn)
-        .await
-        .expect("rows");
+        let rows = crate::support::db::rows_as_text(
+            &mut conn,
+            &format!(
+                "SELECT t::text AS row FROM \"{}\" t",
+                table_name.replace('"', "\"\"")
+            ),
+        )
+        .await;
         rows_read += rows.len();
-        for RawRow { row } in rows {
+        for row in rows {
             let lower = row.to_lowercase();
             for needle in needles {
                 assert!(

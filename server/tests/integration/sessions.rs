@@ -1,6 +1,10 @@
 //! Sessions: the cookie, fixation, expiry, limits, sign-out, lockout.
 
-use crate::support::{TestApp, app::Browser, db::prepared_with};
+use crate::support::{
+    TestApp,
+    app::Browser,
+    db::{prepared_with, rows_as_text},
+};
 use app::{
     backend::{
         db::schema::sessions, db::schema::users, identity::accounts, identity::session,
@@ -393,13 +397,7 @@ async fn session_rows_hold_ids_and_never_a_name_or_an_email() {
         assert!(visitor.body.contains(&name), "{}", visitor.body);
         people.push((email, name));
     }
-    let rows: Vec<String> = diesel::sql_query("SELECT s::text AS row FROM sessions s")
-        .load::<Row>(&mut conn)
-        .await
-        .expect("sessions")
-        .into_iter()
-        .map(|r| r.row)
-        .collect();
+    let rows = rows_as_text(&mut conn, "SELECT s::text AS row FROM sessions s").await;
     assert!(rows.len() >= 2);
     for row in &rows {
         for (email, name) in &people {
@@ -410,10 +408,4 @@ async fn session_rows_hold_ids_and_never_a_name_or_an_email() {
             );
         }
     }
-}
-
-#[derive(diesel::QueryableByName)]
-struct Row {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    row: String,
 }

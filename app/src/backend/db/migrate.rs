@@ -30,6 +30,18 @@ pub enum MigrateError {
     NotOwner(&'static str),
 }
 
+impl MigrateError {
+    /// A setting the operator must change (a certificate, TLS, the role):
+    /// waiting will not help.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Connect(error) => error.is_permanent(),
+            Self::NotOwner(_) => true,
+            Self::Lock(_) | Self::Migration(_) => false,
+        }
+    }
+}
+
 /// Applies every pending migration and returns the versions it applied.
 pub async fn run_pending(target: &DatabaseTarget) -> Result<Vec<String>, MigrateError> {
     let conn = target.connect().await.map_err(MigrateError::Connect)?;

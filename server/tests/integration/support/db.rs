@@ -230,3 +230,20 @@ pub async fn prepared_with(conn: &mut AsyncPgConnection, part: &str) -> i64 {
     .expect("database")
     .n
 }
+
+/// The rows `sql` answers, each as the text of its one column `row`: how
+/// tests read rows back as PostgreSQL prints them, to search them.
+pub async fn rows_as_text(conn: &mut AsyncPgConnection, sql: &str) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    sql_query(sql)
+        .load::<Row>(conn)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"))
+        .into_iter()
+        .map(|r| r.row)
+        .collect()
+}

@@ -206,15 +206,11 @@ async fn no_patient_column_holds_plaintext() {
         .expect("created");
     // Every column of every row, as PostgreSQL's text for it (bytea as
     // hex and as escaped text both searched).
-    let rows: Vec<String> = diesel::sql_query(
+    let rows = crate::support::db::rows_as_text(
+        &mut conn,
         "SELECT concat_ws('|', t::text, encode(legal_name_sealed, 'escape'), encode(email_sealed, 'escape'), encode(phone_sealed, 'escape'), encode(date_of_birth_sealed, 'escape')) AS row FROM patients t",
     )
-    .load::<RawRow>(&mut conn)
-    .await
-    .expect("rows")
-    .into_iter()
-    .map(|r| r.row)
-    .collect();
+    .await;
     assert_eq!(rows.len(), 6, "five demo patients and the canary");
     let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
     for needle in [canary, "zebulon.canarywick", "010-0199", "1991-04-17"] {
@@ -226,12 +222,6 @@ async fn no_patient_column_holds_plaintext() {
             assert!(!row.contains(&hex(needle)), "{needle} (hex) in the row");
         }
     }
-}
-
-#[derive(QueryableByName)]
-struct RawRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    row: String,
 }
 
 #[tokio::test]

@@ -189,10 +189,15 @@ pub async fn await_second_factor(
 pub async fn pending(
     session: &tower_sessions::Session,
 ) -> Result<Option<PendingSignIn>, crate::error::AppError> {
-    session
-        .get::<PendingSignIn>(PENDING_KEY)
-        .await
-        .map_err(store_error)
+    read(session, PENDING_KEY).await
+}
+
+/// The value under `key` in the session's data, if any.
+async fn read<T: serde::de::DeserializeOwned>(
+    session: &tower_sessions::Session,
+    key: &str,
+) -> Result<Option<T>, crate::error::AppError> {
+    session.get::<T>(key).await.map_err(store_error)
 }
 
 /// Records another wrong code, or (with `None`) abandons the pending
@@ -213,10 +218,7 @@ pub async fn update_pending(
 pub async fn current(
     session: &tower_sessions::Session,
 ) -> Result<Option<SignedIn>, crate::error::AppError> {
-    session
-        .get::<SignedIn>(SIGNED_IN_KEY)
-        .await
-        .map_err(store_error)
+    read(session, SIGNED_IN_KEY).await
 }
 
 /// The signed-in account's name as the store read it with the session
@@ -224,10 +226,7 @@ pub async fn current(
 pub async fn account_name(
     session: &tower_sessions::Session,
 ) -> Result<Option<String>, crate::error::AppError> {
-    session
-        .get::<String>(ACCOUNT_NAME_KEY)
-        .await
-        .map_err(store_error)
+    read(session, ACCOUNT_NAME_KEY).await
 }
 
 /// The session's signed-in person, or `Unauthenticated`; staff who still
