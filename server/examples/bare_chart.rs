@@ -65,8 +65,8 @@ async fn page(
     let team: Vec<String> = care_team::table
         .inner_join(users::table.on(users::id.eq(care_team::therapist_id)))
         .filter(care_team::patient_id.eq(id))
-        .select(users::display_name)
-        .order(users::display_name)
+        .select(app::backend::identity::account_identity::staff_name())
+        .order(app::backend::identity::account_identity::staff_name())
         .load(&mut conn)
         .await
         .map_err(fail)?;
@@ -80,7 +80,7 @@ async fn page(
             clinical_notes::session_date,
             clinical_notes::template,
             clinical_notes::status,
-            users::display_name,
+            app::backend::identity::account_identity::staff_name(),
         ))
         .load(&mut conn)
         .await

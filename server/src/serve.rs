@@ -6,12 +6,12 @@ use anyhow::{Context, bail};
 use app::backend::{
     AppState,
     db::{Database, migrate, privileges},
-    identity::accounts,
     identity::password::Passwords,
+    identity::{account_identity, accounts},
     mail::Mailer,
     seed,
     throttle::Throttles,
-    vault::dek,
+    vault::{Vault, dek},
 };
 use leptos::config::{Env, LeptosOptions};
 use std::time::Duration;
@@ -68,7 +68,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(sweep_expired(state.clone()));
     tokio::spawn(record_turned_away(state.clone()));
     if let Some(mailer) = state.mailer.clone() {
-        tokio::spawn(email_notices(mailer, state.db.clone()));
+        tokio::spawn(email_notices(mailer, state.db.clone(), state.vault.clone()));
     }
 
     let listener = TcpListener::bind(config.bind)
@@ -167,13 +167,13 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
         // `cairn migrate` tries again.
         tracing::error!(%error, "could not seal free text stored in the clear");
     }
-    // Accounts written before sign-in used the email index get theirs (as
-    // the application's role, so production does it too); until then
-    // sign-in finds them by the email.
-    match accounts::index_emails(&mut conn, &config.vault).await {
+    // Accounts written before this release get their email's index, and
+    // patients' their email and name sealed (as the application's role,
+    // so production does it too); until then they read as before.
+    match account_identity::seal_existing(&mut conn, &config.vault).await {
         Ok(0) => {}
-        Ok(count) => tracing::info!(count, "indexed accounts' emails for sign-in"),
-        Err(error) => tracing::error!(%error, "could not index accounts' emails"),
+        Ok(count) => tracing::info!(count, "brought accounts' identities up to date"),
+        Err(error) => tracing::error!(%error, "could not bring accounts' identities up to date"),
     }
     db.set_schema_ready();
     tracing::info!("database ready");
@@ -189,14 +189,14 @@ pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
 }
 
 /// Every 15 seconds: emails security notices not yet emailed.
-async fn email_notices(mailer: Mailer, db: Database) {
+async fn email_notices(mailer: Mailer, db: Database, vault: Vault) {
     let mut every = tokio::time::interval(Duration::from_secs(15));
     loop {
         every.tick().await;
         let Ok(mut conn) = db.conn().await else {
             continue;
         };
-        match mailer.send_pending(&mut conn).await {
+        match mailer.send_pending(&mut conn, &vault).await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "emailed security notices"),
             Err(error) => tracing::warn!(%error, "could not read pending security notices"),

@@ -22,7 +22,7 @@ pub async fn get_audit_log(query: AuditQuery) -> Result<AuditPage, AppError> {
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
     let filter = review::filter(&mut conn, admin, &query).await?;
-    let page = review::page(&mut conn, admin, &filter).await?;
+    let page = review::page(&mut conn, &state.vault, admin, &filter).await?;
     review::record_review(
         &mut conn,
         admin,
@@ -43,7 +43,7 @@ pub async fn get_audit_overview(period: String) -> Result<AuditOverview, AppErro
     let admin = super::authorize(&who, "audit-overview", Admin::check).await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    review::overview(&mut conn, admin, &period).await
+    review::overview(&mut conn, &state.vault, admin, &period).await
 }
 
 /// When the chain was last verified, and what was found.

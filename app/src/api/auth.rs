@@ -96,7 +96,7 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
                 None => {
                     let state = super::state()?;
                     let mut conn = state.db.conn().await?;
-                    accounts::display_name(&mut conn, who.user_id).await?
+                    accounts::display_name(&mut conn, &state.vault, who.user_id).await?
                 }
             };
             Some(crate::model::CurrentUser {

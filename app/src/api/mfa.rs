@@ -30,7 +30,7 @@ pub async fn get_mfa_setup() -> Result<MfaSetup, AppError> {
     let (_, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    let account = accounts::email(&mut conn, who.user_id).await?;
+    let account = accounts::email(&mut conn, &state.vault, who.user_id).await?;
     let setup = mfa::begin_enrollment(&mut conn, &state.mfa, who.user_id, &account).await?;
     Ok(MfaSetup {
         qr_png_base64: setup.qr_png_base64,

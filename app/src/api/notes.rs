@@ -57,7 +57,7 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
                         sections: body.expose().0.clone(),
                         status: note.status,
                         version: note.version,
-                        author: accounts::display_name(conn, note.author_id).await?,
+                        author: accounts::display_name(conn, vault, note.author_id).await?,
                         mine: note.author_id == me,
                         signed_at: note.signed_at.map(minute),
                         updated_at: minute(note.updated_at),

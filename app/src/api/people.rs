@@ -14,8 +14,9 @@ pub async fn list_people() -> Result<Vec<PersonRow>, AppError> {
     let (_, who) = super::signed_in().await?;
     let viewer = super::authorize(&who, "people", Inviter::check).await?;
     let state = super::state()?;
+    let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    people::list(&mut conn, viewer).await
+    people::list(&mut conn, &state.vault, viewer, &client).await
 }
 
 /// Invites someone; answers the link to copy and send them.
@@ -60,7 +61,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     };
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    match invitations::look_up(&mut conn, &token).await? {
+    match invitations::look_up(&mut conn, &state.vault, &token).await? {
         Link::Valid {
             display_name,
             email,
@@ -95,8 +96,15 @@ pub async fn accept_invitation(
     state
         .throttles
         .sensitive(&[client.throttle_key(), format!("invitation:{link_key}")])?;
-    let account =
-        invitations::accept(&state.db, &state.passwords, &token, password, &client).await?;
+    let account = invitations::accept(
+        &state.db,
+        &state.passwords,
+        &state.vault,
+        &token,
+        password,
+        &client,
+    )
+    .await?;
     tracing::info!(user.id = %account.id, "invitation accepted");
     let next = super::after_password(&state, &current, &account, &client).await?;
     leptos_axum::redirect(next);

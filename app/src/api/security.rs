@@ -95,10 +95,13 @@ pub async fn change_password(
     accounts::change_password(
         &state.db,
         &state.passwords,
+        &state.vault,
         state.sign_in,
         who.user_id,
-        current_password,
-        new_password,
+        accounts::PasswordChange {
+            current: current_password,
+            new: new_password,
+        },
         &client,
     )
     .await?;

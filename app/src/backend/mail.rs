@@ -7,8 +7,12 @@
 //! time and where to act, never a name, a diagnosis or any other health
 //! information.
 
-use super::db::schema::{security_events, users};
-use crate::model::SecurityEventKind;
+use super::{
+    db::schema::{security_events, users},
+    identity::account_identity,
+    vault::Vault,
+};
+use crate::{error::AppError, model::SecurityEventKind};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use lettre::{
@@ -87,26 +91,36 @@ impl Mailer {
 
     /// One pass: emails every fresh notice not yet emailed; returns how many
     /// were sent. A notice whose message fails stays pending for the next
-    /// pass.
-    pub async fn send_pending(&self, conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-        let pending: Vec<(Uuid, SecurityEventKind, OffsetDateTime, String)> =
-            security_events::table
-                .inner_join(users::table)
-                .filter(security_events::emailed_at.is_null())
-                .filter(security_events::kind.ne_all(SecurityEventKind::ROUTINE))
-                .filter(security_events::created_at.gt(OffsetDateTime::now_utc() - FRESH_FOR))
-                .order(security_events::created_at)
-                .limit(BATCH)
-                .select((
-                    security_events::id,
-                    security_events::kind,
-                    security_events::created_at,
-                    users::email,
-                ))
-                .load(conn)
-                .await?;
+    /// pass. A patient's address is sealed: opened here, for the message to
+    /// them alone.
+    pub async fn send_pending(
+        &self,
+        conn: &mut AsyncPgConnection,
+        vault: &Vault,
+    ) -> Result<usize, AppError> {
+        let pending: Vec<(
+            Uuid,
+            SecurityEventKind,
+            OffsetDateTime,
+            account_identity::Stored,
+        )> = security_events::table
+            .inner_join(users::table)
+            .filter(security_events::emailed_at.is_null())
+            .filter(security_events::kind.ne_all(SecurityEventKind::ROUTINE))
+            .filter(security_events::created_at.gt(OffsetDateTime::now_utc() - FRESH_FOR))
+            .order(security_events::created_at)
+            .limit(BATCH)
+            .select((
+                security_events::id,
+                security_events::kind,
+                security_events::created_at,
+                account_identity::Stored::as_select(),
+            ))
+            .load(conn)
+            .await?;
         let mut sent = 0;
-        for (id, kind, at, email) in pending {
+        for (id, kind, at, stored) in pending {
+            let email = account_identity::open(conn, vault, &stored).await?.email;
             let message = email
                 .parse::<Mailbox>()
                 .map_err(|error| error.to_string())

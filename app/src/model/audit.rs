@@ -37,6 +37,9 @@ stored_enum! {
         AccountDeactivated => "account.deactivated",
         AccountReactivated => "account.reactivated",
         AccountUnlocked => "account.unlocked",
+        /// A patient's portal account (name and email) shown in a staff
+        /// list of people.
+        AccountListed => "account.listed",
         RecordViewed => "record.viewed",
         /// A patient's name and birthday shown in a caseload list.
         RecordListed => "record.listed",
@@ -99,6 +102,7 @@ impl AuditAction {
             A::AccountDeactivated => "Account deactivated",
             A::AccountReactivated => "Account reactivated",
             A::AccountUnlocked => "Account unlocked",
+            A::AccountListed => "Listed on People",
             A::RecordViewed => "Record viewed",
             A::RecordListed => "Listed in a caseload",
             A::RecordSearched => "Found by a caseload search",

@@ -66,7 +66,7 @@ async fn export(
     let mut conn = state.db.conn().await?;
     let admin = audit::authorize(&mut conn, &who, "audit-export", Admin::check, client).await?;
     let filter = review::filter(&mut conn, admin, query).await?;
-    let (csv, rows) = review::export_csv(&mut conn, admin, &filter).await?;
+    let (csv, rows) = review::export_csv(&mut conn, &state.vault, admin, &filter).await?;
     review::record_review(
         &mut conn,
         admin,

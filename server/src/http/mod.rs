@@ -174,13 +174,30 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         "request",
         request_id = %request_id,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %loggable_path(request.uri().path()),
     )
+}
+
+/// The path as logged. An invitation link's token is a secret (whoever
+/// holds it sets the account's password), and the only one a path
+/// carries, so it is never written out; ids are not secret.
+fn loggable_path(path: &str) -> &str {
+    match path.strip_prefix("/invite/") {
+        Some(token) if !token.is_empty() => "/invite/{token}",
+        _ => path,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_token_is_never_logged() {
+        assert_eq!(loggable_path("/invite/s3cr3t-token"), "/invite/{token}");
+        assert_eq!(loggable_path("/invite/"), "/invite/");
+        assert_eq!(loggable_path("/patients/42"), "/patients/42");
+    }
 
     /// A route's path with its parameters filled in (`/patients/{id}` or
     /// `/patients/:id` -> `/patients/x`).

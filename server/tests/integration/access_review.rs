@@ -30,7 +30,7 @@ const PATIENT: &str = "avery.quinn@patients.example";
 
 async fn account(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid) {
     users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .select((users::id, users::organization_id))
         .first(conn)
         .await
@@ -194,7 +194,9 @@ async fn the_access_log_pages_through_every_event_exactly_once() {
         let filter = review::filter(&mut conn, admin, &query)
             .await
             .expect("filter");
-        let page = review::page(&mut conn, admin, &filter).await.expect("page");
+        let page = review::page(&mut conn, &app.state.vault, admin, &filter)
+            .await
+            .expect("page");
         pages += 1;
         seen.extend(page.rows.iter().map(|row| row.id));
         match page.next_before {

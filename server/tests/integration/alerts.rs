@@ -42,7 +42,7 @@ const SETTINGS: &[(&str, &str)] = &[
 
 async fn person(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid, Role) {
     users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .select((users::id, users::organization_id, users::role))
         .first(conn)
         .await

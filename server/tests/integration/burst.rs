@@ -2,14 +2,10 @@
 //! database connection while it waits for, or computes, a password hash.
 
 use crate::support::{TestApp, records::user_id};
-use app::backend::{
-    db::schema::{patients, users},
-    seed::DEMO_PASSWORD,
-};
+use app::backend::seed::DEMO_PASSWORD;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use http::StatusCode;
-use uuid::Uuid;
 
 const ROWAN: &str = "rowan.ellis@juniper-creek.example";
 const PATIENTS: [&str; 4] = [
@@ -30,13 +26,7 @@ async fn with_one_connection_and_every_hashing_permit_busy_a_signed_in_chart_sti
     ])
     .await;
     let mut rowan = app.signed_in(ROWAN).await;
-    let avery: Uuid = users::table
-        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
-        .filter(users::email.eq(PATIENTS[0]))
-        .select(patients::id)
-        .first(&mut app.db.conn().await)
-        .await
-        .expect("Avery's record");
+    let avery = crate::support::records::record_of(&mut app.db.conn().await, PATIENTS[0]).await;
     let chart = format!("/api/chart?patient_id={avery}");
     assert_eq!(rowan.fetch(&chart).await.status, StatusCode::OK);
 

@@ -8,7 +8,7 @@ use crate::support::{
     app::{Browser, Reply},
 };
 use app::{
-    backend::db::schema::{audit_events, clinical_notes, emergency_access, patients, users},
+    backend::db::schema::{audit_events, clinical_notes, emergency_access, users},
     error::AppError,
     model::{
         audit::{AuditAction, AuditOutcome},
@@ -26,20 +26,11 @@ pub(crate) const ADMIN: &str = "admin@juniper-creek.example";
 pub(crate) const AVERY: &str = "avery.quinn@patients.example";
 const PRIYA: &str = "priya.natarajan@patients.example";
 
-/// The record id of the patient with portal account `email`.
-pub(crate) async fn record_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
-    users::table
-        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
-        .filter(users::email.eq(email))
-        .select(patients::id)
-        .first(conn)
-        .await
-        .expect("record")
-}
+pub(crate) use crate::support::records::record_of;
 
 pub(crate) async fn user_id(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
     users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .select(users::id)
         .first(conn)
         .await

@@ -65,18 +65,24 @@ async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, received)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn security_notices_are_emailed_once_without_health_information() {
+/// A demo practice that mails through the test's SMTP server (with
+/// `extra` settings), and the mail it received.
+pub(crate) async fn mailing_app(extra: &[(&str, &str)]) -> (TestApp, Arc<Mutex<Vec<String>>>) {
     let (port, received) = smtp_server().await;
     let url = format!("smtp://127.0.0.1:{port}");
-    let app = TestApp::with_demo_and(&[
+    let mut settings = vec![
         ("CAIRN_SMTP_URL", url.as_str()),
         ("CAIRN_MAIL_FROM", "Cairn <security@cairn.example>"),
-    ])
-    .await;
-    let mailer = app.state.mailer.clone().expect("mail configured");
+    ];
+    settings.extend_from_slice(extra);
+    let app = TestApp::with_demo_and(&settings).await;
+    (app, received)
+}
+
+/// Signs `email` in and changes their password: a notice to mail.
+async fn change_password(app: &TestApp, email: &str) {
     let mut browser = app.browser();
-    browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
+    browser.sign_in(email, DEMO_PASSWORD).await;
     let reply = browser
         .call(
             "/api/change-password",
@@ -87,15 +93,28 @@ async fn security_notices_are_emailed_once_without_health_information() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_notices_are_emailed_once_without_health_information() {
+    let (app, received) = mailing_app(&[]).await;
+    let mailer = app.state.mailer.clone().expect("mail configured");
+    change_password(&app, THERAPIST).await;
 
     let mut conn = app.db.conn().await;
     assert_eq!(
-        mailer.send_pending(&mut conn).await.expect("send"),
+        mailer
+            .send_pending(&mut conn, &app.state.vault)
+            .await
+            .expect("send"),
         1,
         "one notice; sign-ins are not mailed"
     );
     assert_eq!(
-        mailer.send_pending(&mut conn).await.expect("send"),
+        mailer
+            .send_pending(&mut conn, &app.state.vault)
+            .await
+            .expect("send"),
         0,
         "never twice"
     );
@@ -106,4 +125,24 @@ async fn security_notices_are_emailed_once_without_health_information() {
     assert!(message.contains("Password changed"), "{message}");
     assert!(message.contains("/security"), "{message}");
     assert!(!message.contains("Rowan"), "no names: {message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patients_notice_goes_to_their_sealed_address_and_names_no_one() {
+    const PATIENT: &str = "avery.quinn@patients.example";
+    let (app, received) = mailing_app(&[]).await;
+    let mailer = app.state.mailer.clone().expect("mail configured");
+    change_password(&app, PATIENT).await;
+    let mut conn = app.db.conn().await;
+    assert_eq!(
+        mailer
+            .send_pending(&mut conn, &app.state.vault)
+            .await
+            .expect("send"),
+        1
+    );
+    let messages = received.lock().expect("lock").clone();
+    let message = &messages[0];
+    assert!(message.contains(&format!("To: {PATIENT}")), "{message}");
+    assert!(!message.contains("Avery"), "no names: {message}");
 }

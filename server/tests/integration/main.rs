@@ -4,6 +4,7 @@
 mod support;
 
 mod access_review;
+mod account_identity;
 mod alerts;
 mod audit;
 mod burst;

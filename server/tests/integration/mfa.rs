@@ -72,7 +72,7 @@ async fn enrolled(app: &TestApp, email: &str) -> (TotpSecret, Vec<String>) {
 async fn user_id(app: &TestApp, email: &str) -> uuid::Uuid {
     let mut conn = app.db.conn().await;
     users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .select(users::id)
         .first(&mut conn)
         .await

@@ -122,7 +122,7 @@ async fn expired_and_unknown_links_are_refused_and_change_nothing() {
     assert_eq!(expired.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_text(&expired, "invitation").contains("expired"));
     let status: String = users::table
-        .filter(users::email.eq(NEW_EMAIL))
+        .filter(crate::support::records::email_is(NEW_EMAIL))
         .select(users::status)
         .first(&mut app.db.conn().await)
         .await

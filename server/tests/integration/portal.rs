@@ -5,7 +5,7 @@
 
 use crate::support::TestApp;
 use app::{
-    backend::db::schema::{audit_events, patients, users},
+    backend::db::schema::{audit_events, patients},
     error::AppError,
     model::{
         audit::{AuditAction, AuditOutcome},
@@ -21,13 +21,10 @@ const PATIENT: &str = "avery.quinn@patients.example";
 
 /// The demo patient's account id and the id of their record.
 async fn account_and_record(conn: &mut diesel_async::AsyncPgConnection) -> (Uuid, Uuid) {
-    users::table
-        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
-        .filter(users::email.eq(PATIENT))
-        .select((users::id, patients::id))
-        .first(conn)
-        .await
-        .expect("the demo patient's record")
+    (
+        crate::support::records::user_id(conn, PATIENT).await,
+        crate::support::records::record_of(conn, PATIENT).await,
+    )
 }
 
 #[tokio::test]

@@ -155,7 +155,7 @@ async fn everyone_renewing_every_pending_invitation_is_answered_on_the_stored_ro
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             let mut token = token_of(&reply);
             let pending = users::table
-                .filter(users::email.eq(&email))
+                .filter(crate::support::records::email_is(&email))
                 .filter(users::organization_id.ne(other))
                 .select(users::id)
                 .first::<Uuid>(&mut conn)

@@ -263,7 +263,7 @@ async fn five_wrong_passwords_lock_the_account_with_the_same_answer() {
     // An administrator lifts the lock.
     let mut conn = app.db.conn().await;
     let id = users::table
-        .filter(users::email.eq(THERAPIST))
+        .filter(crate::support::records::email_is(THERAPIST))
         .select(users::id)
         .first(&mut conn)
         .await
@@ -386,12 +386,11 @@ async fn session_rows_hold_ids_and_never_a_name_or_an_email() {
     for email in [THERAPIST, PATIENT] {
         let mut browser = app.browser();
         browser.sign_in(email, DEMO_PASSWORD).await;
-        let name: String = users::table
-            .filter(users::email.eq(email))
-            .select(users::display_name)
-            .first(&mut conn)
+        let id = crate::support::records::user_id(&mut conn, email).await;
+        let name = app::backend::identity::account_identity::of(&mut conn, &app.state.vault, id)
             .await
-            .expect("the account");
+            .expect("the account")
+            .display_name;
         // The page still greets them by name, read for it.
         let visitor = browser.fetch("/api/visitor").await;
         assert!(visitor.body.contains(&name), "{}", visitor.body);

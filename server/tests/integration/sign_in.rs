@@ -67,11 +67,13 @@ async fn email_is_matched_case_insensitively_and_trimmed() {
 async fn unknown_account_wrong_password_and_deactivated_account_get_the_same_answer() {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
-    diesel::update(users::table.filter(users::email.eq("sam.okafor@juniper-creek.example")))
-        .set(users::status.eq("deactivated"))
-        .execute(&mut conn)
-        .await
-        .expect("deactivate");
+    diesel::update(users::table.filter(crate::support::records::email_is(
+        "sam.okafor@juniper-creek.example",
+    )))
+    .set(users::status.eq("deactivated"))
+    .execute(&mut conn)
+    .await
+    .expect("deactivate");
 
     let unknown = app
         .call(
@@ -228,7 +230,9 @@ async fn a_hash_with_old_parameters_is_upgraded_at_sign_in() {
         )
         .await;
     let stored: Option<String> = users::table
-        .filter(users::email.eq("legacy.user@juniper-creek.example"))
+        .filter(crate::support::records::email_is(
+            "legacy.user@juniper-creek.example",
+        ))
         .select(users::password_hash)
         .first(&mut conn)
         .await
@@ -271,7 +275,7 @@ async fn sign_in_finds_accounts_by_a_keyed_index_and_indexes_those_written_befor
     let mut conn = app.db.conn().await;
     let index_of = async |conn: &mut diesel_async::AsyncPgConnection| -> Option<Vec<u8>> {
         users::table
-            .filter(users::email.eq(THERAPIST))
+            .filter(crate::support::records::email_is(THERAPIST))
             .select(users::email_index)
             .first(conn)
             .await
@@ -294,7 +298,7 @@ async fn sign_in_finds_accounts_by_a_keyed_index_and_indexes_those_written_befor
         .await;
 
     // An account written before there was an index still signs in...
-    diesel::update(users::table.filter(users::email.eq(THERAPIST)))
+    diesel::update(users::table.filter(crate::support::records::email_is(THERAPIST)))
         .set(users::email_index.eq(None::<Vec<u8>>))
         .execute(&mut conn)
         .await
@@ -302,14 +306,14 @@ async fn sign_in_finds_accounts_by_a_keyed_index_and_indexes_those_written_befor
     app.browser().sign_in(THERAPIST, DEMO_PASSWORD).await;
     // ...and the step the server runs at start gives it its index, once.
     assert_eq!(
-        accounts::index_emails(&mut conn, &app.state.vault)
+        app::backend::identity::account_identity::seal_existing(&mut conn, &app.state.vault)
             .await
             .expect("indexed"),
         1
     );
     assert_eq!(index_of(&mut conn).await, Some(index));
     assert_eq!(
-        accounts::index_emails(&mut conn, &app.state.vault)
+        app::backend::identity::account_identity::seal_existing(&mut conn, &app.state.vault)
             .await
             .expect("again"),
         0

@@ -269,8 +269,8 @@ diesel::table! {
     users (id) {
         id -> Uuid,
         organization_id -> Uuid,
-        email -> Text,
-        display_name -> Text,
+        email -> Nullable<Text>,
+        display_name -> Nullable<Text>,
         role -> Text,
         status -> Text,
         password_hash -> Nullable<Text>,
@@ -280,6 +280,8 @@ diesel::table! {
         locked_until -> Nullable<Timestamptz>,
         failed_codes -> Int4,
         email_index -> Nullable<Bytea>,
+        email_sealed -> Nullable<Bytea>,
+        display_name_sealed -> Nullable<Bytea>,
     }
 }
 

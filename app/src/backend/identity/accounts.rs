@@ -9,6 +9,7 @@ use crate::backend::{
     audit::{self, Actor, Details, Event, Origin},
     client::ClientInfo,
     db::{Database, internal, schema::users},
+    identity::account_identity::{self, Identity, with_email},
     identity::password::{PasswordHashString, Passwords, Verified},
     identity::security_events,
     vault::Vault,
@@ -28,66 +29,12 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-#[diesel::declare_sql_function]
-extern "SQL" {
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-/// The accounts whose email is `email` (as `check_email` leaves it): by
-/// the keyed index, or, for a row written before there was one and not yet
-/// indexed ([`index_emails`]), by the email itself.
-pub fn with_email(vault: &Vault, email: &str) -> ByEmail {
-    Box::new(
-        users::email_index
-            .eq(vault.account_index(email))
-            .or(users::email_index
-                .is_null()
-                .and(lower(users::email).eq(email.to_owned()))),
-    )
-}
-
-/// A condition on `users`, as [`with_email`] makes one.
-pub type ByEmail = Box<
-    dyn BoxableExpression<
-            users::table,
-            diesel::pg::Pg,
-            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
-        >,
->;
-
-/// Gives every account written before sign-in used the index its email's
-/// index, a batch at a time; answers how many. Safe to run again, and at
-/// once on several instances (a row is indexed once, whoever gets there).
-pub async fn index_emails(conn: &mut AsyncPgConnection, vault: &Vault) -> Result<usize, AppError> {
-    const BATCH: i64 = 500;
-    let mut done = 0;
-    loop {
-        let rows: Vec<(Uuid, String)> = users::table
-            .filter(users::email_index.is_null())
-            .select((users::id, users::email))
-            .limit(BATCH)
-            .load(conn)
-            .await?;
-        for (id, email) in &rows {
-            done += diesel::update(users::table.find(id).filter(users::email_index.is_null()))
-                .set(users::email_index.eq(vault.account_index(email)))
-                .execute(conn)
-                .await?;
-        }
-        if rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
-            return Ok(done);
-        }
-    }
-}
-
 /// An account as sign-in needs it. The hash stays private to this module.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct Account {
     pub id: Uuid,
     pub organization_id: Uuid,
-    pub email: String,
-    pub display_name: String,
     pub role: Role,
     pub status: UserStatus,
     password_hash: Option<String>,
@@ -146,12 +93,18 @@ pub async fn create_with_password(
     };
 
     let hash = passwords.hash(input.password).await?;
+    let id = Uuid::new_v4();
+    let who = Identity {
+        email,
+        display_name,
+    };
+    let identity =
+        account_identity::to_store(conn, vault, organization_id, id, input.role, &who).await?;
     diesel::insert_into(users::table)
         .values((
+            users::id.eq(id),
             users::organization_id.eq(organization_id),
-            users::email.eq(&email),
-            users::email_index.eq(vault.account_index(&email)),
-            users::display_name.eq(&display_name),
+            identity,
             users::role.eq(input.role),
             users::status.eq(UserStatus::Active),
             users::password_hash.eq(hash.as_str()),
@@ -307,22 +260,23 @@ pub async fn record_turned_away(db: &Database, passwords: &Passwords) -> Result<
 }
 
 /// An account's email address (its sign-in name), as an authenticator app
-/// labels its entry.
-pub async fn email(conn: &mut AsyncPgConnection, id: Uuid) -> Result<String, AppError> {
-    Ok(users::table
-        .find(id)
-        .select(users::email)
-        .first(conn)
-        .await?)
+/// labels its entry: for the person themselves.
+pub async fn email(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    id: Uuid,
+) -> Result<String, AppError> {
+    Ok(account_identity::of(conn, vault, id).await?.email)
 }
 
-/// The name a person goes by in the practice (a note's author, say).
-pub async fn display_name(conn: &mut AsyncPgConnection, id: Uuid) -> Result<String, AppError> {
-    Ok(users::table
-        .find(id)
-        .select(users::display_name)
-        .first(conn)
-        .await?)
+/// The name a person goes by in the practice: for the person themselves
+/// (the greeting on every page).
+pub async fn display_name(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    id: Uuid,
+) -> Result<String, AppError> {
+    Ok(account_identity::of(conn, vault, id).await?.display_name)
 }
 
 /// The account, when it may sign in now (active and not locked): for the
@@ -495,6 +449,12 @@ async fn rehash(db: &Database, passwords: &Passwords, id: Uuid, password: String
     }
 }
 
+/// What a person typed to change their password.
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
 /// Changes a signed-in person's password: the current one must be right
 /// (a wrong one counts toward the lockout, like a failed sign-in), the new
 /// one must meet the rules. Field errors name `current_password` and
@@ -502,17 +462,23 @@ async fn rehash(db: &Database, passwords: &Passwords, id: Uuid, password: String
 pub async fn change_password(
     db: &Database,
     passwords: &Passwords,
+    vault: &Vault,
     policy: SignInPolicy,
     user_id: Uuid,
-    current: String,
-    new: String,
+    change: PasswordChange,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    let account: Account = users::table
-        .find(user_id)
-        .select(Account::as_select())
-        .first(&mut *db.conn().await?)
-        .await?;
+    let PasswordChange { current, new } = change;
+    let (account, email) = {
+        let mut conn = db.conn().await?;
+        let account: Account = users::table
+            .find(user_id)
+            .select(Account::as_select())
+            .first(&mut *conn)
+            .await?;
+        let email = account_identity::of(&mut conn, vault, user_id).await?.email;
+        (account, email)
+    };
     let mut errors = FieldErrors::new();
     check_sign_in_password(&mut errors, "current_password", &current);
     crate::backend::identity::password_rules::check_new(
@@ -520,7 +486,7 @@ pub async fn change_password(
         "new_password",
         &new,
         account.role,
-        &account.email,
+        &email,
     );
     if errors.get("new_password").is_none() && new == current {
         errors.add(

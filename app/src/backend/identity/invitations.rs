@@ -13,7 +13,8 @@ use crate::backend::{
         Database, internal,
         schema::{invitations, users},
     },
-    identity::accounts::{self, Account},
+    identity::account_identity::{self, Identity},
+    identity::accounts::Account,
     identity::authz::Inviter,
     identity::password::Passwords,
     identity::password_rules,
@@ -86,7 +87,7 @@ pub async fn invite(
         .transaction::<_, AppError, _>(async |conn| {
             let existing: Option<(Uuid, UserStatus, Role)> = users::table
                 .filter(users::organization_id.eq(inviter.organization_id))
-                .filter(accounts::with_email(vault, &email))
+                .filter(account_identity::with_email(vault, &email))
                 .select((users::id, users::status, users::role))
                 .for_update()
                 .first(conn)
@@ -94,17 +95,24 @@ pub async fn invite(
                 .optional()?;
             let (user_id, action) = match existing {
                 None => {
-                    let id = diesel::insert_into(users::table)
+                    let id = Uuid::new_v4();
+                    let who = Identity {
+                        email: email.clone(),
+                        display_name: display_name.clone(),
+                    };
+                    let organization_id = inviter.organization_id;
+                    let identity =
+                        account_identity::to_store(conn, vault, organization_id, id, input.role, &who)
+                            .await?;
+                    diesel::insert_into(users::table)
                         .values((
-                            users::organization_id.eq(inviter.organization_id),
-                            users::email.eq(&email),
-                            users::email_index.eq(vault.account_index(&email)),
-                            users::display_name.eq(&display_name),
+                            users::id.eq(id),
+                            users::organization_id.eq(organization_id),
+                            identity,
                             users::role.eq(input.role),
                             users::status.eq(UserStatus::Invited),
                         ))
-                        .returning(users::id)
-                        .get_result(conn)
+                        .execute(conn)
                         .await?;
                     (id, AuditAction::InvitationIssued)
                 }
@@ -288,32 +296,46 @@ impl Link {
     }
 }
 
-/// Reads a link without using it.
-pub async fn look_up(conn: &mut AsyncPgConnection, token: &str) -> Result<Link, AppError> {
-    let row: Option<(Option<OffsetDateTime>, OffsetDateTime, String, String, Role)> =
-        invitations::table
-            .inner_join(users::table.on(users::id.eq(invitations::user_id)))
-            .filter(invitations::token_hash.eq(secret::token_hash(token.trim())))
-            .select((
-                invitations::used_at,
-                invitations::expires_at,
-                users::display_name,
-                users::email,
-                users::role,
-            ))
-            .first(conn)
-            .await
-            .optional()
-            .map_err(internal)?;
+/// Reads a link without using it. Whom it is for is opened only for a
+/// link that can still be used: its holder is that person.
+pub async fn look_up(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    token: &str,
+) -> Result<Link, AppError> {
+    let row: Option<(
+        Option<OffsetDateTime>,
+        OffsetDateTime,
+        account_identity::Stored,
+        Role,
+    )> = invitations::table
+        .inner_join(users::table.on(users::id.eq(invitations::user_id)))
+        .filter(invitations::token_hash.eq(secret::token_hash(token.trim())))
+        .select((
+            invitations::used_at,
+            invitations::expires_at,
+            account_identity::Stored::as_select(),
+            users::role,
+        ))
+        .first(conn)
+        .await
+        .optional()
+        .map_err(internal)?;
     Ok(match row {
         None => Link::Unknown,
         Some((Some(_), ..)) => Link::Used,
         Some((None, expires, ..)) if expires <= OffsetDateTime::now_utc() => Link::Expired,
-        Some((None, _, display_name, email, role)) => Link::Valid {
-            display_name,
-            email,
-            role,
-        },
+        Some((None, _, stored, role)) => {
+            let Identity {
+                email,
+                display_name,
+            } = account_identity::open(conn, vault, &stored).await?;
+            Link::Valid {
+                display_name,
+                email,
+                role,
+            }
+        }
     })
 }
 
@@ -324,11 +346,12 @@ pub async fn look_up(conn: &mut AsyncPgConnection, token: &str) -> Result<Link, 
 pub async fn accept(
     db: &Database,
     passwords: &Passwords,
+    vault: &Vault,
     token: &str,
     password: String,
     client: &ClientInfo,
 ) -> Result<Account, AppError> {
-    let link = look_up(&mut *db.conn().await?, token).await?;
+    let link = look_up(&mut *db.conn().await?, vault, token).await?;
     let (email, role) = match link {
         Link::Valid { email, role, .. } => (email, role),
         other => return Err(link_error(&other)),

@@ -3,11 +3,14 @@
 //! two-step verification, sessions, the role proofs the rest asks for
 //! (`authz`), and the security events shown to their owners.
 //!
-//! May use: the vault (TOTP secrets), the audit trail, and the plumbing
-//! (db, mail, throttle, client, secret, dates). Used by: the records (the
-//! signed-in person and role proofs), the server functions and the server.
-//! Nothing here reads a patient's record.
+//! May use: the vault (TOTP secrets, patients' sealed account names and
+//! emails), the audit trail, and the plumbing (db, throttle, client,
+//! secret, dates). Used by: the records (the signed-in person, role proofs,
+//! staff names), mail, the server functions and the server. Nothing here
+//! opens a patient's record (People reads only which record an account
+//! has, to record the listing against it).
 
+pub mod account_identity;
 pub mod accounts;
 pub mod authz;
 pub mod invitations;

@@ -5,10 +5,12 @@
 use crate::backend::{
     audit::{self, Event, Origin},
     client::ClientInfo,
-    db::schema::{invitations, mfa_factors, sessions, users},
+    db::schema::{invitations, mfa_factors, patients, sessions, users},
+    identity::account_identity,
     identity::accounts,
     identity::authz::{Admin, Inviter},
     identity::session::mine,
+    vault::Vault,
 };
 use crate::{
     error::AppError,
@@ -22,34 +24,42 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// id, display name, email, role, status, locked until, has an authenticator.
+/// identity, role, status, locked until, has an authenticator, their
+/// record when a patient has one.
 type PersonColumns = (
-    Uuid,
-    String,
-    String,
+    account_identity::Stored,
     Role,
     UserStatus,
     Option<OffsetDateTime>,
     bool,
+    Option<Uuid>,
 );
 
 /// Everyone in the administrator's practice, or, for a therapist, the
-/// patients they invited.
+/// patients they invited, by role and name. Patients' names and emails are
+/// opened for it, so the listing is recorded (`account.listed`, one event
+/// per patient listed, about their record when they have one) in the
+/// transaction that reads them: no record, no list.
 pub async fn list(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     viewer: Inviter,
+    client: &ClientInfo,
 ) -> Result<Vec<PersonRow>, AppError> {
+    let record = patients::table
+        .filter(patients::user_id.eq(users::id.nullable()))
+        .filter(patients::deleted_at.is_null())
+        .select(patients::id.nullable())
+        .single_value();
     let mut query = users::table
         .filter(users::organization_id.eq(viewer.organization_id))
-        .order((users::role, users::display_name))
         .select((
-            users::id,
-            users::display_name,
-            users::email,
+            account_identity::Stored::as_select(),
             users::role,
             users::status,
             users::locked_until,
             diesel::dsl::exists(mfa_factors::table.filter(mfa_factors::user_id.eq(users::id))),
+            record,
         ))
         .into_boxed();
     if viewer.role != Role::Admin {
@@ -60,27 +70,52 @@ pub async fn list(
             .filter(users::role.eq(Role::Patient))
             .filter(users::id.eq_any(invited));
     }
-    let rows: Vec<PersonColumns> = query.load(conn).await?;
     let now = OffsetDateTime::now_utc();
-    let mut people = Vec::with_capacity(rows.len());
-    for (id, display_name, email, role, status, locked_until, mfa_on) in rows {
-        let active_sessions: i64 = sessions::table
-            .filter(sessions::user_id.eq(id))
-            .filter(sessions::expires_at.gt(diesel::dsl::now))
-            .count()
-            .get_result(conn)
-            .await?;
-        people.push(PersonRow {
-            id,
-            display_name,
-            email,
-            role,
-            status,
-            locked: locked_until.is_some_and(|until| until > now),
-            active_sessions,
-            mfa_on,
-        });
-    }
+    let mut people = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let rows: Vec<PersonColumns> = query.load(conn).await?;
+            let mut people = Vec::with_capacity(rows.len());
+            let mut listed = Vec::new();
+            for (stored, role, status, locked_until, mfa_on, record) in rows {
+                let id = stored.id;
+                let who = account_identity::open(conn, vault, &stored).await?;
+                let active_sessions: i64 = sessions::table
+                    .filter(sessions::user_id.eq(id))
+                    .filter(sessions::expires_at.gt(diesel::dsl::now))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if role == Role::Patient {
+                    let event = Event::new(
+                        AuditAction::AccountListed,
+                        AuditOutcome::Allowed,
+                        viewer.into(),
+                        Origin::from(client),
+                    )
+                    .on("endpoint", "people")
+                    .about_user(id);
+                    listed.push(match record {
+                        Some(patient_id) => event.about_patient(patient_id),
+                        None => event,
+                    });
+                }
+                people.push(PersonRow {
+                    id,
+                    display_name: who.display_name,
+                    email: who.email,
+                    role,
+                    status,
+                    locked: locked_until.is_some_and(|until| until > now),
+                    active_sessions,
+                    mfa_on,
+                });
+            }
+            audit::record_all(conn, &listed).await?;
+            Ok(people)
+        })
+        .await?;
+    // By role, then name: the names are sealed, so sorted once opened.
+    people.sort_by_cached_key(|p| (p.role.as_str(), p.display_name.to_lowercase()));
     Ok(people)
 }
 

@@ -5,6 +5,7 @@
 use crate::backend::{
     audit::{self, Event},
     db::schema::{care_team, clinical_notes, patients, users},
+    identity::account_identity::staff_name,
 };
 use crate::{
     error::AppError,
@@ -98,8 +99,8 @@ pub async fn all(
     Ok(care_team::table
         .inner_join(users::table.on(users::id.eq(care_team::therapist_id)))
         .filter(care_team::organization_id.eq(organization_id))
-        .select((care_team::patient_id, users::id, users::display_name))
-        .order(users::display_name)
+        .select((care_team::patient_id, users::id, staff_name()))
+        .order(staff_name())
         .load(conn)
         .await?)
 }
@@ -115,8 +116,8 @@ pub async fn therapists(
         .filter(users::organization_id.eq(organization_id))
         .filter(users::role.eq(Role::Therapist))
         .filter(users::status.ne(UserStatus::Deactivated))
-        .select((users::id, users::display_name))
-        .order(users::display_name)
+        .select((users::id, staff_name()))
+        .order(staff_name())
         .load(conn)
         .await?)
 }
@@ -129,8 +130,8 @@ pub async fn names(
     Ok(care_team::table
         .inner_join(users::table.on(users::id.eq(care_team::therapist_id)))
         .filter(care_team::patient_id.eq(patient_id))
-        .select(users::display_name)
-        .order(users::display_name)
+        .select(staff_name())
+        .order(staff_name())
         .load(conn)
         .await?)
 }

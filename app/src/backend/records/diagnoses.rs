@@ -5,6 +5,7 @@
 use crate::backend::{
     dates::{check_day, day},
     db::schema::{diagnoses, users},
+    identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
     records::sealing,
     vault::{PhiValue, Vault, columns},
@@ -240,7 +241,7 @@ pub async fn list(
             diagnoses::status,
             diagnoses::onset_date,
             diagnoses::resolved_date,
-            users::display_name,
+            staff_name(),
         ))
         .load(conn)
         .await

@@ -7,6 +7,7 @@
 use crate::backend::{
     dates::{check_day, day, minute},
     db::schema::{treatment_plans, users},
+    identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
     records::sealing,
     vault::{Phi, PhiValue, Vault, columns},
@@ -158,7 +159,7 @@ pub async fn current(
         .inner_join(users::table.on(users::id.eq(treatment_plans::updated_by)))
         .filter(treatment_plans::patient_id.eq(access.patient_id()))
         .filter(treatment_plans::organization_id.eq(access.organization_id()))
-        .select((Stored::as_select(), users::display_name))
+        .select((Stored::as_select(), staff_name()))
         .first(conn)
         .await
         .optional()

@@ -109,6 +109,18 @@ pub const ALERT_REVIEW_NOTE: Column = Column {
     column: "note_sealed",
 };
 
+/// A patient's portal account: its email and the name it goes by. The
+/// practice's key seals them (an account need not have a record yet);
+/// staff accounts keep theirs readable.
+pub const ACCOUNT_EMAIL: Column = Column {
+    table: "users",
+    column: "email_sealed",
+};
+pub const ACCOUNT_NAME: Column = Column {
+    table: "users",
+    column: "display_name_sealed",
+};
+
 /// A sealed column and where its rows name their id and their patient
 /// (whose key seals the value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,11 +170,21 @@ pub const ALL: &[Registered] = &[
 /// Every sealed column of no one patient: the practice's data key seals
 /// them (rows name their practice in `patient_column`), and only an
 /// administrator of that practice opens them. Add new ones here.
-pub const OF_PRACTICE: &[Registered] = &[Registered {
-    column: ALERT_REVIEW_NOTE,
-    id_column: "id",
-    patient_column: "organization_id",
-}];
+pub const OF_PRACTICE: &[Registered] = &[
+    of_practice(ALERT_REVIEW_NOTE),
+    of_practice(ACCOUNT_EMAIL),
+    of_practice(ACCOUNT_NAME),
+];
+
+/// A column of a table whose rows name their practice in
+/// `organization_id`.
+const fn of_practice(column: Column) -> Registered {
+    Registered {
+        column,
+        id_column: "id",
+        patient_column: "organization_id",
+    }
+}
 
 /// Sealed columns that are not PHI and use their own configured key
 /// (TOTP secrets), so rotation of data keys leaves them alone.

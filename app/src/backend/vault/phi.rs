@@ -231,6 +231,43 @@ impl Sealed<String> {
         column: Column,
         row: Uuid,
     ) -> Result<Phi<String>, Unreadable> {
+        self.open_with_practice_key(vault, conn, admin.organization_id, column, row)
+            .await
+    }
+
+    /// Opens a patient's portal account name or email
+    /// ([`columns::ACCOUNT_EMAIL`], [`columns::ACCOUNT_NAME`]). Only
+    /// `identity::account_identity` calls it, for the person the account
+    /// is, an invitation's holder, a recorded listing, or the notice mailed
+    /// to the address; any other column is refused.
+    ///
+    /// [`columns::ACCOUNT_EMAIL`]: super::columns::ACCOUNT_EMAIL
+    /// [`columns::ACCOUNT_NAME`]: super::columns::ACCOUNT_NAME
+    pub(crate) async fn open_account(
+        &self,
+        vault: &Vault,
+        conn: &mut AsyncPgConnection,
+        organization_id: Uuid,
+        column: Column,
+        row: Uuid,
+    ) -> Result<Phi<String>, Unreadable> {
+        if ![super::columns::ACCOUNT_EMAIL, super::columns::ACCOUNT_NAME].contains(&column) {
+            return Err(Unreadable::OutOfReach(column.table, column.column));
+        }
+        self.open_with_practice_key(vault, conn, organization_id, column, row)
+            .await
+    }
+
+    /// The value of a registered practice column, if the key of practice
+    /// `organization_id` sealed it for this column and row.
+    async fn open_with_practice_key(
+        &self,
+        vault: &Vault,
+        conn: &mut AsyncPgConnection,
+        organization_id: Uuid,
+        column: Column,
+        row: Uuid,
+    ) -> Result<Phi<String>, Unreadable> {
         if !super::columns::OF_PRACTICE
             .iter()
             .any(|r| r.column == column)
@@ -239,7 +276,7 @@ impl Sealed<String> {
         }
         let id = self.key_id().map_err(Unreadable::Broken)?;
         let key = dek::load(conn, vault, id).await.map_err(Unreadable::Key)?;
-        if key.scope != practice(admin.organization_id) {
+        if key.scope != practice(organization_id) {
             return Err(Unreadable::WrongPatient);
         }
         let plain = key

@@ -11,11 +11,11 @@
 use crate::support::{
     TestApp,
     app::{Browser, Reply},
-    records::join_care_team,
+    records::{join_care_team, record_of},
 };
 use app::{
     backend::{
-        db::schema::{audit_events, patients, users},
+        db::schema::{audit_events, users},
         identity::accounts::{NewAccount, create_with_password},
         organizations,
         seed::DEMO_PASSWORD,
@@ -134,7 +134,7 @@ impl People {
 
 async fn id_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
     users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .select(users::id)
         .first(conn)
         .await
@@ -160,7 +160,7 @@ async fn setup() -> (TestApp, People, Uuid) {
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
     let practice: Uuid = users::table
-        .filter(users::email.eq(ADMIN))
+        .filter(crate::support::records::email_is(ADMIN))
         .select(users::organization_id)
         .first(&mut conn)
         .await
@@ -181,13 +181,7 @@ async fn setup() -> (TestApp, People, Uuid) {
     .await
     .expect("a therapist not on patient A's team");
     // On someone else's team, so their caseload is not empty.
-    let mateo: Uuid = users::table
-        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
-        .filter(users::email.eq("mateo.alvarez@patients.example"))
-        .select(patients::id)
-        .first(&mut conn)
-        .await
-        .expect("Mateo");
+    let mateo = record_of(&mut conn, "mateo.alvarez@patients.example").await;
     join_care_team(&mut conn, practice, mateo, casey, casey).await;
     let other = organizations::find_or_create(&mut conn, "Other Practice", "other-practice")
         .await
@@ -201,13 +195,7 @@ async fn setup() -> (TestApp, People, Uuid) {
     )
     .await
     .expect("their administrator");
-    let patient_a: Uuid = users::table
-        .inner_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
-        .filter(users::email.eq(PATIENT_A))
-        .select(patients::id)
-        .first(&mut conn)
-        .await
-        .expect("patient A");
+    let patient_a = record_of(&mut conn, PATIENT_A).await;
 
     let mut browsers = Vec::new();
     for (who, email) in [

@@ -6,7 +6,7 @@ use app::{
     backend::{
         audit::{Actor, Event, Origin},
         db::schema::users,
-        identity::session::SignedIn,
+        identity::{account_identity, session::SignedIn},
         records::access::{self, Grant},
         records::care_team,
         vault::{Column, Sealed, Unreadable, Vault},
@@ -21,10 +21,21 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+/// The accounts whose email is `email`, found as sign-in finds them: a
+/// patient's email is sealed, so never by the column itself. (The vault of
+/// the tests' configuration: its blind-index key is the development one.)
+pub fn email_is(email: &str) -> account_identity::ByEmail {
+    static VAULT: std::sync::LazyLock<Vault> = std::sync::LazyLock::new(|| {
+        crate::support::app::config_for_urls("postgres://postgres@127.0.0.1/unused", None, &[])
+            .vault
+    });
+    account_identity::with_email(&VAULT, &email.trim().to_lowercase())
+}
+
 /// The account `email` as a fresh session of theirs would hold it.
 pub async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
     let (user_id, organization_id, role): (Uuid, Uuid, Role) = users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .select((users::id, users::organization_id, users::role))
         .first(conn)
         .await
@@ -46,12 +57,24 @@ pub async fn signed_in(conn: &mut AsyncPgConnection, email: &str) -> SignedIn {
 /// The account id of `email` (the first, where several practices have it).
 pub async fn user_id(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
     users::table
-        .filter(users::email.eq(email))
+        .filter(crate::support::records::email_is(email))
         .order(users::created_at)
         .select(users::id)
         .first(conn)
         .await
         .expect("an account")
+}
+
+/// The record id of the patient with portal account `email`.
+pub async fn record_of(conn: &mut AsyncPgConnection, email: &str) -> Uuid {
+    use app::backend::db::schema::patients;
+    let account = user_id(conn, email).await;
+    patients::table
+        .filter(patients::user_id.eq(account))
+        .select(patients::id)
+        .first(conn)
+        .await
+        .expect("a record")
 }
 
 /// The administrator of a second practice ("Other Practice"), signing in

@@ -47,21 +47,15 @@ fn vault(app: &TestApp, versions: &[u8], current: u8) -> Vault {
     let current = current.to_string();
     config_with(
         &app.db,
-        &[
-            ("CAIRN_KEKS", &list),
-            ("CAIRN_KEK_CURRENT", &current),
-            ("CAIRN_BLIND_INDEX_KEY", &key(99)),
-        ],
+        &[("CAIRN_KEKS", &list), ("CAIRN_KEK_CURRENT", &current)],
     )
     .vault
 }
 
 async fn app() -> TestApp {
-    TestApp::with_demo_and(&[
-        ("CAIRN_KEKS", &format!("1:{}", key(1))),
-        ("CAIRN_BLIND_INDEX_KEY", &key(99)),
-    ])
-    .await
+    // The development blind-index key, like every test's: accounts are
+    // found by it (`support::records::email_is`).
+    TestApp::with_demo_and(&[("CAIRN_KEKS", &format!("1:{}", key(1)))]).await
 }
 
 /// The demo patient account `email`'s record, with distinctive details.

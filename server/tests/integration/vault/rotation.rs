@@ -25,9 +25,10 @@ async fn kek_rotation_rewraps_every_data_key_and_everything_still_opens() {
         .load(&mut conn)
         .await
         .expect("keys");
-    // The three here and the demo patients' keys.
+    // The three here, the demo patients' keys, and the practice's (which
+    // seals its patients' account names).
     assert_eq!((done.rewrapped, done.version), (versions.len(), 2));
-    assert_eq!(versions.len(), 8);
+    assert_eq!(versions.len(), 9);
     assert!(versions.iter().all(|v| *v == 2));
     // Afterwards version 1 can go: a vault with only version 2 opens all.
     let only_new = vault(&app, &[2], 2);
@@ -116,13 +117,22 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
     // With the five demo patients: ten patients, four values each.
     let before = sealed_by(&mut conn).await;
     assert_eq!(before.len(), 40);
+    // The practice's own key seals the demo patients' account names and
+    // emails: five accounts, two values each.
+    let practice_key: i32 = data_keys::table
+        .filter(data_keys::organization_id.eq(org))
+        .filter(data_keys::patient_id.is_null())
+        .select(data_keys::id)
+        .first(&mut conn)
+        .await
+        .expect("the practice's key");
 
     // The "crash": the rotation stops after re-sealing a few values, with
     // keys retired, some values moved and some not.
     let first = rotate::rotate_dek(&mut conn, &app.state.vault, Target::Practice(org), Some(6))
         .await
         .expect("partial");
-    assert_eq!(first.retired, 10);
+    assert_eq!(first.retired, 11);
     assert!(!first.finished);
     assert!(first.resealed >= 6 && first.resealed < 40, "{first:?}");
     // Midway, every value still opens (a fresh instance's cache).
@@ -146,10 +156,10 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
     assert!(second.finished);
     assert_eq!(
         first.resealed + second.resealed,
-        40,
+        40 + 10,
         "each value re-sealed once"
     );
-    assert_eq!(first.destroyed + second.destroyed, 10);
+    assert_eq!(first.destroyed + second.destroyed, 11);
     // The application's role destroyed them through the owner's function,
     // which left a record of each: the retired keys, by that role.
     let destroyed: Vec<(i32, String)> = data_key_destructions::table
@@ -163,8 +173,9 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
     let retired: std::collections::HashSet<i32> = before
         .values()
         .map(|key| i32::try_from(*key).expect("an id"))
+        .chain([practice_key])
         .collect();
-    assert_eq!(destroyed.len(), 10);
+    assert_eq!(destroyed.len(), 11);
     assert!(
         destroyed
             .iter()
@@ -177,17 +188,16 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
     for (place, key) in &after {
         assert!(!old_keys.contains(key), "{place:?} still under an old key");
     }
-    // One current key per patient, none retired, none left over.
+    // One current key per patient and the practice's, none retired, none
+    // left over.
     let keys: Vec<(Option<Uuid>, Option<time::OffsetDateTime>)> = data_keys::table
         .select((data_keys::patient_id, data_keys::retired_at))
         .load(&mut conn)
         .await
         .expect("keys");
-    assert_eq!(keys.len(), 10);
-    assert!(
-        keys.iter()
-            .all(|(p, retired)| p.is_some() && retired.is_none())
-    );
+    assert_eq!(keys.len(), 11);
+    assert_eq!(keys.iter().filter(|(p, _)| p.is_none()).count(), 1);
+    assert!(keys.iter().all(|(_, retired)| retired.is_none()));
     let fresh = vault(&app, &[1], 1);
     for (id, name) in ids.iter().zip(&names) {
         assert_eq!(
@@ -197,6 +207,12 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
             name
         );
     }
+    // A patient's account, re-sealed with the practice's new key, opens too.
+    let avery = crate::support::records::user_id(&mut conn, "avery.quinn@patients.example").await;
+    let who = app::backend::identity::account_identity::of(&mut conn, &fresh, avery)
+        .await
+        .expect("opens after");
+    assert_eq!(who.display_name, "Avery Quinn");
 }
 
 #[tokio::test]
@@ -207,7 +223,9 @@ async fn rotating_a_practice_s_key_reseals_its_own_columns_and_only_its_administ
     let mut conn = app.db.conn().await;
     let org = practice(&mut conn).await;
     let admin: Uuid = app::backend::db::schema::users::table
-        .filter(app::backend::db::schema::users::email.eq("admin@juniper-creek.example"))
+        .filter(crate::support::records::email_is(
+            "admin@juniper-creek.example",
+        ))
         .select(app::backend::db::schema::users::id)
         .first(&mut conn)
         .await

@@ -130,10 +130,11 @@ pub async fn list(
     // A page that lists thousands of alerts helps no one: the newest open
     // and reviewed ones, and a count of the rest (their events are in the
     // log, and they can still be reviewed).
-    let (mut alerts, mut reviewed): (Vec<Alert>, Vec<Alert>) = every_alert(conn, admin, policy)
-        .await?
-        .into_iter()
-        .partition(|a| a.review.is_none());
+    let (mut alerts, mut reviewed): (Vec<Alert>, Vec<Alert>) =
+        every_alert(conn, vault, admin, policy)
+            .await?
+            .into_iter()
+            .partition(|a| a.review.is_none());
     let more_open = alerts.len().saturating_sub(LISTED_OPEN);
     alerts.truncate(LISTED_OPEN);
     reviewed.truncate(LISTED_REVIEWED);
@@ -152,6 +153,7 @@ pub async fn list(
 /// newest first.
 async fn every_alert(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     admin: Admin,
     policy: AlertPolicy,
 ) -> Result<Vec<Alert>, AppError> {
@@ -236,7 +238,7 @@ async fn every_alert(
             &refused,
         ),
     ];
-    let people = super::review::practice_people(conn, org).await?;
+    let people = super::review::practice_people(conn, vault, org).await?;
     let reviews = reviews(conn, org).await?;
     let mut alerts: Vec<Alert> = Vec::new();
     for (rule, events) in &rules {

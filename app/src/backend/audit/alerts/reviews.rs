@@ -10,7 +10,7 @@ use crate::{
         audit::{Actor, Details, Event, Origin},
         client::ClientInfo,
         db::schema::{audit_alert_reviews, users},
-        identity::authz::Admin,
+        identity::{account_identity::staff_name, authz::Admin},
         vault::{Sealed, Vault, columns},
     },
     error::{AppError, FieldErrors},
@@ -34,7 +34,7 @@ pub(super) async fn reviews(
             .select((
                 audit_alert_reviews::alert_key,
                 audit_alert_reviews::through_event_id,
-                users::display_name,
+                staff_name(),
                 audit_alert_reviews::reviewed_at,
                 audit_alert_reviews::note,
             ))
@@ -138,7 +138,7 @@ pub async fn mark_reviewed(
             format!("Keep the note to {NOTE_MAX_CHARS} characters or fewer."),
         );
     }
-    let alert = every_alert(conn, admin, policy)
+    let alert = every_alert(conn, vault, admin, policy)
         .await?
         .into_iter()
         .find(|a| a.key == key && through > 0 && through <= a.last_event_id);

@@ -13,11 +13,12 @@ use diesel_async::AsyncPgConnection;
 /// CSV, and how many there were. The caller records the export.
 pub async fn export_csv(
     conn: &mut AsyncPgConnection,
+    vault: &crate::backend::vault::Vault,
     admin: Admin,
     filter: &Filter,
 ) -> Result<(String, usize), AppError> {
     let stored = select(conn, admin.organization_id, filter, EXPORT_LIMIT).await?;
-    let people = practice_people(conn, admin.organization_id).await?;
+    let people = practice_people(conn, vault, admin.organization_id).await?;
     let rows = rows(stored, &people);
     let mut out = String::from(
         "id,time_utc,actor,actor_role,action,outcome,concerning,resource,ip,user_agent,session,request_id,reason,details\n",

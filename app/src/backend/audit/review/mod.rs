@@ -17,7 +17,8 @@ use crate::{
     backend::{
         dates::utc,
         db::schema::{audit_events, patients, users},
-        identity::authz::Admin,
+        identity::{account_identity, authz::Admin},
+        vault::Vault,
     },
     error::AppError,
     model::{
@@ -138,13 +139,14 @@ async fn select(
 /// One page of the access log.
 pub async fn page(
     conn: &mut AsyncPgConnection,
+    vault: &Vault,
     admin: Admin,
     filter: &Filter,
 ) -> Result<AuditPage, AppError> {
     let mut stored = select(conn, admin.organization_id, filter, PAGE_SIZE + 1).await?;
     let more = stored.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
     stored.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    let people = practice_people(conn, admin.organization_id).await?;
+    let people = practice_people(conn, vault, admin.organization_id).await?;
     let rows = rows(stored, &people);
     Ok(AuditPage {
         next_before: if more {
@@ -156,34 +158,78 @@ pub async fn page(
     })
 }
 
-/// Everyone in the practice, by id, sorted by name when listed.
-pub(super) async fn practice_people(
+/// Everyone in the practice, and patients' records, by id: for an
+/// administrator's review of the trail. Patients' names are sealed: each
+/// is opened once, here.
+pub(crate) async fn practice_people(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    organization_id: Uuid,
+) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
+    people_of(conn, Some(vault), organization_id).await
+}
+
+/// The practice's staff by id (their names are not sealed): for a
+/// patient's own access history, where only staff act.
+async fn practice_staff(
     conn: &mut AsyncPgConnection,
     organization_id: Uuid,
 ) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
-    let people: Vec<(Uuid, String, Role)> = users::table
+    people_of(conn, None, organization_id).await
+}
+
+/// Staff, and with a vault patients too.
+async fn people_of(
+    conn: &mut AsyncPgConnection,
+    vault: Option<&Vault>,
+    organization_id: Uuid,
+) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
+    let mut query = users::table
+        .left_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
         .filter(users::organization_id.eq(organization_id))
-        .order(users::display_name)
-        .select((users::id, users::display_name, users::role))
+        .into_boxed();
+    let Some(vault) = vault else {
+        query = query.filter(users::role.ne(Role::Patient));
+        let staff: Vec<(Uuid, Option<String>, Role)> = query
+            .select((users::id, users::display_name, users::role))
+            .load(conn)
+            .await?;
+        return Ok(staff
+            .into_iter()
+            .map(|(id, name, role)| {
+                let name = name.unwrap_or_default();
+                (id, PersonRef { id, name, role })
+            })
+            .collect());
+    };
+    let accounts: Vec<(account_identity::Stored, Role, Option<Uuid>)> = query
+        .select((
+            account_identity::Stored::as_select(),
+            users::role,
+            patients::id.nullable(),
+        ))
         .load(conn)
         .await?;
-    // Patients' records are named after their portal account (a name
-    // administrators see on People anyway), so events about a chart read
-    // as whose it is. A record without an account stays an id.
-    let records: Vec<(Uuid, String)> = patients::table
-        .inner_join(users::table.on(patients::user_id.eq(users::id.nullable())))
-        .filter(patients::organization_id.eq(organization_id))
-        .select((patients::id, users::display_name))
-        .load(conn)
-        .await?;
-    let records = records
-        .into_iter()
-        .map(|(id, name)| (id, name, Role::Patient));
-    Ok(people
-        .into_iter()
-        .chain(records)
-        .map(|(id, name, role)| (id, PersonRef { id, name, role }))
-        .collect())
+    let mut people = BTreeMap::new();
+    for (stored, role, record) in accounts {
+        let name = account_identity::open(conn, vault, &stored)
+            .await?
+            .display_name;
+        // Patients' records are named after their portal account (a name
+        // administrators see on People anyway), so events about a chart
+        // read as whose it is. A record without an account stays an id.
+        if let Some(record) = record {
+            let person = PersonRef {
+                id: record,
+                name: name.clone(),
+                role: Role::Patient,
+            };
+            people.insert(record, person);
+        }
+        let id = stored.id;
+        people.insert(id, PersonRef { id, name, role });
+    }
+    Ok(people)
 }
 
 fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow> {
@@ -269,7 +315,7 @@ pub async fn accesses_to(
         ))
         .load(conn)
         .await?;
-    let people = practice_people(conn, organization_id).await?;
+    let people = practice_staff(conn, organization_id).await?;
     Ok(events
         .into_iter()
         .filter_map(|(at, actor, action)| {

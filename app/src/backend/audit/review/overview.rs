@@ -16,6 +16,7 @@ use uuid::Uuid;
 /// The overview of `period` ("24h", "7d" or "30d"; anything else is 7d).
 pub async fn overview(
     conn: &mut AsyncPgConnection,
+    vault: &crate::backend::vault::Vault,
     admin: Admin,
     period: &str,
 ) -> Result<AuditOverview, AppError> {
@@ -84,7 +85,7 @@ pub async fn overview(
         .limit(8)
         .load(conn)
         .await?;
-    let people = practice_people(conn, admin.organization_id).await?;
+    let people = practice_people(conn, vault, admin.organization_id).await?;
     let top_viewers = viewers
         .into_iter()
         .map(|(id, views)| {

@@ -18,6 +18,7 @@ pub use draft::{Draft, NoteBody, check_addendum, check_draft, check_kind, check_
 use crate::backend::{
     dates::{day, minute},
     db::schema::{clinical_notes, note_addenda, users},
+    identity::account_identity::staff_name,
     identity::session::signed_in::SignedIn,
     records::access::{PatientAccess, Reach, ReadError},
     records::care_team,
@@ -263,7 +264,7 @@ pub async fn addenda(
         .order((note_addenda::created_at, note_addenda::id))
         .select((
             note_addenda::id,
-            users::display_name,
+            staff_name(),
             note_addenda::created_at,
             note_addenda::body_sealed,
         ))
@@ -297,7 +298,7 @@ pub async fn list(
             clinical_notes::session_date.desc(),
             clinical_notes::created_at.desc(),
         ))
-        .select((NoteMeta::as_select(), users::display_name))
+        .select((NoteMeta::as_select(), staff_name()))
         .load(conn)
         .await?;
     let ids: Vec<Uuid> = notes.iter().map(|(n, _)| n.id).collect();
