@@ -95,29 +95,25 @@ async fn change_password(app: &TestApp, email: &str) {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
+/// One pass of the server's mailing task; how many it sent.
+pub(crate) async fn send_pending(app: &TestApp) -> usize {
+    let mailer = app.state.mailer.clone().expect("mail configured");
+    mailer
+        .send_pending(&mut app.db.conn().await, &app.state.vault)
+        .await
+        .expect("send")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn security_notices_are_emailed_once_without_health_information() {
     let (app, received) = mailing_app(&[]).await;
-    let mailer = app.state.mailer.clone().expect("mail configured");
     change_password(&app, THERAPIST).await;
-
-    let mut conn = app.db.conn().await;
     assert_eq!(
-        mailer
-            .send_pending(&mut conn, &app.state.vault)
-            .await
-            .expect("send"),
+        send_pending(&app).await,
         1,
         "one notice; sign-ins are not mailed"
     );
-    assert_eq!(
-        mailer
-            .send_pending(&mut conn, &app.state.vault)
-            .await
-            .expect("send"),
-        0,
-        "never twice"
-    );
+    assert_eq!(send_pending(&app).await, 0, "never twice");
     let messages = received.lock().expect("lock").clone();
     assert_eq!(messages.len(), 1);
     let message = &messages[0];
@@ -131,16 +127,8 @@ async fn security_notices_are_emailed_once_without_health_information() {
 async fn a_patients_notice_goes_to_their_sealed_address_and_names_no_one() {
     const PATIENT: &str = "avery.quinn@patients.example";
     let (app, received) = mailing_app(&[]).await;
-    let mailer = app.state.mailer.clone().expect("mail configured");
     change_password(&app, PATIENT).await;
-    let mut conn = app.db.conn().await;
-    assert_eq!(
-        mailer
-            .send_pending(&mut conn, &app.state.vault)
-            .await
-            .expect("send"),
-        1
-    );
+    assert_eq!(send_pending(&app).await, 1);
     let messages = received.lock().expect("lock").clone();
     let message = &messages[0];
     assert!(message.contains(&format!("To: {PATIENT}")), "{message}");

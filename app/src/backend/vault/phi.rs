@@ -222,7 +222,8 @@ impl Sealed<String> {
 
     /// Opens a value of a practice's own column (not a patient's): only
     /// with an [`Admin`] proof of that practice, and only if the practice's
-    /// key sealed it for this column and row.
+    /// key sealed it for this column and row. Never a patient's account
+    /// name or email: those open through [`Sealed::open_account`] alone.
     pub async fn open_for_practice(
         &self,
         vault: &Vault,
@@ -231,6 +232,9 @@ impl Sealed<String> {
         column: Column,
         row: Uuid,
     ) -> Result<Phi<String>, Unreadable> {
+        if ACCOUNT_COLUMNS.contains(&column) {
+            return Err(Unreadable::OutOfReach(column.table, column.column));
+        }
         self.open_with_practice_key(vault, conn, admin.organization_id, column, row)
             .await
     }
@@ -251,7 +255,7 @@ impl Sealed<String> {
         column: Column,
         row: Uuid,
     ) -> Result<Phi<String>, Unreadable> {
-        if ![super::columns::ACCOUNT_EMAIL, super::columns::ACCOUNT_NAME].contains(&column) {
+        if !ACCOUNT_COLUMNS.contains(&column) {
             return Err(Unreadable::OutOfReach(column.table, column.column));
         }
         self.open_with_practice_key(vault, conn, organization_id, column, row)
@@ -288,6 +292,10 @@ impl Sealed<String> {
             .ok_or(Unreadable::NotA("text"))
     }
 }
+
+/// A patient's portal account name and email: sealed with the practice's
+/// key, opened only by [`Sealed::open_account`].
+const ACCOUNT_COLUMNS: [Column; 2] = [super::columns::ACCOUNT_EMAIL, super::columns::ACCOUNT_NAME];
 
 /// The practice's own data key (no patient's).
 fn practice(organization_id: Uuid) -> Scope {

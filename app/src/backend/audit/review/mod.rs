@@ -158,6 +158,24 @@ pub async fn page(
     })
 }
 
+/// The practice's staff by id (their names are never sealed): for a
+/// patient's own access history, where only staff act.
+async fn practice_staff(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
+    let staff: Vec<(Uuid, String, Role)> = users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::role.ne(Role::Patient))
+        .select((users::id, account_identity::staff_name(), users::role))
+        .load(conn)
+        .await?;
+    Ok(staff
+        .into_iter()
+        .map(|(id, name, role)| (id, PersonRef { id, name, role }))
+        .collect())
+}
+
 /// Everyone in the practice, and patients' records, by id: for an
 /// administrator's review of the trail. Patients' names are sealed: each
 /// is opened once, here.
@@ -166,43 +184,9 @@ pub(crate) async fn practice_people(
     vault: &Vault,
     organization_id: Uuid,
 ) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
-    people_of(conn, Some(vault), organization_id).await
-}
-
-/// The practice's staff by id (their names are not sealed): for a
-/// patient's own access history, where only staff act.
-async fn practice_staff(
-    conn: &mut AsyncPgConnection,
-    organization_id: Uuid,
-) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
-    people_of(conn, None, organization_id).await
-}
-
-/// Staff, and with a vault patients too.
-async fn people_of(
-    conn: &mut AsyncPgConnection,
-    vault: Option<&Vault>,
-    organization_id: Uuid,
-) -> Result<BTreeMap<Uuid, PersonRef>, AppError> {
-    let mut query = users::table
+    let accounts: Vec<(account_identity::Stored, Role, Option<Uuid>)> = users::table
         .left_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
         .filter(users::organization_id.eq(organization_id))
-        .into_boxed();
-    let Some(vault) = vault else {
-        query = query.filter(users::role.ne(Role::Patient));
-        let staff: Vec<(Uuid, Option<String>, Role)> = query
-            .select((users::id, users::display_name, users::role))
-            .load(conn)
-            .await?;
-        return Ok(staff
-            .into_iter()
-            .map(|(id, name, role)| {
-                let name = name.unwrap_or_default();
-                (id, PersonRef { id, name, role })
-            })
-            .collect());
-    };
-    let accounts: Vec<(account_identity::Stored, Role, Option<Uuid>)> = query
         .select((
             account_identity::Stored::as_select(),
             users::role,
