@@ -17,6 +17,42 @@ use leptos::config::{Env, LeptosOptions};
 use std::time::Duration;
 use tokio::{net::TcpListener, sync::oneshot};
 
+/// The browser bundle this binary's pages will load, as leptos names it:
+/// the name is fixed when leptos is compiled, by `LEPTOS_OUTPUT_NAME` (set
+/// by cargo-leptos and by `.cargo/config.toml`), and a build without it
+/// loads `<name>_bg.wasm`. The same cargo run compiles leptos and this
+/// crate, so the same variable tells here.
+pub fn wasm_file() -> &'static str {
+    match option_env!("LEPTOS_OUTPUT_NAME") {
+        Some(_) => "cairn.wasm",
+        None => "cairn_bg.wasm",
+    }
+}
+
+/// Refuses to serve pages that would never come alive: the site folder
+/// must hold the bundle this binary's pages ask for. Otherwise every page
+/// renders, asks for a file that is not there, and silently never hydrates.
+pub fn check_site(site_root: &std::path::Path) -> anyhow::Result<()> {
+    let pkg = site_root.join("pkg");
+    if !pkg.is_dir() {
+        bail!(
+            "CAIRN_SITE_ROOT: {} has no pkg/ folder; build the site first (scripts/dev run, or cargo leptos build --release)",
+            site_root.display()
+        );
+    }
+    let wasm = pkg.join(wasm_file());
+    if !wasm.is_file() {
+        bail!(
+            "CAIRN_SITE_ROOT: this binary's pages load pkg/{}, which {} does not have; \
+             the binary and the site come from different builds. Build both with \
+             `cargo leptos build --release` (or scripts/dev run)",
+            wasm_file(),
+            pkg.display()
+        );
+    }
+    Ok(())
+}
+
 /// The state every request sees, built from configuration without touching
 /// the database.
 pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
@@ -56,12 +92,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    if !config.site_root.join("pkg").is_dir() {
-        bail!(
-            "CAIRN_SITE_ROOT: {} has no pkg/ folder; build the site first (scripts/dev run, or cargo leptos build --release)",
-            config.site_root.display()
-        );
-    }
+    check_site(&config.site_root)?;
     let state = build_state(&config)?;
     let (fatal_tx, fatal_rx) = oneshot::channel();
     tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
@@ -289,4 +320,56 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A site folder for one test, removed when it is dropped.
+    struct Site(std::path::PathBuf);
+
+    impl Site {
+        fn new(name: &str) -> Self {
+            let root =
+                std::env::temp_dir().join(format!("cairn-site-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            std::fs::create_dir_all(root.join("pkg")).expect("a temporary folder");
+            Self(root)
+        }
+    }
+
+    impl Drop for Site {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_site_without_the_bundle_its_pages_load_is_refused() {
+        let site = Site::new("without");
+        // The other build's name: what a mismatched site holds.
+        let other = if wasm_file() == "cairn.wasm" {
+            "cairn_bg.wasm"
+        } else {
+            "cairn.wasm"
+        };
+        std::fs::write(site.0.join("pkg").join(other), b"\0asm").expect("written");
+        let refused = check_site(&site.0).expect_err("refused");
+        assert!(refused.to_string().contains(wasm_file()), "{refused}");
+    }
+
+    #[test]
+    fn a_site_with_the_bundle_its_pages_load_is_served() {
+        let site = Site::new("with");
+        std::fs::write(site.0.join("pkg").join(wasm_file()), b"\0asm").expect("written");
+        check_site(&site.0).expect("served");
+    }
+
+    /// Every cargo command in this workspace builds pages that load the
+    /// bundle cargo-leptos writes (`.cargo/config.toml`).
+    #[test]
+    fn every_build_names_the_bundle_as_cargo_leptos_does() {
+        assert_eq!(wasm_file(), "cairn.wasm");
+    }
 }
