@@ -56,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 export CAIRN_SITE_ROOT="$ROOT/target/site" CAIRN_BIND="127.0.0.1:$PORT" CAIRN_LOG=warn \
-  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_SENSITIVE_LIMIT=1000 CAIRN_SESSIONS_PER_USER=50 CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=${POOL:-10}
+  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_SENSITIVE_LIMIT=1000 CAIRN_SENSITIVE_LIMIT_PER_ADDRESS=1000000 CAIRN_SESSIONS_PER_USER=50 CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=${POOL:-10}
 target/release/cairn migrate >"$LOG_DIR/migrate.log" 2>&1 || die "migrate failed; see $LOG_DIR/migrate.log"
 target/release/cairn seed-demo >"$LOG_DIR/seed.log" 2>&1 || die "seeding failed; see $LOG_DIR/seed.log"
 target/release/cairn serve >"$LOG_DIR/cairn.log" 2>&1 &

@@ -60,7 +60,7 @@ trap cleanup EXIT
 # Limits raised so throttling plays no part: this measures the hashing and
 # the pool, not the rate limiter.
 export CAIRN_SITE_ROOT="$ROOT/target/site" CAIRN_BIND="127.0.0.1:$PORT" CAIRN_LOG=warn \
-  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_SENSITIVE_LIMIT=1000000 CAIRN_SESSIONS_PER_USER=50 \
+  CAIRN_RATE_LIMIT_PER_MINUTE=1000000 CAIRN_SENSITIVE_LIMIT=1000000 CAIRN_SENSITIVE_LIMIT_PER_ADDRESS=1000000 CAIRN_SESSIONS_PER_USER=50 \
   CAIRN_MFA_REQUIRED_ROLES=none CAIRN_DB_POOL_SIZE=${POOL:-10}
 target/release/cairn migrate >"$LOG_DIR/burst-migrate.log" 2>&1 || die "migrate failed"
 target/release/cairn seed-demo >"$LOG_DIR/burst-seed.log" 2>&1 || die "seeding failed"

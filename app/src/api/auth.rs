@@ -13,10 +13,10 @@ pub async fn sign_in(email: String, password: String, csrf_token: String) -> Res
     let state = super::state()?;
     let current = super::session().await?;
     let client = super::client().await;
-    state.throttles.sensitive(&[
-        client.throttle_key(),
-        format!("account:{}", email.trim().to_lowercase()),
-    ])?;
+    state.throttles.sensitive(
+        &client.throttle_key(),
+        &format!("account:{}", email.trim().to_lowercase()),
+    )?;
     let account = accounts::authenticate(
         &state.db,
         &state.passwords,

@@ -173,7 +173,7 @@ mod server {
     ) -> Result<(), AppError> {
         state
             .throttles
-            .sensitive(&[client.throttle_key(), format!("user:{user_id}")])
+            .sensitive(&client.throttle_key(), &format!("user:{user_id}"))
     }
 
     /// An event done by the signed-in person, from this request (allowed;

@@ -95,7 +95,7 @@ pub async fn accept_invitation(
     let link_key = secret::hex(&secret::token_hash(token.trim())[..8]);
     state
         .throttles
-        .sensitive(&[client.throttle_key(), format!("invitation:{link_key}")])?;
+        .sensitive(&client.throttle_key(), &format!("invitation:{link_key}"))?;
     let account = invitations::accept(
         &state.db,
         &state.passwords,

@@ -1,11 +1,14 @@
 //! Rate limits: how often one client (or one account) may ask.
 //!
-//! Two budgets, each a token bucket per key, held in memory (a restart
-//! forgets them; the account lockout, which is in the database, does not):
-//! - every request from one IP (about 100 a minute), applied by the server's
-//!   edge to all routes but static files and health checks;
-//! - the sensitive endpoints (sign-in, invitations, passwords), about 10 per
-//!   15 minutes, per IP *and* per account, applied by those functions.
+//! Budgets, each a token bucket per key, held in memory (a restart forgets
+//! them; the account lockout, which is in the database, does not):
+//! - every request from one address (about 600 a minute), applied by the
+//!   server's edge to all routes but static files and health checks;
+//! - the sensitive endpoints (sign-in, codes, invitations, passwords): about
+//!   10 per 15 minutes for one account, which is what stops guessing, and a
+//!   generous budget for one address (about 300), since a whole clinic
+//!   (its staff and the patients in its waiting room) may sign in from
+//!   behind one address.
 
 use crate::error::AppError;
 use governor::{
@@ -18,17 +21,20 @@ use std::{fmt, num::NonZeroU32, sync::Arc, time::Duration};
 /// The budgets. From configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Requests per minute from one IP, all routes.
+    /// Requests per minute from one address, all routes.
     pub requests_per_minute: u32,
-    /// Attempts per 15 minutes at sign-in, invitations and passwords, per
-    /// IP and per account.
+    /// Attempts per 15 minutes at sign-in, codes, invitations and
+    /// passwords, for one account (or one invitation).
     pub sensitive_per_15_minutes: u32,
+    /// The same attempts from one address, whoever they are for.
+    pub sensitive_per_address_per_15_minutes: u32,
 }
 
 impl RateLimits {
     pub const DEFAULT: RateLimits = RateLimits {
-        requests_per_minute: 100,
+        requests_per_minute: 600,
         sensitive_per_15_minutes: 10,
+        sensitive_per_address_per_15_minutes: 300,
     };
 }
 
@@ -74,30 +80,33 @@ impl fmt::Debug for Throttle {
     }
 }
 
-/// Both budgets, in the application state.
+/// The budgets, in the application state.
 #[derive(Clone, Debug)]
 pub struct Throttles {
     pub requests: Throttle,
-    pub sensitive: Throttle,
+    per_account: Throttle,
+    per_address: Throttle,
 }
 
 impl Throttles {
     pub fn new(limits: RateLimits) -> Self {
+        let window = Duration::from_secs(15 * 60);
         Self {
             requests: Throttle::new(limits.requests_per_minute, Duration::from_secs(60)),
-            sensitive: Throttle::new(
-                limits.sensitive_per_15_minutes,
-                Duration::from_secs(15 * 60),
-            ),
+            per_account: Throttle::new(limits.sensitive_per_15_minutes, window),
+            per_address: Throttle::new(limits.sensitive_per_address_per_15_minutes, window),
         }
     }
 
-    /// Spends one sensitive attempt for each key (the client's IP, the
-    /// account's email, ...); refuses when any is spent out.
-    pub fn sensitive(&self, keys: &[String]) -> Result<(), AppError> {
+    /// Spends one sensitive attempt from `address` (the client's
+    /// [`throttle_key`]) at `subject` (the account or invitation it is
+    /// for); refuses when either budget is spent.
+    ///
+    /// [`throttle_key`]: crate::backend::client::ClientInfo::throttle_key
+    pub fn sensitive(&self, address: &str, subject: &str) -> Result<(), AppError> {
         let mut wait = Duration::ZERO;
-        for key in keys {
-            if let Err(retry) = self.sensitive.check(key) {
+        for (budget, key) in [(&self.per_address, address), (&self.per_account, subject)] {
+            if let Err(retry) = budget.check(key) {
                 wait = wait.max(retry);
             }
         }
@@ -113,7 +122,8 @@ impl Throttles {
 
     pub fn forget_idle(&self) {
         self.requests.forget_idle();
-        self.sensitive.forget_idle();
+        self.per_account.forget_idle();
+        self.per_address.forget_idle();
     }
 }
 
@@ -141,20 +151,44 @@ mod tests {
     }
 
     #[test]
-    fn sensitive_attempts_count_against_every_key() {
+    fn an_account_is_protected_by_its_own_budget_whichever_address_asks() {
         let throttles = Throttles::new(RateLimits {
             requests_per_minute: 100,
             sensitive_per_15_minutes: 2,
+            sensitive_per_address_per_15_minutes: 100,
         });
-        let keys = |ip: &str| vec![format!("ip:{ip}"), "account:a@b.example".to_owned()];
-        assert!(throttles.sensitive(&keys("1.1.1.1")).is_ok());
-        assert!(throttles.sensitive(&keys("2.2.2.2")).is_ok());
-        // A third IP, but the account's budget is spent.
-        let refused = throttles.sensitive(&keys("3.3.3.3"));
+        let account = "account:a@b.example";
+        assert!(throttles.sensitive("ip:1.1.1.1", account).is_ok());
+        assert!(throttles.sensitive("ip:2.2.2.2", account).is_ok());
+        // A third address, but the account's budget is spent.
+        let refused = throttles.sensitive("ip:3.3.3.3", account);
         assert!(matches!(
             refused,
             Err(AppError::RateLimited { retry_after_secs }) if retry_after_secs > 0
         ));
+    }
+
+    /// A clinic behind one address: many people, each within their own
+    /// budget, all get through; the address's budget is the outer bound.
+    #[test]
+    fn many_people_behind_one_address_share_its_generous_budget() {
+        let throttles = Throttles::new(RateLimits {
+            requests_per_minute: 100,
+            sensitive_per_15_minutes: 2,
+            sensitive_per_address_per_15_minutes: 40,
+        });
+        for person in 0..40 {
+            let account = format!("account:person{person}@clinic.example");
+            assert!(
+                throttles.sensitive("ip:10.0.0.1", &account).is_ok(),
+                "{person}"
+            );
+        }
+        assert!(
+            throttles
+                .sensitive("ip:10.0.0.1", "account:one-more@clinic.example")
+                .is_err()
+        );
     }
 
     #[test]

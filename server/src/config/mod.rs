@@ -31,8 +31,9 @@
 //! | `CAIRN_LOCKOUT_THRESHOLD` | `5` | consecutive failed sign-ins that lock an account |
 //! | `CAIRN_CODE_LOCKOUT_THRESHOLD` | `10` | consecutive wrong two-step codes, across sign-ins, that lock an account |
 //! | `CAIRN_LOCKOUT_SECS` | `900` | how long the lock lasts (15 min) |
-//! | `CAIRN_RATE_LIMIT_PER_MINUTE` | `100` | requests per minute from one IP (static files exempt) |
-//! | `CAIRN_SENSITIVE_LIMIT` | `10` | sign-in, invitation and password attempts per 15 min, per IP and per account |
+//! | `CAIRN_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute from one address (static files exempt) |
+//! | `CAIRN_SENSITIVE_LIMIT` | `10` | sign-in, code, invitation and password attempts per 15 min for one account |
+//! | `CAIRN_SENSITIVE_LIMIT_PER_ADDRESS` | `300` | the same attempts per 15 min from one address, for all accounts (a clinic may sit behind one) |
 //! | `CAIRN_SMTP_URL` | none | SMTP relay for security notices (`smtps://user:pass@host`, or `smtp://host:587?tls=required`); production refuses unencrypted |
 //! | `CAIRN_MAIL_FROM` | required with `CAIRN_SMTP_URL` | sender mailbox, e.g. `Cairn <security@clinic.example>` |
 //! | `CAIRN_ALERT_FAILED_SIGN_INS` | `10` | failed sign-ins from one IP, or for one account, within 5 minutes that raise an alert |
@@ -262,8 +263,24 @@ impl Config {
             code_lockout_threshold: bounded(&var, "CAIRN_CODE_LOCKOUT_THRESHOLD", 10, 1..=1000)?,
         };
         let rate_limits = RateLimits {
-            requests_per_minute: bounded(&var, "CAIRN_RATE_LIMIT_PER_MINUTE", 100, 1..=1_000_000)?,
-            sensitive_per_15_minutes: bounded(&var, "CAIRN_SENSITIVE_LIMIT", 10, 1..=1_000_000)?,
+            requests_per_minute: bounded(
+                &var,
+                "CAIRN_RATE_LIMIT_PER_MINUTE",
+                RateLimits::DEFAULT.requests_per_minute,
+                1..=1_000_000,
+            )?,
+            sensitive_per_15_minutes: bounded(
+                &var,
+                "CAIRN_SENSITIVE_LIMIT",
+                RateLimits::DEFAULT.sensitive_per_15_minutes,
+                1..=1_000_000,
+            )?,
+            sensitive_per_address_per_15_minutes: bounded(
+                &var,
+                "CAIRN_SENSITIVE_LIMIT_PER_ADDRESS",
+                RateLimits::DEFAULT.sensitive_per_address_per_15_minutes,
+                1..=1_000_000,
+            )?,
         };
         let alerts = AlertPolicy {
             failed_sign_ins: bounded(

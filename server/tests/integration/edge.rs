@@ -333,6 +333,26 @@ async fn too_many_requests_from_one_address_get_429_with_retry_after() {
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
 
+/// The therapist's right password, from a fresh browser, answered 429.
+async fn right_password_turned_away(
+    app: &TestApp,
+) -> (crate::support::app::Browser, crate::support::app::Reply) {
+    let mut browser = app.browser();
+    let right = browser
+        .call(
+            "/api/sign-in",
+            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        right.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        right.body
+    );
+    (browser, right)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_attempts_are_throttled_per_address_and_account() {
     let app = TestApp::with_demo_and(&[
@@ -347,19 +367,7 @@ async fn sign_in_attempts_are_throttled_per_address_and_account() {
             StatusCode::UNAUTHORIZED
         );
     }
-    let mut browser = app.browser();
-    let right = browser
-        .call(
-            "/api/sign-in",
-            &[("email", THERAPIST), ("password", DEMO_PASSWORD)],
-        )
-        .await;
-    assert_eq!(
-        right.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        right.body
-    );
+    let (mut browser, right) = right_password_turned_away(&app).await;
     assert!(
         right
             .header("retry-after")
@@ -370,4 +378,83 @@ async fn sign_in_attempts_are_throttled_per_address_and_account() {
         Ok(AppError::RateLimited { .. })
     ));
     assert_eq!(browser.current_user().await, None, "nobody signed in");
+}
+
+/// A clinic behind one address (its staff and the patients in its waiting
+/// room): at the default limits, twenty people signing in within a minute
+/// all get in, while guessing one account's password from that same
+/// address is still stopped, by the account's own budget.
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_people_behind_one_address_all_sign_in_while_guessing_is_still_stopped() {
+    use app::{
+        backend::{
+            db::schema::users,
+            identity::accounts::{NewAccount, create_with_password},
+        },
+        model::Role,
+    };
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let practice: uuid::Uuid = users::table
+        .filter(crate::support::records::email_is(THERAPIST))
+        .select(users::organization_id)
+        .first(&mut conn)
+        .await
+        .expect("the demo practice");
+    let mut people = Vec::new();
+    for n in 0..20 {
+        let email = format!("person{n}@clinic-network.example");
+        create_with_password(
+            &mut conn,
+            &app.state.passwords,
+            &app.state.vault,
+            practice,
+            NewAccount {
+                email: email.clone(),
+                display_name: format!("Clinic Person {n}"),
+                role: if n % 2 == 0 {
+                    Role::Therapist
+                } else {
+                    Role::Patient
+                },
+                password: DEMO_PASSWORD.to_owned(),
+            },
+        )
+        .await
+        .expect("an account");
+        people.push(email);
+    }
+    // Every request below comes from the same address.
+    for email in &people {
+        let mut browser = app.browser();
+        browser.sign_in(email, DEMO_PASSWORD).await;
+        assert!(browser.current_user().await.is_some(), "{email} is in");
+    }
+
+    // Someone at that address guesses the therapist's password.
+    let wrong = [("email", THERAPIST), ("password", "not the password")];
+    let mut guesses = 0;
+    let stopped = loop {
+        let reply = app.call("/api/sign-in", &wrong).await;
+        guesses += 1;
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            break true;
+        }
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        if guesses > 20 {
+            break false;
+        }
+    };
+    assert!(stopped, "guessing was not stopped after {guesses} tries");
+    assert!(guesses <= 11, "stopped only after {guesses} tries");
+    // The account stays closed to that address, the right password too...
+    right_password_turned_away(&app).await;
+    // ...while the next person at the clinic still gets in.
+    let mut next = app.browser();
+    next.sign_in("admin@juniper-creek.example", DEMO_PASSWORD)
+        .await;
+    assert!(next.current_user().await.is_some());
 }
