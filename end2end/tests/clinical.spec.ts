@@ -55,6 +55,9 @@ test("a therapist writes and signs a note; the patient sees their details and th
   await page.getByLabel("Plan", { exact: true }).fill(noteText.plan);
   await page.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByTestId("save-state")).toContainText("Draft saved at");
+  // Fixed and saved: the refusal's message is gone.
+  await expect(page.getByText("Write the Objective section before signing.")).toHaveCount(0);
+  await expect(page.getByLabel("Objective")).toHaveAttribute("aria-invalid", "false");
   await page.screenshot({ path: "screenshots/note-editor.png", fullPage: true });
   await page.getByRole("button", { name: "Sign and lock note" }).click();
   await expect(page.getByTestId("note-state")).toContainText(`Signed by ${demo.therapist.name}`);
@@ -65,6 +68,8 @@ test("a therapist writes and signs a note; the patient sees their details and th
   await page.getByLabel("Add an addendum").fill("Correction: the session lasted 50 minutes.");
   await page.getByRole("button", { name: "Add addendum" }).click();
   await expect(page.getByTestId("addenda")).toContainText("the session lasted 50 minutes");
+  // Recorded, so not offered again: one more click would add it twice.
+  await expect(page.getByLabel("Add an addendum")).toHaveValue("");
   await page.screenshot({ path: "screenshots/signed-note.png", fullPage: true });
 
   // The chart lists it as signed.

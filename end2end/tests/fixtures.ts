@@ -115,20 +115,50 @@ function base32Decode(text: string): Buffer {
   return Buffer.from(out);
 }
 
-export const test = base.extend({
+/**
+ * What the browser reports as going wrong on a page: an uncaught error (a
+ * panic in the WASM surfaces as one, and as a console error through the
+ * panic hook), any console error, and CSP violations among them. Chromium
+ * also logs every response with an error status ("Failed to load
+ * resource"); those are answers the tests check themselves (a refused
+ * sign-in is a 401), not faults in the page, so they are left out.
+ */
+export function watchForErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(`${page.url()}: uncaught ${error.name}: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !/^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())) {
+      errors.push(`${page.url()}: console error: ${message.text()}`);
+    }
+  });
+  return errors;
+}
+
+export const test = base.extend<{ browserErrors: string[] }>({
   baseURL: async ({}, use) => use(servers.up),
-  // Every test also fails if Chromium reports a Content-Security-Policy
-  // violation: hydration must work under the nonce policy, not beside it.
-  page: async ({ page }, use) => {
-    const violations: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error" && /content security policy/i.test(message.text())) {
-        violations.push(`${page.url()}: ${message.text()}`);
+  // Every page a test opens, in its own context or in ones it makes with
+  // browser.newContext(): the test fails if any reported an error (above).
+  browserErrors: [
+    async ({ browser, context }, use) => {
+      const errors: string[][] = [];
+      const watch = (page: Page) => errors.push(watchForErrors(page));
+      context.pages().forEach(watch);
+      context.on("page", watch);
+      const newContext = browser.newContext;
+      browser.newContext = async (...args) => {
+        const made = await newContext.apply(browser, args);
+        made.on("page", watch);
+        return made;
+      };
+      try {
+        await use([]);
+      } finally {
+        browser.newContext = newContext;
       }
-    });
-    await use(page);
-    expect(violations, "CSP violations").toEqual([]);
-  },
+      expect(errors.flat(), "errors in the browser").toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

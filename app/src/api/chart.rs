@@ -187,6 +187,35 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
         .await
 }
 
+/// The name of the patient a page is about, for its heading (the new-note
+/// page: a note written in the wrong chart is worse than none). Reached
+/// like the chart and recorded as a view of it: the name is the record.
+#[server(prefix = "/api", endpoint = "patient-name", input = GetUrl)]
+pub async fn get_patient_name(patient_id: Uuid) -> Result<String, AppError> {
+    use crate::{
+        backend::records::{access::Reach, patients},
+        model::audit::AuditAction,
+    };
+    let request = Request::anyone("patient-name").await?;
+    let mut conn = request.conn().await?;
+    let grant = request
+        .decide_on(&mut conn, patient_id, Reach::Chart)
+        .await?;
+    request
+        .read_on(
+            &mut conn,
+            grant,
+            AuditAction::RecordViewed,
+            |conn, vault, access| {
+                Box::pin(async move {
+                    let name = patients::legal_name(conn, vault, access).await?;
+                    Ok(name.expose().clone())
+                })
+            },
+        )
+        .await
+}
+
 /// Adds a patient the therapist is seeing to the practice, with the
 /// therapist on their care team; answers the new record's id. Recorded as
 /// `record.created` and `care_team.added`, in the same transaction as the

@@ -15,6 +15,7 @@ mod my_plan;
 mod not_found;
 mod note;
 mod note_editor;
+mod note_saves;
 mod people;
 mod roster;
 mod security;

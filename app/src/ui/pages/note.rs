@@ -8,10 +8,15 @@
 //! in place come with hydration.
 
 use crate::{
-    api::notes::{AddAddendum, ShareNote, get_note},
+    api::{
+        chart::get_patient_name,
+        notes::{AddAddendum, ShareNote, get_note},
+    },
     error::AppError,
     model::chart::{NoteKind, NoteStatus, NoteView, SavedNote},
-    ui::components::{CsrfField, FormAlert, LoadFailed, field_error, form_error, style},
+    ui::components::{
+        CsrfField, FormAlert, LoadFailed, clear_on_success, field_error, form_error, style,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,24 +25,42 @@ use uuid::Uuid;
 
 use super::note_editor::{LabelledInput, NoteEditor};
 
-/// `/patients/:id/notes/new`: a fresh draft for that patient.
+/// `/patients/:id/notes/new`: a fresh draft for that patient, named in
+/// the heading before anything is typed.
 #[component]
 pub fn NewNotePage() -> impl IntoView {
     let params = use_params_map();
     let patient = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
     let navigate = leptos_router::hooks::use_navigate();
+    let name = Resource::new(
+        move || patient,
+        |patient| async move {
+            match patient {
+                Some(id) => get_patient_name(id).await.map(|name| (id, name)),
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Title text="New note" />
-        {match patient {
-            Some(patient_id) => view! {
-                <NoteEditor
-                    patient_id
-                    note=None
-                    on_signed=Callback::new(move |saved: SavedNote| navigate(&format!("/notes/{}", saved.id), Default::default()))
-                />
-            }.into_any(),
-            None => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
-        }}
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let navigate = navigate.clone();
+                Suspend::new(async move {
+                    match name.await {
+                        Ok((patient_id, patient_name)) => view! {
+                            <NoteEditor
+                                patient_id
+                                patient_name
+                                note=None
+                                on_signed=Callback::new(move |saved: SavedNote| navigate(&format!("/notes/{}", saved.id), Default::default()))
+                            />
+                        }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
     }
 }
 
@@ -65,7 +88,7 @@ pub fn NotePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match note.await {
                     Ok(note) if note.status == NoteStatus::Draft && note.mine => view! {
-                        <NoteEditor patient_id=note.patient_id note=Some(note) on_signed=refresh />
+                        <NoteEditor patient_id=note.patient_id patient_name=note.patient_name.clone() note=Some(note) on_signed=refresh />
                     }.into_any(),
                     Ok(note) => view! { <NoteReader note changed /> }.into_any(),
                     Err(error) => view! { <LoadFailed error /> }.into_any(),
@@ -166,7 +189,7 @@ fn Addenda(note: NoteView, changed: RwSignal<u32>) -> impl IntoView {
                     </ol>
                 }.into_any()
             }}
-            <ActionForm action=add attr:class="space-y-2" attr:novalidate=true>
+            <ActionForm action=add node_ref=clear_on_success(add.value()) attr:class="space-y-2" attr:novalidate=true>
                 <CsrfField />
                 <input type="hidden" name="note_id" value=note.id.to_string() />
                 <LabelledInput name="text" label="Add an addendum" error=field_error(add.value(), "text")>

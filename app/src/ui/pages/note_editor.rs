@@ -17,8 +17,13 @@ use crate::{
     },
 };
 use leptos::prelude::*;
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+};
 use uuid::Uuid;
+
+use super::note_saves::{Saves, leave_guard};
 
 /// How long typing must pause before a draft saves itself.
 const AUTOSAVE_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
@@ -27,10 +32,25 @@ const AUTOSAVE_AFTER: std::time::Duration = std::time::Duration::from_millis(150
 #[component]
 pub(super) fn NoteEditor(
     patient_id: Uuid,
+    /// Named in the heading: a note in the wrong chart is worse than none.
+    patient_name: String,
     note: Option<NoteView>,
     on_signed: Callback<SavedNote>,
 ) -> impl IntoView {
-    let save = ServerAction::<SaveNote>::new();
+    let saves = Saves::new(
+        note.as_ref().map(|n| n.id),
+        note.as_ref().map_or(0, |n| n.version),
+    );
+    // Every save (autosave, the button, leaving) goes through `saves`, one
+    // at a time; the action carries the count of edits its draft holds.
+    let save = Action::new({
+        let saves = saves.clone();
+        move |(draft, at): &(SaveNote, u64)| {
+            let (saves, draft, at) = (saves.clone(), draft.clone(), *at);
+            async move { (at, saves.send(draft).await) }
+        }
+    });
+    let last_save = Signal::derive(move || save.value().get().map(|(_, answer)| answer));
     let sign = ServerAction::<SignNote>::new();
     let note_id = RwSignal::new(note.as_ref().map(|n| n.id));
     let version = RwSignal::new(note.as_ref().map_or(0, |n| n.version));
@@ -49,23 +69,20 @@ pub(super) fn NoteEditor(
         })
         .collect();
     let sections = StoredValue::new(sections);
-    let patient_name = note.as_ref().map(|n| n.patient_name.clone());
-    // Edits made, and the count a save in flight was sent at: a save that
-    // returns with no edits since leaves the draft clean.
+    // Edits made, and the count the last accepted save carried: the draft
+    // is clean when they agree.
     let edits = RwSignal::new(0_u64);
-    let sent_at = RwSignal::new(0_u64);
     let saved_edits = RwSignal::new(0_u64);
     let dirty = Memo::new(move |_| edits.get() != saved_edits.get());
     let token = csrf_token();
 
+    // The draft as typed now. Its note id and version are stamped by
+    // `saves` when it is sent.
     let draft = move || SaveNote {
         csrf_token: token.get_untracked().unwrap_or_default(),
         patient_id,
-        note_id: note_id
-            .get_untracked()
-            .map(|id| id.to_string())
-            .unwrap_or_default(),
-        version: version.get_untracked(),
+        note_id: String::new(),
+        version: 0,
         kind: kind.get_untracked().as_str().to_owned(),
         shared: shared.get_untracked().to_string(),
         template: template.get_untracked().as_str().to_owned(),
@@ -77,25 +94,16 @@ pub(super) fn NoteEditor(
         plan: section_text(sections, "plan"),
     };
     let save_now = move || {
-        if !save.pending().get_untracked() {
-            save.dispatch(draft());
-        }
+        save.dispatch((draft(), edits.get_untracked()));
     };
-    // However a save starts (autosave, or the form's own button), the
-    // edits it carries are the ones made by then.
-    Effect::new(move |_| {
-        if save.pending().get() {
-            sent_at.set(edits.get_untracked());
-        }
-    });
 
     // What a save answers: the note's id and version move on; a refusal
     // keeps every word in the editor.
     Effect::new(move |_| {
-        if let Some(Ok(saved)) = save.value().get() {
+        if let Some((at, Ok(saved))) = save.value().get() {
             note_id.set(Some(saved.id));
             version.set(saved.version);
-            saved_edits.set(sent_at.get_untracked());
+            saved_edits.update(|n| *n = (*n).max(at));
             remember_address(saved.id);
         }
     });
@@ -105,44 +113,70 @@ pub(super) fn NoteEditor(
         }
     });
     // Autosave: after a pause in typing, unless the last save was refused
-    // (a conflict or a rule) — then the person decides.
-    // Runs again after each save, so edits made while one was in flight
-    // are saved in turn.
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    Effect::new(move |_| {
-        let count = edits.get();
-        save.value().track();
-        if count == 0 {
-            return;
+    // (a conflict or a rule): then the person decides. Runs again after
+    // each save, so edits made while one was in flight are saved in turn.
+    let timer = Arc::new(Mutex::new(None::<TimeoutHandle>));
+    Effect::new({
+        let timer = timer.clone();
+        move |_| {
+            let count = edits.get();
+            save.value().track();
+            if count == 0 {
+                return;
+            }
+            let mut timer = timer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(handle) = timer.take() {
+                handle.clear();
+            }
+            *timer = set_timeout_with_handle(
+                move || {
+                    // A closed editor's timer is cleared, but never reach
+                    // for its signals here regardless.
+                    let refused = matches!(last_save.try_get_untracked(), Some(Some(Err(_))));
+                    if dirty.try_get_untracked() == Some(true) && !refused {
+                        save_now();
+                    }
+                },
+                AUTOSAVE_AFTER,
+            )
+            .ok();
         }
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
-                let refused = matches!(save.value().get_untracked(), Some(Err(_)));
-                if dirty.get_untracked() && !refused {
-                    save_now();
-                }
-            },
-            AUTOSAVE_AFTER,
-        )
-        .ok();
-        timer.set_value(handle);
     });
+    // Leaving: the timer goes with the editor, and what was typed since
+    // the last save is sent (after any save in flight). This runs while
+    // the editor's signals still exist.
+    on_cleanup({
+        let saves = saves.clone();
+        move || {
+            if let Some(handle) = timer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                handle.clear();
+            }
+            if dirty.try_get_untracked() == Some(true) {
+                let draft = draft();
+                leptos::task::spawn_local(async move {
+                    // Nobody is left to show the answer; a refusal keeps
+                    // the last accepted version on the server.
+                    let _ = saves.send(draft).await;
+                });
+            }
+        }
+    });
+    leave_guard(saves, dirty, last_save, draft);
     let on_edit = move || edits.update(|n| *n += 1);
 
     let state = move || {
         if save.pending().get() {
             "Saving…".to_owned()
-        } else if let Some(Err(error)) = save.value().get() {
+        } else if let Some(Err(error)) = last_save.get() {
             match error {
                 AppError::Invalid(_) => "Not saved: check the highlighted fields.".to_owned(),
                 _ => "Not saved.".to_owned(),
             }
         } else if dirty.get() {
             "Unsaved changes".to_owned()
-        } else if let Some(Ok(saved)) = save.value().get() {
+        } else if let Some(Ok(saved)) = last_save.get() {
             format!("Draft saved at {}", saved.saved_at)
         } else if note_id.get().is_some() {
             "Draft saved".to_owned()
@@ -150,30 +184,53 @@ pub(super) fn NoteEditor(
             "New draft: not saved yet".to_owned()
         }
     };
+    // A refusal to sign names what to fix; once the person edits, it has
+    // done its job and goes (a later save or signing answers for itself).
+    let refused_sign_at = RwSignal::new(None::<u64>);
+    Effect::new(move |_| {
+        if matches!(sign.value().get(), Some(Err(_))) {
+            refused_sign_at.set(Some(edits.get_untracked()));
+        }
+    });
+    let sign_is_current = move || refused_sign_at.get() == Some(edits.get());
     let field = move |name: &'static str| {
-        let saving = field_error(save.value(), name);
+        let saving = field_error(last_save, name);
         let signing = field_error(sign.value(), name);
-        Signal::derive(move || saving.get().or_else(|| signing.get()))
+        Signal::derive(move || {
+            saving
+                .get()
+                .or_else(|| signing.get().filter(|_| sign_is_current()))
+        })
     };
     let problem = Signal::derive(move || {
-        form_error(save.value())
+        form_error(last_save)
             .get()
-            .or_else(|| form_error(sign.value()).get())
+            .or_else(|| form_error(sign.value()).get().filter(|_| sign_is_current()))
     });
     let back = format!("/patients/{patient_id}?tab=notes");
+    let save_path = <SaveNote as leptos::server_fn::ServerFn>::PATH;
     view! {
         <div class="max-w-3xl space-y-6">
             <header class="space-y-1">
                 <p class="text-sm text-stone-600"><a href=back class="underline">"Back to the chart"</a></p>
                 <h1 class="text-2xl font-semibold">
-                    {move || match &patient_name {
-                        Some(name) => format!("{} · {name}", kind.get().label()),
-                        None => format!("New {}", kind.get().label().to_lowercase()),
+                    {move || if note_id.get().is_none() {
+                        format!("New {} · {patient_name}", kind.get().label().to_lowercase())
+                    } else {
+                        format!("{} · {patient_name}", kind.get().label())
                     }}
                 </h1>
                 <p role="status" aria-live="polite" class="text-sm text-stone-600" data-testid="save-state">{state}</p>
             </header>
-            <ActionForm action=save attr:class="space-y-5" attr:novalidate=true>
+            // A plain form before hydration; after it, the same save as
+            // autosave's, in turn with it.
+            <form
+                method="post"
+                action=save_path
+                class="space-y-5"
+                novalidate=true
+                on:submit=move |ev| { ev.prevent_default(); save_now(); }
+            >
                 <CsrfField />
                 <input type="hidden" name="patient_id" value=patient_id.to_string() />
                 <input type="hidden" name="note_id" prop:value=move || note_id.get().map(|id| id.to_string()).unwrap_or_default() />
@@ -240,7 +297,7 @@ pub(super) fn NoteEditor(
                         "Save draft"
                     </button>
                 </div>
-            </ActionForm>
+            </form>
             <SignForm sign note_id version dirty=dirty.into() />
         </div>
     }

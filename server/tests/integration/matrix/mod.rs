@@ -347,6 +347,12 @@ async fn everyone_against_every_chart_function_is_answered_and_recorded() {
             &EVERYONE,
         ),
         (
+            "patient-name",
+            Call::Get(format!("/api/patient-name?patient_id={patient}")),
+            CHART,
+            &EVERYONE,
+        ),
+        (
             "note",
             Call::Get(format!("/api/note?note_id={signed}")),
             NOTE,
