@@ -5,9 +5,9 @@ import type { Page } from "@playwright/test";
 
 test.describe.configure({ timeout: 90_000 });
 
-async function signIn(page: Page) {
+async function signIn(page: Page, email = demo.therapist.email) {
   await page.goto(`${servers.short}/sign-in`);
-  await page.getByLabel("Email").fill(demo.therapist.email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(demo.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/home$/);
@@ -23,6 +23,19 @@ test("the warning counts down before the idle timeout; Stay signed in keeps the 
   const stay = warning(page).getByRole("button", { name: "Stay signed in" });
   await expect(stay).toBeFocused();
   await expect(page.getByTestId("session-countdown")).toHaveText(/^0:(0\d|10)$/);
+  // Centred, over a backdrop that hides the page behind it.
+  const box = await warning(page).boundingBox();
+  const viewport = page.viewportSize();
+  expect(box && viewport).toBeTruthy();
+  expect(Math.abs(box!.x + box!.width / 2 - viewport!.width / 2)).toBeLessThan(2);
+  expect(Math.abs(box!.y + box!.height / 2 - viewport!.height / 2)).toBeLessThan(2);
+  const backdrop = await warning(page).evaluate((dialog) => getComputedStyle(dialog, "::backdrop").backgroundColor);
+  expect(backdrop).not.toMatch(/\/|rgba|transparent/);
+  // Said politely, in steps; the clock itself is not a live region.
+  const said = page.getByTestId("session-announcement");
+  await expect(said).toHaveAttribute("aria-live", "polite");
+  await expect(said).toHaveText("You will be signed out in 10 seconds.");
+  await expect(page.getByTestId("session-countdown")).not.toHaveAttribute("aria-live", /.+/);
   await page.screenshot({ path: "screenshots/session-warning.png" });
 
   await stay.click();
@@ -70,4 +83,41 @@ test("two tabs stay in step", async ({ page, context }) => {
   await expect(page).toHaveURL(/\/sign-in\?reason=signed-out$/);
   await expect(other).toHaveURL(/\/sign-in\?reason=signed-out$/, { timeout: 5_000 });
   await expect(other.getByText(demo.therapist.name)).toHaveCount(0);
+});
+
+test("an idle tab shows no warning while another tab keeps the session alive", async ({ page, context }) => {
+  await signIn(page);
+  // Note, inside the idle tab, whether its warning ever opens.
+  await page.evaluate(() => {
+    const dialog = document.querySelector("dialog[data-testid=session-timeout]");
+    new MutationObserver(() => {
+      if (dialog?.hasAttribute("open")) sessionStorage.setItem("warned", "yes");
+    }).observe(dialog!, { attributes: true });
+  });
+  const busy = await context.newPage();
+  await busy.goto(`${servers.short}/home`);
+  // Past the idle tab's own deadline, working in the other tab.
+  for (let i = 0; i < 7; i++) {
+    await busy.waitForTimeout(4_000);
+    await busy.reload();
+    await expect(busy.getByTestId("signed-in-role")).toBeVisible();
+  }
+  expect(await page.evaluate(() => sessionStorage.getItem("warned"))).toBeNull();
+  await expect(page.getByTestId("signed-in-role")).toBeVisible();
+});
+
+test("a session ended elsewhere says so, instead of blaming inactivity", async ({ page, browser }) => {
+  // Sam signs in nowhere else in the suite (access-review only guesses his
+  // password), so ending all his sessions touches no other test.
+  const sam = "sam.okafor@juniper-creek.example";
+  await signIn(page, sam);
+  const elsewhere = await (await browser.newContext()).newPage();
+  await signIn(elsewhere, sam);
+  await elsewhere.goto(`${servers.short}/security`);
+  await elsewhere.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(elsewhere).toHaveURL(/\/sign-in/);
+  await expect(page).toHaveURL(/\/sign-in\?reason=ended$/, { timeout: 20_000 });
+  await expect(page.getByText("Your session was ended elsewhere")).toBeVisible();
+  await expect(page.getByText("inactivity")).toHaveCount(0);
+  await elsewhere.context().close();
 });

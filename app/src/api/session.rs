@@ -29,14 +29,17 @@ async fn status_of(session: &tower_sessions::Session) -> Result<SessionStatus, A
     let id = session.id().ok_or(AppError::Unauthenticated)?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    let (expires_at, idle) = activity::deadline(&mut conn, &id_hash(&id))
+    let deadline = activity::deadline(&mut conn, &id_hash(&id))
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     Ok(SessionStatus {
-        expires_in_secs: (expires_at - time::OffsetDateTime::now_utc())
+        expires_in_secs: (deadline.expires_at - time::OffsetDateTime::now_utc())
             .whole_seconds()
             .max(0),
-        idle_timeout_secs: i64::from(idle),
-        warn_before_secs: i64::try_from(state.sessions.warn_before.as_secs()).unwrap_or(120),
+        idle_timeout_secs: i64::from(deadline.idle_timeout_secs),
+        warn_before_secs: secs(state.sessions.warn_before),
+        at_limit: deadline.at_limit(),
+        lifetime_secs: secs(state.sessions.absolute),
     })
 }

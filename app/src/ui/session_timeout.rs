@@ -23,6 +23,9 @@ pub struct Countdown {
     pub left_secs: i64,
     pub warn_before_secs: i64,
     pub idle_timeout_secs: i64,
+    /// The end is the absolute limit: staying signed in cannot move it.
+    pub at_limit: bool,
+    pub lifetime_secs: i64,
 }
 
 impl Countdown {
@@ -36,11 +39,34 @@ impl Countdown {
         format!("{}:{:02}", left / 60, left % 60)
     }
 
-    /// Where the browser goes when the time is up.
+    /// What a screen reader hears, politely: the time left in steps (each
+    /// minute, then 30 and 10 seconds), never every second.
+    pub fn announcement(&self) -> String {
+        if !self.warning() {
+            return String::new();
+        }
+        let left = match self.left_secs.max(0) {
+            61.. => crate::model::counted((self.left_secs + 59) / 60, "minute", "minutes"),
+            31..=60 => "1 minute".to_owned(),
+            11..=30 => "30 seconds".to_owned(),
+            _ => "10 seconds".to_owned(),
+        };
+        format!("You will be signed out in {left}.")
+    }
+
+    /// Where the browser goes when the time is up, saying why.
     pub fn expired_url(&self) -> String {
-        format!("/sign-in?reason=expired&after={}", self.idle_timeout_secs)
+        if self.at_limit {
+            format!("/sign-in?reason=limit&after={}", self.lifetime_secs)
+        } else {
+            format!("/sign-in?reason=expired&after={}", self.idle_timeout_secs)
+        }
     }
 }
+
+/// Where the browser goes when the server ended the session before its
+/// time (signed out elsewhere, ended by an administrator).
+pub const ENDED_URL: &str = "/sign-in?reason=ended";
 
 #[component]
 pub fn SessionTimeout(csrf_token: String) -> impl IntoView {
@@ -59,7 +85,17 @@ pub fn SessionTimeout(csrf_token: String) -> impl IntoView {
     };
     let stay_on_cancel = stay_signed_in.clone();
     let clock = move || countdown.get().map(|c| c.clock()).unwrap_or_default();
+    let at_limit = move || countdown.get().is_some_and(|c| c.at_limit);
+    let announcement = Memo::new(move |_| {
+        countdown
+            .get()
+            .map(|c| c.announcement())
+            .unwrap_or_default()
+    });
     view! {
+        // Centred (the reset removes the browser's own margin), over a
+        // backdrop that hides the page: health information stays out of
+        // sight while nobody may be there.
         <dialog
             node_ref=dialog
             role="alertdialog"
@@ -67,7 +103,7 @@ pub fn SessionTimeout(csrf_token: String) -> impl IntoView {
             aria-labelledby="timeout-title"
             aria-describedby="timeout-text"
             data-testid="session-timeout"
-            class="w-full max-w-md rounded-xl border border-stone-200 bg-white p-6 shadow-xl backdrop:bg-stone-900/60"
+            class="m-auto w-[calc(100%-2rem)] max-w-md rounded-xl border border-stone-200 bg-white p-6 shadow-xl backdrop:bg-stone-800"
             // Escape is a deliberate keystroke: treat it as staying.
             on:cancel=move |event: leptos::ev::Event| {
                 event.prevent_default();
@@ -76,19 +112,30 @@ pub fn SessionTimeout(csrf_token: String) -> impl IntoView {
         >
             <h2 id="timeout-title" class="text-lg font-semibold">"Are you still there?"</h2>
             <p id="timeout-text" class="mt-2 text-stone-700">
-                "To protect the information on this screen, you will be signed out in "
+                {move || if at_limit() {
+                    "For security a session lasts a fixed time, however active. Save your work: you will be signed out in "
+                } else {
+                    "To protect the information on this screen, you will be signed out in "
+                }}
                 <strong data-testid="session-countdown">{clock}</strong>
                 "."
             </p>
+            // The clock above changes every second; this says it in steps.
+            <p class="sr-only" aria-live="polite" data-testid="session-announcement">{move || announcement.get()}</p>
             <div class="mt-6 flex flex-wrap gap-3">
-                <button
-                    type="button"
-                    autofocus
-                    class=style::PRIMARY_BUTTON
-                    on:click=move |_| stay_signed_in()
-                >
-                    "Stay signed in"
-                </button>
+                <Show when=move || !at_limit()>
+                    <button
+                        type="button"
+                        autofocus
+                        class=style::PRIMARY_BUTTON
+                        on:click={
+                            let stay_signed_in = stay_signed_in.clone();
+                            move |_| stay_signed_in()
+                        }
+                    >
+                        "Stay signed in"
+                    </button>
+                </Show>
                 <SignOutForm button_class="rounded-md border border-stone-300 px-4 py-2 font-medium text-stone-700 hover:bg-stone-100 focus:outline-none focus:ring-2 focus:ring-teal-600" />
             </div>
         </dialog>
@@ -120,7 +167,7 @@ pub fn SignOutForm(button_class: &'static str) -> impl IntoView {
 /// Everything that needs the browser: timers, the dialog, other tabs.
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::Countdown;
+    use super::{Countdown, ENDED_URL};
     use crate::{
         api::{ExtendSession, session::get_session_status},
         error::AppError,
@@ -147,6 +194,8 @@ mod browser {
         static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     }
     const RESYNC_EVERY_SECS: i64 = 15;
+    /// A session gone this long before its deadline was ended, not expired.
+    const EARLY_MS: f64 = 5_000.0;
     /// The messages tabs exchange (nothing else, nothing sensitive).
     pub const EXTENDED: &str = "extended";
     pub const SIGNED_OUT: &str = "signed-out";
@@ -167,7 +216,13 @@ mod browser {
         stay: ServerAction<ExtendSession>,
         csrf_token: String,
     ) {
-        let warning = Memo::new(move |_| countdown.get().is_some_and(|c| c.warning()));
+        // The server said the end is near. Another tab may have kept the
+        // session alive since this one last asked, so the local count
+        // alone never opens the warning: crossing the threshold asks the
+        // server first (no warning flashing in an idle tab).
+        let confirmed = RwSignal::new(false);
+        let warning =
+            Memo::new(move |_| confirmed.get() && countdown.get().is_some_and(|c| c.warning()));
         // The deadline in browser time (ms), from the server's "seconds left".
         let deadline = RwSignal::new(None::<(f64, Countdown)>);
         let token = StoredValue::new(csrf_token);
@@ -179,23 +234,35 @@ mod browser {
                 leave(c.expired_url(), Some(EXPIRED));
             }
         };
+        // The server has no session: at its time, it expired; well before,
+        // it was ended (elsewhere, or by an administrator), and the person
+        // is told so rather than blamed on inactivity.
+        let ended = move || match deadline.get_untracked() {
+            Some((at, _)) if at - now_ms() > EARLY_MS => leave(ENDED_URL.to_owned(), None),
+            Some(_) => expire(),
+            None => {}
+        };
 
         let adopt = move |status: crate::model::SessionStatus| {
             let c = Countdown {
                 left_secs: status.expires_in_secs,
                 warn_before_secs: status.warn_before_secs,
                 idle_timeout_secs: status.idle_timeout_secs,
+                at_limit: status.at_limit,
+                lifetime_secs: status.lifetime_secs,
             };
             deadline.set(Some((now_ms() + status.expires_in_secs as f64 * 1000.0, c)));
             countdown.set(Some(c));
+            confirmed.set(c.warning());
         };
         let sync = move || {
             spawn_local(async move {
                 match get_session_status().await {
                     Ok(status) if status.expires_in_secs > 0 => adopt(status),
-                    Ok(_) | Err(AppError::Unauthenticated) => expire(),
-                    // Unreachable for a moment: keep counting down locally.
-                    Err(_) => {}
+                    Ok(_) | Err(AppError::Unauthenticated) => ended(),
+                    // Unreachable for a moment: keep counting down locally,
+                    // and warn on the local count.
+                    Err(_) => confirmed.set(true),
                 }
             });
         };
@@ -246,6 +313,8 @@ mod browser {
         Effect::new(move |_| sync());
 
         let ticks = StoredValue::new(0i64);
+        // Asked the server once on crossing the threshold (until it answers).
+        let asked = StoredValue::new(false);
         if let Ok(handle) = set_interval_with_handle(
             move || {
                 let Some((at, c)) = deadline.get_untracked() else {
@@ -261,7 +330,14 @@ mod browser {
                     return;
                 }
                 ticks.update_value(|t| *t += 1);
-                if ticks.get_value() % RESYNC_EVERY_SECS == 0 {
+                let crossed = left <= c.warn_before_secs && !confirmed.get_untracked();
+                if !crossed {
+                    asked.set_value(false);
+                }
+                if ticks.get_value() % RESYNC_EVERY_SECS == 0 || (crossed && !asked.get_value()) {
+                    if crossed {
+                        asked.set_value(true);
+                    }
                     sync();
                 }
             },
@@ -377,6 +453,8 @@ mod tests {
             left_secs: 65,
             warn_before_secs: 120,
             idle_timeout_secs: 900,
+            at_limit: false,
+            lifetime_secs: 43_200,
         };
         assert!(c.warning());
         assert_eq!(c.clock(), "1:05");
@@ -389,5 +467,43 @@ mod tests {
             .warning()
         );
         assert_eq!(Countdown { left_secs: -3, ..c }.clock(), "0:00");
+    }
+
+    /// At the absolute limit the sign-in page says so, not "inactivity".
+    #[test]
+    fn a_session_at_its_limit_ends_saying_so() {
+        let c = Countdown {
+            left_secs: 30,
+            warn_before_secs: 120,
+            idle_timeout_secs: 900,
+            at_limit: true,
+            lifetime_secs: 43_200,
+        };
+        assert_eq!(c.expired_url(), "/sign-in?reason=limit&after=43200");
+    }
+
+    /// The live region changes in steps, so a screen reader is not read
+    /// the clock every second.
+    #[test]
+    fn the_announcement_changes_in_steps_not_every_second() {
+        let at = |left_secs| {
+            Countdown {
+                left_secs,
+                warn_before_secs: 120,
+                idle_timeout_secs: 900,
+                at_limit: false,
+                lifetime_secs: 43_200,
+            }
+            .announcement()
+        };
+        assert_eq!(at(121), "");
+        assert_eq!(at(120), "You will be signed out in 2 minutes.");
+        assert_eq!(at(61), "You will be signed out in 2 minutes.");
+        assert_eq!(at(60), "You will be signed out in 1 minute.");
+        assert_eq!(at(31), "You will be signed out in 1 minute.");
+        assert_eq!(at(30), "You will be signed out in 30 seconds.");
+        assert_eq!(at(10), "You will be signed out in 10 seconds.");
+        let distinct: std::collections::BTreeSet<String> = (1..=120).map(at).collect();
+        assert_eq!(distinct.len(), 4, "{distinct:?}");
     }
 }

@@ -73,18 +73,35 @@ pub async fn enforce_limit(
     .await
 }
 
-/// When a live, signed-in session ends unless there is activity, and its
-/// idle timeout in seconds; `None` when it has ended or nobody is signed
-/// in to it. Reading this is not activity (it does not load the session).
+/// When a live, signed-in session ends unless there is activity.
+#[derive(Debug, Clone, Copy, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct Deadline {
+    pub expires_at: OffsetDateTime,
+    pub idle_timeout_secs: i32,
+    /// From sign-in, however active: `expires_at` never passes it.
+    pub absolute_expires_at: OffsetDateTime,
+}
+
+impl Deadline {
+    /// The end is the absolute limit, which no activity moves.
+    pub fn at_limit(&self) -> bool {
+        self.expires_at >= self.absolute_expires_at
+    }
+}
+
+/// The deadline of a live, signed-in session; `None` when it has ended or
+/// nobody is signed in to it. Reading this is not activity (it does not
+/// load the session).
 pub async fn deadline(
     conn: &mut AsyncPgConnection,
     id_hash: &[u8],
-) -> QueryResult<Option<(OffsetDateTime, i32)>> {
+) -> QueryResult<Option<Deadline>> {
     sessions::table
         .find(id_hash)
         .filter(sessions::expires_at.gt(diesel::dsl::now))
         .filter(sessions::user_id.is_not_null())
-        .select((sessions::expires_at, sessions::idle_timeout_secs))
+        .select(Deadline::as_select())
         .first(conn)
         .await
         .optional()
