@@ -52,11 +52,23 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   await page.getByRole("button", { name: "Verify now" }).click();
   await expect(page.getByTestId("chain-status")).toContainText("Audit trail intact");
 
-  // Filter to failed sign-ins: the URL carries the filter.
+  // A period chosen by clicking stays when filters are applied.
+  await page.getByRole("navigation", { name: "Period" }).getByRole("link", { name: "Last 24 hours" }).click();
+  await expect(page).toHaveURL(/period=24h/);
+  await expect(page.getByRole("navigation", { name: "Period" }).getByRole("link", { name: "Last 24 hours" })).toHaveAttribute("aria-current", "page");
+  // Counts read as words: never "1 views".
+  await expect(page.locator("main")).not.toContainText(/\b1 views\b/);
+
+  // Filter to failed sign-ins: the URL carries the filter, and only what
+  // was asked (no empty fields, no stray "&=").
   await page.getByLabel("Action").selectOption("sign_in.failed");
   await page.getByLabel("Outcome").selectOption("denied");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page).toHaveURL(/action=sign_in\.failed/);
+  const filtered = new URL(page.url());
+  expect(filtered.search).not.toMatch(/&=|=&|=$/);
+  expect(filtered.searchParams.get("period")).toBe("24h");
+  await expect(page.getByRole("navigation", { name: "Period" }).getByRole("link", { name: "Last 24 hours" })).toHaveAttribute("aria-current", "page");
   const rows = page.getByTestId("access-log").getByRole("listitem");
   // The filtered events replace the others once they arrive.
   await expect(rows.filter({ hasNotText: "Sign-in failed" })).toHaveCount(0);

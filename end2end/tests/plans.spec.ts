@@ -39,6 +39,10 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   await form.getByRole("button", { name: "Record diagnosis" }).click();
   await expect(page.getByTestId("diagnoses")).toContainText("F41.1");
   await expect(page.getByTestId("diagnoses")).toContainText("Active");
+  // Recorded: the form is empty again, its message gone.
+  await expect(form.getByLabel("ICD-10 code")).toHaveValue("");
+  await expect(form.getByLabel("Description")).toHaveValue("");
+  await expect(form.getByText(/An ICD-10 code is a letter/)).toHaveCount(0);
 
   // Treatment plan: goals, interventions, a review date.
   await page.getByRole("link", { name: "Treatment plan" }).click();
@@ -51,6 +55,7 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   await plan.getByRole("button", { name: "Save plan" }).click();
   await expect(page.getByTestId("plan")).toContainText(goal);
   await expect(page.getByTestId("plan")).toContainText(`last changed by ${demo.therapist.name}`);
+  await expect(page.getByTestId("plan-saved")).toHaveText("Plan saved.");
   await page.screenshot({ path: "screenshots/treatment-plan.png", fullPage: true });
 
   // The patient: the goals, not the therapist's interventions.
@@ -88,6 +93,14 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   await row.getByRole("button", { name: "Add to care team" }).click();
   await expect(admin.getByTestId("roster-row").filter({ hasText: patient.name })).toContainText("Sam Okafor, LCSW");
   await admin.screenshot({ path: "screenshots/patient-roster.png", fullPage: true });
+  // Taking Sam off again asks first, and says what it means.
+  const team = admin.getByRole("list", { name: `Care team of ${patient.name}` });
+  const sam = team.getByRole("listitem").filter({ hasText: "Sam Okafor, LCSW" });
+  await sam.getByLabel("Remove Sam Okafor, LCSW from the care team", { exact: true }).click();
+  await expect(sam.getByText("They can no longer open this chart.")).toBeVisible();
+  await sam.getByRole("button", { name: "Yes, remove sam okafor, lcsw from the care team" }).click();
+  await expect(team).not.toContainText("Sam Okafor, LCSW");
+  await expect(team).toContainText(demo.therapist.name);
 
   // The therapist adds a patient they see: refused without a name, then
   // their new chart opens with the therapist on the care team.

@@ -97,6 +97,10 @@ pub struct SessionStatus {
     pub idle_timeout_secs: i64,
     /// How long before the end the browser shows its warning.
     pub warn_before_secs: i64,
+    /// The end is the session's absolute limit, which no activity moves.
+    pub at_limit: bool,
+    /// That limit: how long a session lasts from sign-in, however active.
+    pub lifetime_secs: i64,
 }
 
 /// One of a person's sessions, for their Security page.
@@ -126,6 +130,8 @@ pub struct PersonRow {
     pub active_sessions: i64,
     /// Has an authenticator app set up for two-step verification.
     pub mfa_on: bool,
+    /// The person looking at the list.
+    pub you: bool,
 }
 
 /// A fresh invitation, for the inviter to copy and send.
@@ -213,21 +219,26 @@ fn is_description(text: &str) -> bool {
     }
 }
 
+/// A count with its noun: "1 view", "3 views", "1 addendum", "2 addenda".
+/// Every count shown to a person goes through here, so none reads "1 views".
+pub fn counted(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// "just now", "5 minutes ago", "2 hours ago", "3 days ago".
 pub fn ago(secs: i64) -> String {
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit} ago")
-        } else {
-            format!("{n} {unit}s ago")
-        }
+    let before = match secs {
+        ..60 => return "just now".to_owned(),
+        60..3600 => counted(secs / 60, "minute", "minutes"),
+        3600..86400 => counted(secs / 3600, "hour", "hours"),
+        _ => counted(secs / 86400, "day", "days"),
     };
-    match secs {
-        ..60 => "just now".to_owned(),
-        60..3600 => plural(secs / 60, "minute"),
-        3600..86400 => plural(secs / 3600, "hour"),
-        _ => plural(secs / 86400, "day"),
-    }
+    format!("{before} ago")
 }
 
 /// Why the sign-in page was reached (`?reason=`, and for an idle timeout
@@ -242,6 +253,15 @@ pub fn sign_in_notice(reason: &str, after_secs: Option<i64>) -> Option<String> {
             ),
             None => "You were signed out after a period of inactivity.".to_owned(),
         },
+        "limit" => match after_secs.filter(|secs| *secs > 0) {
+            Some(secs) => format!(
+                "You were signed out: a session lasts at most {}, however active. Please sign in again.",
+                duration_words(secs)
+            ),
+            None => "You were signed out: your session reached its time limit. Please sign in again."
+                .to_owned(),
+        },
+        "ended" => "Your session was ended elsewhere: you signed out on another device, or an administrator ended it. Please sign in again.".to_owned(),
         "required" => "Please sign in to continue.".to_owned(),
         "everywhere" => "You have signed out on every device.".to_owned(),
         _ => return None,
@@ -249,23 +269,29 @@ pub fn sign_in_notice(reason: &str, after_secs: Option<i64>) -> Option<String> {
     Some(text)
 }
 
-/// "15 minutes", "1 minute", "20 seconds".
+/// "12 hours", "15 minutes", "1 minute", "20 seconds".
 pub fn duration_words(secs: i64) -> String {
-    let (n, unit) = if secs >= 60 && secs % 60 == 0 {
-        (secs / 60, "minute")
+    if secs >= 3600 && secs % 3600 == 0 {
+        counted(secs / 3600, "hour", "hours")
+    } else if secs >= 60 && secs % 60 == 0 {
+        counted(secs / 60, "minute", "minutes")
     } else {
-        (secs, "second")
-    };
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
+        counted(secs, "second", "seconds")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_of_one_takes_the_singular_and_any_other_the_plural() {
+        assert_eq!(counted(1, "view", "views"), "1 view");
+        assert_eq!(counted(0, "view", "views"), "0 views");
+        assert_eq!(counted(2, "addendum", "addenda"), "2 addenda");
+        assert_eq!(ago(61), "1 minute ago");
+        assert_eq!(ago(7200), "2 hours ago");
+    }
 
     #[test]
     fn devices_read_like_people_say_them() {
@@ -309,6 +335,20 @@ mod tests {
         );
         assert!(sign_in_notice("expired", None).is_some());
         assert_eq!(sign_in_notice("<script>", None), None);
+    }
+
+    /// A session that ended for another reason than inactivity says so.
+    #[test]
+    fn the_notice_tells_why_a_session_ended() {
+        assert_eq!(
+            sign_in_notice("limit", Some(12 * 3600)).as_deref(),
+            Some(
+                "You were signed out: a session lasts at most 12 hours, however active. Please sign in again."
+            )
+        );
+        let ended = sign_in_notice("ended", None).unwrap_or_default();
+        assert!(ended.contains("ended elsewhere"), "{ended}");
+        assert!(!ended.contains("inactivity"), "{ended}");
     }
 
     #[test]

@@ -108,6 +108,7 @@ pub async fn list(
                     locked: locked_until.is_some_and(|until| until > now),
                     active_sessions,
                     mfa_on,
+                    you: id == viewer.user_id,
                 });
             }
             audit::record_all(conn, &listed).await?;

@@ -2,6 +2,7 @@
 //! readable before (and without) the WASM. Each has a text summary for
 //! screen readers and the numbers as a table one click away.
 
+use crate::model::counted;
 use leptos::prelude::*;
 
 const WIDTH: f64 = 720.0;
@@ -107,8 +108,8 @@ pub fn EventsOverTime(
 #[component]
 pub fn RankedBars(
     items: Vec<(String, i64)>,
-    /// What the count is, e.g. "record views".
-    of: &'static str,
+    /// What is counted, one and many, e.g. ("view", "views").
+    of: (&'static str, &'static str),
     /// Shown when there is nothing to rank.
     empty: &'static str,
 ) -> impl IntoView {
@@ -117,14 +118,14 @@ pub fn RankedBars(
     }
     let peak = items.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     view! {
-        <ul class="space-y-2" aria-label=format!("Most {of}")>
+        <ul class="space-y-2" aria-label=format!("Most {}", of.1)>
             {items
                 .into_iter()
                 .map(|(name, n)| {
                     let percent = (n as f64 / peak as f64 * 100.0).max(2.0);
                     view! {
                         <li class="text-sm">
-                            <div class="flex justify-between"><span>{name}</span><span>{format!("{n} {of}")}</span></div>
+                            <div class="flex justify-between"><span>{name}</span><span>{counted(n, of.0, of.1)}</span></div>
                             // SVG, not a styled div: the CSP allows no inline styles.
                             <svg viewBox="0 0 100 4" preserveAspectRatio="none" class="h-2 w-full" aria-hidden="true">
                                 <rect width="100" height="4" class="fill-stone-100" />

@@ -155,21 +155,20 @@ pub fn PasswordField(
 
 /// The message for field `name` from the last submission of a form
 /// (`action.value()`), when it broke a rule.
-pub fn field_error<T>(
-    last: MappedSignal<Option<Result<T, AppError>>>,
-    name: &'static str,
-) -> Signal<Option<String>>
+pub fn field_error<T, S>(last: S, name: &'static str) -> Signal<Option<String>>
 where
     T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
     Signal::derive(move || last.get().and_then(Result::err).and_then(|e| e.field(name)))
 }
 
 /// The form-level message from the last submission: any error that is not
 /// about one field (those show next to their field).
-pub fn form_error<T>(last: MappedSignal<Option<Result<T, AppError>>>) -> Signal<Option<String>>
+pub fn form_error<T, S>(last: S) -> Signal<Option<String>>
 where
     T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
     Signal::derive(move || match last.get() {
         Some(Err(AppError::Invalid(_))) | Some(Ok(_)) | None => None,
@@ -212,6 +211,25 @@ pub fn refresh_on_success<T>(
             refresh.update(|n| *n = n.wrapping_add(1));
         }
     });
+}
+
+/// Empties a form once its action succeeds: what was recorded is not
+/// offered again, where one more click would record it twice. Give the
+/// answer to the form's `node_ref`.
+pub fn clear_on_success<T, S>(last: S) -> NodeRef<leptos::html::Form>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(last.get(), Some(Ok(_)))
+            && let Some(form) = form.get_untracked()
+        {
+            form.reset();
+        }
+    });
+    form
 }
 
 /// A submit button that says it is busy (and cannot be pressed twice)

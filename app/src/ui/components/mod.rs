@@ -1,8 +1,10 @@
 //! Small reusable pieces.
 
 mod chart;
+mod confirm;
 mod csrf;
 mod field;
+mod get_form;
 mod nav;
 mod security_events;
 mod status;
@@ -10,11 +12,13 @@ mod step_up;
 pub mod style;
 
 pub use chart::{EventsOverTime, RankedBars};
+pub use confirm::Confirm;
 pub use csrf::CsrfField;
 pub use field::{
-    FormAlert, PasswordField, SelectField, SubmitButton, TextAreaField, TextField, field_error,
-    form_error, refresh_on_success, successes,
+    FormAlert, PasswordField, SelectField, SubmitButton, TextAreaField, TextField,
+    clear_on_success, field_error, form_error, refresh_on_success, successes,
 };
+pub use get_form::GetForm;
 pub use nav::{NavBar, links_for};
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, LoadFailed, StatusPage, UnavailableNotice};

@@ -16,15 +16,16 @@ use crate::{
         audit::{
             AuditAction, AuditOutcome, AuditOverview, AuditPage, AuditQuery, AuditRow, ChainStatus,
         },
+        counted,
     },
     ui::components::{
-        CsrfField, EventsOverTime, FormAlert, LoadFailed, RankedBars, SelectField, SubmitButton,
-        TextField, UnavailableNotice, form_error, style,
+        CsrfField, EventsOverTime, FormAlert, GetForm, LoadFailed, RankedBars, SelectField,
+        SubmitButton, TextField, UnavailableNotice, form_error, style,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 
 const PERIODS: [(&str, &str); 3] = [
     ("24h", "Last 24 hours"),
@@ -99,7 +100,7 @@ pub fn AccessReviewPage() -> impl IntoView {
                         let result = log.await;
                         let problem = result.as_ref().err().cloned();
                         view! {
-                            <Filters query=query.get_untracked() period=period.get_untracked() people problem />
+                            <Filters query=query.get_untracked() period people problem />
                             {match result {
                                 Ok(page) => view! { <LogTable page query=query.get_untracked() /> }.into_any(),
                                 Err(AppError::Invalid(_)) => ().into_any(),
@@ -126,7 +127,11 @@ fn ChainCard(status: ChainStatus, verify: ServerAction<VerifyAuditChain>) -> imp
         Some(check) if check.intact => (
             "border-teal-300 bg-teal-50",
             "Audit trail intact".to_owned(),
-            format!("{} events verified at {} UTC.", check.events, check.at),
+            format!(
+                "{} verified at {} UTC.",
+                counted(check.events, "event", "events"),
+                check.at
+            ),
         ),
         Some(check) => (
             "border-rose-300 bg-rose-50",
@@ -232,7 +237,7 @@ fn Overview(overview: AuditOverview) -> impl IntoView {
             </div>
             <div class="rounded-xl border border-stone-200 bg-white p-4">
                 <h3 class="mb-2 text-sm font-medium">"Most record views"</h3>
-                <RankedBars items=overview.top_viewers of="views" empty="No records were viewed in this period." />
+                <RankedBars items=overview.top_viewers of=("view", "views") empty="No records were viewed in this period." />
             </div>
         </div>
     }
@@ -243,7 +248,9 @@ fn Overview(overview: AuditOverview) -> impl IntoView {
 #[component]
 fn Filters(
     query: AuditQuery,
-    period: String,
+    /// Followed as it changes: the period links change it without
+    /// reading the log again, and applying filters must keep it.
+    period: Memo<String>,
     people: Vec<PersonRow>,
     problem: Option<AppError>,
 ) -> impl IntoView {
@@ -275,8 +282,10 @@ fn Filters(
     let patient_options = options(&query.patient);
     let export = format!("/admin/audit/export.csv{}", query.to_url_query(false));
     view! {
-        <Form method="GET" action="/admin/audit">
-            <input type="hidden" name="period" value=period />
+        <GetForm action="/admin/audit">
+            // A hidden field's value is its attribute: rendered by the
+            // server, and kept in step here when a period link is followed.
+            <input type="hidden" name="period" value=move || period.get() />
             <div class="grid gap-x-4 gap-y-1 rounded-xl border border-stone-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
                 <TextField name="from" label="From (UTC)" input_type="date" value=query.from.clone() error=Signal::stored(from_error) />
                 <TextField name="to" label="To (UTC)" input_type="date" value=query.to.clone() error=Signal::stored(to_error) />
@@ -309,7 +318,7 @@ fn Filters(
                 </div>
             </div>
             <p id="before-error" class="min-h-5 text-sm text-red-800">{before_error}</p>
-        </Form>
+        </GetForm>
         <p class="text-sm">
             <a href=export class="text-teal-800 underline" rel="external" download="cairn-access-log.csv">
                 "Export these events as CSV"

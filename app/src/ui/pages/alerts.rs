@@ -3,7 +3,10 @@
 
 use crate::{
     api::{ReviewAlert, audit::get_audit_alerts},
-    model::audit::{Alert, AlertKind, AlertList},
+    model::{
+        audit::{Alert, AlertKind, AlertList},
+        counted,
+    },
     ui::components::{CsrfField, FormAlert, LoadFailed, SubmitButton, form_error},
 };
 use leptos::prelude::*;
@@ -120,7 +123,10 @@ fn AlertCard(alert: Alert, reviewed: RwSignal<usize>) -> impl IntoView {
     let events = if alert.events == 1 {
         "Show this event in the access log".to_owned()
     } else {
-        format!("Show these {} events in the access log", alert.events)
+        format!(
+            "Show these {} in the access log",
+            counted(alert.events, "event", "events")
+        )
     };
     let when = if alert.first_at == alert.last_at {
         format!("{} UTC", alert.first_at)

@@ -7,15 +7,13 @@ use crate::{
     api::{AddPatient, chart::get_caseload},
     model::chart::{Caseload, CaseloadSort},
     ui::components::{
-        CsrfField, FormAlert, LoadFailed, SubmitButton, TextField, field_error, form_error, style,
+        CsrfField, FormAlert, GetForm, LoadFailed, SubmitButton, TextField, field_error,
+        form_error, style,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::Form,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn CaseloadPage() -> impl IntoView {
@@ -35,7 +33,7 @@ pub fn CaseloadPage() -> impl IntoView {
         <Title text="Caseload" />
         <div class="space-y-6">
             <h1 class="text-2xl font-semibold">"Caseload"</h1>
-            <Form method="GET" action="/caseload" attr:class="flex flex-wrap items-end gap-3" attr:role="search">
+            <GetForm action="/caseload" class="flex flex-wrap items-end gap-3" role="search">
                 <div class="min-w-64 flex-1 space-y-1">
                     <label for="q" class="block text-sm font-medium text-stone-800">"Find a patient"</label>
                     <input
@@ -66,7 +64,7 @@ pub fn CaseloadPage() -> impl IntoView {
                 <div class="space-y-1 pb-6">
                     <button type="submit" class=style::PRIMARY_BUTTON>"Search"</button>
                 </div>
-            </Form>
+            </GetForm>
             <AddPatientForm />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -5,10 +5,13 @@
 //! Opening the chart is recorded in the trail before anything is shown.
 
 use crate::{
-    api::chart::get_chart,
-    model::chart::{Chart, NoteKind, NoteStatus, NoteSummary},
+    api::{SaveTreatmentPlan, chart::get_chart},
+    model::{
+        chart::{Chart, NoteKind, NoteStatus, NoteSummary},
+        counted,
+    },
     ui::{
-        components::{LoadFailed, style},
+        components::{LoadFailed, refresh_on_success, style},
         pages::{diagnoses::DiagnosesTab, treatment_plan::TreatmentPlanTab},
     },
 };
@@ -50,6 +53,10 @@ pub fn ChartPage() -> impl IntoView {
     let tab = Memo::new(move |_| Tab::from_query(query.with(|q| q.get("tab"))));
     // Bumped by a tab's form after a change: the chart is read again.
     let refresh = RwSignal::new(0u32);
+    // Saving the plan outlives the view it rebuilds, so the rebuilt tab
+    // can say it was saved.
+    let plan_save = ServerAction::<SaveTreatmentPlan>::new();
+    refresh_on_success(plan_save.value(), refresh);
     let chart = Resource::new(
         move || (patient.get(), refresh.get()),
         |(patient, _)| async move {
@@ -68,7 +75,7 @@ pub fn ChartPage() -> impl IntoView {
                 let tab = tab.get();
                 Suspend::new(async move {
                     match chart.await {
-                        Ok(chart) => view! { <ChartView chart tab refresh /> }.into_any(),
+                        Ok(chart) => view! { <ChartView chart tab refresh plan_save /> }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })
@@ -78,7 +85,12 @@ pub fn ChartPage() -> impl IntoView {
 }
 
 #[component]
-fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>) -> impl IntoView {
+fn ChartView(
+    chart: Chart,
+    tab: Tab,
+    refresh: RwSignal<u32>,
+    plan_save: ServerAction<SaveTreatmentPlan>,
+) -> impl IntoView {
     let base = format!("/patients/{}", chart.patient_id);
     view! {
         <Title text=chart.legal_name.clone() />
@@ -114,7 +126,7 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>) -> impl IntoView {
             {match tab {
                 Tab::Overview => view! { <Overview chart /> }.into_any(),
                 Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes /> }.into_any(),
-                Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan refresh /> }.into_any(),
+                Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan save=plan_save /> }.into_any(),
                 Tab::Diagnoses => view! { <DiagnosesTab patient_id=chart.patient_id diagnoses=chart.diagnoses refresh /> }.into_any(),
             }}
         </div>
@@ -205,7 +217,7 @@ fn NoteItem(note: NoteSummary) -> impl IntoView {
     };
     let detail = match (&note.signed_at, note.addenda) {
         (Some(at), 0) => format!("Signed {at}"),
-        (Some(at), n) => format!("Signed {at} · {n} addenda"),
+        (Some(at), n) => format!("Signed {at} · {}", counted(n, "addendum", "addenda")),
         (None, _) => "Not signed yet".to_owned(),
     };
     view! {

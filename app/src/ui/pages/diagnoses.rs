@@ -6,8 +6,8 @@ use crate::{
     api::{AddDiagnosis, ResolveDiagnosis},
     model::chart::{Diagnosis, DiagnosisStatus},
     ui::components::{
-        CsrfField, FormAlert, SubmitButton, TextField, field_error, form_error, refresh_on_success,
-        style,
+        CsrfField, FormAlert, SubmitButton, TextField, clear_on_success, field_error, form_error,
+        refresh_on_success, style,
     },
 };
 use leptos::prelude::*;
@@ -89,8 +89,9 @@ fn AddDiagnosisForm(patient_id: Uuid, refresh: RwSignal<u32>) -> impl IntoView {
     let add = ServerAction::<AddDiagnosis>::new();
     refresh_on_success(add.value(), refresh);
     let last = add.value();
+    let form = clear_on_success(last);
     view! {
-        <ActionForm action=add attr:class="space-y-3 rounded-xl border border-stone-200 bg-white p-4" attr:novalidate=true attr:data-testid="add-diagnosis">
+        <ActionForm action=add node_ref=form attr:class="space-y-3 rounded-xl border border-stone-200 bg-white p-4" attr:novalidate=true attr:data-testid="add-diagnosis">
             <h3 class="font-semibold">"Record a diagnosis"</h3>
             <CsrfField />
             <input type="hidden" name="patient_id" value=patient_id.to_string() />

@@ -8,8 +8,8 @@ use crate::{
     model::{PersonRow, Role, UserStatus},
     ui::{
         components::{
-            CsrfField, FormAlert, LoadFailed, SelectField, StepUpForm, TextField, field_error,
-            form_error, problem_besides_step_up,
+            Confirm, CsrfField, FormAlert, LoadFailed, SelectField, StepUpForm, TextField,
+            field_error, form_error, problem_besides_step_up,
         },
         visitor,
     },
@@ -152,13 +152,24 @@ fn PeopleTable(
                                         {actions.into_iter().map(|(action, label)| {
                                             let aria = format!("{label}: {name}");
                                             let id = id.clone();
-                                            view! {
+                                            let form = move |button: &'static str, class: &'static str| view! {
                                                 <ActionForm action=act>
                                                     <CsrfField />
-                                                    <input type="hidden" name="user_id" value=id />
+                                                    <input type="hidden" name="user_id" value=id.clone() />
                                                     <input type="hidden" name="action" value=action />
-                                                    <button type="submit" aria-label=aria class="rounded-md border border-stone-300 px-2 py-1 text-xs font-medium text-stone-700 hover:bg-stone-100">{label}</button>
+                                                    <button type="submit" aria-label=aria.clone() class=class>{button}</button>
                                                 </ActionForm>
+                                            };
+                                            // Taking away someone's access asks first.
+                                            if action == "deactivate" {
+                                                let question = format!("Deactivate {name}? They are signed out at once and cannot sign in until an administrator reactivates them.");
+                                                view! {
+                                                    <Confirm label="Deactivate…" aria_label=format!("Deactivate: {name}") question>
+                                                        {form("Yes, deactivate", "rounded-md bg-red-700 px-2 py-1 text-xs font-medium text-white hover:bg-red-800")}
+                                                    </Confirm>
+                                                }.into_any()
+                                            } else {
+                                                form(label, "rounded-md border border-stone-300 px-2 py-1 text-xs font-medium text-stone-700 hover:bg-stone-100").into_any()
                                             }
                                         }).collect_view()}
                                         // The access log, filtered to this person.
@@ -224,9 +235,14 @@ fn status_label(status: UserStatus) -> &'static str {
     }
 }
 
-/// (action, button label) an administrator may take on `person`.
+/// (action, button label) an administrator may take on `person`. Never
+/// on themselves: their own access and sessions are on their Security
+/// page (and the server refuses deactivating oneself regardless).
 fn actions_for(person: &PersonRow) -> Vec<(&'static str, &'static str)> {
     let mut actions = Vec::new();
+    if person.you {
+        return actions;
+    }
     if person.locked {
         actions.push(("unlock", "Unlock"));
     }

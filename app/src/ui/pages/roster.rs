@@ -9,7 +9,7 @@ use crate::{
     api::{ChangeCareTeam, RemovePatient, roster::get_roster},
     model::roster::{RosterRow, TeamMember},
     ui::components::{
-        CsrfField, FormAlert, LoadFailed, SelectField, TextField, field_error, form_error,
+        Confirm, CsrfField, FormAlert, LoadFailed, SelectField, TextField, field_error, form_error,
         refresh_on_success, style,
     },
 };
@@ -99,16 +99,20 @@ fn RosterItem(
                             {row.care_team.into_iter().map(|member| {
                                 let patient_id = for_team.clone();
                                 let label = format!("Remove {} from the care team", member.name);
+                                // Taking away someone's access to a chart asks first.
+                                let question = format!("Remove {} from {name}'s care team? They can no longer open this chart.", member.name);
                                 view! {
-                                    <li class="flex items-center gap-1 rounded-full bg-stone-100 py-0.5 pl-3 pr-1 text-sm">
-                                        {member.name.clone()}
-                                        <ActionForm action=change>
-                                            <CsrfField />
-                                            <input type="hidden" name="patient_id" value=patient_id />
-                                            <input type="hidden" name="therapist_id" value=member.id.to_string() />
-                                            <input type="hidden" name="remove" value="true" />
-                                            <button type="submit" aria-label=label class="rounded-full px-2 text-stone-600 hover:bg-stone-200 hover:text-stone-900">"×"</button>
-                                        </ActionForm>
+                                    <li class="flex items-start gap-1 rounded-xl bg-stone-100 py-0.5 pl-3 pr-1 text-sm">
+                                        <span class="py-1">{member.name.clone()}</span>
+                                        <Confirm label="Remove…" aria_label=label.clone() question>
+                                            <ActionForm action=change>
+                                                <CsrfField />
+                                                <input type="hidden" name="patient_id" value=patient_id />
+                                                <input type="hidden" name="therapist_id" value=member.id.to_string() />
+                                                <input type="hidden" name="remove" value="true" />
+                                                <button type="submit" aria-label=format!("Yes, {}", label.to_lowercase()) class="rounded-md bg-red-700 px-2 py-1 text-xs font-medium text-white hover:bg-red-800">"Yes, remove"</button>
+                                            </ActionForm>
+                                        </Confirm>
                                     </li>
                                 }
                             }).collect_view()}

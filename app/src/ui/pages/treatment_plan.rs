@@ -9,7 +9,6 @@ use crate::{
     model::chart::{PLAN_ITEMS_MAX, TreatmentPlan},
     ui::components::{
         CsrfField, FormAlert, SubmitButton, TextAreaField, TextField, field_error, form_error,
-        refresh_on_success,
     },
 };
 use leptos::prelude::*;
@@ -19,18 +18,32 @@ use uuid::Uuid;
 pub fn TreatmentPlanTab(
     patient_id: Uuid,
     plan: Option<TreatmentPlan>,
-    /// Bumped after a save, so the chart is read again.
-    refresh: RwSignal<u32>,
+    /// The chart page's: a save reads the chart again, which rebuilds this
+    /// tab, and the answer is still here to say it was saved.
+    save: ServerAction<SaveTreatmentPlan>,
 ) -> impl IntoView {
+    // A save closes the editor and says so.
+    let editor = NodeRef::<leptos::html::Details>::new();
+    let saved = Memo::new(move |_| matches!(save.value().get(), Some(Ok(_))));
+    Effect::new(move |_| {
+        if saved.get()
+            && let Some(editor) = editor.get_untracked()
+        {
+            editor.set_open(false);
+        }
+    });
     view! {
         <section aria-labelledby="plan-heading" class="space-y-6">
             <h2 id="plan-heading" class="text-lg font-semibold">"Treatment plan"</h2>
+            <p role="status" class="text-sm font-medium text-teal-800" data-testid="plan-saved">
+                {move || saved.get().then_some("Plan saved.")}
+            </p>
             {match plan {
                 Some(plan) => view! {
                     <PlanView plan=plan.clone() />
-                    <details class="rounded-xl border border-stone-200 bg-white p-4">
+                    <details node_ref=editor class="rounded-xl border border-stone-200 bg-white p-4">
                         <summary class="cursor-pointer font-medium text-teal-800">"Edit the plan"</summary>
-                        <PlanForm patient_id plan=Some(plan) refresh />
+                        <PlanForm patient_id plan=Some(plan) save />
                     </details>
                 }.into_any(),
                 None => view! {
@@ -38,7 +51,7 @@ pub fn TreatmentPlanTab(
                         "No treatment plan yet. Write one below; the patient sees its goals in their portal."
                     </p>
                     <div class="rounded-xl border border-stone-200 bg-white p-4">
-                        <PlanForm patient_id plan=None refresh />
+                        <PlanForm patient_id plan=None save />
                     </div>
                 }.into_any(),
             }}
@@ -82,10 +95,8 @@ fn PlanView(plan: TreatmentPlan) -> impl IntoView {
 fn PlanForm(
     patient_id: Uuid,
     plan: Option<TreatmentPlan>,
-    refresh: RwSignal<u32>,
+    save: ServerAction<SaveTreatmentPlan>,
 ) -> impl IntoView {
-    let save = ServerAction::<SaveTreatmentPlan>::new();
-    refresh_on_success(save.value(), refresh);
     let last = save.value();
     let lines = |items: Option<&Vec<String>>| items.map(|i| i.join("\n")).unwrap_or_default();
     let hint = |what: &'static str| -> &'static str {
