@@ -404,6 +404,7 @@ async fn twenty_people_behind_one_address_all_sign_in_while_guessing_is_still_st
         .first(&mut conn)
         .await
         .expect("the demo practice");
+    // Staff accounts: a patient's comes through an invitation.
     let mut people = Vec::new();
     for n in 0..20 {
         let email = format!("person{n}@clinic-network.example");
@@ -415,11 +416,7 @@ async fn twenty_people_behind_one_address_all_sign_in_while_guessing_is_still_st
             NewAccount {
                 email: email.clone(),
                 display_name: format!("Clinic Person {n}"),
-                role: if n % 2 == 0 {
-                    Role::Therapist
-                } else {
-                    Role::Patient
-                },
+                role: Role::Therapist,
                 password: DEMO_PASSWORD.to_owned(),
             },
         )
