@@ -81,6 +81,8 @@ test("staff set up two-step verification, sign in with a code or a recovery code
   await password(page, therapist.email);
   await expect(page).toHaveURL(/\/sign-in\/code$/);
   await hydrated(page);
+  // The one thing to type here has focus on arrival.
+  await expect(page.getByLabel("Code")).toBeFocused();
   await page.screenshot({ path: "screenshots/sign-in-code.png", fullPage: true });
   await page.getByLabel("Code").fill(sam.app.wrong());
   await page.getByRole("button", { name: "Verify" }).click();

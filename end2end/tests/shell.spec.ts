@@ -1,4 +1,4 @@
-import { test, expect, servers, demo } from "./fixtures";
+import { test, expect, servers, demo, hydrated } from "./fixtures";
 
 test("the shell renders, styled, with the practice name from the database", async ({ page }) => {
   const response = await page.goto("/");
@@ -92,4 +92,20 @@ test("/readyz says 503 while the database is down, and pages fail cleanly", asyn
 test("every response carries a request id", async ({ request }) => {
   const response = await request.get("/sign-in");
   expect(response.headers()["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test("after following a link, focus is on the new page's heading and the page is announced", async ({ page }) => {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(demo.therapist.email);
+  await page.getByLabel("Password", { exact: true }).fill(demo.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caseload" }).click();
+  await expect(page).toHaveURL(/\/caseload$/);
+  const heading = page.getByRole("heading", { level: 1 });
+  await expect(heading).toHaveText("Caseload");
+  await expect(heading).toBeFocused();
+  await expect(page.getByTestId("page-announcer")).toHaveText("Caseload");
+  await expect(page.getByTestId("page-announcer")).toHaveAttribute("aria-live", "polite");
 });

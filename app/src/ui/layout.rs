@@ -25,6 +25,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <UserBar />
                 </div>
             </header>
+            <PageArrival />
             <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-10" tabindex="-1">
                 <ErrorBoundary fallback=|_errors| view! { <ErrorPage /> }>{children()}</ErrorBoundary>
             </main>
@@ -73,5 +74,70 @@ fn CairnMark() -> impl IntoView {
             <ellipse cx="12" cy="12.6" rx="5.8" ry="2.6" />
             <ellipse cx="12" cy="7" rx="3.6" ry="2.2" />
         </svg>
+    }
+}
+
+/// After the router changes page (a first load is the browser's to handle),
+/// focus moves to where the new page starts: a field it marks `autofocus`,
+/// else its heading. A polite live region names the page, so someone on a
+/// keyboard or a screen reader knows the page changed and where they are.
+#[component]
+fn PageArrival() -> impl IntoView {
+    let announcement = RwSignal::new(String::new());
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        let first = StoredValue::new(true);
+        Effect::new(move |_| {
+            location.pathname.track();
+            if first.get_value() {
+                first.set_value(false);
+                return;
+            }
+            arrival::settle(announcement, arrival::TRIES);
+        });
+    }
+    view! {
+        <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="page-announcer">
+            {move || announcement.get()}
+        </p>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod arrival {
+    use leptos::{prelude::*, wasm_bindgen::JsCast};
+    use std::time::Duration;
+
+    /// A page may still be loading its data: look again every 50 ms, for
+    /// up to 3 s.
+    pub const TRIES: u32 = 60;
+
+    pub fn settle(announcement: RwSignal<String>, tries: u32) {
+        // After this turn's rendering, so the new page is in place.
+        set_timeout(
+            move || {
+                let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+                    return;
+                };
+                let find = |selector: &str| document.query_selector(selector).ok().flatten();
+                let Some(heading) = find("main h1") else {
+                    if tries > 0 {
+                        settle(announcement, tries - 1);
+                    }
+                    return;
+                };
+                let start = find("main [autofocus]").unwrap_or_else(|| {
+                    // Focusable by script only, not by Tab.
+                    let _ = heading.set_attribute("tabindex", "-1");
+                    heading.clone()
+                });
+                if let Ok(start) = start.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = start.focus();
+                }
+                announcement.try_set(heading.text_content().unwrap_or_default());
+            },
+            Duration::from_millis(if tries == TRIES { 0 } else { 50 }),
+        );
     }
 }

@@ -26,6 +26,10 @@ pub fn TextField(
     /// row of a list); `name` otherwise.
     #[prop(optional, into)]
     id: Option<String>,
+    /// Where the page starts: the one thing to type on it (a code). The
+    /// browser honours it on a page load; the layout, on arrival by a link.
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| name.to_owned());
     let error_id = format!("{id}-error");
@@ -38,6 +42,7 @@ pub fn TextField(
                 type=input_type
                 value=value
                 autocomplete=autocomplete
+                autofocus=autofocus
                 inputmode=inputmode
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()

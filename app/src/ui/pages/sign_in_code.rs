@@ -42,7 +42,7 @@ pub fn SignInCodePage() -> impl IntoView {
                         </p>
                         <ActionForm action=verify attr:class="mt-6 space-y-4" attr:novalidate=true>
                             <CsrfField />
-                            <TextField name="code" label="Code" autocomplete="one-time-code" error=code_error />
+                            <TextField name="code" label="Code" autocomplete="one-time-code" autofocus=true error=code_error />
                             <FormAlert message=form_message />
                             <SubmitButton pending=verify.pending() label="Verify" busy="Checking…" wide=true />
                         </ActionForm>
