@@ -197,22 +197,14 @@ pub async fn get_patient_name(patient_id: Uuid) -> Result<String, AppError> {
         model::audit::AuditAction,
     };
     let request = Request::anyone("patient-name").await?;
-    let mut conn = request.conn().await?;
-    let grant = request
-        .decide_on(&mut conn, patient_id, Reach::Chart)
-        .await?;
+    let grant = request.decide(patient_id, Reach::Chart).await?;
     request
-        .read_on(
-            &mut conn,
-            grant,
-            AuditAction::RecordViewed,
-            |conn, vault, access| {
-                Box::pin(async move {
-                    let name = patients::legal_name(conn, vault, access).await?;
-                    Ok(name.expose().clone())
-                })
-            },
-        )
+        .read(grant, AuditAction::RecordViewed, |conn, vault, access| {
+            Box::pin(async move {
+                let name = patients::legal_name(conn, vault, access).await?;
+                Ok(name.expose().clone())
+            })
+        })
         .await
 }
 

@@ -387,23 +387,15 @@ async fn sign_in_attempts_are_throttled_per_address_and_account() {
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_people_behind_one_address_all_sign_in_while_guessing_is_still_stopped() {
     use app::{
-        backend::{
-            db::schema::users,
-            identity::accounts::{NewAccount, create_with_password},
-        },
+        backend::identity::accounts::{NewAccount, create_with_password},
         model::Role,
     };
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
 
     let app = TestApp::with_demo().await;
     let mut conn = app.db.conn().await;
-    let practice: uuid::Uuid = users::table
-        .filter(crate::support::records::email_is(THERAPIST))
-        .select(users::organization_id)
-        .first(&mut conn)
+    let practice = crate::support::records::signed_in(&mut conn, THERAPIST)
         .await
-        .expect("the demo practice");
+        .organization_id;
     // Staff accounts: a patient's comes through an invitation.
     let mut people = Vec::new();
     for n in 0..20 {

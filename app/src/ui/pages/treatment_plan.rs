@@ -22,16 +22,9 @@ pub fn TreatmentPlanTab(
     /// tab, and the answer is still here to say it was saved.
     save: ServerAction<SaveTreatmentPlan>,
 ) -> impl IntoView {
-    // A save closes the editor and says so.
-    let editor = NodeRef::<leptos::html::Details>::new();
+    // A save reads the chart again, which rebuilds this tab with its
+    // editor closed; the answer, kept by the chart page, says it saved.
     let saved = Memo::new(move |_| matches!(save.value().get(), Some(Ok(_))));
-    Effect::new(move |_| {
-        if saved.get()
-            && let Some(editor) = editor.get_untracked()
-        {
-            editor.set_open(false);
-        }
-    });
     view! {
         <section aria-labelledby="plan-heading" class="space-y-6">
             <h2 id="plan-heading" class="text-lg font-semibold">"Treatment plan"</h2>
@@ -41,7 +34,7 @@ pub fn TreatmentPlanTab(
             {match plan {
                 Some(plan) => view! {
                     <PlanView plan=plan.clone() />
-                    <details node_ref=editor class="rounded-xl border border-stone-200 bg-white p-4">
+                    <details class="rounded-xl border border-stone-200 bg-white p-4">
                         <summary class="cursor-pointer font-medium text-teal-800">"Edit the plan"</summary>
                         <PlanForm patient_id plan=Some(plan) save />
                     </details>
