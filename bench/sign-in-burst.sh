@@ -36,9 +36,9 @@ if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get install -y -q wrk >"$LOG_DIR/apt.log" 2>&1 || { apt-get update -q >>"$LOG_DIR/apt.log" 2>&1; apt-get install -y -q wrk >>"$LOG_DIR/apt.log" 2>&1; }
   else sudo apt-get install -y -q wrk >"$LOG_DIR/apt.log" 2>&1; fi || die "could not install wrk; see $LOG_DIR/apt.log"
 fi
-[ -x target/release/cairn ] && [ -f target/site/pkg/cairn.wasm ] || {
-  say "release build (cargo leptos build --release)"
-  cargo leptos build --release >"$LOG_DIR/build.log" 2>&1 || die "build failed; see $LOG_DIR/build.log"
+[ -x target/release/cairn ] && compgen -G "target/site/pkg/cairn*.wasm" >/dev/null || {
+  say "release build (cargo leptos build --release --precompress)"
+  cargo leptos build --release --precompress >"$LOG_DIR/build.log" 2>&1 || die "build failed; see $LOG_DIR/build.log"
 }
 
 PG_SERVER=$(scripts/dev db)
@@ -220,4 +220,5 @@ shed=$(psql "$OWNER_URL" -Atqc "SELECT coalesce(sum((details->>'turned_away')::b
 checked=$(psql "$OWNER_URL" -Atqc "SELECT count(*) FROM audit_events WHERE action = 'sign_in.failed'")
 echo "recorded: $shed turned away (sign_in.shed), $checked checked and refused (sign_in.failed)"
 echo "(429 = turned away, after the 250 ms pause; 401 = checked and refused; statuses counted by wrk;"
-echo " hashing: CAIRN_HASH_CONCURRENCY=${CAIRN_HASH_CONCURRENCY:-CPU count}, CAIRN_HASH_QUEUE=${CAIRN_HASH_QUEUE:-16})"
+echo " hashing: CAIRN_HASH_CONCURRENCY=${CAIRN_HASH_CONCURRENCY:-CPU count}, CAIRN_HASH_QUEUE=${CAIRN_HASH_QUEUE:-16};"
+echo " served at once: CAIRN_CONCURRENT_REQUESTS=${CAIRN_CONCURRENT_REQUESTS:-6 x CPU count})"

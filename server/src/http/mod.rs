@@ -13,7 +13,11 @@ mod shed;
 mod throttle;
 
 use crate::config::Config;
-use app::{App, backend::AppState, shell};
+use app::{
+    App,
+    backend::{AppState, admission::Admission},
+    shell,
+};
 use axum::{Router, handler::Handler, middleware, routing::get};
 use http::{HeaderName, Request, StatusCode};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -39,6 +43,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub trusted_proxies: Vec<IpAddr>,
     pub public_url: String,
+    /// Requests served at once; the rest wait in line.
+    pub admission: Admission,
 }
 
 impl From<&Config> for Limits {
@@ -48,6 +54,7 @@ impl From<&Config> for Limits {
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
+            admission: Admission::new(config.concurrent_requests),
         }
     }
 }
@@ -92,6 +99,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         // hash is refused while one is held (`app::backend::db::held`).
         .layer(middleware::from_fn(connections_counted))
         .layer(sessions)
+        // A fair line in front of everything that reads the database or
+        // renders (the session included); those turned away below never
+        // join it, and files and probes skip it.
+        .layer(middleware::from_fn_with_state(limits.admission, admitted))
         // Before the session is read: a flood of sign-ins while the hasher
         // is full costs no database work at all.
         .layer(middleware::from_fn_with_state(
@@ -132,6 +143,18 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             trusted,
             client_ip::request_id_from_proxies_only,
         ))
+}
+
+/// Serves the request once the line lets it in (`backend::admission`).
+async fn admitted(
+    axum::extract::State(admission): axum::extract::State<Admission>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    if is_asset_or_probe(request.uri().path()) {
+        return next.run(request).await;
+    }
+    admission.admitted(next.run(request)).await
 }
 
 /// Runs the request with its pooled connections counted.

@@ -1,5 +1,6 @@
 //! A burst of sign-ins does not take the portal down: no request holds a
-//! database connection while it waits for, or computes, a password hash.
+//! database connection, or a place among the requests being served,
+//! while it waits for, or computes, a password hash.
 
 use crate::support::{TestApp, records::user_id};
 use app::backend::seed::DEMO_PASSWORD;
@@ -17,9 +18,11 @@ const PATIENTS: [&str; 4] = [
 
 #[tokio::test(flavor = "multi_thread")]
 async fn with_one_connection_and_every_hashing_permit_busy_a_signed_in_chart_still_opens() {
-    // The smallest pool there is, and one hash at a time.
+    // The smallest pool there is, one request served at a time, and one
+    // hash at a time.
     let app = TestApp::with_demo_and(&[
         ("CAIRN_DB_POOL_SIZE", "1"),
+        ("CAIRN_CONCURRENT_REQUESTS", "1"),
         ("CAIRN_HASH_CONCURRENCY", "1"),
         ("CAIRN_SENSITIVE_LIMIT", "1000"),
         ("CAIRN_RATE_LIMIT_PER_MINUTE", "100000"),
@@ -59,8 +62,10 @@ async fn with_one_connection_and_every_hashing_permit_busy_a_signed_in_chart_sti
         "the sign-ins are waiting for a permit"
     );
 
-    // The pool's one connection is free for the people already signed in:
-    // their pages load (a waiting sign-in holding it made this a 503).
+    // The pool's one connection and the one place being served are free
+    // for the people already signed in: their pages load (a waiting
+    // sign-in holding the connection made this a 503; holding the place,
+    // a wait until the request timed out).
     for _ in 0..3 {
         let reply = rowan.fetch(&chart).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
