@@ -101,11 +101,15 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   await expect(patientPage).toHaveURL(/\/home$/);
   await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Who accessed my record" }).click();
   await expect(patientPage).toHaveURL(/\/me\/access$/);
+  const days = patientPage.getByTestId("access-days");
+  await expect(days.getByTestId("access-person").filter({ hasText: demo.admin.name })).toContainText("signed you out once");
+  await expect(days).not.toContainText("127.0.0.1");
+  await patientPage.getByRole("link", { name: "Every event" }).click();
+  await expect(patientPage).toHaveURL(/\/me\/access\?view=every$/);
   const accesses = patientPage.getByTestId("accesses");
   await expect(accesses).toContainText(`${demo.admin.name} (Administrator)`);
   await expect(accesses).toContainText("Sessions ended");
   await expect(accesses).not.toContainText("127.0.0.1");
-  await patientPage.screenshot({ path: "screenshots/who-accessed-my-record.png", fullPage: true });
   for (const open of [stranger, patientPage, page]) await open.context().close();
 });
 

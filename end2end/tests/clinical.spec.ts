@@ -87,7 +87,7 @@ test("a therapist writes and signs a note; the patient sees their details and th
   await patientPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Who accessed my record" }).click();
   await expect(patientPage).toHaveURL(/\/me\/access$/);
   await expect(patientPage.locator("main")).toContainText(demo.therapist.name);
-  await expect(patientPage.locator("main")).toContainText("Record signed");
+  await expect(patientPage.locator("main")).toContainText("signed a note in your record once");
   await expect(patientPage.locator("body")).not.toContainText(noteText.subjective);
   await patientPage.screenshot({ path: "screenshots/who-accessed-my-record.png", fullPage: true });
 

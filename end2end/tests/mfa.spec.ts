@@ -172,4 +172,19 @@ test("a therapist finds a patient outside their caseload and breaks the glass: n
   await expect(page.getByTestId("chart-name")).toHaveText("Avery Quinn");
   await expect(page.getByTestId("emergency-banner")).toBeVisible();
   await page.screenshot({ path: "screenshots/emergency-access.png", fullPage: true });
+
+  // Avery reads it in plain words: Sam's emergency access set apart, with
+  // the reason Sam gave; every event is still a click away.
+  const avery = await (await browser.newContext()).newPage();
+  await password(avery, "avery.quinn@patients.example");
+  await expect(avery).toHaveURL(/\/home$/);
+  await avery.goto(`${servers.mfa}/me/access`);
+  const samToday = avery.getByTestId("access-person").filter({ hasText: therapist.name });
+  await expect(samToday).toContainText("opened your record in an emergency once");
+  await expect(samToday).toContainText("viewed your record");
+  await expect(samToday.getByTestId("emergency-access")).toContainText("the on-call clinician needs the safety plan");
+  await expect(avery.getByTestId("access-days")).not.toContainText("record.");
+  await avery.screenshot({ path: "screenshots/patient-access-history.png", fullPage: true });
+  await avery.getByRole("link", { name: "Every event" }).click();
+  await expect(avery.getByTestId("accesses")).toContainText("Emergency access");
 });

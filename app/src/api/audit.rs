@@ -5,7 +5,9 @@
 
 use crate::{
     error::AppError,
-    model::audit::{AlertList, AuditOverview, AuditPage, AuditQuery, ChainStatus, RecordAccess},
+    model::audit::{
+        AccessHistory, AlertList, AuditOverview, AuditPage, AuditQuery, ChainStatus, RecordAccess,
+    },
 };
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
@@ -156,13 +158,153 @@ pub async fn review_alert(
     .await
 }
 
-/// Staff's accesses to the signed-in person's record and account.
+/// Staff's accesses to the signed-in person's record and account, every
+/// event, newest first: a page, older than event `before` when given.
 #[server(prefix = "/api", endpoint = "my-record-access", input = GetUrl)]
-pub async fn get_my_record_access() -> Result<Vec<RecordAccess>, AppError> {
+pub async fn get_my_record_access(
+    #[server(default)] before: Option<i64>,
+) -> Result<Vec<RecordAccess>, AppError> {
     use crate::backend::{audit::review, records::patients};
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     let record = patients::of_user(&mut conn, who.user_id, who.organization_id).await?;
-    review::accesses_to(&mut conn, who.user_id, record, who.organization_id).await
+    review::accesses_to(&mut conn, who.user_id, record, who.organization_id, before).await
+}
+
+/// The same accesses by day and person, in plain words, with each
+/// emergency access and its reason: what a patient reads first. A page of
+/// days before day `before` (`YYYY-MM-DD`) when given.
+#[server(prefix = "/api", endpoint = "my-access-history", input = GetUrl)]
+pub async fn get_my_access_history(
+    #[server(default)] before: String,
+) -> Result<AccessHistory, AppError> {
+    use super::context::Request;
+    use crate::{
+        backend::{
+            audit::review,
+            dates::{day, parse_day},
+            records::{access::Reach, emergency_reasons, patients},
+        },
+        error::FieldErrors,
+        model::audit::AuditAction,
+    };
+    let before = match before.trim() {
+        "" => None,
+        typed => Some(parse_day(typed).ok_or_else(|| {
+            let mut errors = FieldErrors::new();
+            errors.add("before", "That is not a day (YYYY-MM-DD).");
+            AppError::Invalid(errors)
+        })?),
+    };
+    let request = Request::anyone("my-access-history").await?;
+    let (user_id, organization_id) = (request.who().user_id, request.who().organization_id);
+    let (record, (rows, earlier)) = {
+        let mut conn = request.conn().await?;
+        let record = patients::of_user(&mut conn, user_id, organization_id).await?;
+        let found = review::history(&mut conn, user_id, record, organization_id, before).await?;
+        (record, found)
+    };
+    // The reasons given for emergency access are the patient's to read;
+    // they are sealed with the patient's key, so reading them opens the
+    // record (recorded, like any read of it).
+    let broke_glass = rows
+        .iter()
+        .any(|(row, ..)| row.action == AuditAction::EmergencyAccess.as_str());
+    let emergencies = match (record, rows.last()) {
+        (Some(patient_id), Some((oldest, ..))) if broke_glass => {
+            let from = oldest.day.midnight().assume_utc();
+            let until = before.map(|day| day.midnight().assume_utc());
+            let grant = request.decide(patient_id, Reach::OwnRecord).await?;
+            request
+                .read(grant, AuditAction::RecordViewed, |conn, vault, access| {
+                    Box::pin(async move {
+                        emergency_reasons::of_own_record(conn, vault, access, from, until).await
+                    })
+                })
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(AccessHistory {
+        days: by_day(rows, emergencies),
+        earlier: earlier.map(day),
+        time_zone: "UTC".to_owned(),
+    })
+}
+
+/// The history's rows (newest day first, latest first within it) as days
+/// of people, each emergency access under the person and day it started.
+#[cfg(feature = "ssr")]
+fn by_day(
+    rows: Vec<(
+        crate::backend::audit::review::Grouped,
+        String,
+        crate::model::Role,
+    )>,
+    emergencies: Vec<crate::backend::records::emergency_reasons::OwnEmergency>,
+) -> Vec<crate::model::audit::AccessDay> {
+    use crate::{
+        backend::dates::{clock, long_day},
+        model::audit::{AccessDay, AuditAction, EmergencyUse, PersonDay},
+    };
+    let mut days: Vec<(time::Date, AccessDay, Vec<uuid::Uuid>)> = Vec::new();
+    for (row, who, role) in rows {
+        let Ok(action) = row.action.parse::<AuditAction>() else {
+            continue;
+        };
+        if days.last().is_none_or(|(day, ..)| *day != row.day) {
+            let heading = long_day(row.day);
+            days.push((
+                row.day,
+                AccessDay {
+                    day: heading,
+                    people: Vec::new(),
+                },
+                Vec::new(),
+            ));
+        }
+        let Some((_, day, actors)) = days.last_mut() else {
+            continue;
+        };
+        let index = match actors.iter().position(|actor| *actor == row.actor) {
+            Some(index) => index,
+            None => {
+                actors.push(row.actor);
+                day.people.push(PersonDay {
+                    who,
+                    role,
+                    did: Vec::new(),
+                    emergencies: Vec::new(),
+                    in_emergency: false,
+                });
+                day.people.len() - 1
+            }
+        };
+        if let Some(person) = day.people.get_mut(index) {
+            person
+                .did
+                .push((action, u32::try_from(row.times).unwrap_or(u32::MAX)));
+            person.in_emergency |= row.in_emergency;
+        }
+    }
+    for emergency in emergencies {
+        let started = emergency.started_at.date();
+        let Some((_, day, actors)) = days.iter_mut().find(|(day, ..)| *day == started) else {
+            continue;
+        };
+        let Some(person) = actors
+            .iter()
+            .position(|actor| *actor == emergency.user_id)
+            .and_then(|index| day.people.get_mut(index))
+        else {
+            continue;
+        };
+        person.emergencies.push(EmergencyUse {
+            at: clock(emergency.started_at),
+            until: clock(emergency.expires_at),
+            reason: emergency.reason,
+        });
+    }
+    days.into_iter().map(|(_, day, _)| day).collect()
 }

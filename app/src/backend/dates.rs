@@ -65,6 +65,21 @@ pub fn utc(at: OffsetDateTime) -> String {
     .unwrap_or_default()
 }
 
+/// "Friday 4 December 2026": a day as people write it.
+pub fn long_day(date: Date) -> String {
+    date.format(format_description!(
+        "[weekday] [day padding:none] [month repr:long] [year]"
+    ))
+    .unwrap_or_default()
+}
+
+/// `HH:MM` of the day, in UTC.
+pub fn clock(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format_description!("[hour]:[minute]"))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +92,14 @@ mod tests {
         assert_eq!(parse_day(&written), Some(date!(2026 - 03 - 04)));
         assert_eq!(parse_day("2026-3-4"), None);
         assert_eq!(parse_day("04/03/2026"), None);
+    }
+
+    #[test]
+    fn days_and_times_read_as_people_write_them() {
+        assert_eq!(long_day(date!(2026 - 12 - 04)), "Friday 4 December 2026");
+        assert_eq!(long_day(date!(2027 - 01 - 11)), "Monday 11 January 2027");
+        assert_eq!(clock(datetime!(2026-12-04 09:05:59 UTC)), "09:05");
+        assert_eq!(clock(datetime!(2026-12-04 23:30 -2)), "01:30");
     }
 
     #[test]

@@ -124,6 +124,106 @@ impl AuditAction {
     }
 }
 
+impl AuditAction {
+    /// What staff did, as a patient reads it in "Who accessed my record":
+    /// plain words that follow a name ("Dr. Rowan Ellis viewed your
+    /// record"), never the trail's own terms.
+    pub fn for_patient(self) -> &'static str {
+        use AuditAction as A;
+        match self {
+            A::RecordViewed => "viewed your record",
+            A::RecordListed => "saw your name in their list of patients",
+            A::RecordSearched => "found your record by searching for it",
+            A::RecordCreated => "added to your record",
+            A::RecordUpdated => "changed your record",
+            A::RecordSigned => "signed a note in your record",
+            A::RecordExported => "made a copy of your record",
+            A::RecordDeleted => "removed something from your record",
+            A::EmergencyAccess => "opened your record in an emergency",
+            A::CareTeamAdded | A::CareTeamRemoved => "changed who is on your care team",
+            A::AccountListed => "saw your portal account in the practice's list of people",
+            A::InvitationIssued | A::InvitationRenewed => "invited you to the portal",
+            A::AccountDeactivated => "turned off your portal account",
+            A::AccountReactivated => "turned your portal account back on",
+            A::AccountUnlocked => "unlocked your portal account",
+            A::MfaReset => "reset your two-step verification",
+            A::SessionEnded => "signed you out",
+            A::RoleChanged => "changed your account's role",
+            _ => "did something with your account",
+        }
+    }
+}
+
+/// Events on one page of a person's "every event" list.
+pub const EVENTS_PAGE: usize = 100;
+
+/// "once", "twice", "22 times".
+pub fn times(n: u32) -> String {
+    match n {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
+/// A person's accesses to their own record, a page of days, newest first:
+/// what each member of staff did on each day, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessHistory {
+    pub days: Vec<AccessDay>,
+    /// Where the next (older) page starts: its `before`, when there is one.
+    pub earlier: Option<String>,
+    /// The time zone the days and times are in.
+    pub time_zone: String,
+}
+
+/// One day of [`AccessHistory`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessDay {
+    /// "Friday 4 December 2026".
+    pub day: String,
+    pub people: Vec<PersonDay>,
+}
+
+/// What one member of staff did on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDay {
+    pub who: String,
+    pub role: crate::model::Role,
+    /// Each kind of action, with how often; most recent first.
+    pub did: Vec<(AuditAction, u32)>,
+    /// Emergency accesses they started that day.
+    pub emergencies: Vec<EmergencyUse>,
+    /// Whether any of it happened under emergency access.
+    pub in_emergency: bool,
+}
+
+impl PersonDay {
+    /// "viewed your record 22 times and changed your record once".
+    pub fn sentence(&self) -> String {
+        let parts: Vec<String> = self
+            .did
+            .iter()
+            .map(|(action, n)| format!("{} {}", action.for_patient(), times(*n)))
+            .collect();
+        match parts.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+}
+
+/// An emergency ("break the glass") access to the patient's record: when,
+/// until when, and the reason the therapist gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyUse {
+    /// "14:02".
+    pub at: String,
+    pub until: String,
+    pub reason: String,
+}
+
 impl AuditOutcome {
     pub fn describe(self) -> &'static str {
         match self {
@@ -299,6 +399,8 @@ pub struct ChainCheck {
 /// sees it: who (name and role), when, what kind. Nothing internal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordAccess {
+    /// The event's place in the trail: the cursor for the next page.
+    pub id: i64,
     pub at: String,
     pub who: String,
     pub role: crate::model::Role,
@@ -379,6 +481,50 @@ pub struct AlertList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(did: Vec<(AuditAction, u32)>) -> PersonDay {
+        PersonDay {
+            who: "Dr. Rowan Ellis".to_owned(),
+            role: crate::model::Role::Therapist,
+            did,
+            emergencies: Vec::new(),
+            in_emergency: false,
+        }
+    }
+
+    #[test]
+    fn a_day_of_accesses_reads_as_one_plain_sentence() {
+        use AuditAction as A;
+        assert_eq!(
+            person(vec![(A::RecordViewed, 22)]).sentence(),
+            "viewed your record 22 times"
+        );
+        assert_eq!(
+            person(vec![(A::RecordViewed, 2), (A::RecordSigned, 1)]).sentence(),
+            "viewed your record twice and signed a note in your record once"
+        );
+        assert_eq!(
+            person(vec![
+                (A::RecordListed, 3),
+                (A::RecordViewed, 1),
+                (A::RecordUpdated, 4)
+            ])
+            .sentence(),
+            "saw your name in their list of patients 3 times, viewed your record once and changed your record 4 times"
+        );
+    }
+
+    /// No action a patient can see reads in the trail's own terms.
+    #[test]
+    fn what_a_patient_reads_is_never_jargon() {
+        for action in AuditAction::ALL {
+            let words = action.for_patient();
+            assert!(words.starts_with(char::is_lowercase), "{action:?}: {words}");
+            for jargon in ["record.", "caseload", "audit", "session", "step-up", "_"] {
+                assert!(!words.contains(jargon), "{action:?}: {words}");
+            }
+        }
+    }
 
     #[test]
     fn every_spelling_reads_back() {

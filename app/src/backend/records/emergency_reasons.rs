@@ -105,3 +105,70 @@ pub async fn read(
     )
     .await
 }
+
+/// One emergency access to a patient's record, as the patient reads it.
+pub struct OwnEmergency {
+    pub user_id: Uuid,
+    pub started_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
+    pub reason: String,
+}
+
+/// The emergency accesses to the record `access` opens that started in
+/// `[from, until)`, with their reasons: the patient's own accounting. The
+/// patient's own-record access opens the reason (it is about them), and
+/// the read that gives it is recorded like any other.
+pub async fn of_own_record(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &access::PatientAccess,
+    from: time::OffsetDateTime,
+    until: Option<time::OffsetDateTime>,
+) -> Result<Vec<OwnEmergency>, access::ReadError> {
+    let mut query = emergency_access::table
+        .filter(emergency_access::organization_id.eq(access.organization_id()))
+        .filter(emergency_access::patient_id.eq(access.patient_id()))
+        .filter(emergency_access::started_at.ge(from))
+        .into_boxed();
+    if let Some(until) = until {
+        query = query.filter(emergency_access::started_at.lt(until));
+    }
+    let rows: Vec<(
+        Uuid,
+        Uuid,
+        time::OffsetDateTime,
+        time::OffsetDateTime,
+        Option<String>,
+        Option<Vec<u8>>,
+    )> = query
+        .order(emergency_access::started_at.desc())
+        .select((
+            emergency_access::id,
+            emergency_access::user_id,
+            emergency_access::started_at,
+            emergency_access::expires_at,
+            emergency_access::reason,
+            emergency_access::reason_sealed,
+        ))
+        .load(conn)
+        .await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for (id, user_id, started_at, expires_at, clear, sealed) in rows {
+        let reason = match sealed {
+            Some(bytes) => {
+                sealing::open::<String>(conn, vault, access, columns::EMERGENCY_REASON, id, bytes)
+                    .await?
+                    .expose()
+                    .clone()
+            }
+            None => clear.unwrap_or_default(),
+        };
+        found.push(OwnEmergency {
+            user_id,
+            started_at,
+            expires_at,
+            reason,
+        });
+    }
+    Ok(found)
+}

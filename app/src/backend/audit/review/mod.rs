@@ -8,10 +8,12 @@
 mod export;
 mod filter;
 mod overview;
+mod own;
 
 pub use export::{export_csv, record_review};
 pub use filter::{Filter, filter};
 pub use overview::overview;
+pub use own::{Grouped, HISTORY_DAYS, accesses_to, history};
 
 use crate::{
     backend::{
@@ -23,7 +25,7 @@ use crate::{
     error::AppError,
     model::{
         Role,
-        audit::{AuditAction, AuditOutcome, AuditPage, AuditRow, PersonRef, RecordAccess},
+        audit::{AuditAction, AuditOutcome, AuditPage, AuditRow, PersonRef},
     },
 };
 use diesel::{OptionalExtension, prelude::*};
@@ -264,52 +266,4 @@ fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow
             },
         )
         .collect()
-}
-
-/// Staff's accesses to a person's `record` (their chart, when they are a
-/// patient) and to their `account`, newest first, as the person may see
-/// them: who (name and role), when, what kind. Their own actions and
-/// anything without a person behind it are left out; so are addresses,
-/// devices and sessions.
-pub async fn accesses_to(
-    conn: &mut AsyncPgConnection,
-    account: Uuid,
-    record: Option<Uuid>,
-    organization_id: Uuid,
-) -> Result<Vec<RecordAccess>, AppError> {
-    // A person without a record has nothing under a patient id; the nil id
-    // names no row.
-    let record = record.unwrap_or(Uuid::nil());
-    let events: Vec<(OffsetDateTime, Option<Uuid>, AuditAction)> = audit_events::table
-        .filter(audit_events::organization_id.eq(organization_id))
-        .filter(
-            audit_events::patient_id
-                .eq(record)
-                .or(audit_events::subject_user_id.eq(account)),
-        )
-        .filter(audit_events::actor_id.is_not_null())
-        .filter(audit_events::actor_id.ne(account))
-        .filter(audit_events::outcome.eq(AuditOutcome::Allowed))
-        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
-        .limit(500)
-        .select((
-            audit_events::occurred_at,
-            audit_events::actor_id,
-            audit_events::action,
-        ))
-        .load(conn)
-        .await?;
-    let people = practice_staff(conn, organization_id).await?;
-    Ok(events
-        .into_iter()
-        .filter_map(|(at, actor, action)| {
-            let who = people.get(&actor?)?;
-            Some(RecordAccess {
-                at: utc(at),
-                who: who.name.clone(),
-                role: who.role,
-                what: action.describe().to_owned(),
-            })
-        })
-        .collect())
 }

@@ -34,7 +34,8 @@ pub struct PatientAccess {
 impl PatientAccess {
     /// Whether this access opens `column` where a key of `purpose` sealed
     /// it: a chart opens every part of the record; a patient's own record
-    /// their details and their treatment plan (no notes, no diagnoses);
+    /// their details, their treatment plan and why anyone broke the glass
+    /// to reach them (no notes, no diagnoses);
     /// the practice's roster the legal name alone. Only an access to one
     /// psychotherapy note opens what the patient's psychotherapy key
     /// sealed (that note and its addenda), and of the record no more than
@@ -46,7 +47,9 @@ impl PatientAccess {
         let note = column == columns::NOTE_BODY || column == columns::ADDENDUM_BODY;
         match (self.reach, purpose) {
             (Reach::Chart, Purpose::Record) => true,
-            (Reach::OwnRecord, Purpose::Record) => details || column == columns::PLAN_BODY,
+            (Reach::OwnRecord, Purpose::Record) => {
+                details || column == columns::PLAN_BODY || column == columns::EMERGENCY_REASON
+            }
             // Running the practice: the name, and why someone broke the
             // glass (the situation, never clinical detail) for the review.
             (Reach::Roster, Purpose::Record) => {
@@ -149,7 +152,7 @@ mod tests {
     }
 
     /// What each kind of access opens: the roster a name, the portal the
-    /// patient's details and plan, the chart everything the record's key
+    /// patient's details, plan and emergency reasons, the chart everything the record's key
     /// sealed, a psychotherapy note its own body and addenda (and the
     /// patient's details for its heading).
     #[test]
@@ -171,7 +174,7 @@ mod tests {
             );
             assert_eq!(
                 access(Reach::OwnRecord).opens(column, Record),
-                details || column == columns::PLAN_BODY,
+                details || column == columns::PLAN_BODY || column == columns::EMERGENCY_REASON,
                 "{column:?}"
             );
             assert_eq!(access(note).opens(column, Record), details, "{column:?}");
