@@ -14,7 +14,7 @@ COPY rust-toolchain.toml Cargo.toml Cargo.lock package.json package-lock.json ./
 COPY scripts ./scripts
 RUN scripts/dev setup tools
 COPY . .
-RUN cargo leptos build --release
+RUN cargo leptos build --release --precompress
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
@@ -23,6 +23,8 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cairn
 WORKDIR /app
 COPY --from=builder /src/target/release/cairn /app/cairn
+# The bundle's content hashes: pages name the files by them.
+COPY --from=builder /src/target/release/hash.txt /app/hash.txt
 COPY --from=builder /src/target/site /app/site
 USER 10001:10001
 ENV CAIRN_ENV=production \

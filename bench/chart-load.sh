@@ -31,9 +31,9 @@ if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get install -y -q wrk >"$LOG_DIR/apt.log" 2>&1 || { apt-get update -q >>"$LOG_DIR/apt.log" 2>&1; apt-get install -y -q wrk >>"$LOG_DIR/apt.log" 2>&1; }
   else sudo apt-get install -y -q wrk >"$LOG_DIR/apt.log" 2>&1; fi || die "could not install wrk; see $LOG_DIR/apt.log"
 fi
-[ -x target/release/cairn ] && [ -f target/site/pkg/cairn.wasm ] || {
-  say "release build (cargo leptos build --release)"
-  cargo leptos build --release >"$LOG_DIR/build.log" 2>&1 || die "build failed; see $LOG_DIR/build.log"
+[ -x target/release/cairn ] && compgen -G "target/site/pkg/cairn*.wasm" >/dev/null || {
+  say "release build (cargo leptos build --release --precompress)"
+  cargo leptos build --release --precompress >"$LOG_DIR/build.log" 2>&1 || die "build failed; see $LOG_DIR/build.log"
 }
 say "building the bare baseline (server/examples/bare_chart.rs)"
 LEPTOS_OUTPUT_NAME=cairn cargo build --release --locked -p server --features app/ssr --example bare_chart \

@@ -89,6 +89,38 @@ test("/readyz says 503 while the database is down, and pages fail cleanly", asyn
   await expect(page.locator("body")).not.toContainText(/refused|diesel|postgres/i);
 });
 
+test("the bundle is named by its content, sent compressed and kept for good; pages are never stored", async ({ page, request }) => {
+  const response = await page.goto("/sign-in");
+  expect(response?.headers()["cache-control"]).toBe("no-store");
+  await hydrated(page);
+  const files = await page.evaluate(() =>
+    [...document.querySelectorAll("link[href^='/pkg/'], script[src^='/pkg/']")].map(
+      (el) => el.getAttribute("href") ?? el.getAttribute("src") ?? "",
+    ),
+  );
+  const kinds = new Set(files.map((f) => f.split(".").pop()));
+  expect([...kinds].sort()).toEqual(["css", "js", "wasm"]);
+  let transferred = 0;
+  for (const file of new Set(files)) {
+    expect(file).toMatch(/^\/pkg\/cairn\.[A-Za-z0-9_-]{22}\.(js|wasm|css)$/);
+    const answer = await request.get(file, { headers: { "accept-encoding": "br, gzip" } });
+    expect(answer.status()).toBe(200);
+    expect(answer.headers()["content-encoding"]).toBe("br");
+    expect(answer.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+    transferred += Number(answer.headers()["content-length"]);
+    // Only gzip accepted: gzip.
+    const gzip = await request.get(file, { headers: { "accept-encoding": "gzip" } });
+    expect(gzip.headers()["content-encoding"]).toBe("gzip");
+  }
+  // The first load's budget (today about 750 KB, most of it the wasm):
+  // a bundle sent uncompressed again (about 3 MB) fails here.
+  expect(transferred).toBeLessThan(1_000_000);
+  // A file that is not there is not kept.
+  const missing = await request.get("/pkg/cairn.AAAAAAAAAAAAAAAAAAAAAA.wasm");
+  expect(missing.status()).toBe(404);
+  expect(missing.headers()["cache-control"]).not.toContain("immutable");
+});
+
 test("every response carries a request id", async ({ request }) => {
   const response = await request.get("/sign-in");
   expect(response.headers()["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);

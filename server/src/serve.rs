@@ -17,15 +17,42 @@ use leptos::config::{Env, LeptosOptions};
 use std::time::Duration;
 use tokio::{net::TcpListener, sync::oneshot};
 
+/// Where a release build (cargo-leptos with `hash-files`) writes the
+/// bundle's content hashes: beside the binary, where leptos reads them to
+/// name the files its pages load.
+fn hash_file() -> Option<std::path::PathBuf> {
+    Some(std::env::current_exe().ok()?.parent()?.join("hash.txt"))
+}
+
+/// The wasm's content hash, when this binary's build hashed the bundle.
+fn wasm_hash() -> Option<String> {
+    wasm_hash_in(&std::fs::read_to_string(hash_file()?).ok()?)
+}
+
+/// The wasm's hash in a hash file's text (`js: …`, `wasm: …`, `css: …`
+/// lines, as leptos reads them).
+fn wasm_hash_in(hashes: &str) -> Option<String> {
+    hashes.lines().find_map(|line| {
+        let (file, hash) = line.split_once(':')?;
+        (file.trim() == "wasm").then(|| hash.trim().to_owned())
+    })
+}
+
+/// Whether pages name the bundle's files by their content's hash.
+fn hashed() -> bool {
+    hash_file().is_some_and(|path| path.is_file())
+}
+
 /// The browser bundle this binary's pages will load, as leptos names it:
-/// the name is fixed when leptos is compiled, by `LEPTOS_OUTPUT_NAME` (set
-/// by cargo-leptos and by `.cargo/config.toml`), and a build without it
-/// loads `<name>_bg.wasm`. The same cargo run compiles leptos and this
-/// crate, so the same variable tells here.
-pub fn wasm_file() -> &'static str {
-    match option_env!("LEPTOS_OUTPUT_NAME") {
-        Some(_) => "cairn.wasm",
-        None => "cairn_bg.wasm",
+/// `cairn.<hash>.wasm` when the build hashed the bundle (`hash.txt`
+/// beside the binary); otherwise the name fixed when leptos was compiled,
+/// by `LEPTOS_OUTPUT_NAME` (set by cargo-leptos and by
+/// `.cargo/config.toml`; a build without it loads `<name>_bg.wasm`).
+pub fn wasm_file() -> String {
+    match (wasm_hash(), option_env!("LEPTOS_OUTPUT_NAME")) {
+        (Some(hash), _) => format!("cairn.{hash}.wasm"),
+        (None, Some(_)) => "cairn.wasm".to_owned(),
+        (None, None) => "cairn_bg.wasm".to_owned(),
     }
 }
 
@@ -60,6 +87,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .output_name("cairn")
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
+        .hash_files(hashed())
         .site_addr(config.bind)
         .env(if config.is_production() {
             Env::PROD
@@ -356,7 +384,7 @@ mod tests {
         };
         std::fs::write(site.0.join("pkg").join(other), b"\0asm").expect("written");
         let refused = check_site(&site.0).expect_err("refused");
-        assert!(refused.to_string().contains(wasm_file()), "{refused}");
+        assert!(refused.to_string().contains(&wasm_file()), "{refused}");
     }
 
     #[test]
@@ -364,6 +392,16 @@ mod tests {
         let site = Site::new("with");
         std::fs::write(site.0.join("pkg").join(wasm_file()), b"\0asm").expect("written");
         check_site(&site.0).expect("served");
+    }
+
+    #[test]
+    fn a_hashed_build_names_its_wasm_by_the_hash_file() {
+        let written = "js: Q2Fpcm5KUw\nwasm: 3eXsgRk1WhJ0z_mT2bCjyw\ncss: Y3Nz\n";
+        assert_eq!(
+            wasm_hash_in(written).as_deref(),
+            Some("3eXsgRk1WhJ0z_mT2bCjyw")
+        );
+        assert_eq!(wasm_hash_in("js: abc\n"), None);
     }
 
     /// Every cargo command in this workspace builds pages that load the

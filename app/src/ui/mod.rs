@@ -9,7 +9,7 @@ mod server_glue;
 pub mod session_timeout;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Redirect, Route, Router, Routes},
@@ -36,6 +36,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // Named with its content's hash when the build hashed the
+                // bundle (a release build), so browsers may keep it for good.
+                <HashedStylesheet options=options.clone() id="cairn" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -149,7 +152,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Stylesheet id="cairn" href="/pkg/cairn.css" />
         <Title formatter=page_title />
         <Router>
             <Layout>

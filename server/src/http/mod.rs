@@ -75,7 +75,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     // and then took a page's headers (its Content-Security-Policy) and the
     // page went out without (edge.rs tests this).
     let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    // A release build writes each file brotli- and gzip-compressed beside
+    // it (`--precompress`); a browser gets the smallest it accepts.
     let files_else_not_found = ServeDir::new(&*state.leptos_options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
         .call_fallback_on_method_not_allowed(true)
         .fallback(not_found.with_state(state.clone()));
 
