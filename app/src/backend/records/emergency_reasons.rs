@@ -106,6 +106,17 @@ pub async fn read(
     .await
 }
 
+/// (id, who, started, ends, reason in the clear from before reasons were
+/// sealed, sealed).
+type OwnStored = (
+    Uuid,
+    Uuid,
+    time::OffsetDateTime,
+    time::OffsetDateTime,
+    Option<String>,
+    Option<Vec<u8>>,
+);
+
 /// One emergency access to a patient's record, as the patient reads it.
 pub struct OwnEmergency {
     pub user_id: Uuid,
@@ -133,14 +144,7 @@ pub async fn of_own_record(
     if let Some(until) = until {
         query = query.filter(emergency_access::started_at.lt(until));
     }
-    let rows: Vec<(
-        Uuid,
-        Uuid,
-        time::OffsetDateTime,
-        time::OffsetDateTime,
-        Option<String>,
-        Option<Vec<u8>>,
-    )> = query
+    let rows: Vec<OwnStored> = query
         .order(emergency_access::started_at.desc())
         .select((
             emergency_access::id,

@@ -5,8 +5,10 @@
 //!
 //! The portal's functions take no patient id (they answer about the person
 //! asking): each patient reaches their own record, and staff, who keep none
-//! there, are refused. "Who accessed my record" reads the trail, not the
-//! record, and is covered in `access_review.rs`.
+//! there, are refused. "Who accessed my record" reads the trail (and, for
+//! the reasons given for emergency access, the person's own record through
+//! the portal's own-record access), asks for no patient id, and is covered
+//! in `access_review.rs`.
 
 use crate::support::{
     TestApp,
