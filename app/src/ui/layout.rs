@@ -16,7 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             "Skip to main content"
         </a>
         <div class="flex min-h-screen flex-col">
-            <header class="border-b border-stone-200 bg-white">
+            <header class="relative border-b border-stone-200 bg-white">
                 <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3">
                     <a href="/" class="flex items-center gap-2 text-lg font-semibold text-teal-800">
                         <CairnMark />
