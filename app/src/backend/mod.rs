@@ -9,7 +9,6 @@
 //! secrets, settings an operator got wrong, dates, the practice, the shared state and the demo seed. No
 //! module imports one that imports it back (`server/tests/architecture`).
 
-pub mod admission;
 pub mod audit;
 pub mod client;
 pub mod dates;
@@ -21,6 +20,7 @@ pub mod records;
 pub mod secret;
 pub mod seed;
 pub mod setting;
+pub mod slots;
 pub mod state;
 pub mod throttle;
 pub mod vault;

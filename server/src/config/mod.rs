@@ -91,7 +91,7 @@ pub struct Config {
     pub site_root: PathBuf,
     pub migrate_on_start: bool,
     pub db_pool_size: u32,
-    /// Requests served at once (`backend::admission`); 0 for no line.
+    /// Requests served at once (`backend::slots`); 0 for no line.
     pub concurrent_requests: usize,
     pub log_filter: String,
     pub log_format: LogFormat,

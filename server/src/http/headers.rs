@@ -102,7 +102,7 @@ mod tests {
             Caching::Forever
         );
         assert_eq!(
-            caching("/pkg/cairn.Q2Fpcm5KUzNlWHNnUmsx.js"),
+            caching("/pkg/cairn.WLf9vor_OwbVi3p1TUQWkw.js"),
             Caching::Forever
         );
         assert_eq!(caching("/pkg/cairn.wasm"), Caching::Revalidated);

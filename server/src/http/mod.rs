@@ -15,7 +15,7 @@ mod throttle;
 use crate::config::Config;
 use app::{
     App,
-    backend::{AppState, admission::Admission},
+    backend::{AppState, slots::Slots},
     shell,
 };
 use axum::{Router, handler::Handler, middleware, routing::get};
@@ -44,7 +44,7 @@ pub struct Limits {
     pub trusted_proxies: Vec<IpAddr>,
     pub public_url: String,
     /// Requests served at once; the rest wait in line.
-    pub admission: Admission,
+    pub slots: Slots,
 }
 
 impl From<&Config> for Limits {
@@ -54,7 +54,7 @@ impl From<&Config> for Limits {
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
-            admission: Admission::new(config.concurrent_requests),
+            slots: Slots::new(config.concurrent_requests),
         }
     }
 }
@@ -106,7 +106,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         // A fair line in front of everything that reads the database or
         // renders (the session included); those turned away below never
         // join it, and files and probes skip it.
-        .layer(middleware::from_fn_with_state(limits.admission, admitted))
+        .layer(middleware::from_fn_with_state(limits.slots, served_in_turn))
         // Before the session is read: a flood of sign-ins while the hasher
         // is full costs no database work at all.
         .layer(middleware::from_fn_with_state(
@@ -149,16 +149,16 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ))
 }
 
-/// Serves the request once the line lets it in (`backend::admission`).
-async fn admitted(
-    axum::extract::State(admission): axum::extract::State<Admission>,
+/// Serves the request once a place is free (`backend::slots`).
+async fn served_in_turn(
+    axum::extract::State(slots): axum::extract::State<Slots>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     if is_asset_or_probe(request.uri().path()) {
         return next.run(request).await;
     }
-    admission.admitted(next.run(request)).await
+    slots.serve(next.run(request)).await
 }
 
 /// Runs the request with its pooled connections counted.

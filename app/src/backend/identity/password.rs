@@ -213,7 +213,7 @@ impl Passwords {
         }
         // Waiting for the hasher is not this request's own work: its place
         // among the requests being served goes to the next in line.
-        crate::backend::admission::step_aside();
+        crate::backend::slots::step_aside();
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(TryAcquireError::Closed) => return Err(AppError::Internal),

@@ -21,14 +21,14 @@ tokio::task_local! {
     static SLOT: RefCell<Option<OwnedSemaphorePermit>>;
 }
 
-/// The line requests are admitted from.
+/// The places requests are served in, and the line in front of them.
 #[derive(Debug, Clone)]
-pub struct Admission {
+pub struct Slots {
     /// `None`: everyone at once.
     slots: Option<Arc<Semaphore>>,
 }
 
-impl Admission {
+impl Slots {
     /// `at_once` requests served at a time; 0 lets everyone in at once.
     pub fn new(at_once: usize) -> Self {
         Self {
@@ -39,7 +39,7 @@ impl Admission {
     /// Runs `request` once a slot is free (tokio's semaphore is fair: in
     /// the order they came), holding the slot until it is done or steps
     /// aside.
-    pub async fn admitted<F: Future>(&self, request: F) -> F::Output {
+    pub async fn serve<F: Future>(&self, request: F) -> F::Output {
         let Some(slots) = &self.slots else {
             return request.await;
         };
@@ -57,7 +57,7 @@ impl Admission {
 
 /// Gives the current request's slot to the next in line, for the rest of
 /// the request: called before waiting on something that is not this
-/// request's own work (a password hash). Does nothing outside an admitted
+/// request's own work (a password hash). Does nothing outside a served
 /// request.
 pub fn step_aside() {
     let _ = SLOT.try_with(|slot| slot.borrow_mut().take());
@@ -70,14 +70,14 @@ mod tests {
 
     #[tokio::test]
     async fn requests_are_served_a_few_at_a_time_and_a_hash_gives_its_slot_away() {
-        let admission = Admission::new(1);
+        let slots = Slots::new(1);
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
         let (finish_tx, finish_rx) = tokio::sync::oneshot::channel::<()>();
         let first = tokio::spawn({
-            let admission = admission.clone();
+            let slots = slots.clone();
             async move {
-                admission
-                    .admitted(async move {
+                slots
+                    .serve(async move {
                         let _ = started_tx.send(());
                         let _ = finish_rx.await;
                     })
@@ -85,47 +85,47 @@ mod tests {
             }
         });
         started_rx.await.expect("the first is served");
-        assert_eq!(admission.free(), Some(0));
+        assert_eq!(slots.free(), Some(0));
         // The second waits while the first holds the only slot.
         let second = tokio::spawn({
-            let admission = admission.clone();
-            async move { admission.admitted(async { "served" }).await }
+            let slots = slots.clone();
+            async move { slots.serve(async { "served" }).await }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!second.is_finished(), "the second waits its turn");
         let _ = finish_tx.send(());
         first.await.expect("first");
         assert_eq!(second.await.expect("second"), "served");
-        assert_eq!(admission.free(), Some(1));
+        assert_eq!(slots.free(), Some(1));
 
         // One that steps aside (to wait for a hash) lets the next in.
         let (resume_tx, resume_rx) = tokio::sync::oneshot::channel::<()>();
         let waiting = tokio::spawn({
-            let admission = admission.clone();
+            let slots = slots.clone();
             async move {
-                admission
-                    .admitted(async move {
+                slots
+                    .serve(async move {
                         step_aside();
                         let _ = resume_rx.await;
                     })
                     .await;
             }
         });
-        let next = admission.admitted(async { "served" });
+        let next = slots.serve(async { "served" });
         assert_eq!(
             tokio::time::timeout(Duration::from_secs(5), next).await,
             Ok("served")
         );
         let _ = resume_tx.send(());
         waiting.await.expect("waiting");
-        assert_eq!(admission.free(), Some(1));
+        assert_eq!(slots.free(), Some(1));
     }
 
     #[tokio::test]
     async fn without_a_limit_everyone_is_served_and_stepping_aside_is_harmless() {
-        let admission = Admission::new(0);
-        assert_eq!(admission.free(), None);
-        assert_eq!(admission.admitted(async { 7 }).await, 7);
+        let slots = Slots::new(0);
+        assert_eq!(slots.free(), None);
+        assert_eq!(slots.serve(async { 7 }).await, 7);
         step_aside();
     }
 }
