@@ -18,6 +18,7 @@ mod mail;
 mod markup;
 mod matrix;
 mod mfa;
+mod own_access;
 mod pages;
 mod people;
 mod plans;

@@ -1,8 +1,9 @@
 //! Emergency access ("break the glass"): a therapist opens the chart of a
 //! patient who is not on their caseload, for a limited time, after saying
 //! why and confirming it is them with a fresh code. Said plainly on the
-//! page: administrators are alerted and read the reason, and every view is
-//! recorded as made under the emergency access.
+//! page: administrators are alerted and read the reason, the patient reads
+//! it too (in "Who accessed my record"), and every view is recorded as made
+//! under the emergency access.
 
 use crate::{
     api::StartEmergencyAccess,
@@ -66,7 +67,7 @@ fn EmergencyForm(search_match: String) -> impl IntoView {
             <div class="space-y-2 rounded-md border border-red-300 bg-red-50 p-4 text-red-950">
                 <p class="font-medium">"This patient is not on your caseload."</p>
                 <p class="text-sm">
-                    "Open their chart only when their care cannot wait for their care team. The access lasts a limited time; your practice's administrators are alerted at once and read the reason you give here, and every view is recorded as emergency access."
+                    "Open their chart only when their care cannot wait for their care team. The access lasts a limited time; your practice's administrators are alerted at once and read the reason you give here, the patient sees it beside the access in their portal, and every view is recorded as emergency access."
                 </p>
             </div>
             <ActionForm action=start attr:class="space-y-4" attr:novalidate=true>
@@ -75,7 +76,7 @@ fn EmergencyForm(search_match: String) -> impl IntoView {
                 <div class="space-y-1">
                     <label for="reason" class="block font-medium text-stone-800">"Why do you need this chart now?"</label>
                     <p id="reason-hint" class="text-sm text-stone-600">
-                        "Describe the situation (for example, an after-hours crisis call), not clinical details. At least 20 characters."
+                        "Describe the situation (for example, an after-hours crisis call), not clinical details: the patient reads it too. At least 20 characters."
                     </p>
                     <textarea
                         id="reason"

@@ -8,7 +8,7 @@
 //! there, are refused. "Who accessed my record" reads the trail (and, for
 //! the reasons given for emergency access, the person's own record through
 //! the portal's own-record access), asks for no patient id, and is covered
-//! in `access_review.rs`.
+//! in `own_access.rs`.
 
 use crate::support::{
     TestApp,
