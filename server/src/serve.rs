@@ -14,19 +14,22 @@ use app::backend::{
     vault::{Vault, dek},
 };
 use leptos::config::{Env, LeptosOptions};
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 use tokio::{net::TcpListener, sync::oneshot};
 
 /// Where a release build (cargo-leptos with `hash-files`) writes the
-/// bundle's content hashes: beside the binary, where leptos reads them to
-/// name the files its pages load.
-fn hash_file() -> Option<std::path::PathBuf> {
-    Some(std::env::current_exe().ok()?.parent()?.join("hash.txt"))
+/// bundle's content hashes: beside the binary `exe`, where leptos reads
+/// them to name the files its pages load.
+fn hash_file(exe: &Path) -> Option<PathBuf> {
+    Some(exe.parent()?.join("hash.txt"))
 }
 
-/// The wasm's content hash, when this binary's build hashed the bundle.
-fn wasm_hash() -> Option<String> {
-    wasm_hash_in(&std::fs::read_to_string(hash_file()?).ok()?)
+/// This process's binary.
+fn this_binary() -> PathBuf {
+    std::env::current_exe().unwrap_or_default()
 }
 
 /// The wasm's hash in a hash file's text (`js: …`, `wasm: …`, `css: …`
@@ -40,16 +43,25 @@ fn wasm_hash_in(hashes: &str) -> Option<String> {
 
 /// Whether pages name the bundle's files by their content's hash.
 fn hashed() -> bool {
-    hash_file().is_some_and(|path| path.is_file())
+    hash_file(&this_binary()).is_some_and(|path| path.is_file())
 }
 
-/// The browser bundle this binary's pages will load, as leptos names it:
-/// `cairn.<hash>.wasm` when the build hashed the bundle (`hash.txt`
-/// beside the binary); otherwise the name fixed when leptos was compiled,
-/// by `LEPTOS_OUTPUT_NAME` (set by cargo-leptos and by
-/// `.cargo/config.toml`; a build without it loads `<name>_bg.wasm`).
+/// The browser bundle this binary's pages will load, as leptos names it.
 pub fn wasm_file() -> String {
-    match (wasm_hash(), option_env!("LEPTOS_OUTPUT_NAME")) {
+    wasm_file_of(&this_binary())
+}
+
+/// The browser bundle the pages of binary `exe` (built in this workspace)
+/// load: `cairn.<hash>.wasm` when its build hashed the bundle (`hash.txt`
+/// beside it); otherwise the name fixed when leptos was compiled, by
+/// `LEPTOS_OUTPUT_NAME` (set by cargo-leptos and by `.cargo/config.toml`;
+/// a build without it loads `<name>_bg.wasm`). Tests that start the
+/// release binary write a site it will accept with this.
+pub fn wasm_file_of(exe: &Path) -> String {
+    let hash = hash_file(exe)
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|hashes| wasm_hash_in(&hashes));
+    match (hash, option_env!("LEPTOS_OUTPUT_NAME")) {
         (Some(hash), _) => format!("cairn.{hash}.wasm"),
         (None, Some(_)) => "cairn.wasm".to_owned(),
         (None, None) => "cairn_bg.wasm".to_owned(),

@@ -286,12 +286,14 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-/// A site folder holding the bundle the binary's pages load (`serve`
-/// refuses one without it).
+/// A site folder holding the bundle the `cairn` binary's pages load
+/// (`serve` refuses one without it): hashed, when a release build left
+/// `hash.txt` beside it.
 pub(crate) fn tempdir_with_pkg() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("cairn-site-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(dir.join("pkg")).expect("site dir");
-    std::fs::write(dir.join("pkg").join(server::serve::wasm_file()), b"\0asm").expect("bundle");
+    let bundle = server::serve::wasm_file_of(std::path::Path::new(env!("CARGO_BIN_EXE_cairn")));
+    std::fs::write(dir.join("pkg").join(bundle), b"\0asm").expect("bundle");
     dir
 }
 
