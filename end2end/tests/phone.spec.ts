@@ -1,7 +1,7 @@
 // Phones: every page each role reaches fits a 360 px wide screen without
 // scrolling sideways, and the main navigation collapses into a menu that
 // opens and closes by mouse and by keyboard, and says whether it is open.
-import { test, expect, demo, hydrated } from "./fixtures";
+import { test, expect, demo, hydrated, signIn } from "./fixtures";
 import type { Browser, Page } from "@playwright/test";
 
 const PHONE = { width: 360, height: 740 };
@@ -9,15 +9,6 @@ const PHONE = { width: 360, height: 740 };
 async function phone(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
   return context.newPage();
-}
-
-async function signInAs(page: Page, email: string) {
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demo.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/home$/);
 }
 
 /** How far the page at `path` scrolls sideways (0 when it fits). */
@@ -38,7 +29,7 @@ test("every page fits a 360 px phone, for every role", async ({ browser }) => {
   await fits(visitor, "/no-such-page");
 
   const therapist = await phone(browser);
-  await signInAs(therapist, demo.therapist.email);
+  await signIn(therapist, demo.therapist.email);
   for (const path of ["/home", "/caseload", "/people", "/security"]) await fits(therapist, path);
   await therapist.goto("/caseload");
   await therapist.getByRole("link", { name: "Avery Quinn" }).click();
@@ -49,11 +40,11 @@ test("every page fits a 360 px phone, for every role", async ({ browser }) => {
   await fits(therapist, `${chart}/notes/new`);
 
   const admin = await phone(browser);
-  await signInAs(admin, demo.admin.email);
+  await signIn(admin, demo.admin.email);
   for (const path of ["/home", "/people", "/admin/patients", "/admin/audit", "/security"]) await fits(admin, path);
 
   const patient = await phone(browser);
-  await signInAs(patient, "avery.quinn@patients.example");
+  await signIn(patient, "avery.quinn@patients.example");
   for (const path of ["/home", "/me", "/me/care-team", "/me/plan", "/me/access", "/me/access?view=every", "/security"]) {
     await fits(patient, path);
   }
@@ -62,7 +53,7 @@ test("every page fits a 360 px phone, for every role", async ({ browser }) => {
 
 test("on a phone the navigation is a menu: it opens, is used and closes by keyboard, and says whether it is open", async ({ browser }) => {
   const page = await phone(browser);
-  await signInAs(page, "avery.quinn@patients.example");
+  await signIn(page, "avery.quinn@patients.example");
   const nav = page.getByRole("navigation", { name: "Main" });
   const menu = nav.getByRole("button", { name: "Menu" });
   const security = nav.getByRole("link", { name: "Security" });

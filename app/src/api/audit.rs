@@ -210,7 +210,7 @@ pub async fn get_my_access_history(
     // record (recorded, like any read of it).
     let broke_glass = rows
         .iter()
-        .any(|(row, ..)| row.action == AuditAction::EmergencyAccess.as_str());
+        .any(|(row, ..)| row.action == AuditAction::EmergencyAccess);
     let emergencies = match (record, rows.last()) {
         (Some(patient_id), Some((oldest, ..))) if broke_glass => {
             let from = oldest.day.midnight().assume_utc();
@@ -246,13 +246,10 @@ fn by_day(
 ) -> Vec<crate::model::audit::AccessDay> {
     use crate::{
         backend::dates::{clock, long_day},
-        model::audit::{AccessDay, AuditAction, EmergencyUse, PersonDay},
+        model::audit::{AccessDay, EmergencyUse, PersonDay},
     };
     let mut days: Vec<(time::Date, AccessDay, Vec<uuid::Uuid>)> = Vec::new();
     for (row, who, role) in rows {
-        let Ok(action) = row.action.parse::<AuditAction>() else {
-            continue;
-        };
         if days.last().is_none_or(|(day, ..)| *day != row.day) {
             let heading = long_day(row.day);
             days.push((
@@ -284,7 +281,7 @@ fn by_day(
         if let Some(person) = day.people.get_mut(index) {
             person
                 .did
-                .push((action, u32::try_from(row.times).unwrap_or(u32::MAX)));
+                .push((row.action, u32::try_from(row.times).unwrap_or(u32::MAX)));
             person.in_emergency |= row.in_emergency;
         }
     }

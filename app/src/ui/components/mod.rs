@@ -6,6 +6,7 @@ mod csrf;
 mod field;
 mod get_form;
 mod nav;
+mod pager;
 mod security_events;
 mod status;
 mod step_up;
@@ -20,6 +21,7 @@ pub use field::{
 };
 pub use get_form::GetForm;
 pub use nav::{NavBar, links_for};
+pub use pager::Pager;
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, LoadFailed, StatusPage, UnavailableNotice};
 pub use step_up::{StepUpForm, problem_besides_step_up};

@@ -19,7 +19,7 @@ use crate::{
         counted,
     },
     ui::components::{
-        CsrfField, EventsOverTime, FormAlert, GetForm, LoadFailed, RankedBars, SelectField,
+        CsrfField, EventsOverTime, FormAlert, GetForm, LoadFailed, Pager, RankedBars, SelectField,
         SubmitButton, TextField, UnavailableNotice, form_error, style,
     },
 };
@@ -351,11 +351,7 @@ fn LogTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
         <ol class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="access-log">
             {page.rows.into_iter().map(|row| view! { <LogRow row /> }).collect_view()}
         </ol>
-        <nav aria-label="Pages" class="flex justify-between text-sm">
-            {newest.map(|href| view! { <a href=href class="text-teal-800 underline">"← Newest events"</a> })}
-            <span></span>
-            {older.map(|href| view! { <a href=href class="text-teal-800 underline">"Older events →"</a> })}
-        </nav>
+        <Pager what="events" newest older />
     }
     .into_any()
 }

@@ -8,13 +8,12 @@
 use crate::{
     api::audit::{get_my_access_history, get_my_record_access},
     model::audit::{AccessDay, AccessHistory, EVENTS_PAGE, PersonDay, RecordAccess},
-    ui::components::LoadFailed,
+    ui::components::{LoadFailed, Pager},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const LINK: &str = "text-teal-800 underline";
 /// A view's link: the one on screen reads as where you are.
 const VIEW_LINK: &str =
     "text-teal-800 underline aria-[current=page]:font-semibold aria-[current=page]:no-underline";
@@ -87,11 +86,7 @@ fn Days(history: AccessHistory, first_page: bool) -> impl IntoView {
         <ol class="space-y-6" data-testid="access-days">
             {history.days.into_iter().map(|day| view! { <Day day /> }).collect_view()}
         </ol>
-        <nav aria-label="Pages" class="flex justify-between text-sm">
-            {(!first_page).then(|| view! { <a href="/me/access" class=LINK>"← Newest days"</a> })}
-            <span></span>
-            {earlier.map(|href| view! { <a href=href class=LINK>"Earlier days →"</a> })}
-        </nav>
+        <Pager what="days" newest=(!first_page).then(|| "/me/access".to_owned()) older=earlier />
     }
 }
 
@@ -186,10 +181,6 @@ fn AccessList(list: Vec<RecordAccess>, first_page: bool) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
-        <nav aria-label="Pages" class="flex justify-between text-sm">
-            {(!first_page).then(|| view! { <a href="/me/access?view=every" class=LINK>"← Newest events"</a> })}
-            <span></span>
-            {older.map(|href| view! { <a href=href class=LINK>"Older events →"</a> })}
-        </nav>
+        <Pager what="events" newest=(!first_page).then(|| "/me/access?view=every".to_owned()) older />
     }
 }

@@ -82,7 +82,7 @@ pub struct Grouped {
     #[diesel(sql_type = SqlUuid)]
     pub actor: Uuid,
     #[diesel(sql_type = Text)]
-    pub action: String,
+    pub action: AuditAction,
     #[diesel(sql_type = BigInt)]
     pub times: i64,
     #[diesel(sql_type = Timestamptz)]
