@@ -14,7 +14,7 @@
 // function stops both and drops the database.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 
@@ -100,7 +100,46 @@ function seededDatabase(): [string, string, Record<string, string>] {
   return [database, ownerUrl, roles];
 }
 
+// fixtures.ts's AXE_REPORTS (not imported: Playwright loads this file before the tests').
+const axeReports = path.join(__dirname, "axe-report");
+
+type AxeReport = { url: string; violations: { id: string; impact: string | null; count: number }[] };
+
+/** What axe found over the whole run, by page (ids in addresses made one):
+ * how many states of it were scanned and the violations by impact. Printed
+ * and written to axe-report/summary.md. */
+function axeTotals() {
+  const pages = new Map<string, { states: number; impacts: Record<string, number>; rules: Set<string> }>();
+  for (const file of readdirSync(axeReports).filter((f) => f.endsWith(".json"))) {
+    for (const report of JSON.parse(readFileSync(path.join(axeReports, file), "utf8")) as AxeReport[]) {
+      const page = report.url
+        .split("?")[0]
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ":id")
+        .replace(/^\/(invite|emergency)\/[^/]+/, "/$1/:token");
+      const totals = pages.get(page) ?? { states: 0, impacts: {}, rules: new Set<string>() };
+      totals.states += 1;
+      for (const v of report.violations) {
+        totals.impacts[v.impact ?? "unknown"] = (totals.impacts[v.impact ?? "unknown"] ?? 0) + v.count;
+        totals.rules.add(v.id);
+      }
+      pages.set(page, totals);
+    }
+  }
+  const impacts = ["critical", "serious", "moderate", "minor"];
+  const lines = [
+    "| page | states scanned | " + impacts.join(" | ") + " | rules |",
+    "|---|---|" + impacts.map(() => "---|").join("") + "---|",
+    ...[...pages.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([page, t]) => `| ${page} | ${t.states} | ${impacts.map((i) => t.impacts[i] ?? 0).join(" | ")} | ${[...t.rules].join(", ")} |`),
+  ];
+  writeFileSync(path.join(axeReports, "summary.md"), lines.join("\n") + "\n");
+  console.log(`\naxe-core, by page (${pages.size} pages):\n${lines.join("\n")}`);
+}
+
 export default async function globalSetup() {
+  rmSync(axeReports, { recursive: true, force: true });
+  mkdirSync(axeReports, { recursive: true });
   ensureApplicationRole();
   const [database, , roles] = seededDatabase();
   const [mfaDatabase, mfaOwnerUrl, mfaRoles] = seededDatabase();
@@ -124,6 +163,10 @@ export default async function globalSetup() {
     // Few enough failed sign-ins for access-review.spec.ts to raise an
     // alert without locking the account (locks at 5).
     CAIRN_ALERT_FAILED_SIGN_INS: "4",
+    // Tests running side by side sign the same demo accounts in many times
+    // over; a person keeps three sessions (the default), a test keeps its
+    // own, however many others started since.
+    CAIRN_SESSIONS_PER_USER: "50",
   };
   const up = serve("server-up", { ...limits, ...roles, CAIRN_BIND: `127.0.0.1:${upPort}` });
   const short = serve("server-short", {
@@ -153,6 +196,7 @@ export default async function globalSetup() {
   process.env.CAIRN_E2E_MFA_DATABASE_URL = mfaOwnerUrl;
 
   const stop = async () => {
+    axeTotals();
     for (const child of [up, short, down, mfa]) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

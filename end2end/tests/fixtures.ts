@@ -1,7 +1,12 @@
 import { test as base, expect } from "@playwright/test";
-import type { Page } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { spawnSync } from "node:child_process";
+
+/** Where each test leaves what axe found, for the run's totals by page. */
+export const AXE_REPORTS = path.join(__dirname, "..", "axe-report");
 
 /** The running servers global-setup.ts started. */
 export const servers = {
@@ -134,7 +139,90 @@ export function watchForErrors(page: Page): string[] {
   return errors;
 }
 
-export const test = base.extend<{ browserErrors: string[] }>({
+/**
+ * axe-core in every page the tests open: the page scans itself whenever it
+ * settles into a state it has not been scanned in (a new address, a form
+ * showing errors, a dialog or menu opened), and reports what it found to
+ * the test. The test fails on any serious or critical violation; every
+ * report is also written to axe-report/ for the totals by page that
+ * global-setup.ts prints at the end of the run.
+ */
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const axeInPage = `(() => {
+  // Cairn's own pages only (not a new tab's about:blank), top frame only.
+  if (window.top !== window || !location.protocol.startsWith("http")) return;
+  let timer = null, last = "", running = null;
+  // A state is the address and the page's shape, not its text: a countdown
+  // ticking is the same state, an error appearing beside a field is not.
+  const state = () => location.pathname + location.search + "|" + document.getElementsByTagName("*").length + "|" +
+    Array.from(document.querySelectorAll("[aria-expanded],[aria-invalid],dialog,details"),
+      (e) => e.getAttribute("aria-expanded") + e.getAttribute("aria-invalid") + (e.open ? "open" : "")).join();
+  const scan = async (force) => {
+    while (running) await running;
+    const now = state();
+    if (now === last && !force) return;
+    running = (async () => {
+      try {
+        const results = await axe.run(document, { resultTypes: ["violations"] });
+        last = now;
+        await window.__cairnAxe({
+          url: location.pathname + location.search,
+          violations: results.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+            targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+          })),
+        });
+      } catch (e) {
+        // The page left mid-scan; its next state is scanned instead.
+      }
+    })();
+    try { await running; } finally { running = null; }
+  };
+  window.__cairnAxeNow = () => scan(false);
+  const settle = () => { clearTimeout(timer); timer = setTimeout(() => scan(false), 300); };
+  const start = () => {
+    new MutationObserver(settle).observe(document.documentElement, { subtree: true, childList: true, attributes: true });
+    settle();
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();`;
+
+export type AxeReport = {
+  url: string;
+  violations: { id: string; impact: string | null; help: string; count: number; targets: string[] }[];
+};
+
+/** Makes every page of `context` scan itself, reporting into `reports`. */
+async function scanPagesOf(context: BrowserContext, reports: AxeReport[]) {
+  await context.exposeBinding("__cairnAxe", (_source, report: AxeReport) => void reports.push(report));
+  await context.addInitScript({ content: `${axeSource}\n${axeInPage}` });
+}
+
+/** Waits until axe has scanned the page as it is now (the fixture scans
+ * pages on its own as they settle; a test that moves on at once, through
+ * every page in turn, waits for each this way). */
+export async function scanned(page: Page) {
+  await page.evaluate(() => (window as unknown as { __cairnAxeNow: () => Promise<void> }).__cairnAxeNow());
+}
+
+/** Scans each page still open once more, for the state the test left it
+ * in. A page without JavaScript (a test of the plain-HTML paths) cannot
+ * scan itself and never answers: it is given a few seconds, then left. */
+async function scanLastStates(pages: Page[]) {
+  for (const page of pages) {
+    if (page.isClosed()) continue;
+    const scanned = page
+      .evaluate(() => (window as unknown as { __cairnAxeNow?: () => Promise<void> }).__cairnAxeNow?.())
+      .catch(() => {
+        // Closed or navigating while asked: nothing more to scan.
+      });
+    await Promise.race([scanned, new Promise((r) => setTimeout(r, 5_000))]);
+  }
+}
+
+const SERIOUS = ["serious", "critical"];
+
+export const test = base.extend<{ browserErrors: string[]; accessibility: AxeReport[] }>({
   baseURL: async ({}, use) => use(servers.up),
   // Every page a test opens, in its own context or in ones it makes with
   // browser.newContext(): the test fails if any reported an error (above).
@@ -159,9 +247,44 @@ export const test = base.extend<{ browserErrors: string[] }>({
     },
     { auto: true },
   ],
+  accessibility: [
+    async ({ browser, context }, use, testInfo) => {
+      const reports: AxeReport[] = [];
+      const pages: Page[] = [];
+      await scanPagesOf(context, reports);
+      context.on("page", (page) => pages.push(page));
+      const newContext = browser.newContext;
+      browser.newContext = async (...args) => {
+        const made = await newContext.apply(browser, args);
+        await scanPagesOf(made, reports);
+        made.on("page", (page) => pages.push(page));
+        return made;
+      };
+      try {
+        await use(reports);
+        await scanLastStates(pages);
+      } finally {
+        browser.newContext = newContext;
+      }
+      mkdirSync(AXE_REPORTS, { recursive: true });
+      writeFileSync(path.join(AXE_REPORTS, `${testInfo.testId}-${testInfo.retry}.json`), JSON.stringify(reports));
+      const serious = reports.flatMap((report) =>
+        report.violations
+          .filter((v) => SERIOUS.includes(v.impact ?? ""))
+          .map((v) => `${report.url}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(", ")}`),
+      );
+      expect([...new Set(serious)], "serious or critical accessibility violations").toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };
+
+/** `YYYY-MM-DD`, `days` from today (UTC), as a date field takes it. */
+export function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
 
 /** Waits until the page's WASM has hydrated it. */
 export async function hydrated(page: Page) {

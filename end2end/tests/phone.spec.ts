@@ -1,7 +1,7 @@
 // Phones: every page each role reaches fits a 360 px wide screen without
 // scrolling sideways, and the main navigation collapses into a menu that
 // opens and closes by mouse and by keyboard, and says whether it is open.
-import { test, expect, demo, hydrated, signIn } from "./fixtures";
+import { test, expect, demo, hydrated, scanned, signIn } from "./fixtures";
 import type { Browser, Page } from "@playwright/test";
 
 const PHONE = { width: 360, height: 740 };
@@ -20,6 +20,8 @@ async function fits(page: Page, path: string) {
   // its layout to fit what overflows.
   const sideways = (await page.evaluate(() => document.documentElement.scrollWidth)) - PHONE.width;
   expect(sideways, `${path} scrolls sideways by ${sideways} px at 360 px`).toBeLessThanOrEqual(0);
+  // Every page each role reaches, scanned by axe on a phone too.
+  await scanned(page);
 }
 
 test("every page fits a 360 px phone, for every role", async ({ browser }) => {
@@ -41,7 +43,7 @@ test("every page fits a 360 px phone, for every role", async ({ browser }) => {
 
   const admin = await phone(browser);
   await signIn(admin, demo.admin.email);
-  for (const path of ["/home", "/people", "/admin/patients", "/admin/audit", "/security"]) await fits(admin, path);
+  for (const path of ["/home", "/people", "/admin/patients", "/admin/audit", "/admin/practice", "/security"]) await fits(admin, path);
 
   const patient = await phone(browser);
   await signIn(patient, "avery.quinn@patients.example");
@@ -74,6 +76,8 @@ test("on a phone the navigation is a menu: it opens, is used and closes by keybo
   // By keyboard: open, move to a link, follow it; the menu closes behind.
   await page.keyboard.press("Enter");
   await expect(menu).toHaveAttribute("aria-expanded", "true");
+  await page.keyboard.press("Tab");
+  await expect(nav.getByRole("link", { name: "Home" })).toBeFocused();
   await page.keyboard.press("Tab");
   await expect(nav.getByRole("link", { name: "My information" })).toBeFocused();
   await page.keyboard.press("Enter");

@@ -150,14 +150,16 @@ fn PeopleTable(
                                 {actions.map(|actions| view! {
                                     <td class="flex flex-wrap gap-2 px-4 py-2">
                                         {actions.into_iter().map(|(action, label)| {
-                                            let aria = format!("{label}: {name}");
                                             let id = id.clone();
+                                            // A button's name starts with the words it shows,
+                                            // then whom it acts on.
+                                            let whom = name.clone();
                                             let form = move |button: &'static str, class: &'static str| view! {
                                                 <ActionForm action=act>
                                                     <CsrfField />
                                                     <input type="hidden" name="user_id" value=id.clone() />
                                                     <input type="hidden" name="action" value=action />
-                                                    <button type="submit" aria-label=aria.clone() class=class>{button}</button>
+                                                    <button type="submit" aria-label=format!("{button}: {whom}") class=class>{button}</button>
                                                 </ActionForm>
                                             };
                                             // Taking away someone's access asks first.
@@ -173,8 +175,8 @@ fn PeopleTable(
                                             }
                                         }).collect_view()}
                                         // The access log, filtered to this person.
-                                        <a href=format!("/admin/audit?actor={id}") aria-label=format!("What {name} did") class="rounded-md px-2 py-1 text-xs font-medium text-teal-800 underline">"Their actions"</a>
-                                        <a href=format!("/admin/audit?patient={id}") aria-label=format!("Who acted on {name}") class="rounded-md px-2 py-1 text-xs font-medium text-teal-800 underline">"Actions on them"</a>
+                                        <a href=format!("/admin/audit?actor={id}") aria-label=format!("Their actions: {name}") class="rounded-md px-2 py-1 text-xs font-medium text-teal-800 underline">"Their actions"</a>
+                                        <a href=format!("/admin/audit?patient={id}") aria-label=format!("Actions on them: {name}") class="rounded-md px-2 py-1 text-xs font-medium text-teal-800 underline">"Actions on them"</a>
                                         {can_reset.then(|| view! {
                                             <ActionForm action=reset>
                                                 <CsrfField />

@@ -57,7 +57,7 @@ fn SessionList(list: Vec<SessionSummary>, end: ServerAction<EndMySession>) -> im
             {list
                 .into_iter()
                 .map(|s| {
-                    let label = format!("End the session on {}", s.device);
+                    let label = format!("End session on {}", s.device);
                     view! {
                         <li class="flex flex-wrap items-center justify-between gap-3 px-4 py-3">
                             <div>
