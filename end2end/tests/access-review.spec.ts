@@ -86,8 +86,8 @@ test("an administrator filters the access log to failed sign-ins, sees the chart
   expect(lines.length).toBeGreaterThanOrEqual(3);
   for (const line of lines.slice(1)) expect(line).toContain("sign_in.failed");
 
-  // A name leads to everything that touched that person.
-  await rows.filter({ hasText: guessed.name }).first().getByRole("link", { name: `→ ${guessed.name}` }).click();
+  // An opened row leads to everything that touched the person it concerns.
+  await rows.filter({ hasText: guessed.name }).first().getByRole("link", { name: `Everything about ${guessed.name}` }).click();
   await expect(page).toHaveURL(/\?patient=[0-9a-f-]{36}$/);
   await expect(page.getByLabel("Concerning")).toHaveValue(/[0-9a-f-]{36}/);
   await expect(rows.filter({ hasNotText: guessed.name })).toHaveCount(0);

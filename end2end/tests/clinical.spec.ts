@@ -6,7 +6,7 @@
 import { test, expect, demo, hydrated, signIn } from "./fixtures";
 
 // No other test signs in as this patient.
-const patient = { email: "avery.quinn@patients.example", name: "Avery Quinn", born: "1988-03-14" };
+const patient = { email: "avery.quinn@patients.example", name: "Avery Quinn", born: "14 Mar 1988" };
 const noteText = {
   subjective: "Reports sleeping better since starting the evening routine.",
   objective: "Calm, engaged, good eye contact.",

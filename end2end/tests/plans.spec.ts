@@ -3,17 +3,13 @@
 // (a malformed code is refused next to the field) and writes a plan; the
 // patient sees the plan's goals and changes their phone number; the
 // administrator sees the roster and adds a therapist to the care team.
-import { test, expect, demo, hydrated, signIn } from "./fixtures";
+import { test, expect, demo, hydrated, inDays, signIn } from "./fixtures";
 
 // clinical.spec.ts signs in as Avery too, and checks only their details,
 // care team, notes and accesses, which nothing here changes.
 const patient = { email: "avery.quinn@patients.example", name: "Avery Quinn" };
 const goal = "Sleep through the night most nights";
 const intervention = "CBT for insomnia, weekly";
-
-function inDays(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 test("a therapist records a diagnosis and a plan; the patient sees the goals and updates their phone; the administrator assigns a therapist; the therapist adds a patient", async ({ browser }) => {
   test.setTimeout(120_000);

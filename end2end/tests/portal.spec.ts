@@ -3,7 +3,7 @@
 import { test, expect, demo } from "./fixtures";
 
 // No other test signs in as this patient.
-const patient = { email: "jordan.lee@patients.example", name: "Jordan Lee", born: "1995-11-02", phone: "555-0102" };
+const patient = { email: "jordan.lee@patients.example", name: "Jordan Lee", born: "2 Nov 1995", phone: "555-0102" };
 
 test("a patient opens My information and sees their own details", async ({ page }) => {
   await page.goto("/sign-in");

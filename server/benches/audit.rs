@@ -11,6 +11,7 @@
 //! chain (verify is not what this measures); the appends after them are
 //! real `audit::record` calls on top of them.
 
+use app::backend::dates::Zone;
 use app::{
     backend::{
         audit::{self, Actor, Event, Origin, alerts, review},
@@ -102,7 +103,14 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
     let vault = throwaway_vault()?;
     for _ in 0..10 {
         let started = Instant::now();
-        let list = alerts::list(&mut conn, &vault, admin, alerts::AlertPolicy::DEFAULT).await?;
+        let list = alerts::list(
+            &mut conn,
+            &vault,
+            admin,
+            alerts::AlertPolicy::DEFAULT,
+            &Zone::utc(),
+        )
+        .await?;
         times.push(started.elapsed());
         listed = Some((list.alerts.len(), list.more_open));
     }
@@ -181,16 +189,16 @@ async fn page_times(
     let vault = throwaway_vault()?;
     if deep {
         for _ in 0..199 {
-            let filter = review::filter(conn, admin, &query).await?;
-            let page = review::page(conn, &vault, admin, &filter).await?;
+            let filter = review::filter(conn, admin, &query, &Zone::utc()).await?;
+            let page = review::page(conn, &vault, admin, &filter, &Zone::utc()).await?;
             query.before = page.next_before.ok_or("fewer than 200 pages")?.to_string();
         }
     }
     let mut times = Vec::new();
     for run in 0..205 {
         let started = Instant::now();
-        let filter = review::filter(conn, admin, &query).await?;
-        let page = review::page(conn, &vault, admin, &filter).await?;
+        let filter = review::filter(conn, admin, &query, &Zone::utc()).await?;
+        let page = review::page(conn, &vault, admin, &filter, &Zone::utc()).await?;
         if page.rows.is_empty() {
             return Err("a benchmark filter matched nothing".into());
         }

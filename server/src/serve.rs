@@ -128,6 +128,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
             )?),
             None => None,
         },
+        zones: Default::default(),
     })
 }
 

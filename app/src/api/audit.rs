@@ -23,8 +23,9 @@ pub async fn get_audit_log(query: AuditQuery) -> Result<AuditPage, AppError> {
     let state = super::state()?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    let filter = review::filter(&mut conn, admin, &query).await?;
-    let page = review::page(&mut conn, &state.vault, admin, &filter).await?;
+    let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    let filter = review::filter(&mut conn, admin, &query, &zone).await?;
+    let page = review::page(&mut conn, &state.vault, admin, &filter, &zone).await?;
     review::record_review(
         &mut conn,
         admin,
@@ -45,7 +46,8 @@ pub async fn get_audit_overview(period: String) -> Result<AuditOverview, AppErro
     let admin = super::authorize(&who, "audit-overview", Admin::check).await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    review::overview(&mut conn, &state.vault, admin, &period).await
+    let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    review::overview(&mut conn, &state.vault, admin, &period, &zone).await
 }
 
 /// When the chain was last verified, and what was found.
@@ -56,7 +58,8 @@ pub async fn get_chain_status() -> Result<ChainStatus, AppError> {
     super::authorize(&who, "audit-chain", Admin::check).await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    verify::status(&mut conn).await
+    let zone = state.zones.of(&mut conn, who.organization_id).await?;
+    verify::status(&mut conn, &zone).await
 }
 
 /// Recomputes the whole chain now, keeps the result, and answers the new
@@ -96,7 +99,8 @@ pub async fn verify_audit_chain(csrf_token: String) -> Result<ChainStatus, AppEr
             .with("intact", report.ok()),
     );
     audit::record(&mut conn, event).await?;
-    verify::status(&mut conn).await
+    let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    verify::status(&mut conn, &zone).await
 }
 
 /// The alerts of the last 30 days, open ones first.
@@ -109,7 +113,8 @@ pub async fn get_audit_alerts() -> Result<AlertList, AppError> {
     let state = super::state()?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    let mut list = alerts::list(&mut conn, &state.vault, admin, state.alerts).await?;
+    let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    let mut list = alerts::list(&mut conn, &state.vault, admin, state.alerts, &zone).await?;
     // Emergency reasons are sealed with their patients' keys: read (and
     // recorded) for the alerts listed.
     let ids: Vec<uuid::Uuid> = list
@@ -169,7 +174,16 @@ pub async fn get_my_record_access(
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     let record = patients::of_user(&mut conn, who.user_id, who.organization_id).await?;
-    review::accesses_to(&mut conn, who.user_id, record, who.organization_id, before).await
+    let zone = state.zones.of(&mut conn, who.organization_id).await?;
+    review::accesses_to(
+        &mut conn,
+        who.user_id,
+        record,
+        who.organization_id,
+        before,
+        &zone,
+    )
+    .await
 }
 
 /// The same accesses by day and person, in plain words, with each
@@ -199,10 +213,12 @@ pub async fn get_my_access_history(
     };
     let request = Request::anyone("my-access-history").await?;
     let (user_id, organization_id) = (request.who().user_id, request.who().organization_id);
+    let zone = request.zone().await?;
     let (record, (rows, earlier)) = {
         let mut conn = request.conn().await?;
         let record = patients::of_user(&mut conn, user_id, organization_id).await?;
-        let found = review::history(&mut conn, user_id, record, organization_id, before).await?;
+        let found =
+            review::history(&mut conn, user_id, record, organization_id, before, &zone).await?;
         (record, found)
     };
     // The reasons given for emergency access are the patient's to read;
@@ -213,8 +229,8 @@ pub async fn get_my_access_history(
         .any(|(row, ..)| row.action == AuditAction::EmergencyAccess);
     let emergencies = match (record, rows.last()) {
         (Some(patient_id), Some((oldest, ..))) if broke_glass => {
-            let from = oldest.day.midnight().assume_utc();
-            let until = before.map(|day| day.midnight().assume_utc());
+            let from = zone.start_of(oldest.day);
+            let until = before.map(|day| zone.start_of(day));
             let grant = request.decide(patient_id, Reach::OwnRecord).await?;
             request
                 .read(grant, AuditAction::RecordViewed, |conn, vault, access| {
@@ -227,9 +243,9 @@ pub async fn get_my_access_history(
         _ => Vec::new(),
     };
     Ok(AccessHistory {
-        days: by_day(rows, emergencies),
+        days: by_day(rows, emergencies, &zone),
         earlier: earlier.map(day),
-        time_zone: "UTC".to_owned(),
+        time_zone: zone.name().to_owned(),
     })
 }
 
@@ -243,9 +259,10 @@ fn by_day(
         crate::model::Role,
     )>,
     emergencies: Vec<crate::backend::records::emergency_reasons::OwnEmergency>,
+    zone: &crate::backend::dates::Zone,
 ) -> Vec<crate::model::audit::AccessDay> {
     use crate::{
-        backend::dates::{clock, long_day},
+        backend::dates::long_day,
         model::audit::{AccessDay, EmergencyUse, PersonDay},
     };
     let mut days: Vec<(time::Date, AccessDay, Vec<uuid::Uuid>)> = Vec::new();
@@ -286,7 +303,7 @@ fn by_day(
         }
     }
     for emergency in emergencies {
-        let started = emergency.started_at.date();
+        let started = zone.date_of(emergency.started_at);
         let Some((_, day, actors)) = days.iter_mut().find(|(day, ..)| *day == started) else {
             continue;
         };
@@ -298,8 +315,8 @@ fn by_day(
             continue;
         };
         person.emergencies.push(EmergencyUse {
-            at: clock(emergency.started_at),
-            until: clock(emergency.expires_at),
+            at: zone.clock(emergency.started_at),
+            until: zone.clock(emergency.expires_at),
             reason: emergency.reason,
         });
     }

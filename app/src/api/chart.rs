@@ -15,9 +15,11 @@ use crate::{
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use uuid::Uuid;
 
-/// The signed-in therapist's caseload, narrowed by `search` (a full name,
-/// date of birth, email or phone number, matched exactly through the blind
-/// indexes) and ordered by `sort` (`name`, `last-seen` or `dob`).
+/// The signed-in therapist's caseload, narrowed by `search` and ordered by
+/// `sort` (`name`, `last-seen` or `dob`). Within the caseload (decrypted to
+/// be listed anyway, and recorded as listed) a name is found by its parts;
+/// a date of birth, email or phone number exactly. Beyond it, only an exact
+/// match through the blind indexes finds anyone (for emergency access).
 #[server(prefix = "/api", endpoint = "caseload", input = GetUrl)]
 pub async fn get_caseload(
     #[server(default)] search: String,
@@ -43,7 +45,11 @@ pub async fn get_caseload(
             patients::candidates(&mut conn, &state.vault, therapist.organization_id, by).await?;
         let mine = |id: &Uuid| grants.iter().any(|(grant, _)| grant.patient_id() == *id);
         let others: Vec<Uuid> = found.iter().copied().filter(|id| !mine(id)).collect();
-        grants.retain(|(grant, _)| found.contains(&grant.patient_id()));
+        // Part of a name is looked for in every chart of the caseload,
+        // below; anything else only in the index's candidates.
+        if !matches!(by, patients::SearchBy::Name(_)) {
+            grants.retain(|(grant, _)| found.contains(&grant.patient_id()));
+        }
         if !others.is_empty() {
             elsewhere = searched_elsewhere(&request, &mut conn, &others).await?;
         }
@@ -78,7 +84,7 @@ pub async fn get_caseload(
                         });
                         continue;
                     };
-                    if search.is_some_and(|by| !by.matches(&details)) {
+                    if search.is_some_and(|by| !by.finds_in_caseload(&details)) {
                         continue;
                     }
                     rows.push(CaseloadRow {
@@ -142,22 +148,20 @@ async fn searched_elsewhere(
 pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
-            dates::{day, minute},
-            records::access::Reach,
-            records::care_team,
-            records::diagnoses,
-            records::notes,
-            records::patients,
-            records::treatment_plan,
+            dates::day, records::access::Reach, records::care_team, records::diagnoses,
+            records::notes, records::patients, records::treatment_plan,
         },
         model::audit::AuditAction,
     };
     let request = Request::anyone("chart").await?;
+    // Before the connection the chart is read on: a request holds one
+    // connection at a time.
+    let zone = request.zone().await?;
     let mut conn = request.conn().await?;
     let grant = request
         .decide_on(&mut conn, patient_id, Reach::Chart)
         .await?;
-    let emergency_until = grant.emergency().map(|e| minute(e.expires_at));
+    let emergency_until = grant.emergency().map(|e| zone.minute(e.expires_at));
     request
         .read_on(
             &mut conn,
@@ -174,12 +178,12 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                         email: details.email.as_ref().map(|e| e.expose().clone()),
                         phone: details.phone.as_ref().map(|p| p.expose().clone()),
                         care_team: care_team::names(conn, patient_id).await?,
-                        notes: notes::list(conn, access).await?,
+                        notes: notes::list(conn, access, &zone).await?,
                         diagnoses: diagnoses::list(conn, vault, access).await?,
                         plan: treatment_plan::current(conn, vault, access)
                             .await?
                             .as_ref()
-                            .map(treatment_plan::view),
+                            .map(|plan| treatment_plan::view(plan, &zone)),
                     })
                 })
             },
@@ -244,7 +248,8 @@ pub async fn add_diagnosis(
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("add-diagnosis", Therapist::check).await?;
     let grant = request.decide(patient_id, Reach::Chart).await?;
-    let new = diagnoses::check_new(&code, &description, &onset_date, latest_session_day())?;
+    let today = request.zone().await?.today();
+    let new = diagnoses::check_new(&code, &description, &onset_date, today)?;
     let (id, author) = (Uuid::new_v4(), request.who().user_id);
     let grant = grant.on("diagnosis", id);
     request
@@ -271,7 +276,8 @@ pub async fn resolve_diagnosis(
         return Err(request.refuse(None, AppError::NotFound).await);
     };
     let grant = request.decide(diagnosis.patient_id, Reach::Chart).await?;
-    let on = diagnoses::check_resolution(&diagnosis, &resolved_date, latest_session_day())?;
+    let today = request.zone().await?.today();
+    let on = diagnoses::check_resolution(&diagnosis, &resolved_date, today)?;
     let grant = grant.on("diagnosis", diagnosis.id);
     request
         .act(grant, AuditAction::RecordUpdated, |conn, _, access| {
@@ -376,14 +382,10 @@ pub async fn start_emergency_access(
     tracing::warn!(user.id = %who.user_id, patient.id = %patient_id, "emergency access started");
     Ok(crate::model::chart::EmergencyGranted {
         patient_id,
-        until: crate::backend::dates::minute(granted.expires_at),
+        until: state
+            .zones
+            .of(&mut conn, therapist.organization_id)
+            .await?
+            .minute(granted.expires_at),
     })
-}
-
-/// The latest session date a note may carry: tomorrow in UTC, so a
-/// practice ahead of UTC can date today's session.
-#[cfg(feature = "ssr")]
-pub(super) fn latest_session_day() -> time::Date {
-    let today = time::OffsetDateTime::now_utc().date();
-    today.next_day().unwrap_or(today)
 }

@@ -18,6 +18,7 @@
 use crate::{
     backend::{
         AppState,
+        dates::Zone,
         db::{Conn, Connection},
         identity::session::SignedIn,
         records::access::{self, Caller, Grant, PatientAccess, Reach, ReadError, Work},
@@ -66,6 +67,20 @@ impl Request {
 
     pub fn who(&self) -> &SignedIn {
         &self.caller.who
+    }
+
+    /// The caller's practice's time zone, which the page's times are
+    /// written in.
+    pub async fn zone(&self) -> Result<Zone, AppError> {
+        if let Some(zone) = self.state.zones.remembered(self.who().organization_id) {
+            return Ok(zone);
+        }
+        let mut conn = self.conn().await?;
+        Ok(self
+            .state
+            .zones
+            .of(&mut conn, self.who().organization_id)
+            .await?)
     }
 
     /// A connection from the pool, for the backend's functions.

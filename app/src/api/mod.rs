@@ -7,6 +7,7 @@ pub mod auth;
 pub mod chart;
 #[cfg(feature = "ssr")]
 mod context;
+pub mod home;
 pub mod mfa;
 pub mod notes;
 pub mod patient;
@@ -31,7 +32,7 @@ pub use mfa::{
 pub use notes::{AddAddendum, GetNote, SaveNote, ShareNote, SignNote};
 pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
-pub use practice::GetPracticeInfo;
+pub use practice::{GetPracticeInfo, SetPracticeTimeZone};
 pub use roster::{ChangeCareTeam, RemovePatient};
 pub use security::{
     ChangePassword, DismissSecurityNotices, EndMySession, ListMySessions, SignOutEverywhere,

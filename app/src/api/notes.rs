@@ -24,15 +24,11 @@ use super::context::Request;
 #[server(prefix = "/api", endpoint = "note", input = GetUrl)]
 pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
     use crate::{
-        backend::{
-            dates::{day, minute},
-            identity::accounts,
-            records::notes,
-            records::patients,
-        },
+        backend::{dates::day, identity::accounts, records::notes, records::patients},
         model::{audit::AuditAction, chart::Addendum},
     };
     let request = Request::anyone("note").await?;
+    let zone = request.zone().await?;
     let mut conn = request.conn().await?;
     let (note, grant) = reach_note_on(&request, &mut conn, note_id).await?;
     let me = request.who().user_id;
@@ -59,13 +55,13 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
                         version: note.version,
                         author: accounts::display_name(conn, vault, note.author_id).await?,
                         mine: note.author_id == me,
-                        signed_at: note.signed_at.map(minute),
-                        updated_at: minute(note.updated_at),
+                        signed_at: note.signed_at.map(|at| zone.minute(at)),
+                        updated_at: zone.minute(note.updated_at),
                         addenda: addenda
                             .into_iter()
                             .map(|(author, at, text)| Addendum {
                                 author,
-                                written_at: minute(at),
+                                written_at: zone.minute(at),
                                 text: text.expose().clone(),
                             })
                             .collect(),
@@ -131,7 +127,8 @@ pub async fn save_note(
         }
         .clone()
     };
-    let latest = super::chart::latest_session_day();
+    let zone = request.zone().await?;
+    let latest = zone.today();
     let draft =
         notes::check_draft(&template, &session_date, sections, latest)?.of_kind(kind, shared);
     let (id, action) = match &existing {
@@ -148,7 +145,7 @@ pub async fn save_note(
             })
         })
         .await?;
-    Ok(saved_note(&saved))
+    Ok(saved_note(&saved, &zone))
 }
 
 /// Signs the draft `note_id` at `version`; only its author may.
@@ -169,7 +166,7 @@ pub async fn sign_note(
             Box::pin(async move { notes::sign(conn, vault, access, &note, version).await })
         })
         .await?;
-    Ok(saved_note(&signed))
+    Ok(saved_note(&signed, &request.zone().await?))
 }
 
 /// Adds a dated addendum to the signed note `note_id`; anyone on the care
@@ -280,13 +277,15 @@ fn ticked(value: &str) -> bool {
 }
 
 #[cfg(feature = "ssr")]
-fn saved_note(note: &crate::backend::records::notes::NoteMeta) -> SavedNote {
-    let mut at = crate::backend::dates::utc(note.updated_at);
+fn saved_note(
+    note: &crate::backend::records::notes::NoteMeta,
+    zone: &crate::backend::dates::Zone,
+) -> SavedNote {
     SavedNote {
         id: note.id,
         patient_id: note.patient_id,
         version: note.version,
         status: note.status,
-        saved_at: at.split_off(11) + " UTC",
+        saved_at: zone.clock_seconds(note.updated_at),
     }
 }

@@ -13,3 +13,38 @@ pub async fn get_practice_info() -> Result<PracticeInfo, AppError> {
     let name = organizations::single_practice_name(&mut conn).await?;
     Ok(PracticeInfo { name })
 }
+
+/// The practice's settings (administrators).
+#[server(prefix = "/api", endpoint = "practice-settings", input = GetUrl)]
+pub async fn get_practice_settings() -> Result<crate::model::PracticeSettings, AppError> {
+    use crate::backend::{dates::Zone, identity::authz::Admin, organizations};
+    let (_, who) = super::signed_in().await?;
+    let admin = super::authorize(&who, "practice-settings", Admin::check).await?;
+    let state = super::state()?;
+    let mut conn = state.db.conn().await?;
+    let name = organizations::name_of(&mut conn, admin.organization_id).await?;
+    let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    Ok(crate::model::PracticeSettings {
+        name,
+        time_zone: zone.name().to_owned(),
+        now: zone.minute(time::OffsetDateTime::now_utc()),
+        choices: Zone::choices(),
+    })
+}
+
+/// Sets the practice's time zone (administrators): every page then writes
+/// times, and groups days, in it. Recorded, with the zone it replaced.
+#[server(prefix = "/api", endpoint = "practice-time-zone")]
+pub async fn set_practice_time_zone(csrf_token: String, time_zone: String) -> Result<(), AppError> {
+    use crate::backend::{identity::authz::Admin, practice_settings};
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let admin = super::authorize(&who, "practice-time-zone", Admin::check).await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    super::throttle_person(&state, &client, who.user_id)?;
+    let mut conn = state.db.conn().await?;
+    practice_settings::change_time_zone(&mut conn, &state.zones, admin, &time_zone, &client)
+        .await?;
+    Ok(())
+}

@@ -17,55 +17,33 @@ use super::context::Request;
 pub async fn get_roster() -> Result<Roster, AppError> {
     use crate::{
         backend::{
-            identity::authz::Admin, records::access, records::care_team,
+            identity::authz::Admin, records::access, records::care_team, records::names,
             records::patients as records,
         },
-        model::{
-            audit::AuditAction,
-            roster::{RosterRow, TeamMember},
-        },
+        model::roster::{RosterRow, TeamMember},
     };
     let (request, admin) = Request::only("roster", Admin::check).await?;
     let mut conn = request.conn().await?;
     let grants = access::roster(&mut conn, &admin, &request.caller).await?;
     let teams = care_team::all(&mut conn, admin.organization_id).await?;
     let with_portal = records::with_portal(&mut conn, admin.organization_id).await?;
-    let action = AuditAction::RecordListed;
-    // Owned copies: the listing runs inside `within_each` and keeps
-    // nothing of its caller's.
-    let asking = request.caller.clone();
-    let listing = access::within_each(
-        &mut conn,
-        &request.state.vault,
-        grants,
-        action,
-        |conn, vault, accesses| {
-            Box::pin(async move {
-                let mut rows = Vec::with_capacity(accesses.len());
-                for access in accesses {
-                    let patient_id = access.patient_id();
-                    let read = records::legal_name(conn, vault, access).await;
-                    let read = access::listed(conn, &asking, access, action, read);
-                    let legal_name = read.await?.map(|name| name.expose().clone());
-                    rows.push(RosterRow {
-                        patient_id,
-                        legal_name,
-                        portal_account: with_portal.contains(&patient_id),
-                        care_team: teams
-                            .iter()
-                            .filter(|(patient, ..)| *patient == patient_id)
-                            .map(|(_, id, name)| TeamMember {
-                                id: *id,
-                                name: name.clone(),
-                            })
-                            .collect(),
-                    });
-                }
-                Ok::<_, AppError>(rows)
-            })
-        },
-    );
-    let mut rows = listing.await?;
+    let names = names::listed(&mut conn, &request.state.vault, &request.caller, grants).await?;
+    let mut rows: Vec<RosterRow> = names
+        .into_iter()
+        .map(|(patient_id, legal_name)| RosterRow {
+            patient_id,
+            legal_name,
+            portal_account: with_portal.contains(&patient_id),
+            care_team: teams
+                .iter()
+                .filter(|(patient, ..)| *patient == patient_id)
+                .map(|(_, id, name)| TeamMember {
+                    id: *id,
+                    name: name.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     rows.sort_by(|a, b| a.legal_name.cmp(&b.legal_name));
     let therapists = care_team::therapists(&mut conn, admin.organization_id)
         .await?

@@ -16,6 +16,7 @@ pub mod db;
 pub mod identity;
 pub mod mail;
 pub mod organizations;
+pub mod practice_settings;
 pub mod records;
 pub mod secret;
 pub mod seed;

@@ -50,6 +50,8 @@ pub struct AppState {
     pub public_url: String,
     /// Sends security notices by email, when SMTP is configured.
     pub mailer: Option<super::mail::Mailer>,
+    /// Each practice's time zone, which pages write times in.
+    pub zones: super::organizations::PracticeZones,
 }
 
 impl FromRef<AppState> for LeptosOptions {

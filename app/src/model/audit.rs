@@ -61,6 +61,7 @@ stored_enum! {
         AuditVerified => "audit.verified",
         AlertReviewed => "audit.alert_reviewed",
         KeyRotated => "keys.rotated",
+        PracticeChanged => "practice.changed",
     }
 }
 
@@ -120,6 +121,7 @@ impl AuditAction {
             A::AuditVerified => "Audit chain verified",
             A::AlertReviewed => "Alert reviewed",
             A::KeyRotated => "Encryption key rotated",
+            A::PracticeChanged => "Practice settings changed",
         }
     }
 }
@@ -239,10 +241,10 @@ impl AuditOutcome {
 /// field instead of an error page. The server parses and checks them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditQuery {
-    /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    /// First day, `YYYY-MM-DD` (the practice's), inclusive.
     #[serde(default)]
     pub from: String,
-    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    /// Last day, `YYYY-MM-DD` (the practice's), inclusive.
     #[serde(default)]
     pub to: String,
     /// Who acted (an account id).
@@ -331,7 +333,7 @@ pub struct PersonRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub id: i64,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    /// To the second, in the practice's zone ("Fri 4 Dec 2026, 14:05:09 CST").
     pub at: String,
     /// `None`: nobody signed in (e.g. a failed sign-in).
     pub actor: Option<PersonRef>,
@@ -433,7 +435,7 @@ pub struct Alert {
     pub kind: AlertKind,
     /// One line saying what happened, e.g. "12 failed sign-ins from 203.0.113.7".
     pub summary: String,
-    /// First and last event, `YYYY-MM-DD HH:MM:SS` UTC.
+    /// First and last event, to the second, in the practice's zone.
     pub first_at: String,
     pub last_at: String,
     /// Events in the episode.

@@ -161,7 +161,7 @@ pub struct TreatmentPlan {
     /// What a save must name (see notes).
     pub version: i32,
     pub updated_by: String,
-    /// `YYYY-MM-DD HH:MM UTC`.
+    /// to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST").
     pub updated_at: String,
 }
 
@@ -225,7 +225,7 @@ pub struct NoteSummary {
     pub session_date: String,
     pub status: NoteStatus,
     pub author: String,
-    /// When it was signed, `YYYY-MM-DD HH:MM UTC`.
+    /// When it was signed, to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST").
     pub signed_at: Option<String>,
     pub addenda: u32,
 }
@@ -245,7 +245,7 @@ pub struct Chart {
     pub diagnoses: Vec<Diagnosis>,
     pub plan: Option<TreatmentPlan>,
     /// When the chart is open through emergency access: until when
-    /// (`YYYY-MM-DD HH:MM UTC`).
+    /// (to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST")).
     pub emergency_until: Option<String>,
 }
 
@@ -253,7 +253,7 @@ pub struct Chart {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmergencyGranted {
     pub patient_id: Uuid,
-    /// `YYYY-MM-DD HH:MM UTC`.
+    /// to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST").
     pub until: String,
 }
 
@@ -295,7 +295,7 @@ impl NoteView {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addendum {
     pub author: String,
-    /// `YYYY-MM-DD HH:MM UTC`.
+    /// to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST").
     pub written_at: String,
     pub text: String,
 }
@@ -307,7 +307,7 @@ pub struct SavedNote {
     pub patient_id: Uuid,
     pub version: i32,
     pub status: NoteStatus,
-    /// `HH:MM:SS UTC`, for "Saved at …".
+    /// `HH:MM:SS` and the zone's abbreviation, for "Saved at …".
     pub saved_at: String,
 }
 

@@ -51,6 +51,8 @@ macro_rules! stored_enum {
 pub mod account;
 pub mod audit;
 pub mod chart;
+pub mod day;
+pub mod home;
 pub mod mfa;
 pub mod patient;
 pub mod roster;
@@ -66,6 +68,18 @@ use serde::{Deserialize, Serialize};
 pub struct PracticeInfo {
     /// The practice's name, or `None` when no practice is set up yet.
     pub name: Option<String>,
+}
+
+/// The practice's settings, as its administrators change them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PracticeSettings {
+    pub name: String,
+    /// The IANA name pages write times in (`America/Chicago`).
+    pub time_zone: String,
+    /// The time now, written in that zone: what pages will show.
+    pub now: String,
+    /// Every zone that may be chosen, sorted.
+    pub choices: Vec<String>,
 }
 
 /// The signed-in person, as pages need them (no ids, nothing secret).

@@ -21,7 +21,7 @@ use leptos_router::hooks::use_location;
 use pages::{
     AccessReviewPage, CaseloadPage, ChartPage, EmergencyAccessPage, HomePage, InvitePage,
     MyAccessPage, MyCareTeamPage, MyInformationPage, MyPlanPage, NewNotePage, NotFound, NotePage,
-    PeoplePage, RosterPage, SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
+    PeoplePage, PracticePage, RosterPage, SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -165,6 +165,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AccessReviewPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("patients")) view=RosterPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("admin"), StaticSegment("practice")) view=PracticePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />

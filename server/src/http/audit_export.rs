@@ -65,7 +65,10 @@ async fn export(
     let who = session::signed_in(session).await?;
     let mut conn = state.db.conn().await?;
     let admin = audit::authorize(&mut conn, &who, "audit-export", Admin::check, client).await?;
-    let filter = review::filter(&mut conn, admin, query).await?;
+    // The filter's days are the practice's, as on the page; the file's
+    // times are UTC (its column says so).
+    let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    let filter = review::filter(&mut conn, admin, query, &zone).await?;
     let (csv, rows) = review::export_csv(&mut conn, &state.vault, admin, &filter).await?;
     review::record_review(
         &mut conn,

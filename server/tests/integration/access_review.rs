@@ -191,10 +191,11 @@ async fn the_access_log_pages_through_every_event_exactly_once() {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let filter = review::filter(&mut conn, admin, &query)
+        let utc = app::backend::dates::Zone::utc();
+        let filter = review::filter(&mut conn, admin, &query, &utc)
             .await
             .expect("filter");
-        let page = review::page(&mut conn, &app.state.vault, admin, &filter)
+        let page = review::page(&mut conn, &app.state.vault, admin, &filter, &utc)
             .await
             .expect("page");
         pages += 1;

@@ -167,7 +167,7 @@ async fn diagnoses_are_checked_recorded_resolved_and_sealed() {
     assert_eq!(newest_action(&mut conn).await.0, AuditAction::AccessDenied);
 }
 
-async fn save_plan(
+pub(crate) async fn save_plan(
     browser: &mut Browser,
     patient: &str,
     version: &str,

@@ -140,6 +140,13 @@ impl DetailValue for Role {
     }
 }
 
+/// A time zone: a name from the zone database, never text as typed.
+impl DetailValue for crate::backend::dates::Zone {
+    fn detail(&self) -> String {
+        self.name().to_owned()
+    }
+}
+
 /// Fixed words from the code (`&'static str`), never text from a request.
 impl DetailValue for &'static str {
     fn detail(&self) -> String {

@@ -202,6 +202,7 @@ pub async fn remember(conn: &mut AsyncPgConnection, report: &Report) -> Result<(
 /// event's id.
 pub async fn status(
     conn: &mut AsyncPgConnection,
+    zone: &crate::backend::dates::Zone,
 ) -> Result<crate::model::audit::ChainStatus, AppError> {
     use crate::{
         backend::db::schema::{audit_events, audit_verifications},
@@ -225,7 +226,7 @@ pub async fn status(
         .await?;
     Ok(ChainStatus {
         last: last.map(|(at, events, intact, problem)| ChainCheck {
-            at: crate::backend::dates::utc(at),
+            at: zone.second(at),
             intact,
             events,
             problem,

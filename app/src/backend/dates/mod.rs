@@ -1,9 +1,13 @@
 //! Dates and times as Cairn reads and writes them: `YYYY-MM-DD` days typed
-//! into forms (checked, with the message next to the field), and the fixed
-//! UTC forms pages and the trail show. One place, so every page writes a
+//! into forms (checked, with the message next to the field), and times in
+//! the practice's own zone ([`Zone`]). One place, so every page writes a
 //! day the same way and no records module has to reach into another for it.
 //!
 //! A leaf: it uses nothing of the backend but form errors.
+
+mod zone;
+
+pub use zone::Zone;
 
 use crate::error::FieldErrors;
 use time::{Date, OffsetDateTime, macros::format_description};
@@ -50,19 +54,14 @@ pub fn day(date: Date) -> String {
         .unwrap_or_default()
 }
 
-/// `YYYY-MM-DD HH:MM UTC`.
-pub fn minute(at: OffsetDateTime) -> String {
-    let mut text = utc(at);
-    text.truncate(16);
-    text + " UTC"
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in UTC.
+/// `YYYY-MM-DD HH:MM:SS` in UTC: for files other programs read (the
+/// access log's CSV), never for a page.
 pub fn utc(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default()
 }
 
 /// "Friday 4 December 2026": a day as people write it.
@@ -71,13 +70,6 @@ pub fn long_day(date: Date) -> String {
         "[weekday] [day padding:none] [month repr:long] [year]"
     ))
     .unwrap_or_default()
-}
-
-/// `HH:MM` of the day, in UTC.
-pub fn clock(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!("[hour]:[minute]"))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -98,8 +90,6 @@ mod tests {
     fn days_and_times_read_as_people_write_them() {
         assert_eq!(long_day(date!(2026 - 12 - 04)), "Friday 4 December 2026");
         assert_eq!(long_day(date!(2027 - 01 - 11)), "Monday 11 January 2027");
-        assert_eq!(clock(datetime!(2026-12-04 09:05:59 UTC)), "09:05");
-        assert_eq!(clock(datetime!(2026-12-04 23:30 -2)), "01:30");
     }
 
     #[test]
@@ -122,9 +112,8 @@ mod tests {
     }
 
     #[test]
-    fn times_are_written_in_utc_to_the_second_or_minute() {
-        let at = datetime!(2026-12-04 20:37:13 UTC);
-        assert_eq!(utc(at), "2026-12-04 20:37:13");
-        assert_eq!(minute(at), "2026-12-04 20:37 UTC");
+    fn files_take_utc_to_the_second() {
+        let at = datetime!(2026-12-04 20:37:13 -6);
+        assert_eq!(utc(at), "2026-12-05 02:37:13");
     }
 }

@@ -1,5 +1,9 @@
 //! Organizations (practices): the tenancy boundary of every query.
 
+mod zone;
+
+pub use zone::{PracticeZones, ZoneError};
+
 use super::db::schema::organizations;
 use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -25,6 +29,15 @@ pub async fn single_practice(conn: &mut AsyncPgConnection) -> QueryResult<Option
         [only] => Some(only.clone()),
         _ => None,
     })
+}
+
+/// The practice's name.
+pub async fn name_of(conn: &mut AsyncPgConnection, organization_id: Uuid) -> QueryResult<String> {
+    organizations::table
+        .find(organization_id)
+        .select(organizations::name)
+        .first(conn)
+        .await
 }
 
 pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<Uuid>> {

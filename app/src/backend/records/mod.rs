@@ -12,9 +12,11 @@
 pub mod access;
 pub mod admission;
 pub mod care_team;
+pub mod desk;
 pub mod diagnoses;
 pub mod emergency;
 pub mod emergency_reasons;
+pub mod names;
 pub mod notes;
 pub mod patients;
 pub mod sealing;

@@ -484,6 +484,23 @@ impl SearchBy<'_> {
     }
 }
 
+impl SearchBy<'_> {
+    /// Whether a patient the searcher already has open (their own
+    /// caseload, decrypted to be listed) is one this search finds: a name
+    /// by its parts ("ave qui" finds Avery Quinn; case and accents do not
+    /// matter), anything else exactly as [`Self::matches`]. Part of a name
+    /// can be looked for only among charts the searcher may open anyway;
+    /// the practice-wide lookup through the blind indexes stays exact.
+    pub fn finds_in_caseload(self, details: &Demographics) -> bool {
+        let SearchBy::Name(sought) = self else {
+            return self.matches(details);
+        };
+        let held = normalize(Normalize::Text, details.legal_name.expose());
+        let sought = normalize(Normalize::Text, sought);
+        sought.split(' ').all(|part| held.contains(part))
+    }
+}
+
 /// Patients of the practice whose blind index matches: the candidates.
 /// Several values share an index on purpose, so the caller opens the
 /// candidates it may read and keeps the exact matches.

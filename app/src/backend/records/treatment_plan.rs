@@ -5,7 +5,7 @@
 //! silently overwrite each other. The portal shows the patient the goals.
 
 use crate::backend::{
-    dates::{check_day, day, minute},
+    dates::{Zone, check_day, day},
     db::schema::{treatment_plans, users},
     identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
@@ -186,7 +186,7 @@ pub async fn current(
 }
 
 /// The plan as the chart shows it.
-pub fn view(plan: &Opened) -> TreatmentPlan {
+pub fn view(plan: &Opened, zone: &Zone) -> TreatmentPlan {
     let body = plan.body.expose();
     TreatmentPlan {
         goals: body.goals.clone(),
@@ -195,7 +195,7 @@ pub fn view(plan: &Opened) -> TreatmentPlan {
         review_date: day(plan.review_date),
         version: plan.version,
         updated_by: plan.updated_by.clone(),
-        updated_at: minute(plan.updated_at),
+        updated_at: zone.minute(plan.updated_at),
     }
 }
 

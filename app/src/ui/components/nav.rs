@@ -8,17 +8,21 @@ pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] 
     match role {
         None => &[("Sign in", "/sign-in")],
         Some(Role::Therapist) => &[
+            ("Home", "/home"),
             ("Caseload", "/caseload"),
             ("Patients", "/people"),
             ("Security", "/security"),
         ],
         Some(Role::Admin) => &[
+            ("Home", "/home"),
             ("People", "/people"),
             ("Patients", "/admin/patients"),
             ("Access review", "/admin/audit"),
+            ("Practice", "/admin/practice"),
             ("Security", "/security"),
         ],
         Some(Role::Patient) => &[
+            ("Home", "/home"),
             ("My information", "/me"),
             ("My care team", "/me/care-team"),
             ("My plan", "/me/plan"),
@@ -108,7 +112,7 @@ mod tests {
         assert!(
             links_for(Some(Role::Patient))
                 .iter()
-                .all(|(_, path)| path.starts_with("/me") || *path == "/security")
+                .all(|(_, path)| path.starts_with("/me") || ["/home", "/security"].contains(path))
         );
     }
 }

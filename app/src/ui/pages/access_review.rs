@@ -128,7 +128,7 @@ fn ChainCard(status: ChainStatus, verify: ServerAction<VerifyAuditChain>) -> imp
             "border-teal-300 bg-teal-50",
             "Audit trail intact".to_owned(),
             format!(
-                "{} verified at {} UTC.",
+                "{} verified at {}.",
                 counted(check.events, "event", "events"),
                 check.at
             ),
@@ -137,7 +137,7 @@ fn ChainCard(status: ChainStatus, verify: ServerAction<VerifyAuditChain>) -> imp
             "border-rose-300 bg-rose-50",
             "Audit trail broken".to_owned(),
             format!(
-                "Checked at {} UTC: {}",
+                "Checked at {}: {}",
                 check.at,
                 check.problem.clone().unwrap_or_default()
             ),
@@ -287,8 +287,8 @@ fn Filters(
             // server, and kept in step here when a period link is followed.
             <input type="hidden" name="period" value=move || period.get() />
             <div class="grid gap-x-4 gap-y-1 rounded-xl border border-stone-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
-                <TextField name="from" label="From (UTC)" input_type="date" value=query.from.clone() error=Signal::stored(from_error) />
-                <TextField name="to" label="To (UTC)" input_type="date" value=query.to.clone() error=Signal::stored(to_error) />
+                <TextField name="from" label="From" input_type="date" value=query.from.clone() error=Signal::stored(from_error) />
+                <TextField name="to" label="To" input_type="date" value=query.to.clone() error=Signal::stored(to_error) />
                 <SelectField name="actor" label="Who" error=Signal::stored(actor_error)>
                     <option value="">"Anyone"</option>
                     {actor_options}
@@ -358,25 +358,36 @@ fn LogTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
 
 #[component]
 fn LogRow(row: AuditRow) -> impl IntoView {
-    // Names lead to everything that person did, or that touched them.
+    // The summary is the row's one control (it opens the detail), so the
+    // names in it are plain text; the links to everything that person did,
+    // or that touched them, are in the detail below.
     let who = match &row.actor {
-        Some(p) => view! {
-            <a href=format!("/admin/audit?actor={}", p.id) class="underline decoration-stone-300">
-                {format!("{} ({})", p.name, p.role.label())}
-            </a>
-        }
-        .into_any(),
-        None => "Nobody signed in".into_any(),
+        Some(p) => format!("{} ({})", p.name, p.role.label()),
+        None => "Nobody signed in".to_owned(),
     };
     let concerning = row
         .subjects
         .iter()
+        .map(|p| format!("→ {}", p.name))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let follow = row
+        .actor
+        .iter()
         .map(|p| {
-            view! {
-                <a href=format!("/admin/audit?patient={}", p.id) class="underline decoration-stone-300">
-                    {format!("→ {}", p.name)}
-                </a>
-            }
+            (
+                format!("/admin/audit?actor={}", p.id),
+                format!("Everything by {}", p.name),
+            )
+        })
+        .chain(row.subjects.iter().map(|p| {
+            (
+                format!("/admin/audit?patient={}", p.id),
+                format!("Everything about {}", p.name),
+            )
+        }))
+        .map(|(href, label)| {
+            view! { <a href=href class="text-teal-800 underline">{label}</a> }
         })
         .collect_view();
     let (badge, badge_tone) = match row.outcome {
@@ -405,24 +416,27 @@ fn LogRow(row: AuditRow) -> impl IntoView {
         <li>
             <details class="group">
                 <summary class="flex cursor-pointer flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3 hover:bg-stone-50">
-                    <time class="w-40 shrink-0 font-mono text-sm text-stone-600">{row.at.clone()}</time>
+                    <time class="w-56 shrink-0 font-mono text-sm text-stone-600">{row.at.clone()}</time>
                     <span class="font-medium">{row.action.describe()}</span>
                     <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge_tone}")>{badge}</span>
                     <span class="text-sm text-stone-700">{who}</span>
                     <span class="text-sm text-stone-700">{concerning}</span>
                     <span class="ml-auto font-mono text-xs text-stone-500">{row.ip.clone()}</span>
                 </summary>
-                <dl class="space-y-1 bg-stone-50 px-4 py-3 text-sm">
-                    {detail("Event", Some(format!("#{}", row.id)))}
-                    {detail("Action", Some(row.action.as_str().to_owned()))}
-                    {detail("On", row.resource.map(|(kind, id)| format!("{kind} {id}")))}
-                    {detail("Reason", row.reason)}
-                    {detail("Details", details)}
-                    {detail("IP address", row.ip)}
-                    {detail("Browser", row.user_agent)}
-                    {detail("Session", row.session.map(|s| format!("{s}…")))}
-                    {detail("Request", row.request_id)}
-                </dl>
+                <div class="space-y-2 bg-stone-50 px-4 py-3 text-sm">
+                    <p class="flex flex-wrap gap-x-4">{follow}</p>
+                    <dl class="space-y-1">
+                        {detail("Event", Some(format!("#{}", row.id)))}
+                        {detail("Action", Some(row.action.as_str().to_owned()))}
+                        {detail("On", row.resource.map(|(kind, id)| format!("{kind} {id}")))}
+                        {detail("Reason", row.reason)}
+                        {detail("Details", details)}
+                        {detail("IP address", row.ip)}
+                        {detail("Browser", row.user_agent)}
+                        {detail("Session", row.session.map(|s| format!("{s}…")))}
+                        {detail("Request", row.request_id)}
+                    </dl>
+                </div>
             </details>
         </li>
     }

@@ -129,9 +129,9 @@ fn AlertCard(alert: Alert, reviewed: RwSignal<usize>) -> impl IntoView {
         )
     };
     let when = if alert.first_at == alert.last_at {
-        format!("{} UTC", alert.first_at)
+        alert.first_at.clone()
     } else {
-        format!("{} to {} UTC", alert.first_at, alert.last_at)
+        format!("{} to {}", alert.first_at, alert.last_at)
     };
     let tone = if alert.review.is_some() {
         "border-stone-200 bg-white"
@@ -159,7 +159,7 @@ fn AlertCard(alert: Alert, reviewed: RwSignal<usize>) -> impl IntoView {
     let review_state = match alert.review.clone() {
         Some(done) => view! {
             <p class="text-sm text-stone-700" data-testid="alert-review">
-                {format!("Reviewed by {} at {} UTC", done.by, done.at)}
+                {format!("Reviewed by {} at {}", done.by, done.at)}
                 {done.note.map(|note| view! { <span class="block italic">{format!("“{note}”")}</span> })}
             </p>
         }

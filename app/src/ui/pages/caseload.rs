@@ -1,6 +1,7 @@
-//! Caseload: the therapist's patients, searchable by exact full name, date
-//! of birth, email or phone (through the blind indexes: nothing is
-//! decrypted to search) and sortable. Search and order live in the URL, so
+//! Caseload: the therapist's patients, searchable by part of a name (among
+//! the charts already opened to list them), or by date of birth, email or
+//! phone exactly, and sortable. Beyond the caseload, only an exact match
+//! through the blind indexes finds a patient, for emergency access. Search and order live in the URL, so
 //! the page works before the WASM arrives and can be bookmarked.
 
 use crate::{
@@ -46,7 +47,7 @@ pub fn CaseloadPage() -> impl IntoView {
                         class="block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-teal-600 focus:outline-none focus:ring-2 focus:ring-teal-600/30"
                     />
                     <p id="q-hint" class="text-sm text-stone-600">
-                        "Full name, date of birth (YYYY-MM-DD), email or phone number, matched exactly."
+                        "Part of a name, or a date of birth (YYYY-MM-DD), email or phone number. A patient who is not yours is found only by their whole name or an exact detail."
                     </p>
                 </div>
                 <div class="space-y-1">
@@ -117,7 +118,7 @@ fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
         let text = if caseload.total == 0 {
             "No patients on your caseload yet. Add a patient you see, or an administrator adds you to a patient's care team."
         } else if searched {
-            "No patient on your caseload matches that. Search needs the whole name, the date of birth, the email or the phone number."
+            "No patient on your caseload matches that. Search by part of a name, or by the date of birth (YYYY-MM-DD), the email or the phone number."
         } else {
             "No patients to show."
         };
@@ -156,8 +157,8 @@ fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
                                         None => view! { <span class="text-red-800">"Record unreadable — contact an administrator"</span> }.into_any(),
                                     }}
                                 </th>
-                                <td class="px-4 py-2">{row.date_of_birth}</td>
-                                <td class="px-4 py-2">{row.last_seen.unwrap_or_else(|| "Not yet".to_owned())}</td>
+                                <td class="px-4 py-2">{crate::model::day::readable(&row.date_of_birth)}</td>
+                                <td class="px-4 py-2">{row.last_seen.as_deref().map_or_else(|| "Not yet".to_owned(), crate::model::day::readable)}</td>
                                 <td class="px-4 py-2">{if row.open_drafts == 0 { "—".to_owned() } else { row.open_drafts.to_string() }}</td>
                             </tr>
                         }

@@ -98,7 +98,7 @@ fn ChartView(
             <header class="space-y-1">
                 <p class="text-sm text-stone-600"><a href="/caseload" class="underline">"Caseload"</a></p>
                 <h1 class="text-2xl font-semibold" data-testid="chart-name">{chart.legal_name.clone()}</h1>
-                <p class="text-stone-700">{format!("Born {}", chart.date_of_birth)}</p>
+                <p class="text-stone-700">{format!("Born {}", crate::model::day::readable(&chart.date_of_birth))}</p>
             </header>
             {chart.emergency_until.clone().map(|until| view! {
                 <p role="status" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-950" data-testid="emergency-banner">
@@ -159,11 +159,14 @@ fn Overview(chart: Chart) -> impl IntoView {
     };
     let review = chart.plan.as_ref().map_or_else(
         || "No plan yet".to_owned(),
-        |p| format!("Review due {}", p.review_date),
+        |p| format!("Review due {}", crate::model::day::readable(&p.review_date)),
     );
     let rows = [
         ("Legal name", chart.legal_name.clone()),
-        ("Date of birth", chart.date_of_birth.clone()),
+        (
+            "Date of birth",
+            crate::model::day::readable(&chart.date_of_birth),
+        ),
         ("Email", chart.email.clone().unwrap_or_else(not_given)),
         ("Phone", chart.phone.clone().unwrap_or_else(not_given)),
         ("Care team", team),
@@ -223,7 +226,7 @@ fn NoteItem(note: NoteSummary) -> impl IntoView {
     view! {
         <li class="flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3">
             <a href=format!("/notes/{}", note.id) class="font-medium text-teal-800 underline">
-                {format!("Session {} · {} note", note.session_date, note.template.label())}
+                {format!("Session {} · {} note", crate::model::day::readable(&note.session_date), note.template.label())}
             </a>
             <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{badge}</span>
             {(note.kind == NoteKind::Psychotherapy).then(|| {

@@ -53,8 +53,15 @@ fn DiagnosisItem(diagnosis: Diagnosis, refresh: RwSignal<u32>) -> impl IntoView 
         DiagnosisStatus::Resolved => ("Resolved", "bg-stone-200 text-stone-800"),
     };
     let dates = match &diagnosis.resolved_date {
-        Some(resolved) => format!("Since {} · resolved {resolved}", diagnosis.onset_date),
-        None => format!("Since {}", diagnosis.onset_date),
+        Some(resolved) => format!(
+            "Since {} · resolved {}",
+            crate::model::day::readable(&diagnosis.onset_date),
+            crate::model::day::readable(resolved)
+        ),
+        None => format!(
+            "Since {}",
+            crate::model::day::readable(&diagnosis.onset_date)
+        ),
     };
     let active = diagnosis.status == DiagnosisStatus::Active;
     let id = diagnosis.id;

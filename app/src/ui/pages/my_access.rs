@@ -163,7 +163,7 @@ fn AccessList(list: Vec<RecordAccess>, first_page: bool) -> impl IntoView {
         <table class="w-full overflow-hidden rounded-xl border border-stone-200 bg-white text-left text-sm" data-testid="accesses">
             <thead class="bg-stone-100 text-stone-700">
                 <tr>
-                    <th scope="col" class="px-4 py-2">"When (UTC)"</th>
+                    <th scope="col" class="px-4 py-2">"When"</th>
                     <th scope="col" class="px-4 py-2">"Who"</th>
                     <th scope="col" class="px-4 py-2">"What"</th>
                 </tr>

@@ -53,7 +53,10 @@ fn Details(information: MyInformation) -> impl IntoView {
     let not_given = || "Not given".to_owned();
     let rows = [
         ("Legal name", information.legal_name.clone()),
-        ("Date of birth", information.date_of_birth.clone()),
+        (
+            "Date of birth",
+            crate::model::day::readable(&information.date_of_birth),
+        ),
         ("Email", information.email.clone().unwrap_or_else(not_given)),
         ("Phone", information.phone.clone().unwrap_or_else(not_given)),
     ];

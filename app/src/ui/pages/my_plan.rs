@@ -24,7 +24,7 @@ pub fn MyPlanPage() -> impl IntoView {
                                     {plan.goals.into_iter().map(|goal| view! { <li>{goal}</li> }).collect_view()}
                                 </ol>
                                 <p class="text-sm text-stone-600">
-                                    {format!("Next review: {}. Last updated {}.", plan.review_date, plan.updated_on)}
+                                    {format!("Next review: {}. Last updated {}.", crate::model::day::readable(&plan.review_date), crate::model::day::readable(&plan.updated_on))}
                                 </p>
                             </section>
                         }.into_any(),

@@ -122,7 +122,7 @@ fn NoteReader(note: NoteView, changed: RwSignal<u32>) -> impl IntoView {
             <header class="space-y-1">
                 <p class="text-sm text-stone-600"><a href=back class="underline">"Back to the chart"</a></p>
                 <h1 class="text-2xl font-semibold">{format!("{} · {}", note.kind.label(), note.patient_name)}</h1>
-                <p class="text-stone-700">{format!("Session {} · {} template", note.session_date, note.template.label())}</p>
+                <p class="text-stone-700">{format!("Session {} · {} template", crate::model::day::readable(&note.session_date), note.template.label())}</p>
                 <p class="text-sm text-stone-600" data-testid="note-kind">{note.kind.readers(note.shared)}</p>
                 {(note.mine && note.kind == NoteKind::Psychotherapy).then(|| view! { <Sharing note_id=note.id shared=note.shared changed /> })}
                 <p class="inline-block rounded-full bg-stone-100 px-3 py-1 text-sm font-medium text-stone-800" data-testid="note-state">{state}</p>

@@ -62,7 +62,7 @@ fn PlanView(plan: TreatmentPlan) -> impl IntoView {
     view! {
         <div class="space-y-4" data-testid="plan">
             <p class="text-sm text-stone-700">
-                {format!("Next review {} · last changed by {} on {}", plan.review_date, plan.updated_by, plan.updated_at)}
+                {format!("Next review {} · last changed by {} on {}", crate::model::day::readable(&plan.review_date), plan.updated_by, plan.updated_at)}
             </p>
             <div class="grid gap-4 md:grid-cols-3">
                 {lists.into_iter().map(|(heading, items)| view! {

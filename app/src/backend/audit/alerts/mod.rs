@@ -22,6 +22,7 @@ use self::rules::{
     CHART_ACTIONS, CHART_WINDOW, FAILURE_WINDOW, Rule, Seen, by_account, by_actor,
     by_actor_and_patient, by_ip, describe, episodes,
 };
+use crate::backend::dates::Zone;
 use crate::{
     backend::{db::schema::audit_events, identity::authz::Admin, vault::Vault},
     error::AppError,
@@ -126,12 +127,13 @@ pub async fn list(
     vault: &Vault,
     admin: Admin,
     policy: AlertPolicy,
+    zone: &Zone,
 ) -> Result<AlertList, AppError> {
     // A page that lists thousands of alerts helps no one: the newest open
     // and reviewed ones, and a count of the rest (their events are in the
     // log, and they can still be reviewed).
     let (mut alerts, mut reviewed): (Vec<Alert>, Vec<Alert>) =
-        every_alert(conn, vault, admin, policy)
+        every_alert(conn, vault, admin, policy, zone)
             .await?
             .into_iter()
             .partition(|a| a.review.is_none());
@@ -156,6 +158,7 @@ async fn every_alert(
     vault: &Vault,
     admin: Admin,
     policy: AlertPolicy,
+    zone: &Zone,
 ) -> Result<Vec<Alert>, AppError> {
     let org = admin.organization_id;
     let since = OffsetDateTime::now_utc() - Duration::days(DAYS);
@@ -239,7 +242,7 @@ async fn every_alert(
         ),
     ];
     let people = super::review::practice_people(conn, vault, org).await?;
-    let reviews = reviews(conn, org).await?;
+    let reviews = reviews(conn, org, zone).await?;
     let mut alerts: Vec<Alert> = Vec::new();
     for (rule, events) in &rules {
         let keyed = events
@@ -247,7 +250,7 @@ async fn every_alert(
             .filter_map(|e| (rule.key)(e).map(|key| (key, e.clone())))
             .collect();
         for episode in episodes(keyed, rule) {
-            let mut alert = describe(rule, &episode, &people);
+            let mut alert = describe(rule, &episode, &people, zone);
             alert.review = reviews
                 .get(&alert.key)
                 .filter(|(through, _)| *through >= alert.last_event_id)
@@ -255,13 +258,10 @@ async fn every_alert(
             alerts.push(alert);
         }
     }
-    // Open first; newest activity first within each.
+    // Open first; newest activity first within each (the trail's ids
+    // follow its time; the times are written for people, not sorting).
     alerts.sort_by(|a, b| {
-        (a.review.is_some(), &b.last_at, b.last_event_id).cmp(&(
-            b.review.is_some(),
-            &a.last_at,
-            a.last_event_id,
-        ))
+        (a.review.is_some(), b.last_event_id).cmp(&(b.review.is_some(), a.last_event_id))
     });
     Ok(alerts)
 }

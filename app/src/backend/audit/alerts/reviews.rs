@@ -4,7 +4,7 @@
 //! alert again.
 
 use super::{AlertPolicy, NOTE_MAX_CHARS, every_alert};
-use crate::backend::dates::utc;
+use crate::backend::dates::Zone;
 use crate::{
     backend::{
         audit::{Actor, Details, Event, Origin},
@@ -26,6 +26,7 @@ use uuid::Uuid;
 pub(super) async fn reviews(
     conn: &mut AsyncPgConnection,
     organization_id: Uuid,
+    zone: &Zone,
 ) -> Result<HashMap<String, (i64, AlertReview)>, AppError> {
     let rows: Vec<(String, i64, String, OffsetDateTime, Option<String>)> =
         audit_alert_reviews::table
@@ -49,7 +50,7 @@ pub(super) async fn reviews(
                     through,
                     AlertReview {
                         by,
-                        at: utc(at),
+                        at: zone.second(at),
                         note,
                     },
                 ),
@@ -138,7 +139,8 @@ pub async fn mark_reviewed(
             format!("Keep the note to {NOTE_MAX_CHARS} characters or fewer."),
         );
     }
-    let alert = every_alert(conn, vault, admin, policy)
+    // Only the alert's key and events matter here, not how its times read.
+    let alert = every_alert(conn, vault, admin, policy, &Zone::utc())
         .await?
         .into_iter()
         .find(|a| a.key == key && through > 0 && through <= a.last_event_id);

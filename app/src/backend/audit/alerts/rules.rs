@@ -3,10 +3,10 @@
 //! threshold described as alerts. No database here (the parent loads the
 //! events and the reviews), so every rule is tested on plain values.
 
-use crate::backend::dates::utc;
+use crate::backend::dates::Zone;
 use crate::model::audit::{Alert, AlertKind, AuditAction, AuditOutcome, AuditQuery, PersonRef};
 use std::collections::{BTreeMap, HashMap};
-use time::{Duration, OffsetDateTime, macros::format_description};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 pub(super) const FAILURE_WINDOW: Duration = Duration::minutes(5);
@@ -157,6 +157,7 @@ pub(super) fn describe(
     rule: &Rule,
     episode: &Episode,
     people: &BTreeMap<Uuid, PersonRef>,
+    zone: &Zone,
 ) -> Alert {
     let first = &episode.first;
     let person = |id: Option<Uuid>| id.and_then(|id| people.get(&id).cloned());
@@ -177,10 +178,8 @@ pub(super) fn describe(
         AlertKind::FailedSignInsFromIp => first.ip.clone(),
         _ => None,
     };
-    let day = |at: OffsetDateTime| {
-        at.format(format_description!("[year]-[month]-[day]"))
-            .unwrap_or_default()
-    };
+    // The log's filter takes the practice's days.
+    let day = |at: OffsetDateTime| crate::backend::dates::day(zone.date_of(at));
     let mut evidence = AuditQuery {
         from: day(first.at),
         to: day(episode.last_at),
@@ -250,8 +249,8 @@ pub(super) fn describe(
         key: format!("{}:{}", rule.kind.as_str(), first.id),
         kind: rule.kind,
         summary,
-        first_at: utc(first.at),
-        last_at: utc(episode.last_at),
+        first_at: zone.second(first.at),
+        last_at: zone.second(episode.last_at),
         events: i64::try_from(episode.events).unwrap_or(i64::MAX),
         peak: i64::try_from(episode.peak).unwrap_or(i64::MAX),
         actor,

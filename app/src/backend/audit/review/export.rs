@@ -19,7 +19,7 @@ pub async fn export_csv(
 ) -> Result<(String, usize), AppError> {
     let stored = select(conn, admin.organization_id, filter, EXPORT_LIMIT).await?;
     let people = practice_people(conn, vault, admin.organization_id).await?;
-    let rows = rows(stored, &people);
+    let rows = rows(stored, &people, crate::backend::dates::utc);
     let mut out = String::from(
         "id,time_utc,actor,actor_role,action,outcome,concerning,resource,ip,user_agent,session,request_id,reason,details\n",
     );

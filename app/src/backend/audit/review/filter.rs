@@ -4,13 +4,13 @@
 
 use super::LONGEST_RANGE_DAYS;
 use crate::{
-    backend::{db::schema::users, identity::authz::Admin},
+    backend::{dates::Zone, db::schema::users, identity::authz::Admin},
     error::{AppError, FieldErrors},
     model::audit::{AuditAction, AuditOutcome, AuditQuery},
 };
 use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use time::{Date, Duration, OffsetDateTime, macros::format_description};
+use time::{Date, OffsetDateTime, macros::format_description};
 use uuid::Uuid;
 
 /// A checked [`AuditQuery`].
@@ -35,6 +35,7 @@ pub async fn filter(
     conn: &mut AsyncPgConnection,
     admin: Admin,
     query: &AuditQuery,
+    zone: &Zone,
 ) -> Result<Filter, AppError> {
     let mut errors = FieldErrors::new();
     let from = day(&mut errors, "from", &query.from);
@@ -88,8 +89,10 @@ pub async fn filter(
     };
     errors.into_result()?;
     Ok(Filter {
-        from: from.map(|d| d.midnight().assume_utc()),
-        until: to.map(|d| d.midnight().assume_utc() + Duration::DAY),
+        // The practice's days, from its first moment of `from` to the
+        // first moment after `to`.
+        from: from.map(|d| zone.start_of(d)),
+        until: to.and_then(|d| d.next_day()).map(|d| zone.start_of(d)),
         actor,
         subject,
         action,

@@ -17,7 +17,7 @@ pub use own::{Grouped, HISTORY_DAYS, accesses_to, history};
 
 use crate::{
     backend::{
-        dates::utc,
+        dates::Zone,
         db::schema::{audit_events, patients, users},
         identity::{account_identity, authz::Admin},
         vault::Vault,
@@ -144,12 +144,13 @@ pub async fn page(
     vault: &Vault,
     admin: Admin,
     filter: &Filter,
+    zone: &Zone,
 ) -> Result<AuditPage, AppError> {
     let mut stored = select(conn, admin.organization_id, filter, PAGE_SIZE + 1).await?;
     let more = stored.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
     stored.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
     let people = practice_people(conn, vault, admin.organization_id).await?;
-    let rows = rows(stored, &people);
+    let rows = rows(stored, &people, |at| zone.second(at));
     Ok(AuditPage {
         next_before: if more {
             rows.last().map(|r| r.id)
@@ -218,7 +219,13 @@ pub(crate) async fn practice_people(
     Ok(people)
 }
 
-fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow> {
+/// The log's rows, each time written by `when` (the practice's zone on a
+/// page, UTC in a file).
+fn rows(
+    stored: Vec<Stored>,
+    people: &BTreeMap<Uuid, PersonRef>,
+    when: impl Fn(time::OffsetDateTime) -> String,
+) -> Vec<AuditRow> {
     stored
         .into_iter()
         .map(
@@ -240,7 +247,7 @@ fn rows(stored: Vec<Stored>, people: &BTreeMap<Uuid, PersonRef>) -> Vec<AuditRow
                 details,
             )| AuditRow {
                 id,
-                at: utc(at),
+                at: when(at),
                 actor: actor.and_then(|id| people.get(&id).cloned()),
                 action,
                 outcome,

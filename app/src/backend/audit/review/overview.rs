@@ -3,14 +3,14 @@
 
 use super::practice_people;
 use crate::{
-    backend::{db::schema::audit_events, identity::authz::Admin},
+    backend::{dates::Zone, db::schema::audit_events, identity::authz::Admin},
     error::AppError,
     model::audit::{AuditAction, AuditOutcome, AuditOverview},
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::BTreeMap;
-use time::{Duration, OffsetDateTime, macros::format_description};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// The overview of `period` ("24h", "7d" or "30d"; anything else is 7d).
@@ -19,6 +19,7 @@ pub async fn overview(
     vault: &crate::backend::vault::Vault,
     admin: Admin,
     period: &str,
+    zone: &Zone,
 ) -> Result<AuditOverview, AppError> {
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::{BigInt, Text};
@@ -44,9 +45,13 @@ pub async fn overview(
             .map(|(_, _, n)| n)
             .sum()
     };
-    // Buckets: the truncated time as text, so the labels need no parsing.
+    // Buckets: the truncated time in the practice's zone, as text, so the
+    // labels need no parsing. The zone's name is one the zone database
+    // knows, checked again to hold only a name's characters before it is
+    // written into the statement.
     let bucket_expr = format!(
-        "to_char(date_trunc('{bucket}', occurred_at AT TIME ZONE 'UTC'), '{}')",
+        "to_char(date_trunc('{bucket}', occurred_at AT TIME ZONE '{}'), '{}')",
+        zone.sql_name(),
         if bucket == "hour" {
             "YYYY-MM-DD HH24:00"
         } else {
@@ -69,7 +74,7 @@ pub async fn overview(
         .into_iter()
         .map(|(label, allowed, denied)| (label, (allowed, denied)))
         .collect();
-    let series = buckets(since, span, bucket == "hour")
+    let series = buckets(since, span, bucket == "hour", zone)
         .into_iter()
         .map(|label| {
             let (allowed, denied) = per_bucket.get(&label).copied().unwrap_or_default();
@@ -109,24 +114,17 @@ pub async fn overview(
     })
 }
 
-/// Every bucket label from `since` to now, so quiet hours show as zero.
-fn buckets(since: OffsetDateTime, span: Duration, hourly: bool) -> Vec<String> {
-    let step = if hourly {
-        Duration::HOUR
-    } else {
-        Duration::DAY
-    };
+/// Every bucket label from `since` to now, in the practice's zone, so
+/// quiet hours show as zero. Steps an hour at a time even for days: a day
+/// of 23 or 25 hours is still one day.
+fn buckets(since: OffsetDateTime, span: Duration, hourly: bool, zone: &Zone) -> Vec<String> {
+    let format = if hourly { "%Y-%m-%d %H:00" } else { "%Y-%m-%d" };
     let mut at = since;
     let end = since + span;
     let mut labels = Vec::new();
     while at <= end {
-        let label = if hourly {
-            at.format(format_description!("[year]-[month]-[day] [hour]:00"))
-        } else {
-            at.format(format_description!("[year]-[month]-[day]"))
-        };
-        labels.push(label.unwrap_or_default());
-        at += step;
+        labels.push(zone.format(at, format));
+        at += Duration::HOUR;
     }
     labels.dedup();
     labels
@@ -139,11 +137,40 @@ mod tests {
     #[test]
     fn every_hour_of_the_day_has_a_bucket() {
         let since = time::macros::datetime!(2026-11-23 10:30 UTC);
-        let labels = buckets(since, Duration::HOUR * 24, true);
+        let labels = buckets(since, Duration::HOUR * 24, true, &Zone::utc());
         assert_eq!(labels.len(), 25);
         assert_eq!(labels[0], "2026-11-23 10:00");
         assert_eq!(labels[24], "2026-11-24 10:00");
-        let days = buckets(since, Duration::DAY * 7, false);
+        let days = buckets(since, Duration::DAY * 7, false, &Zone::utc());
         assert_eq!(days.len(), 8);
+    }
+
+    #[test]
+    fn buckets_are_the_practice_hours_and_days() {
+        let chicago = Zone::named("America/Chicago").expect("a known zone");
+        let since = time::macros::datetime!(2026-11-23 10:30 UTC);
+        let labels = buckets(since, Duration::HOUR * 24, true, &chicago);
+        assert_eq!(labels[0], "2026-11-23 04:00");
+        // The week that ends summer time in Chicago (1 November 2026) still
+        // has one bucket a day, none twice, none missing.
+        let days = buckets(
+            time::macros::datetime!(2026-10-29 12:00 UTC),
+            Duration::DAY * 7,
+            false,
+            &chicago,
+        );
+        assert_eq!(
+            days,
+            [
+                "2026-10-29",
+                "2026-10-30",
+                "2026-10-31",
+                "2026-11-01",
+                "2026-11-02",
+                "2026-11-03",
+                "2026-11-04",
+                "2026-11-05"
+            ]
+        );
     }
 }

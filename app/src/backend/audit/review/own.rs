@@ -6,7 +6,7 @@
 
 use super::practice_staff;
 use crate::{
-    backend::{dates::utc, db::schema::audit_events},
+    backend::{dates::Zone, db::schema::audit_events},
     error::AppError,
     model::{
         Role,
@@ -33,6 +33,7 @@ pub async fn accesses_to(
     record: Option<Uuid>,
     organization_id: Uuid,
     before: Option<i64>,
+    zone: &Zone,
 ) -> Result<Vec<RecordAccess>, AppError> {
     // A person without a record has nothing under a patient id; the nil id
     // names no row.
@@ -65,7 +66,7 @@ pub async fn accesses_to(
             let who = people.get(&actor?)?;
             Some(RecordAccess {
                 id,
-                at: utc(at),
+                at: zone.second(at),
                 who: who.name.clone(),
                 role: who.role,
                 what: action.describe().to_owned(),
@@ -92,7 +93,7 @@ pub struct Grouped {
     pub in_emergency: bool,
 }
 
-/// The same events as [`accesses_to`], counted by day (in UTC), person and
+/// The same events as [`accesses_to`], counted by the practice's day, person and
 /// kind, for the [`HISTORY_DAYS`] latest days before day `before` that
 /// have any; newest day first, and within a day the latest first. Also
 /// the day the next page starts before, when there are older days. Staff
@@ -103,17 +104,18 @@ pub async fn history(
     record: Option<Uuid>,
     organization_id: Uuid,
     before: Option<Date>,
+    zone: &Zone,
 ) -> Result<(Vec<(Grouped, String, Role)>, Option<Date>), AppError> {
     let record = record.unwrap_or(Uuid::nil());
     // Grouped in the database: a busy day holds hundreds of views, and
     // the page needs their count, not them.
     let mut rows: Vec<Grouped> = diesel::sql_query(
         "WITH mine AS ( \
-             SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, occurred_at, actor_id, action, reason \
+             SELECT (occurred_at AT TIME ZONE $7)::date AS day, occurred_at, actor_id, action, reason \
              FROM audit_events \
              WHERE organization_id = $1 AND (patient_id = $2 OR subject_user_id = $3) \
                AND actor_id IS NOT NULL AND actor_id <> $3 AND outcome = $4 \
-               AND ($5::date IS NULL OR occurred_at < ($5::date)::timestamp AT TIME ZONE 'UTC') \
+               AND ($5::date IS NULL OR occurred_at < ($5::date)::timestamp AT TIME ZONE $7) \
          ), days AS ( \
              SELECT DISTINCT day FROM mine ORDER BY day DESC LIMIT $6 \
          ) \
@@ -129,6 +131,7 @@ pub async fn history(
     .bind::<Text, _>(AuditOutcome::Allowed.as_str())
     .bind::<diesel::sql_types::Nullable<SqlDate>, _>(before)
     .bind::<BigInt, _>(HISTORY_DAYS + 1)
+    .bind::<Text, _>(zone.name())
     .load(conn)
     .await?;
     // One day more than a page was asked for, to know whether there is an

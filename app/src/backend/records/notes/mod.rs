@@ -16,7 +16,7 @@ mod draft;
 pub use draft::{Draft, NoteBody, check_addendum, check_draft, check_kind, check_signable};
 
 use crate::backend::{
-    dates::{day, minute},
+    dates::{Zone, day},
     db::schema::{clinical_notes, note_addenda, users},
     identity::account_identity::staff_name,
     identity::session::signed_in::SignedIn,
@@ -286,6 +286,7 @@ pub async fn addenda(
 pub async fn list(
     conn: &mut AsyncPgConnection,
     access: &PatientAccess,
+    zone: &Zone,
 ) -> Result<Vec<NoteSummary>, AppError> {
     use diesel::dsl::count;
     let notes: Vec<(NoteMeta, String)> = clinical_notes::table
@@ -318,7 +319,7 @@ pub async fn list(
             session_date: day(note.session_date),
             status: note.status,
             author,
-            signed_at: note.signed_at.map(minute),
+            signed_at: note.signed_at.map(|at| zone.minute(at)),
             addenda: counts
                 .iter()
                 .find(|(id, _)| *id == note.id)

@@ -1,8 +1,16 @@
-//! Where a person lands after signing in.
+//! Where a person lands after signing in: what needs them. A therapist
+//! sees their drafts to sign, plans due for review and recent charts; a
+//! patient their next steps; an administrator where their work is.
 
-use crate::ui::{
-    components::{SecurityNotices, UnavailableNotice},
-    visitor,
+mod next_steps;
+mod therapist;
+
+use crate::{
+    model::Role,
+    ui::{
+        components::{SecurityNotices, UnavailableNotice},
+        visitor,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,6 +25,11 @@ pub fn HomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match visitor.await.map(|v| v.user) {
                     Ok(Some(user)) => {
+                        let work = match user.role {
+                            Role::Therapist => view! { <therapist::Desk /> }.into_any(),
+                            Role::Patient => view! { <next_steps::NextSteps /> }.into_any(),
+                            Role::Admin => view! { <AdminLinks /> }.into_any(),
+                        };
                         view! {
                             <SecurityNotices />
                             <section class="mt-6 space-y-2">
@@ -25,6 +38,7 @@ pub fn HomePage() -> impl IntoView {
                                     {format!("Signed in as {}.", user.role.label())}
                                 </p>
                             </section>
+                            <div class="mt-6">{work}</div>
                         }
                             .into_any()
                     }
@@ -33,5 +47,38 @@ pub fn HomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// An administrator's work: the review first.
+#[component]
+fn AdminLinks() -> impl IntoView {
+    let links = [
+        (
+            "/admin/audit",
+            "Access review",
+            "Open alerts, the access log and the audit chain.",
+        ),
+        (
+            "/people",
+            "People",
+            "Invite staff and patients; unlock or deactivate accounts.",
+        ),
+        (
+            "/admin/patients",
+            "Patients",
+            "Care teams: who may open each chart.",
+        ),
+        ("/admin/practice", "Practice", "The practice's time zone."),
+    ];
+    view! {
+        <ul class="grid gap-3 sm:grid-cols-2" data-testid="admin-links">
+            {links.into_iter().map(|(href, label, what)| view! {
+                <li class="rounded-xl border border-stone-200 bg-white p-4">
+                    <a href=href class="font-medium text-teal-800 underline">{label}</a>
+                    <p class="text-sm text-stone-700">{what}</p>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
