@@ -227,7 +227,7 @@ pub async fn add_patient(
     use crate::backend::{identity::authz::Therapist, records::admission, records::patients};
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("add-patient", Therapist::check).await?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = request.zone().await?.today();
     let new = patients::check_new(&legal_name, &date_of_birth, &email, &phone, today)?;
     let mut conn = request.conn().await?;
     admission::admit(&mut conn, &request.state.vault, &request.caller, &new).await
@@ -308,7 +308,7 @@ pub async fn save_treatment_plan(
     super::checked_at_the_edge(csrf_token);
     let (request, _) = Request::only("save-plan", Therapist::check).await?;
     let grant = request.decide(patient_id, Reach::Chart).await?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = request.zone().await?.today();
     let draft = treatment_plan::check(&goals, &objectives, &interventions, &review_date, today)?;
     let action = if version == 0 {
         AuditAction::RecordCreated

@@ -8,6 +8,8 @@
 //! - `ui/` reaches the backend only in the one glue file that the server
 //!   build alone compiles.
 //! - No hand-written source file passes 600 lines.
+//! - Today's date is the practice's: only `backend/dates/` reads a day off
+//!   the UTC clock.
 //!
 //! Each rule is a function over plain text, so the tests at the bottom can
 //! show it failing on a planted fault.
@@ -254,6 +256,25 @@ fn too_long(files: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// Files whose code takes a day off the UTC clock (`now_utc().date()`),
+/// outside the module that knows the practice's zone: a form's "not after
+/// today" must be the practice's today (`Zone::today`), not UTC's, which is
+/// tomorrow or yesterday for hours of every day.
+fn utc_days(files: &[(String, String)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(file, _)| !file.starts_with("backend/dates/"))
+        .filter(|(_, text)| {
+            let code: String = code_only(text)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            code.contains("now_utc().date()")
+        })
+        .map(|(file, _)| file.clone())
+        .collect()
+}
+
 fn app_sources() -> Vec<(String, String)> {
     sources(&workspace().join("app/src"))
 }
@@ -302,6 +323,33 @@ fn ui_reaches_the_backend_only_through_its_server_glue() {
         );
         assert!(!glue.is_empty());
     }
+}
+
+#[test]
+fn days_are_the_practice_s_not_utc_s() {
+    fail_on(
+        "today's date read off the UTC clock (use the practice's Zone::today)",
+        &utc_days(&app_sources()),
+    );
+}
+
+#[test]
+fn a_day_read_off_the_utc_clock_is_found() {
+    let files = planted(&[
+        (
+            "api/chart.rs",
+            "let today = time::OffsetDateTime::now_utc()\n    .date();",
+        ),
+        (
+            "backend/dates/zone.rs",
+            "self.date_of(OffsetDateTime::now_utc().date())",
+        ),
+        (
+            "api/notes.rs",
+            "// not now_utc().date(), the practice's today\nlet t = zone.today();",
+        ),
+    ]);
+    assert_eq!(utc_days(&files), ["api/chart.rs"]);
 }
 
 #[test]

@@ -21,7 +21,8 @@ pub fn HomePage() -> impl IntoView {
     let visitor = visitor();
     view! {
         <Title text="Home" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        // Every state of the page has its heading, loading too.
+        <Suspense fallback=|| view! { <h1 class="text-2xl font-semibold">"Home"</h1> <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match visitor.await.map(|v| v.user) {
                     Ok(Some(user)) => {
