@@ -8,7 +8,8 @@
 //! there, are refused. "Who accessed my record" reads the trail (and, for
 //! the reasons given for emergency access, the person's own record through
 //! the portal's own-record access), asks for no patient id, and is covered
-//! in `own_access.rs`.
+//! in `own_access.rs`. A therapist's home names patients of their own
+//! caseload: it is here for everyone whose call leaves an event.
 
 use crate::support::{
     TestApp,
@@ -110,6 +111,19 @@ const PORTAL: Row = [S, A, A, F, F, F, F, F];
 /// fresh second factor; without one the answer is the prompt for a code,
 /// which decides nothing).
 const THERAPISTS: Row = [S, F, F, A, A, A, F, F];
+
+/// Who asks for a therapist's home in the matrix: everyone but the two
+/// therapists whose homes name nobody here. A home that names no patient
+/// opens nothing, so it leaves no event to check; `homes.rs` covers what
+/// such a home shows.
+const HOME_ASKERS: [Who; 6] = [
+    Who::Anonymous,
+    Who::PatientA,
+    Who::PatientB,
+    Who::TherapistOnTeam,
+    Who::Admin,
+    Who::AdminOfAnotherPractice,
+];
 
 const PATIENT_A: &str = "avery.quinn@patients.example";
 const PATIENT_B: &str = "jordan.lee@patients.example";
@@ -392,6 +406,14 @@ async fn everyone_against_every_chart_function_is_answered_and_recorded() {
             Call::Get("/api/caseload".into()),
             CASELOAD,
             &EVERYONE,
+        ),
+        // By now the on-team therapist has opened patient A's chart, so
+        // their home names (and records) them.
+        (
+            "therapist-home",
+            Call::Get("/api/therapist-home".into()),
+            CASELOAD,
+            &HOME_ASKERS,
         ),
     ];
     for (name, how, expected, order) in &table {
