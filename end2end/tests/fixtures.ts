@@ -1,5 +1,5 @@
 import { test as base, expect } from "@playwright/test";
-import type { BrowserContext, Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -222,6 +222,31 @@ async function scanLastStates(pages: Page[]) {
 
 const SERIOUS = ["serious", "critical"];
 
+/**
+ * Runs `body` with `setUp` applied to the test's own context and to every
+ * context the test makes with browser.newContext(), so what a fixture
+ * watches covers every page the test opens.
+ */
+async function everyContext(
+  browser: Browser,
+  context: BrowserContext,
+  setUp: (each: BrowserContext) => Promise<void>,
+  body: () => Promise<void>,
+) {
+  await setUp(context);
+  const newContext = browser.newContext;
+  browser.newContext = async (...args) => {
+    const made = await newContext.apply(browser, args);
+    await setUp(made);
+    return made;
+  };
+  try {
+    await body();
+  } finally {
+    browser.newContext = newContext;
+  }
+}
+
 export const test = base.extend<{ browserErrors: string[]; accessibility: AxeReport[] }>({
   baseURL: async ({}, use) => use(servers.up),
   // Every page a test opens, in its own context or in ones it makes with
@@ -231,18 +256,7 @@ export const test = base.extend<{ browserErrors: string[]; accessibility: AxeRep
       const errors: string[][] = [];
       const watch = (page: Page) => errors.push(watchForErrors(page));
       context.pages().forEach(watch);
-      context.on("page", watch);
-      const newContext = browser.newContext;
-      browser.newContext = async (...args) => {
-        const made = await newContext.apply(browser, args);
-        made.on("page", watch);
-        return made;
-      };
-      try {
-        await use([]);
-      } finally {
-        browser.newContext = newContext;
-      }
+      await everyContext(browser, context, async (each) => void each.on("page", watch), () => use([]));
       expect(errors.flat(), "errors in the browser").toEqual([]);
     },
     { auto: true },
@@ -251,21 +265,14 @@ export const test = base.extend<{ browserErrors: string[]; accessibility: AxeRep
     async ({ browser, context }, use, testInfo) => {
       const reports: AxeReport[] = [];
       const pages: Page[] = [];
-      await scanPagesOf(context, reports);
-      context.on("page", (page) => pages.push(page));
-      const newContext = browser.newContext;
-      browser.newContext = async (...args) => {
-        const made = await newContext.apply(browser, args);
-        await scanPagesOf(made, reports);
-        made.on("page", (page) => pages.push(page));
-        return made;
+      const scan = async (each: BrowserContext) => {
+        await scanPagesOf(each, reports);
+        each.on("page", (page) => pages.push(page));
       };
-      try {
+      await everyContext(browser, context, scan, async () => {
         await use(reports);
         await scanLastStates(pages);
-      } finally {
-        browser.newContext = newContext;
-      }
+      });
       mkdirSync(AXE_REPORTS, { recursive: true });
       writeFileSync(path.join(AXE_REPORTS, `${testInfo.testId}-${testInfo.retry}.json`), JSON.stringify(reports));
       const serious = reports.flatMap((report) =>

@@ -73,28 +73,33 @@ pub async fn update_my_contact(
 /// interventions are the therapist's working detail and stay in the chart.
 #[server(prefix = "/api", endpoint = "my-plan", input = GetUrl)]
 pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
-    use crate::backend::{dates::day, records::treatment_plan};
-    let plan = read_own_record("my-plan", |conn, vault, access| {
-        Box::pin(async move {
-            let plan = treatment_plan::current(conn, vault, access).await?;
-            Ok(plan.map(|plan| {
-                let plan_day = MyPlan {
-                    goals: plan.body.expose().goals.clone(),
-                    review_date: day(plan.review_date),
-                    updated_on: String::new(),
-                };
-                (plan_day, plan.updated_at)
-            }))
-        })
-    })
-    .await?;
-    let Some((mut plan, updated_at)) = plan.flatten() else {
+    use crate::{
+        backend::{dates::day, identity::authz::Patient, records::treatment_plan},
+        model::audit::AuditAction,
+    };
+    // As `read_own_record`, with the practice's zone at hand: the day the
+    // plan changed is the practice's day.
+    let (request, patient) = Request::only("my-plan", Patient::check).await?;
+    let Some(grant) = own_record(&request, patient).await? else {
         return Ok(None);
     };
-    // The day it was updated is the practice's day.
-    let request = Request::anyone("my-plan").await?;
-    plan.updated_on = day(request.zone().await?.date_of(updated_at));
-    Ok(Some(plan))
+    let zone = request.zone().await?;
+    request
+        .read(
+            grant,
+            AuditAction::RecordViewed,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    let plan = treatment_plan::current(conn, vault, access).await?;
+                    Ok(plan.map(|plan| MyPlan {
+                        goals: plan.body.expose().goals.clone(),
+                        review_date: day(plan.review_date),
+                        updated_on: day(zone.date_of(plan.updated_at)),
+                    }))
+                })
+            },
+        )
+        .await
 }
 
 /// Reads the signed-in person's own record with `read`, through the one

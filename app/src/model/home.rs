@@ -11,7 +11,7 @@ pub struct TherapistHome {
     /// Plans due for review within [`PLANS_DUE_WITHIN_DAYS`] days or
     /// overdue, soonest first.
     pub plans_due: Vec<PlanDue>,
-    /// Charts they opened lately, most recent first.
+    /// Charts they opened in the last 30 days, most recent first.
     pub recent: Vec<PatientLink>,
 }
 

@@ -10,11 +10,16 @@ use crate::{
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use time::Date;
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// How many of each the home page lists (the caseload has the rest).
 pub const LISTED: i64 = 8;
+
+/// How far back "recent" charts go: the home is read at every sign-in, so
+/// it reads a month of the therapist's trail (by its actor index), never
+/// all of it.
+const RECENT_DAYS: i64 = 30;
 
 /// A draft of theirs waiting to be signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +38,7 @@ pub struct Desk {
     pub drafts: Vec<Draft>,
     /// Plans whose review falls on or before the day asked, soonest first.
     pub plans_due: Vec<(Uuid, Date)>,
-    /// Charts they opened, most recent first.
+    /// Charts they opened in the last 30 days, most recent first.
     pub recent: Vec<Uuid>,
 }
 
@@ -68,6 +73,9 @@ pub async fn of(
         .await?;
     let recent: Vec<(Option<Uuid>, Option<i64>)> = audit_events::table
         .filter(audit_events::actor_id.eq(therapist_id))
+        .filter(
+            audit_events::occurred_at.ge(OffsetDateTime::now_utc() - Duration::days(RECENT_DAYS)),
+        )
         .filter(audit_events::action.eq(AuditAction::RecordViewed))
         .filter(audit_events::patient_id.eq_any(caseload))
         .group_by(audit_events::patient_id)
