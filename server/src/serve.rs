@@ -260,7 +260,8 @@ pub(crate) async fn seal_leftovers(config: &Config) -> anyhow::Result<usize> {
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
 
-/// Every 15 seconds: emails security notices not yet emailed.
+/// Every 15 seconds: emails security notices not yet emailed, and tells
+/// care teams of questionnaires that wait for their review.
 async fn email_notices(mailer: Mailer, db: Database, vault: Vault) {
     let mut every = tokio::time::interval(Duration::from_secs(15));
     loop {
@@ -272,6 +273,11 @@ async fn email_notices(mailer: Mailer, db: Database, vault: Vault) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "emailed security notices"),
             Err(error) => tracing::warn!(%error, "could not read pending security notices"),
+        }
+        match app::backend::records::measures::review::notify(&mut conn, &vault, &mailer).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "emailed questionnaire review notices"),
+            Err(error) => tracing::warn!(%error, "could not read questionnaires to review"),
         }
     }
 }

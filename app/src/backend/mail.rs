@@ -89,6 +89,30 @@ impl Mailer {
             .map_err(|error| error.to_string())
     }
 
+    /// Tells a clinician that a questionnaire waits for their review: no
+    /// name, no answer, no score; only where to look.
+    pub async fn review_notice(&self, to: &str) -> Result<(), String> {
+        let to = to.parse::<Mailbox>().map_err(|error| error.to_string())?;
+        let body = format!(
+            "A questionnaire needs your review in Cairn.\n\n\
+             Sign in at {url}/home to see it.\n\n\
+             This message contains no health information.\n",
+            url = self.public_url,
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject("A questionnaire needs your review in Cairn")
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|error| error.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(drop)
+            .map_err(|error| error.to_string())
+    }
+
     /// One pass: emails every fresh notice not yet emailed; returns how many
     /// were sent. A notice whose message fails stays pending for the next
     /// pass. A patient's address is sealed: opened here, for the message to

@@ -1,5 +1,6 @@
-//! What a practice's administrators set for the whole practice: for now
-//! its time zone. Each change is recorded in the trail with what it
+//! What a practice's administrators set for the whole practice: its time
+//! zone, and how it runs questionnaires (the crisis resources a patient
+//! sees, whether patients see their scores). Each change is recorded in the trail with what it
 //! replaced, in the same transaction as the change.
 
 use crate::{
@@ -14,6 +15,17 @@ use crate::{
     model::audit::{AuditAction, AuditOutcome},
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+/// The event that records a change of the practice's settings.
+fn changed(admin: Admin, client: &ClientInfo, details: Details) -> Event {
+    Event::new(
+        AuditAction::PracticeChanged,
+        AuditOutcome::Allowed,
+        Actor::from(admin),
+        Origin::from(client),
+    )
+    .details(details)
+}
 
 /// Sets the practice's zone to `name` (recorded) and answers it; a name
 /// that is not a zone is named next to the field and changes nothing.
@@ -37,21 +49,106 @@ pub async fn change_time_zone(
                 }
                 Err(ZoneError::Database(error)) => return Err(error.into()),
             };
-            let event = Event::new(
-                AuditAction::PracticeChanged,
-                AuditOutcome::Allowed,
-                Actor::from(admin),
-                Origin::from(client),
-            )
-            .details(
-                Details::new()
-                    .with("time_zone", zone.clone())
-                    .with("was", was),
-            );
-            audit::record(conn, event).await?;
+            let details = Details::new()
+                .with("time_zone", zone.clone())
+                .with("was", was);
+            audit::record(conn, changed(admin, client, details)).await?;
             Ok(zone)
         })
         .await?;
     zones.remember(admin.organization_id, zone.clone());
     Ok(zone)
+}
+
+/// What patients are shown when they answer a safety item positively,
+/// until the practice writes its own: emergency numbers and the US crisis
+/// line (the practice adds its own on-call number).
+pub const DEFAULT_CRISIS_RESOURCES: &str = "If you are in danger now, call your local emergency number (911 in the US and Canada, 999 in the UK, 112 in Europe).\nIn the US, call or text 988, the Suicide & Crisis Lifeline, at any time of day or night.\nYou can also call the practice and ask for the clinician on call.";
+
+/// The most characters the crisis resources may have.
+pub const CRISIS_RESOURCES_MAX: usize = 2000;
+
+/// How the practice runs questionnaires: what a patient sees when their
+/// safety item is positive, and whether patients see their own scores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Questionnaires {
+    pub crisis_resources: String,
+    pub patients_see_scores: bool,
+}
+
+/// The questionnaire settings of practice `organization_id`.
+pub async fn questionnaires(
+    conn: &mut AsyncPgConnection,
+    organization_id: uuid::Uuid,
+) -> Result<Questionnaires, AppError> {
+    use crate::backend::db::schema::organizations;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let (crisis, shows): (Option<String>, bool) = organizations::table
+        .find(organization_id)
+        .select((
+            organizations::crisis_resources,
+            organizations::patients_see_scores,
+        ))
+        .first(conn)
+        .await?;
+    Ok(Questionnaires {
+        crisis_resources: crisis.unwrap_or_else(|| DEFAULT_CRISIS_RESOURCES.to_owned()),
+        patients_see_scores: shows,
+    })
+}
+
+/// Checks the crisis resources as typed: required, at most
+/// [`CRISIS_RESOURCES_MAX`] characters.
+pub fn check_crisis_resources(typed: &str) -> Result<String, AppError> {
+    let text = typed.trim();
+    let mut errors = FieldErrors::new();
+    if text.is_empty() {
+        errors.add(
+            "crisis_resources",
+            "Write where a patient in crisis can get help at once.",
+        );
+    } else if text.chars().count() > CRISIS_RESOURCES_MAX {
+        errors.add(
+            "crisis_resources",
+            format!("At most {CRISIS_RESOURCES_MAX} characters."),
+        );
+    }
+    errors.into_result()?;
+    Ok(text.to_owned())
+}
+
+/// Sets the practice's questionnaire settings (recorded, saying which
+/// changed; the text itself is the practice's public advice, kept in the
+/// settings, not the trail).
+pub async fn change_questionnaires(
+    conn: &mut AsyncPgConnection,
+    admin: Admin,
+    new: &Questionnaires,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    use crate::backend::db::schema::organizations;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let was = questionnaires(conn, admin.organization_id).await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        diesel::update(organizations::table.find(admin.organization_id))
+            .set((
+                organizations::crisis_resources.eq(&new.crisis_resources),
+                organizations::patients_see_scores.eq(new.patients_see_scores),
+            ))
+            .execute(conn)
+            .await?;
+        let crisis = if was.crisis_resources == new.crisis_resources {
+            "kept"
+        } else {
+            "changed"
+        };
+        let details = Details::new()
+            .with("crisis_resources", crisis)
+            .with("patients_see_scores", new.patients_see_scores);
+        audit::record(conn, changed(admin, client, details)).await?;
+        Ok(())
+    })
+    .await
 }

@@ -53,6 +53,7 @@ pub mod audit;
 pub mod chart;
 pub mod day;
 pub mod home;
+pub mod measures;
 pub mod mfa;
 pub mod patient;
 pub mod roster;
@@ -80,6 +81,10 @@ pub struct PracticeSettings {
     pub now: String,
     /// Every zone that may be chosen, sorted.
     pub choices: Vec<String>,
+    /// What a patient sees when a questionnaire's safety item is positive.
+    pub crisis_resources: String,
+    /// Patients see their own questionnaire scores in the portal.
+    pub patients_see_scores: bool,
 }
 
 /// The signed-in person, as pages need them (no ids, nothing secret).

@@ -146,6 +146,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    measure_assignments (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        instrument -> Text,
+        schedule -> Text,
+        first_due -> Date,
+        assigned_by -> Uuid,
+        created_at -> Timestamptz,
+        stopped_at -> Nullable<Timestamptz>,
+        stopped_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    measure_responses (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        assignment_id -> Uuid,
+        due_on -> Date,
+        answers_sealed -> Bytea,
+        saved_at -> Timestamptz,
+        submitted_at -> Nullable<Timestamptz>,
+        needs_review -> Bool,
+        acknowledged_at -> Nullable<Timestamptz>,
+        acknowledged_by -> Nullable<Uuid>,
+        acknowledgement_sealed -> Nullable<Bytea>,
+        notified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     mfa_enrollments (user_id) {
         user_id -> Uuid,
         secret_sealed -> Bytea,
@@ -183,6 +216,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         time_zone -> Text,
+        crisis_resources -> Nullable<Text>,
+        patients_see_scores -> Bool,
     }
 }
 
@@ -292,6 +327,7 @@ diesel::joinable!(care_team -> patients (patient_id));
 diesel::joinable!(clinical_notes -> patients (patient_id));
 diesel::joinable!(clinical_notes -> users (author_id));
 diesel::joinable!(data_keys -> organizations (organization_id));
+diesel::joinable!(measure_responses -> measure_assignments (assignment_id));
 diesel::joinable!(mfa_enrollments -> users (user_id));
 diesel::joinable!(mfa_factors -> users (user_id));
 diesel::joinable!(note_addenda -> clinical_notes (note_id));
@@ -313,6 +349,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     diagnoses,
     emergency_access,
     invitations,
+    measure_assignments,
+    measure_responses,
     mfa_enrollments,
     mfa_factors,
     note_addenda,

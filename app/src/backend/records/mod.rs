@@ -1,9 +1,9 @@
 //! Records: the patient's record and the one way to reach it. The access
 //! policy (`access`: decide, then spend the grant inside the transaction
 //! that records it) hands out the only value the vault opens a patient's
-//! data with; patients, notes, diagnoses, treatment plans, the care team,
-//! emergency access and the reasons given for it are read and written
-//! through it.
+//! data with; patients, notes, diagnoses, treatment plans, questionnaires
+//! (measures), the care team, emergency access and the reasons given for
+//! it are read and written through it.
 //!
 //! May use: identity (who is asking, role proofs), the vault, the audit
 //! trail, and the plumbing. Used by: the server functions, the demo seed,
@@ -16,6 +16,7 @@ pub mod desk;
 pub mod diagnoses;
 pub mod emergency;
 pub mod emergency_reasons;
+pub mod measures;
 pub mod names;
 pub mod notes;
 pub mod patients;

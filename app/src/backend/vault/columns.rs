@@ -95,6 +95,17 @@ pub const PLAN_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// A patient's answers to a questionnaire, with their score.
+pub const MEASURE_ANSWERS: Column = Column {
+    table: "measure_responses",
+    column: "answers_sealed",
+};
+/// What a clinician noted on acknowledging a positive safety item.
+pub const MEASURE_ACKNOWLEDGEMENT: Column = Column {
+    table: "measure_responses",
+    column: "acknowledgement_sealed",
+};
+
 /// Why a therapist broke the glass, as they typed it: free text about a
 /// patient, so sealed with that patient's key (erasing them erases it).
 pub const EMERGENCY_REASON: Column = Column {
@@ -164,6 +175,8 @@ pub const ALL: &[Registered] = &[
     in_chart(ADDENDUM_BODY),
     in_chart(DIAGNOSIS_BODY),
     in_chart(PLAN_BODY),
+    in_chart(MEASURE_ANSWERS),
+    in_chart(MEASURE_ACKNOWLEDGEMENT),
     in_chart(EMERGENCY_REASON),
 ];
 

@@ -34,8 +34,9 @@ pub struct PatientAccess {
 impl PatientAccess {
     /// Whether this access opens `column` where a key of `purpose` sealed
     /// it: a chart opens every part of the record; a patient's own record
-    /// their details, their treatment plan and why anyone broke the glass
-    /// to reach them (no notes, no diagnoses);
+    /// their details, their treatment plan, their own answers to
+    /// questionnaires and why anyone broke the glass to reach them (no
+    /// notes, no diagnoses, no clinician's note on their answers);
     /// the practice's roster the legal name alone. Only an access to one
     /// psychotherapy note opens what the patient's psychotherapy key
     /// sealed (that note and its addenda), and of the record no more than
@@ -48,7 +49,10 @@ impl PatientAccess {
         match (self.reach, purpose) {
             (Reach::Chart, Purpose::Record) => true,
             (Reach::OwnRecord, Purpose::Record) => {
-                details || column == columns::PLAN_BODY || column == columns::EMERGENCY_REASON
+                details
+                    || column == columns::PLAN_BODY
+                    || column == columns::MEASURE_ANSWERS
+                    || column == columns::EMERGENCY_REASON
             }
             // Running the practice: the name, and why someone broke the
             // glass (the situation, never clinical detail) for the review.
@@ -174,7 +178,10 @@ mod tests {
             );
             assert_eq!(
                 access(Reach::OwnRecord).opens(column, Record),
-                details || column == columns::PLAN_BODY || column == columns::EMERGENCY_REASON,
+                details
+                    || column == columns::PLAN_BODY
+                    || column == columns::MEASURE_ANSWERS
+                    || column == columns::EMERGENCY_REASON,
                 "{column:?}"
             );
             assert_eq!(access(note).opens(column, Record), details, "{column:?}");
