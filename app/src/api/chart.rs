@@ -55,6 +55,8 @@ pub async fn get_caseload(
         }
     }
     let (grants, members): (Vec<_>, Vec<_>) = grants.into_iter().unzip();
+    let listed: Vec<Uuid> = grants.iter().map(|grant| grant.patient_id()).collect();
+    let waiting = crate::backend::records::measures::review::waiting(&mut conn, &listed).await?;
     let action = AuditAction::RecordListed;
     // Owned copies: the listing runs inside `within_each` and keeps
     // nothing of its caller's.
@@ -72,6 +74,7 @@ pub async fn get_caseload(
                     let patient_id = access.patient_id();
                     let last_seen = member.last_seen.map(crate::backend::dates::day);
                     let open_drafts = u32::try_from(member.open_drafts).unwrap_or(0);
+                    let to_review = waiting.contains(&patient_id);
                     let read = patients::demographics(conn, vault, access).await;
                     let Some(details) = access::listed(conn, &asking, access, action, read).await?
                     else {
@@ -81,6 +84,7 @@ pub async fn get_caseload(
                             date_of_birth: String::new(),
                             last_seen,
                             open_drafts,
+                            to_review,
                         });
                         continue;
                     };
@@ -93,6 +97,7 @@ pub async fn get_caseload(
                         date_of_birth: crate::backend::dates::day(*details.date_of_birth.expose()),
                         last_seen,
                         open_drafts,
+                        to_review,
                     });
                 }
                 Ok::<_, AppError>(rows)
@@ -149,7 +154,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
             dates::day, records::access::Reach, records::care_team, records::diagnoses,
-            records::notes, records::patients, records::treatment_plan,
+            records::measures, records::notes, records::patients, records::treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -184,6 +189,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                             .await?
                             .as_ref()
                             .map(|plan| treatment_plan::view(plan, &zone)),
+                        measures: measures::on_chart(conn, vault, access, &zone).await?,
                     })
                 })
             },

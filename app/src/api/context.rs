@@ -107,6 +107,20 @@ impl Request {
         access::decide(conn, &self.caller, patient_id, reach).await
     }
 
+    /// [`Self::decide`] for the patient a part of a record looked up by its
+    /// own id belongs to (`None`: nothing by that id in the caller's
+    /// practice, answered as the recorded "not found").
+    pub async fn decide_found(
+        &self,
+        patient_id: Option<Uuid>,
+        reach: Reach,
+    ) -> Result<Grant, AppError> {
+        match patient_id {
+            Some(patient_id) => self.decide(patient_id, reach).await,
+            None => Err(self.refuse(None, AppError::NotFound).await),
+        }
+    }
+
     /// Records a refusal (naming the patient, when there is one) and
     /// answers `answer`.
     pub async fn refuse(&self, patient_id: Option<Uuid>, answer: AppError) -> AppError {

@@ -6,16 +6,17 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[cfg(feature = "ssr")]
 use super::context::Request;
 
-/// The signed-in therapist's drafts to sign, plans due for review and
-/// recent charts, all within their caseload. Only the patients named are
-/// opened, each recorded as listed (as the caseload records them).
+/// The signed-in therapist's questionnaires to review, drafts to sign,
+/// plans due for review and recent charts, all within their caseload.
+/// Only the patients named are opened, each recorded as listed (as the
+/// caseload records them).
 #[server(prefix = "/api", endpoint = "therapist-home", input = GetUrl)]
 pub async fn get_therapist_home() -> Result<TherapistHome, AppError> {
     use crate::{
         backend::{
             dates::day,
             identity::authz::Therapist,
-            records::{access, desk, names},
+            records::{access, desk, measures, names},
         },
         model::home::{DraftToSign, PLANS_DUE_WITHIN_DAYS, PatientLink, PlanDue},
     };
@@ -28,7 +29,9 @@ pub async fn get_therapist_home() -> Result<TherapistHome, AppError> {
     let caseload: Vec<Uuid> = grants.iter().map(|(grant, _)| grant.patient_id()).collect();
     let due_by = today + time::Duration::days(PLANS_DUE_WITHIN_DAYS);
     let desk = desk::of(&mut conn, therapist.user_id, &caseload, due_by).await?;
-    let named = desk.patients();
+    let waiting = measures::review::waiting(&mut conn, &caseload).await?;
+    let mut named = desk.patients();
+    named.extend(&waiting);
     let grants: Vec<access::Grant> = grants
         .into_iter()
         .map(|(grant, _)| grant)
@@ -63,5 +66,6 @@ pub async fn get_therapist_home() -> Result<TherapistHome, AppError> {
             })
             .collect(),
         recent: desk.recent.iter().map(|id| link(*id)).collect(),
+        to_review: waiting.iter().map(|id| link(*id)).collect(),
     })
 }

@@ -8,6 +8,7 @@ pub mod chart;
 #[cfg(feature = "ssr")]
 mod context;
 pub mod home;
+pub mod measures;
 pub mod mfa;
 pub mod notes;
 pub mod patient;
@@ -26,13 +27,14 @@ pub use chart::{
     AddDiagnosis, AddPatient, GetCaseload, GetChart, ResolveDiagnosis, SaveTreatmentPlan,
     StartEmergencyAccess,
 };
+pub use measures::{AcknowledgeMeasure, AnswerQuestionnaire, AssignMeasure, StopMeasure};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };
 pub use notes::{AddAddendum, GetNote, SaveNote, ShareNote, SignNote};
 pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
-pub use practice::{GetPracticeInfo, SetPracticeTimeZone};
+pub use practice::{GetPracticeInfo, SetPracticeQuestionnaires, SetPracticeTimeZone};
 pub use roster::{ChangeCareTeam, RemovePatient};
 pub use security::{
     ChangePassword, DismissSecurityNotices, EndMySession, ListMySessions, SignOutEverywhere,

@@ -137,7 +137,7 @@ where
 /// The grant to the signed-in patient's own record, through the policy;
 /// `None` when the practice keeps no record for them.
 #[cfg(feature = "ssr")]
-async fn own_record(
+pub(super) async fn own_record(
     request: &Request,
     patient: crate::backend::identity::authz::Patient,
 ) -> Result<Option<crate::backend::records::access::Grant>, AppError> {

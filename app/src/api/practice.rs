@@ -17,18 +17,22 @@ pub async fn get_practice_info() -> Result<PracticeInfo, AppError> {
 /// The practice's settings (administrators).
 #[server(prefix = "/api", endpoint = "practice-settings", input = GetUrl)]
 pub async fn get_practice_settings() -> Result<crate::model::PracticeSettings, AppError> {
-    use crate::backend::{dates::Zone, identity::authz::Admin, organizations};
+    use crate::backend::{dates::Zone, identity::authz::Admin, organizations, practice_settings};
     let (_, who) = super::signed_in().await?;
     let admin = super::authorize(&who, "practice-settings", Admin::check).await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     let name = organizations::name_of(&mut conn, admin.organization_id).await?;
     let zone = state.zones.of(&mut conn, admin.organization_id).await?;
+    let questionnaires =
+        practice_settings::questionnaires(&mut conn, admin.organization_id).await?;
     Ok(crate::model::PracticeSettings {
         name,
         time_zone: zone.name().to_owned(),
         now: zone.minute(time::OffsetDateTime::now_utc()),
         choices: Zone::choices(),
+        crisis_resources: questionnaires.crisis_resources,
+        patients_see_scores: questionnaires.patients_see_scores,
     })
 }
 
@@ -47,4 +51,29 @@ pub async fn set_practice_time_zone(csrf_token: String, time_zone: String) -> Re
     practice_settings::change_time_zone(&mut conn, &state.zones, admin, &time_zone, &client)
         .await?;
     Ok(())
+}
+
+/// Sets how the practice runs questionnaires (administrators): the crisis
+/// resources a patient sees at once when their answer to a safety item is
+/// positive, and whether patients see their own scores. Recorded.
+#[server(prefix = "/api", endpoint = "practice-questionnaires")]
+pub async fn set_practice_questionnaires(
+    csrf_token: String,
+    #[server(default)] crisis_resources: String,
+    #[server(default)] patients_see_scores: String,
+) -> Result<(), AppError> {
+    use crate::backend::{identity::authz::Admin, practice_settings};
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let admin = super::authorize(&who, "practice-questionnaires", Admin::check).await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    super::throttle_person(&state, &client, who.user_id)?;
+    let new = practice_settings::Questionnaires {
+        crisis_resources: practice_settings::check_crisis_resources(&crisis_resources)?,
+        // A checkbox: sent ("on") when ticked, absent when not.
+        patients_see_scores: !patients_see_scores.is_empty(),
+    };
+    let mut conn = state.db.conn().await?;
+    practice_settings::change_questionnaires(&mut conn, admin, &new, &client).await
 }

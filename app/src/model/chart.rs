@@ -189,6 +189,8 @@ pub struct CaseloadRow {
     pub last_seen: Option<String>,
     /// Drafts waiting to be signed (by anyone on the team).
     pub open_drafts: u32,
+    /// A questionnaire's safety item waits for a clinician.
+    pub to_review: bool,
 }
 
 stored_enum! {
@@ -244,6 +246,8 @@ pub struct Chart {
     /// Active first, then resolved; most recent onset first within each.
     pub diagnoses: Vec<Diagnosis>,
     pub plan: Option<TreatmentPlan>,
+    /// Questionnaires assigned, and the scores over time.
+    pub measures: crate::model::measures::ChartMeasures,
     /// When the chart is open through emergency access: until when
     /// (to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST")).
     pub emergency_until: Option<String>,

@@ -13,6 +13,9 @@ pub struct TherapistHome {
     pub plans_due: Vec<PlanDue>,
     /// Charts they opened in the last 30 days, most recent first.
     pub recent: Vec<PatientLink>,
+    /// Patients on their caseload whose questionnaire's safety item waits
+    /// for a clinician.
+    pub to_review: Vec<PatientLink>,
 }
 
 /// How far ahead a plan's review counts as due.

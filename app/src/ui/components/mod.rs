@@ -11,6 +11,7 @@ mod security_events;
 mod status;
 mod step_up;
 pub mod style;
+mod trend;
 
 pub use chart::{EventsOverTime, RankedBars};
 pub use confirm::Confirm;
@@ -25,3 +26,4 @@ pub use pager::Pager;
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, LoadFailed, StatusPage, UnavailableNotice};
 pub use step_up::{StepUpForm, problem_besides_step_up};
+pub use trend::{ScoreTrend, safety_text, summary as trend_summary};

@@ -9,10 +9,13 @@ use crate::{
     model::{
         chart::{Chart, NoteKind, NoteStatus, NoteSummary},
         counted,
+        measures::ChartMeasures,
     },
     ui::{
-        components::{LoadFailed, refresh_on_success, style},
-        pages::{diagnoses::DiagnosesTab, treatment_plan::TreatmentPlanTab},
+        components::{LoadFailed, ScoreTrend, refresh_on_success, style},
+        pages::{
+            diagnoses::DiagnosesTab, measures_tab::MeasuresTab, treatment_plan::TreatmentPlanTab,
+        },
     },
 };
 use leptos::prelude::*;
@@ -26,14 +29,16 @@ enum Tab {
     Notes,
     Plan,
     Diagnoses,
+    Measures,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 4] = [
+    const ALL: [(Tab, &'static str, &'static str); 5] = [
         (Tab::Overview, "overview", "Overview"),
         (Tab::Notes, "notes", "Notes"),
         (Tab::Plan, "plan", "Treatment plan"),
         (Tab::Diagnoses, "diagnoses", "Diagnoses"),
+        (Tab::Measures, "measures", "Questionnaires"),
     ];
 
     fn from_query(value: Option<String>) -> Tab {
@@ -105,8 +110,14 @@ fn ChartView(
                     {format!("Emergency access until {until}. Every view is recorded as emergency access, and administrators have been alerted and can read your reason.")}
                 </p>
             })}
+            {(!chart.measures.to_review().is_empty() && tab != Tab::Measures).then(|| view! {
+                <p role="status" class="rounded-md border-2 border-rose-700 bg-rose-50 p-3 text-sm font-medium text-rose-950" data-testid="review-banner">
+                    "A questionnaire's safety question was answered above \"Not at all\" and waits for a clinician. "
+                    <a href=format!("{base}?tab=measures") class="underline">"Review it"</a>
+                </p>
+            })}
             <nav aria-label="Chart sections" class="border-b border-stone-200">
-                <ul class="-mb-px flex gap-4 text-sm font-medium">
+                <ul class="-mb-px flex flex-wrap gap-x-4 gap-y-1 text-sm font-medium">
                     {Tab::ALL.iter().map(|(this, key, label)| {
                         let current = *this == tab;
                         view! {
@@ -125,9 +136,10 @@ fn ChartView(
             </nav>
             {match tab {
                 Tab::Overview => view! { <Overview chart /> }.into_any(),
-                Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes /> }.into_any(),
+                Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes measures=chart.measures /> }.into_any(),
                 Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan save=plan_save /> }.into_any(),
                 Tab::Diagnoses => view! { <DiagnosesTab patient_id=chart.patient_id diagnoses=chart.diagnoses refresh /> }.into_any(),
+                Tab::Measures => view! { <MeasuresTab patient_id=chart.patient_id measures=chart.measures refresh /> }.into_any(),
             }}
         </div>
     }
@@ -161,6 +173,24 @@ fn Overview(chart: Chart) -> impl IntoView {
         || "No plan yet".to_owned(),
         |p| format!("Review due {}", crate::model::day::readable(&p.review_date)),
     );
+    let questionnaires = if chart.measures.assignments.is_empty() {
+        "None assigned".to_owned()
+    } else {
+        chart
+            .measures
+            .assignments
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({})",
+                    a.instrument.label(),
+                    a.schedule.label().to_lowercase()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let trends = chart.measures.trends.clone();
     let rows = [
         ("Legal name", chart.legal_name.clone()),
         (
@@ -173,6 +203,7 @@ fn Overview(chart: Chart) -> impl IntoView {
         ("Notes", format!("{} ({drafts} drafts)", chart.notes.len())),
         ("Active diagnoses", diagnoses),
         ("Treatment plan", review),
+        ("Questionnaires", questionnaires),
     ];
     view! {
         <dl class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="chart-overview">
@@ -183,11 +214,19 @@ fn Overview(chart: Chart) -> impl IntoView {
                 </div>
             }).collect_view()}
         </dl>
+        {(!trends.is_empty()).then(|| view! {
+            <section aria-labelledby="overview-scores" class="mt-6 space-y-3">
+                <h2 id="overview-scores" class="text-lg font-semibold">"Scores over time"</h2>
+                <div class="grid gap-4 lg:grid-cols-2">
+                    {trends.into_iter().map(|trend| view! { <ScoreTrend trend /> }).collect_view()}
+                </div>
+            </section>
+        })}
     }
 }
 
 #[component]
-fn Notes(patient_id: Uuid, notes: Vec<NoteSummary>) -> impl IntoView {
+fn Notes(patient_id: Uuid, notes: Vec<NoteSummary>, measures: ChartMeasures) -> impl IntoView {
     let new_note = format!("/patients/{patient_id}/notes/new");
     view! {
         <section aria-labelledby="notes-heading" class="space-y-4">
@@ -204,7 +243,12 @@ fn Notes(patient_id: Uuid, notes: Vec<NoteSummary>) -> impl IntoView {
             } else {
                 view! {
                     <ul class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="notes">
-                        {notes.into_iter().map(|note| view! { <NoteItem note /> }).collect_view()}
+                        {notes.iter().enumerate().map(|(at, note)| {
+                            // Newest first: the session before is the next one down.
+                            let since = notes.get(at + 1).map(|n| n.session_date.clone());
+                            let scores = scores_before(&measures, since.as_deref(), &note.session_date);
+                            view! { <NoteItem note=note.clone() scores /> }
+                        }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -212,8 +256,24 @@ fn Notes(patient_id: Uuid, notes: Vec<NoteSummary>) -> impl IntoView {
     }
 }
 
+/// The scores answered after the session `since` (if any) and on or before
+/// `session`: the questionnaires that preceded it, as "PHQ-9 14".
+fn scores_before(measures: &ChartMeasures, since: Option<&str>, session: &str) -> Vec<String> {
+    measures
+        .trends
+        .iter()
+        .flat_map(|trend| {
+            trend
+                .points
+                .iter()
+                .filter(|p| p.on.as_str() <= session && since.is_none_or(|s| p.on.as_str() > s))
+                .map(|p| format!("{} {}", trend.instrument.label(), p.total))
+        })
+        .collect()
+}
+
 #[component]
-fn NoteItem(note: NoteSummary) -> impl IntoView {
+fn NoteItem(note: NoteSummary, scores: Vec<String>) -> impl IntoView {
     let (badge, class) = match note.status {
         NoteStatus::Draft => ("Draft", "bg-amber-100 text-amber-900"),
         NoteStatus::Signed => ("Signed", "bg-teal-100 text-teal-900"),
@@ -234,6 +294,9 @@ fn NoteItem(note: NoteSummary) -> impl IntoView {
                 view! { <span class="rounded-full bg-violet-100 px-2 py-0.5 text-xs font-medium text-violet-900">{label}</span> }
             })}
             <span class="text-sm text-stone-600">{format!("{} · {detail}", note.author)}</span>
+            {(!scores.is_empty()).then(|| view! {
+                <span class="text-sm text-stone-700" data-testid="note-scores">{format!("Before this session: {}", scores.join(", "))}</span>
+            })}
         </li>
     }
 }

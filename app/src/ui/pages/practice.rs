@@ -1,12 +1,15 @@
-//! The practice's settings (administrators): for now its time zone, which
-//! every page writes times in and groups days by. A change is recorded.
+//! The practice's settings (administrators): its time zone, which every
+//! page writes times in and groups days by, and how questionnaires run
+//! (the crisis resources a patient sees at once after a positive safety
+//! question, and whether patients see their scores). Each change is
+//! recorded.
 
 use crate::{
-    api::{SetPracticeTimeZone, practice::get_practice_settings},
+    api::{SetPracticeQuestionnaires, SetPracticeTimeZone, practice::get_practice_settings},
     model::PracticeSettings,
     ui::components::{
-        CsrfField, FormAlert, LoadFailed, SelectField, SubmitButton, field_error, form_error,
-        successes,
+        CsrfField, FormAlert, LoadFailed, SelectField, SubmitButton, TextAreaField, field_error,
+        form_error, successes,
     },
 };
 use leptos::prelude::*;
@@ -18,6 +21,7 @@ pub fn PracticePage() -> impl IntoView {
     // success causes.
     let save = ServerAction::<SetPracticeTimeZone>::new();
     let saved = successes(save.value(), save.version());
+    let questionnaires = ServerAction::<SetPracticeQuestionnaires>::new();
     let settings = Resource::new(move || saved.get(), |_| get_practice_settings());
     view! {
         <Title text="Practice" />
@@ -26,7 +30,10 @@ pub fn PracticePage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
-                        Ok(settings) => view! { <TimeZoneForm settings save /> }.into_any(),
+                        Ok(settings) => view! {
+                            <TimeZoneForm settings=settings.clone() save />
+                            <QuestionnairesForm settings save=questionnaires />
+                        }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
@@ -61,6 +68,40 @@ fn TimeZoneForm(
                 <FormAlert message=form_error(last) />
                 <div class="flex items-center gap-4">
                     <SubmitButton pending=save.pending() label="Save time zone" busy="Saving…" />
+                    <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn QuestionnairesForm(
+    settings: PracticeSettings,
+    save: ServerAction<SetPracticeQuestionnaires>,
+) -> impl IntoView {
+    let last = save.value();
+    let saved = move || matches!(last.get(), Some(Ok(())));
+    view! {
+        <section aria-labelledby="questionnaires-heading" class="space-y-3 rounded-xl border border-stone-200 bg-white p-4">
+            <h2 id="questionnaires-heading" class="text-lg font-semibold">"Questionnaires"</h2>
+            <ActionForm action=save attr:class="space-y-3" attr:novalidate=true attr:data-testid="questionnaire-settings">
+                <CsrfField />
+                <TextAreaField
+                    name="crisis_resources"
+                    label="Crisis resources"
+                    hint="Shown to a patient at once when they answer the PHQ-9's question about self-harm above \"Not at all\": the practice's emergency number and the crisis lines where your patients live. One line each."
+                    error=field_error(last, "crisis_resources")
+                    value=settings.crisis_resources
+                    rows=5
+                />
+                <div class="flex items-center gap-2">
+                    <input id="patients_see_scores" name="patients_see_scores" type="checkbox" checked=settings.patients_see_scores class="h-4 w-4 accent-teal-700" />
+                    <label for="patients_see_scores" class="text-sm text-stone-800">"Patients see their own scores in the portal"</label>
+                </div>
+                <FormAlert message=form_error(last) />
+                <div class="flex items-center gap-4">
+                    <SubmitButton pending=save.pending() label="Save questionnaire settings" busy="Saving…" />
                     <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
                 </div>
             </ActionForm>

@@ -70,7 +70,11 @@ fn AdminLinks() -> impl IntoView {
             "Patients",
             "Care teams: who may open each chart.",
         ),
-        ("/admin/practice", "Practice", "The practice's time zone."),
+        (
+            "/admin/practice",
+            "Practice",
+            "The practice's time zone and questionnaire settings.",
+        ),
     ];
     view! {
         <ul class="grid gap-3 sm:grid-cols-2" data-testid="admin-links">

@@ -2,9 +2,12 @@
 //! after them, and where to see and correct what the practice keeps.
 
 use crate::{
-    api::patient::{get_my_care_team, get_my_plan},
+    api::{
+        measures::get_my_measures,
+        patient::{get_my_care_team, get_my_plan},
+    },
     model::day::readable,
-    ui::components::LoadFailed,
+    ui::{components::LoadFailed, pages::my_questionnaires::DueList},
 };
 use leptos::prelude::*;
 
@@ -12,7 +15,20 @@ use leptos::prelude::*;
 pub fn NextSteps() -> impl IntoView {
     let plan = Resource::new(|| (), |_| get_my_plan());
     let team = Resource::new(|| (), |_| get_my_care_team());
+    let measures = Resource::new(|| (), |_| get_my_measures());
     view! {
+        <section aria-labelledby="due-heading" class="mb-4 space-y-2 rounded-xl border border-stone-200 bg-white p-4" data-testid="next-questionnaires">
+            <h2 id="due-heading" class="font-semibold">"Questionnaires to fill in"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match measures.await {
+                        Ok(Some(measures)) => view! { <DueList due=measures.due /> }.into_any(),
+                        Ok(None) => view! { <p class="text-sm text-stone-600">"Nothing to fill in right now."</p> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
         <div class="grid gap-4 md:grid-cols-2">
             <section aria-labelledby="plan-heading" class="space-y-2 rounded-xl border border-stone-200 bg-white p-4" data-testid="next-plan">
                 <h2 id="plan-heading" class="font-semibold">"Your plan"</h2>

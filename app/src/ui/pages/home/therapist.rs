@@ -51,10 +51,21 @@ fn Lists(home: TherapistHome) -> impl IntoView {
             </li>
         }
     }).collect_view();
+    let to_review = home.to_review.into_iter().map(|patient| view! {
+        <li><a href=format!("/patients/{}?tab=measures", patient.patient_id) class="font-medium text-rose-900 underline">{name(&patient)}</a></li>
+    }).collect_view();
+    let reviews = to_review.len();
     let recent = home.recent.into_iter().map(|patient| view! {
         <li><a href=format!("/patients/{}", patient.patient_id) class="text-teal-800 underline">{name(&patient)}</a></li>
     }).collect_view();
     view! {
+        {(reviews > 0).then(|| view! {
+            <section aria-labelledby="to-review-heading" class="mb-4 space-y-2 rounded-xl border-2 border-rose-700 bg-rose-50 p-4" data-testid="to-review">
+                <h2 id="to-review-heading" class="font-semibold text-rose-950">"Questionnaires to review"</h2>
+                <p class="text-sm text-stone-800">"A safety question was answered above \"Not at all\". Open the chart to review and acknowledge it."</p>
+                <ul class="space-y-1 text-sm">{to_review}</ul>
+            </section>
+        })}
         <div class="grid gap-4 md:grid-cols-3">
             <Panel id="drafts" heading="Drafts to sign" empty="No drafts waiting: every note you started is signed." count=drafts.len()>
                 {drafts}
