@@ -3,7 +3,8 @@
 //! psychotherapy note, a diagnosis, a treatment plan, and free text staff
 //! type about people: an emergency access reason, an alert review's note;
 //! the patient's portal invitation, its use, their sign-ins right and
-//! wrong, a change of their contact details, a security notice mailed to
+//! wrong, a change of their contact details, a questionnaire they answer
+//! and a clinician's note acknowledging it, a security notice mailed to
 //! them; and a user agent, which is free text anyone sends), then every
 //! row of every table the catalogue lists is read back as PostgreSQL's
 //! text for it and searched for them, as text and as hex (how bytea
@@ -36,6 +37,7 @@ const REASON: &str = "canary-reason-91c4 called the crisis line at night";
 const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
 const AGENT: &str = "canary-agent-5a0f Firefox/128.0 (X11; Linux x86_64)";
 const PORTAL_PASSWORD: &str = "canary-password-61d8 lantern";
+const ACKNOWLEDGEMENT: &str = "canary-acknowledgement-8e2c called them back";
 const MOVED_EMAIL: &str = "quillon.moved@canary.example";
 const MOVED_PHONE: &str = "+1 555 0188 777";
 /// Typed at sign-in for an account the practice does not have.
@@ -79,6 +81,10 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
             .finish(),
     );
     let (app, mail) = crate::mail::mailing_app(&[("CAIRN_SENSITIVE_LIMIT", "1000")]).await;
+    // Tests on other threads (no subscriber there) may have met a log
+    // line's call site first, while this subscriber was being set: asked
+    // again, every call site sees that this thread listens.
+    tracing::callsite::rebuild_interest_cache();
     let mut conn = app.db.conn().await;
     let (rowan, org): (Uuid, Uuid) = users::table
         .filter(crate::support::records::email_is(
@@ -311,6 +317,59 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    // A PHQ-9 assigned, answered with the safety question positive, and
+    // acknowledged with a note (which the review notice must not carry).
+    let assigned = browser
+        .call(
+            "/api/assign-measure",
+            &[
+                ("patient_id", &patient_id),
+                ("instrument", "phq9"),
+                ("schedule", "once"),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
+    let measures: Option<app::model::measures::MyMeasures> =
+        serde_json::from_str(&portal.fetch("/api/my-measures").await.body).expect("measures");
+    let assignment = measures.expect("a record").due[0].assignment_id.to_string();
+    let mut form: Vec<(&str, &str)> = vec![("assignment_id", &assignment), ("finish", "yes")];
+    form.extend(
+        [
+            "item1", "item2", "item3", "item4", "item5", "item6", "item7", "item8", "item9",
+        ]
+        .map(|item| (item, "2")),
+    );
+    let sent = portal.call("/api/answer-questionnaire", &form).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let mailer = app.state.mailer.clone().expect("mail configured");
+    let told =
+        app::backend::records::measures::review::notify(&mut conn, &app.state.vault, &mailer)
+            .await
+            .expect("notify");
+    assert_eq!(told, 1, "the care team is told");
+    let chart: app::model::chart::Chart = serde_json::from_str(
+        &browser
+            .fetch(&format!("/api/chart?patient_id={patient}"))
+            .await
+            .body,
+    )
+    .expect("chart");
+    let response = chart.measures.trends[0].points[0].response_id.to_string();
+    let acknowledged = browser
+        .call(
+            "/api/acknowledge-measure",
+            &[("response_id", &response), ("note", ACKNOWLEDGEMENT)],
+        )
+        .await;
+    assert_eq!(acknowledged.status, StatusCode::OK, "{}", acknowledged.body);
+    let chart = browser
+        .fetch(&format!("/api/chart?patient_id={patient}"))
+        .await;
+    assert!(
+        chart.body.contains(ACKNOWLEDGEMENT),
+        "the team reads it back"
+    );
     let changed = portal
         .call(
             "/api/change-password",
@@ -359,6 +418,7 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         "canary-psychotherapy-3e6d",
         "canary-reason-91c4",
         "canary-review-2b7e",
+        "canary-acknowledgement-8e2c",
         "canary-agent-5a0f",
         "canary-password-61d8",
         MOVED_EMAIL,

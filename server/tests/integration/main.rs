@@ -18,6 +18,7 @@ mod homes;
 mod mail;
 mod markup;
 mod matrix;
+mod measures;
 mod mfa;
 mod own_access;
 mod pages;

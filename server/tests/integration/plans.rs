@@ -29,7 +29,7 @@ fn day_from_today(days: i64) -> String {
     app::backend::dates::day(time::OffsetDateTime::now_utc().date() + time::Duration::days(days))
 }
 
-fn refused_on(reply: &Reply, field: &str) -> String {
+pub(crate) fn refused_on(reply: &Reply, field: &str) -> String {
     assert_eq!(
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -41,7 +41,7 @@ fn refused_on(reply: &Reply, field: &str) -> String {
         .unwrap_or_else(|| panic!("a message for {field}: {}", reply.body))
 }
 
-async fn chart(browser: &mut Browser, patient: Uuid) -> Chart {
+pub(crate) async fn chart(browser: &mut Browser, patient: Uuid) -> Chart {
     let reply = browser
         .fetch(&format!("/api/chart?patient_id={patient}"))
         .await;
