@@ -52,8 +52,15 @@ CREATE INDEX measure_responses_patient_idx ON measure_responses (patient_id, sub
 CREATE INDEX measure_responses_to_review_idx ON measure_responses (patient_id)
     WHERE needs_review AND acknowledged_at IS NULL;
 
--- Retention, as for the rest of the record.
-REVOKE DELETE ON measure_assignments, measure_responses FROM cairn_app;
+-- Retention, as for the rest of the record: never removed. And what was
+-- assigned, to whom and for which day, never changes: the application may
+-- only stop an assignment, and fill in, send, acknowledge and re-seal a
+-- response.
+REVOKE DELETE, UPDATE ON measure_assignments, measure_responses FROM cairn_app;
+GRANT UPDATE (stopped_at, stopped_by) ON measure_assignments TO cairn_app;
+GRANT UPDATE (answers_sealed, saved_at, submitted_at, needs_review, acknowledged_at,
+              acknowledged_by, acknowledgement_sealed, notified_at)
+    ON measure_responses TO cairn_app;
 
 -- What a patient sees when they answer a safety item (the practice's
 -- emergency contact and the crisis lines where it is), and whether

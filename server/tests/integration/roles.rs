@@ -36,6 +36,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("diagnoses", "SIU"),
     ("emergency_access", "SIu"),
     ("invitations", "SIU"),
+    ("measure_assignments", "SIu"),
+    ("measure_responses", "SIu"),
     ("mfa_enrollments", "SIUD"),
     ("mfa_factors", "SIUD"),
     ("note_addenda", "SIU"),
