@@ -151,7 +151,7 @@ pub async fn get_my_measures() -> Result<Option<MyMeasures>, AppError> {
                         })
                         .collect();
                     let trends = if shows {
-                        review::trends(conn, vault, access, &zone, false).await?
+                        review::trends(conn, vault, access, &zone).await?
                     } else {
                         Vec::new()
                     };

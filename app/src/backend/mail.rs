@@ -80,10 +80,19 @@ impl Mailer {
             what = kind.describe(),
             url = self.public_url,
         );
+        self.plain(
+            to,
+            format!("Cairn security notice: {}", kind.describe()),
+            body,
+        )
+    }
+
+    /// A plain-text message from Cairn to `to`.
+    fn plain(&self, to: Mailbox, subject: String, body: String) -> Result<Message, String> {
         Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(format!("Cairn security notice: {}", kind.describe()))
+            .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|error| error.to_string())
@@ -99,13 +108,8 @@ impl Mailer {
              This message contains no health information.\n",
             url = self.public_url,
         );
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject("A questionnaire needs your review in Cairn")
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(|error| error.to_string())?;
+        let subject = "A questionnaire needs your review in Cairn".to_owned();
+        let message = self.plain(to, subject, body)?;
         self.transport
             .send(message)
             .await

@@ -57,6 +57,10 @@ fn field(at: usize) -> &'static str {
 /// Where a refusal about the questionnaire as a whole is shown.
 pub const WHOLE: &str = "questionnaire";
 
+/// An answer to a question the instrument does not have, or too few: the
+/// form was altered, or made for another version.
+const CHANGED: &str = "This questionnaire has changed. Reload the page and answer it again.";
+
 /// Checks answers as the form sends them: `typed[i]` for item `i + 1`
 /// (blank while unanswered), `functional` likewise. Each answer must be on
 /// the scale, and an item the instrument does not have must be blank (an
@@ -81,28 +85,16 @@ pub fn check(
     };
     let count = instrument.items().len();
     let mut items = Vec::with_capacity(count);
-    for (at, text) in typed.iter().enumerate() {
-        let value = on_scale(text);
-        if at >= count {
-            if !text.trim().is_empty() {
-                errors.add(
-                    WHOLE,
-                    "This questionnaire has changed. Reload the page and answer it again.",
-                );
-            }
-            continue;
-        }
-        match value {
+    let extra = typed.get(count..).unwrap_or_default();
+    if typed.len() < count || extra.iter().any(|text| !text.trim().is_empty()) {
+        errors.add(WHOLE, CHANGED);
+    }
+    for (at, text) in typed.iter().take(count).enumerate() {
+        match on_scale(text) {
             Ok(None) if finish => errors.add(field(at), "Choose an answer to this question."),
             Ok(value) => items.push(value),
             Err(()) => errors.add(field(at), "Choose one of the answers given."),
         }
-    }
-    if typed.len() < count {
-        errors.add(
-            WHOLE,
-            "This questionnaire has changed. Reload the page and answer it again.",
-        );
     }
     let functional = on_scale(functional).unwrap_or_else(|()| {
         errors.add("functional", "Choose one of the answers given.");

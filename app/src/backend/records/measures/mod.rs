@@ -341,7 +341,7 @@ pub async fn on_chart(
     }
     Ok(ChartMeasures {
         assignments,
-        trends: review::trends(conn, vault, access, zone, true).await?,
+        trends: review::trends(conn, vault, access, zone).await?,
     })
 }
 

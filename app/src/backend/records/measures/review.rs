@@ -39,15 +39,15 @@ struct Submitted {
 
 /// Every submitted questionnaire of the patient `access` is for, opened,
 /// as one trend per instrument (oldest first). The clinician's notes on
-/// acknowledgements are opened only when `with_notes` (the chart; never
-/// the portal, whose access does not open them anyway).
+/// acknowledgements come with them where the access opens them (the
+/// chart; never the patient's own portal).
 pub async fn trends(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     access: &PatientAccess,
     zone: &Zone,
-    with_notes: bool,
 ) -> Result<Vec<Trend>, ReadError> {
+    let with_notes = access.opens(columns::MEASURE_ACKNOWLEDGEMENT, access.seals_with());
     let acknowledger = diesel::alias!(users as acknowledger);
     let rows: Vec<Submitted> = measure_responses::table
         .inner_join(measure_assignments::table)
