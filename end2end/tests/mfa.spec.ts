@@ -131,8 +131,33 @@ test("staff set up two-step verification, sign in with a code or a recovery code
   await expect(page).toHaveURL(/\/security\/two-step$/);
 });
 
-test("a therapist finds a patient outside their caseload and breaks the glass: no id until then, a reason and a fresh code", async ({ browser }) => {
-  test.setTimeout(120_000);
+test("a therapist finds a patient outside their caseload and breaks the glass: no id until then, a reason and a fresh code, and the safety plan first", async ({ browser }) => {
+  test.setTimeout(150_000);
+  // Avery's own therapist writes the safety plan with them (over the
+  // plan a first try left, on a retry).
+  const rowan = await (await browser.newContext()).newPage();
+  await enroll(rowan, demo.therapist.email);
+  await rowan.getByRole("link", { name: "Continue to Cairn" }).click();
+  await rowan.goto(`${servers.mfa}/caseload`);
+  await rowan.getByRole("link", { name: "Avery Quinn" }).click();
+  await rowan.getByRole("link", { name: "Safety plan" }).click();
+  await expect(rowan).toHaveURL(/tab=safety/);
+  await hydrated(rowan);
+  if ((await rowan.getByTestId("no-safety-plan").count()) === 0) {
+    await rowan.getByText("Edit the safety plan").click();
+  }
+  const plan = rowan.getByTestId("safety-form");
+  await plan.getByLabel("Warning signs that a crisis may be developing").fill("");
+  await plan.getByRole("button", { name: "Save safety plan" }).click();
+  await expect(plan.locator("#warning_signs-error")).toContainText("at least one step");
+  await plan.getByLabel("Warning signs that a crisis may be developing").fill("Staying in bed all day\nGiving away belongings");
+  await plan.getByLabel("People I can ask for help").fill("Jamie (sister), 555 0142");
+  await plan.getByLabel("My reasons for living").fill("My nephew's graduation");
+  await plan.getByRole("button", { name: "Save safety plan" }).click();
+  await expect(rowan.getByTestId("safety-saved")).toHaveText("Safety plan saved.");
+  await expect(rowan.getByTestId("safety-plan")).toContainText("Jamie (sister), 555 0142");
+  await rowan.screenshot({ path: "screenshots/safety-plan.png", fullPage: true });
+
   const page = await (await browser.newContext()).newPage();
   const sam = await enroll(page, therapist.email);
   const provedAt = Date.now();
@@ -171,6 +196,13 @@ test("a therapist finds a patient outside their caseload and breaks the glass: n
   await expect(page).toHaveURL(/\/patients\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("chart-name")).toHaveText("Avery Quinn");
   await expect(page.getByTestId("emergency-banner")).toBeVisible();
+  // The safety plan comes first, above the record's details.
+  const first = page.getByTestId("safety-first");
+  await expect(first).toContainText("Giving away belongings");
+  await expect(first).toContainText("Jamie (sister), 555 0142");
+  const planTop = (await first.boundingBox())?.y ?? Infinity;
+  const detailsTop = (await page.getByTestId("chart-overview").boundingBox())?.y ?? -Infinity;
+  expect(planTop).toBeLessThan(detailsTop);
   await page.screenshot({ path: "screenshots/emergency-access.png", fullPage: true });
 
   // Avery reads it in plain words: Sam's emergency access set apart, with
@@ -187,4 +219,12 @@ test("a therapist finds a patient outside their caseload and breaks the glass: n
   await avery.screenshot({ path: "screenshots/patient-access-history.png", fullPage: true });
   await avery.getByRole("link", { name: "Every event" }).click();
   await expect(avery.getByTestId("accesses")).toContainText("Emergency access");
+
+  // And Avery has the plan in the portal, under the crisis lines.
+  await avery.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Safety plan" }).click();
+  await expect(avery).toHaveURL(/\/me\/safety-plan$/);
+  await expect(avery.getByTestId("crisis-resources")).toContainText("988");
+  await expect(avery.getByTestId("safety-plan")).toContainText("Staying in bed all day");
+  await expect(avery.getByTestId("safety-plan")).toContainText("My nephew's graduation");
+  await avery.screenshot({ path: "screenshots/my-safety-plan.png", fullPage: true });
 });

@@ -40,6 +40,7 @@ test("every page fits a 360 px phone, for every role", async ({ browser }) => {
   await fits(therapist, chart);
   await therapist.screenshot({ path: "screenshots/phone-chart.png", fullPage: true });
   await fits(therapist, `${chart}?tab=measures`);
+  await fits(therapist, `${chart}?tab=safety`);
   await fits(therapist, `${chart}/notes/new`);
 
   const admin = await phone(browser);
@@ -48,7 +49,7 @@ test("every page fits a 360 px phone, for every role", async ({ browser }) => {
 
   const patient = await phone(browser);
   await signIn(patient, "avery.quinn@patients.example");
-  for (const path of ["/home", "/me", "/me/care-team", "/me/plan", "/me/questionnaires", "/me/access", "/me/access?view=every", "/security"]) {
+  for (const path of ["/home", "/me", "/me/care-team", "/me/plan", "/me/safety-plan", "/me/questionnaires", "/me/access", "/me/access?view=every", "/security"]) {
     await fits(patient, path);
   }
   for (const open of [visitor, therapist, admin, patient]) await open.context().close();

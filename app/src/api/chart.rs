@@ -154,7 +154,8 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
             dates::day, records::access::Reach, records::care_team, records::diagnoses,
-            records::measures, records::notes, records::patients, records::treatment_plan,
+            records::measures, records::notes, records::patients, records::plans::safety,
+            records::plans::treatment as treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -189,6 +190,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                             .await?
                             .as_ref()
                             .map(|plan| treatment_plan::view(plan, &zone)),
+                        safety_plan: safety::current(conn, vault, access, &zone).await?,
                         measures: measures::on_chart(conn, vault, access, &zone).await?,
                     })
                 })
@@ -308,7 +310,8 @@ pub async fn save_treatment_plan(
     #[server(default)] review_date: String,
 ) -> Result<i32, AppError> {
     use crate::backend::{
-        identity::authz::Therapist, records::access::Reach, records::treatment_plan,
+        identity::authz::Therapist, records::access::Reach,
+        records::plans::treatment as treatment_plan,
     };
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
@@ -322,6 +325,9 @@ pub async fn save_treatment_plan(
         AuditAction::RecordUpdated
     };
     let author = request.who().user_id;
+    // One plan per patient: the trail names it by its patient, so the
+    // event exists before a first plan has an id.
+    let grant = grant.on("treatment_plan", patient_id);
     request
         .act(grant, action, |conn, vault, access| {
             Box::pin(async move {

@@ -15,6 +15,7 @@ pub mod patient;
 pub mod people;
 pub mod practice;
 pub mod roster;
+pub mod safety_plan;
 pub mod security;
 pub mod session;
 
@@ -36,6 +37,7 @@ pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::{GetPracticeInfo, SetPracticeQuestionnaires, SetPracticeTimeZone};
 pub use roster::{ChangeCareTeam, RemovePatient};
+pub use safety_plan::SaveSafetyPlan;
 pub use security::{
     ChangePassword, DismissSecurityNotices, EndMySession, ListMySessions, SignOutEverywhere,
 };

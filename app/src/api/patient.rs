@@ -74,7 +74,9 @@ pub async fn update_my_contact(
 #[server(prefix = "/api", endpoint = "my-plan", input = GetUrl)]
 pub async fn get_my_plan() -> Result<Option<MyPlan>, AppError> {
     use crate::{
-        backend::{dates::day, identity::authz::Patient, records::treatment_plan},
+        backend::{
+            dates::day, identity::authz::Patient, records::plans::treatment as treatment_plan,
+        },
         model::audit::AuditAction,
     };
     // As `read_own_record`, with the practice's zone at hand: the day the

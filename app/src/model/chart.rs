@@ -246,6 +246,7 @@ pub struct Chart {
     /// Active first, then resolved; most recent onset first within each.
     pub diagnoses: Vec<Diagnosis>,
     pub plan: Option<TreatmentPlan>,
+    pub safety_plan: Option<crate::model::safety_plan::SafetyPlan>,
     /// Questionnaires assigned, and the scores over time.
     pub measures: crate::model::measures::ChartMeasures,
     /// When the chart is open through emergency access: until when

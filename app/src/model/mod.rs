@@ -57,6 +57,7 @@ pub mod measures;
 pub mod mfa;
 pub mod patient;
 pub mod roster;
+pub mod safety_plan;
 pub mod validate;
 
 pub use account::{Role, SecurityEventKind, UserStatus};

@@ -20,9 +20,9 @@ use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
     AccessReviewPage, CaseloadPage, ChartPage, EmergencyAccessPage, HomePage, InvitePage,
-    MyAccessPage, MyCareTeamPage, MyInformationPage, MyPlanPage, MyQuestionnairesPage, NewNotePage,
-    NotFound, NotePage, PeoplePage, PracticePage, QuestionnairePage, RosterPage, SecurityPage,
-    SignInCodePage, SignInPage, TwoStepPage,
+    MyAccessPage, MyCareTeamPage, MyInformationPage, MyPlanPage, MyQuestionnairesPage,
+    MySafetyPlanPage, NewNotePage, NotFound, NotePage, PeoplePage, PracticePage, QuestionnairePage,
+    RosterPage, SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -176,6 +176,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("me"), StaticSegment("access")) view=MyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("care-team")) view=MyCareTeamPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("plan")) view=MyPlanPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("me"), StaticSegment("safety-plan")) view=MySafetyPlanPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("questionnaires")) view=MyQuestionnairesPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("questionnaires"), ParamSegment("id")) view=QuestionnairePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />

@@ -1,6 +1,6 @@
 //! No health information at rest in the clear: canary strings go in
 //! through the app (a patient's details, a note, its addendum, a
-//! psychotherapy note, a diagnosis, a treatment plan, and free text staff
+//! psychotherapy note, a diagnosis, a treatment plan, a safety plan, and free text staff
 //! type about people: an emergency access reason, an alert review's note;
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
@@ -32,6 +32,7 @@ const DIAGNOSIS: &str = "canary-diagnosis-7d1a disorder";
 const CODE: &str = "Q77.7";
 const GOAL: &str = "canary-goal-e93b walk the dog daily";
 const INTERVENTION: &str = "canary-intervention-05fa";
+const HELPER: &str = "canary-helper-6f3a my cousin, 555 0166";
 const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
 const REASON: &str = "canary-reason-91c4 called the crisis line at night";
 const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
@@ -180,6 +181,17 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         )
         .await;
     assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
+    let safety = browser
+        .call(
+            "/api/save-safety-plan",
+            &[
+                ("patient_id", &patient_id),
+                ("version", "0"),
+                ("helpers", HELPER),
+            ],
+        )
+        .await;
+    assert_eq!(safety.status, StatusCode::OK, "{}", safety.body);
     // Reading them puts them through the audit trail and the session too.
     for path in [
         format!("/api/chart?patient_id={patient}"),
@@ -204,7 +216,7 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
     let chart = browser
         .fetch(&format!("/api/chart?patient_id={patient}"))
         .await;
-    for canary in [DIAGNOSIS, CODE, GOAL, INTERVENTION] {
+    for canary in [DIAGNOSIS, CODE, GOAL, INTERVENTION, HELPER] {
         assert!(chart.body.contains(canary), "the chart reads {canary} back");
     }
 
@@ -415,6 +427,7 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         CODE,
         "canary-goal-e93b",
         INTERVENTION,
+        "canary-helper-6f3a",
         "canary-psychotherapy-3e6d",
         "canary-reason-91c4",
         "canary-review-2b7e",

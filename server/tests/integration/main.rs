@@ -29,6 +29,7 @@ mod psychotherapy;
 mod refusals;
 mod renewals;
 mod roles;
+mod safety_plans;
 mod schema;
 mod security;
 mod sessions;

@@ -44,6 +44,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("organizations", "SIU"),
     ("patients", "SIU"),
     ("recovery_codes", "SIUD"),
+    ("safety_plans", "SIu"),
     ("security_events", "SIU"),
     ("sessions", "SIUD"),
     ("treatment_plans", "SIU"),

@@ -288,6 +288,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    safety_plans (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        body_sealed -> Bytea,
+        version -> Int4,
+        updated_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     treatment_plans (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -357,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     patients,
     recovery_codes,
+    safety_plans,
     security_events,
     sessions,
     treatment_plans,

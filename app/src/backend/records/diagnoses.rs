@@ -8,7 +8,7 @@ use crate::backend::{
     identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
     records::sealing,
-    vault::{PhiValue, Vault, columns},
+    vault::{PhiValue, SealedAsJson, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -19,7 +19,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 /// What is sealed: the code and its description.
 #[derive(Default, Serialize, Deserialize)]
@@ -28,14 +28,8 @@ pub struct DiagnosisBody {
     pub description: String,
 }
 
-impl PhiValue for DiagnosisBody {
-    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
-    }
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        serde_json::from_slice(bytes).ok()
-    }
-    fn wipe(&mut self) {
+impl SealedAsJson for DiagnosisBody {
+    fn wipe_fields(&mut self) {
         self.code.zeroize();
         self.description.zeroize();
     }

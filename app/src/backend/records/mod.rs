@@ -1,7 +1,7 @@
 //! Records: the patient's record and the one way to reach it. The access
 //! policy (`access`: decide, then spend the grant inside the transaction
 //! that records it) hands out the only value the vault opens a patient's
-//! data with; patients, notes, diagnoses, treatment plans, questionnaires
+//! data with; patients, notes, diagnoses, treatment and safety plans, questionnaires
 //! (measures), the care team, emergency access and the reasons given for
 //! it are read and written through it.
 //!
@@ -20,5 +20,5 @@ pub mod measures;
 pub mod names;
 pub mod notes;
 pub mod patients;
+pub mod plans;
 pub mod sealing;
-pub mod treatment_plan;

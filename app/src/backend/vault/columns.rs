@@ -95,6 +95,12 @@ pub const PLAN_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// A safety plan: every step with its lines, as one value.
+pub const SAFETY_PLAN_BODY: Column = Column {
+    table: "safety_plans",
+    column: "body_sealed",
+};
+
 /// A patient's answers to a questionnaire, with their score.
 pub const MEASURE_ANSWERS: Column = Column {
     table: "measure_responses",
@@ -175,6 +181,7 @@ pub const ALL: &[Registered] = &[
     in_chart(ADDENDUM_BODY),
     in_chart(DIAGNOSIS_BODY),
     in_chart(PLAN_BODY),
+    in_chart(SAFETY_PLAN_BODY),
     in_chart(MEASURE_ANSWERS),
     in_chart(MEASURE_ACKNOWLEDGEMENT),
     in_chart(EMERGENCY_REASON),

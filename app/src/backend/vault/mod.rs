@@ -35,7 +35,7 @@ pub mod sealed;
 pub use blind::{BlindKey, Normalize};
 pub use columns::{Column, Purpose};
 pub use kek::Keks;
-pub use phi::{Phi, PhiValue, Sealed, Unreadable};
+pub use phi::{Phi, PhiValue, Sealed, SealedAsJson, Unreadable};
 pub use sealed::{Binding, FieldKey, Keyring, OpenError, Row};
 
 use cache::DekCache;

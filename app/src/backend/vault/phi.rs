@@ -61,6 +61,27 @@ pub trait PhiValue: Sized {
     fn wipe(&mut self);
 }
 
+/// A value sealed as its JSON (a diagnosis, a plan's lists, a note's
+/// sections, answers to a questionnaire): it says how to wipe its fields,
+/// and is a [`PhiValue`] by that, one way for all of them. A value that
+/// cannot be written as JSON seals as nothing (then fails to open, loudly)
+/// rather than panicking with health information in hand.
+pub trait SealedAsJson: serde::Serialize + serde::de::DeserializeOwned {
+    fn wipe_fields(&mut self);
+}
+
+impl<T: SealedAsJson> PhiValue for T {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
+    }
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        serde_json::from_slice(bytes).ok()
+    }
+    fn wipe(&mut self) {
+        self.wipe_fields();
+    }
+}
+
 impl PhiValue for String {
     fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         Zeroizing::new(self.as_bytes().to_vec())

@@ -26,6 +26,7 @@ pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] 
             ("My information", "/me"),
             ("My care team", "/me/care-team"),
             ("My plan", "/me/plan"),
+            ("Safety plan", "/me/safety-plan"),
             ("Questionnaires", "/me/questionnaires"),
             ("Who accessed my record", "/me/access"),
             ("Security", "/security"),

@@ -1,11 +1,13 @@
 //! A patient's chart (therapists on the care team): an overview of who
-//! they are and who treats them, their notes, treatment plan and
-//! diagnoses. The tab is in the URL
+//! they are and who treats them, their notes, treatment and safety plans,
+//! diagnoses and questionnaires. Opened in an emergency, or while a
+//! questionnaire's safety question waits for a clinician, the overview
+//! starts with the safety plan. The tab is in the URL
 //! (`?tab=notes`), so each is a link that works before the WASM arrives.
 //! Opening the chart is recorded in the trail before anything is shown.
 
 use crate::{
-    api::{SaveTreatmentPlan, chart::get_chart},
+    api::{SaveSafetyPlan, SaveTreatmentPlan, chart::get_chart},
     model::{
         chart::{Chart, NoteKind, NoteStatus, NoteSummary},
         counted,
@@ -14,7 +16,10 @@ use crate::{
     ui::{
         components::{LoadFailed, ScoreTrend, refresh_on_success, style},
         pages::{
-            diagnoses::DiagnosesTab, measures_tab::MeasuresTab, treatment_plan::TreatmentPlanTab,
+            diagnoses::DiagnosesTab,
+            measures_tab::MeasuresTab,
+            safety_plan::{SafetyPlanTab, SafetySteps},
+            treatment_plan::TreatmentPlanTab,
         },
     },
 };
@@ -28,15 +33,17 @@ enum Tab {
     Overview,
     Notes,
     Plan,
+    Safety,
     Diagnoses,
     Measures,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 5] = [
+    const ALL: [(Tab, &'static str, &'static str); 6] = [
         (Tab::Overview, "overview", "Overview"),
         (Tab::Notes, "notes", "Notes"),
         (Tab::Plan, "plan", "Treatment plan"),
+        (Tab::Safety, "safety", "Safety plan"),
         (Tab::Diagnoses, "diagnoses", "Diagnoses"),
         (Tab::Measures, "measures", "Questionnaires"),
     ];
@@ -60,8 +67,12 @@ pub fn ChartPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     // Saving the plan outlives the view it rebuilds, so the rebuilt tab
     // can say it was saved.
-    let plan_save = ServerAction::<SaveTreatmentPlan>::new();
-    refresh_on_success(plan_save.value(), refresh);
+    let saves = Saves {
+        plan: ServerAction::new(),
+        safety: ServerAction::new(),
+    };
+    refresh_on_success(saves.plan.value(), refresh);
+    refresh_on_success(saves.safety.value(), refresh);
     let chart = Resource::new(
         move || (patient.get(), refresh.get()),
         |(patient, _)| async move {
@@ -80,7 +91,7 @@ pub fn ChartPage() -> impl IntoView {
                 let tab = tab.get();
                 Suspend::new(async move {
                     match chart.await {
-                        Ok(chart) => view! { <ChartView chart tab refresh plan_save /> }.into_any(),
+                        Ok(chart) => view! { <ChartView chart tab refresh saves /> }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })
@@ -89,13 +100,16 @@ pub fn ChartPage() -> impl IntoView {
     }
 }
 
+/// The saves that outlive the tab they rebuild, so the rebuilt tab can
+/// say it saved.
+#[derive(Clone, Copy)]
+struct Saves {
+    plan: ServerAction<SaveTreatmentPlan>,
+    safety: ServerAction<SaveSafetyPlan>,
+}
+
 #[component]
-fn ChartView(
-    chart: Chart,
-    tab: Tab,
-    refresh: RwSignal<u32>,
-    plan_save: ServerAction<SaveTreatmentPlan>,
-) -> impl IntoView {
+fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> impl IntoView {
     let base = format!("/patients/{}", chart.patient_id);
     view! {
         <Title text=chart.legal_name.clone() />
@@ -114,6 +128,8 @@ fn ChartView(
                 <p role="status" class="rounded-md border-2 border-rose-700 bg-rose-50 p-3 text-sm font-medium text-rose-950" data-testid="review-banner">
                     "A questionnaire's safety question was answered above \"Not at all\" and waits for a clinician. "
                     <a href=format!("{base}?tab=measures") class="underline">"Review it"</a>
+                    " · "
+                    <a href=format!("{base}?tab=safety") class="underline">"Safety plan"</a>
                 </p>
             })}
             <nav aria-label="Chart sections" class="border-b border-stone-200">
@@ -137,7 +153,8 @@ fn ChartView(
             {match tab {
                 Tab::Overview => view! { <Overview chart /> }.into_any(),
                 Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes measures=chart.measures /> }.into_any(),
-                Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan save=plan_save /> }.into_any(),
+                Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan save=saves.plan /> }.into_any(),
+                Tab::Safety => view! { <SafetyPlanTab patient_id=chart.patient_id plan=chart.safety_plan save=saves.safety /> }.into_any(),
                 Tab::Diagnoses => view! { <DiagnosesTab patient_id=chart.patient_id diagnoses=chart.diagnoses refresh /> }.into_any(),
                 Tab::Measures => view! { <MeasuresTab patient_id=chart.patient_id measures=chart.measures refresh /> }.into_any(),
             }}
@@ -191,6 +208,11 @@ fn Overview(chart: Chart) -> impl IntoView {
             .join(", ")
     };
     let trends = chart.measures.trends.clone();
+    // In a crisis the plan comes before everything else on the chart.
+    let safety_first = chart.emergency_until.is_some() || !chart.measures.to_review().is_empty();
+    let safety_first = safety_first.then(
+        || view! { <SafetyFirst patient_id=chart.patient_id plan=chart.safety_plan.clone() /> },
+    );
     let rows = [
         ("Legal name", chart.legal_name.clone()),
         (
@@ -206,6 +228,7 @@ fn Overview(chart: Chart) -> impl IntoView {
         ("Questionnaires", questionnaires),
     ];
     view! {
+        {safety_first}
         <dl class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="chart-overview">
             {rows.into_iter().map(|(term, value)| view! {
                 <div class="flex flex-wrap gap-x-6 gap-y-1 px-4 py-3">
@@ -222,6 +245,29 @@ fn Overview(chart: Chart) -> impl IntoView {
                 </div>
             </section>
         })}
+    }
+}
+
+/// The safety plan at the top of the overview, or plainly that there is
+/// none, with the way to write one.
+#[component]
+fn SafetyFirst(
+    patient_id: Uuid,
+    plan: Option<crate::model::safety_plan::SafetyPlan>,
+) -> impl IntoView {
+    view! {
+        <section aria-labelledby="safety-first" class="mb-6 space-y-3 rounded-xl border-2 border-rose-700 bg-rose-50 p-4" data-testid="safety-first">
+            <h2 id="safety-first" class="text-lg font-semibold">"Safety plan"</h2>
+            {match plan {
+                Some(plan) => view! { <SafetySteps plan /> }.into_any(),
+                None => view! {
+                    <p>
+                        "There is no safety plan on this chart. "
+                        <a href=format!("/patients/{patient_id}?tab=safety") class="underline">"Write one with the patient"</a>
+                    </p>
+                }.into_any(),
+            }}
+        </section>
     }
 }
 

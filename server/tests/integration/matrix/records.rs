@@ -58,6 +58,17 @@ fn save_plan(patient: Uuid, version: i32) -> Call {
     )
 }
 
+fn save_safety_plan(patient: Uuid, version: i32) -> Call {
+    Call::Post(
+        "/api/save-safety-plan",
+        vec![
+            ("patient_id", patient.to_string()),
+            ("version", version.to_string()),
+            ("warning_signs", "Stops answering the phone".into()),
+        ],
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorded() {
     let (app, mut people, patient) = setup().await;
@@ -89,10 +100,29 @@ async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorde
         ),
         // The first plan (version 0) by the therapist in emergency access,
         // then the on-team therapist's edit of it (version 1).
-        ("save-plan", save_plan(patient, 0), CHART_WRITE, not_on_team),
+        (
+            "save-plan",
+            save_plan(patient, 0),
+            CHART_WRITE,
+            not_on_team.clone(),
+        ),
         (
             "save-plan",
             save_plan(patient, 1),
+            CHART_WRITE,
+            vec![Who::TherapistOnTeam],
+        ),
+        // The safety plan likewise: first by emergency access, then the
+        // team's edit of it.
+        (
+            "save-safety-plan",
+            save_safety_plan(patient, 0),
+            CHART_WRITE,
+            not_on_team,
+        ),
+        (
+            "save-safety-plan",
+            save_safety_plan(patient, 1),
             CHART_WRITE,
             vec![Who::TherapistOnTeam],
         ),
@@ -182,6 +212,7 @@ async fn everyone_against_the_portal_is_answered_and_recorded() {
         ("my-information", Call::Get("/api/my-information".into())),
         ("my-care-team", Call::Get("/api/my-care-team".into())),
         ("my-plan", Call::Get("/api/my-plan".into())),
+        ("my-safety-plan", Call::Get("/api/my-safety-plan".into())),
         ("my-contact", contact),
     ];
     for (name, how) in &table {

@@ -34,7 +34,7 @@ pub struct PatientAccess {
 impl PatientAccess {
     /// Whether this access opens `column` where a key of `purpose` sealed
     /// it: a chart opens every part of the record; a patient's own record
-    /// their details, their treatment plan, their own answers to
+    /// their details, their treatment and safety plans, their own answers to
     /// questionnaires and why anyone broke the glass to reach them (no
     /// notes, no diagnoses, no clinician's note on their answers);
     /// the practice's roster the legal name alone. Only an access to one
@@ -51,6 +51,7 @@ impl PatientAccess {
             (Reach::OwnRecord, Purpose::Record) => {
                 details
                     || column == columns::PLAN_BODY
+                    || column == columns::SAFETY_PLAN_BODY
                     || column == columns::MEASURE_ANSWERS
                     || column == columns::EMERGENCY_REASON
             }
@@ -180,6 +181,7 @@ mod tests {
                 access(Reach::OwnRecord).opens(column, Record),
                 details
                     || column == columns::PLAN_BODY
+                    || column == columns::SAFETY_PLAN_BODY
                     || column == columns::MEASURE_ANSWERS
                     || column == columns::EMERGENCY_REASON,
                 "{column:?}"

@@ -6,7 +6,7 @@ use super::Stored;
 use crate::backend::{
     db::schema::measure_responses,
     records::{access::PatientAccess, sealing},
-    vault::{PhiValue, Vault, columns},
+    vault::{SealedAsJson, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -17,7 +17,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-use zeroize::Zeroizing;
 
 /// What is sealed: each item's answer (0 to 3, `None` while unanswered),
 /// the functional item's, and the score once submitted.
@@ -35,14 +34,8 @@ impl std::fmt::Debug for AnswersBody {
     }
 }
 
-impl PhiValue for AnswersBody {
-    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
-    }
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        serde_json::from_slice(bytes).ok()
-    }
-    fn wipe(&mut self) {
+impl SealedAsJson for AnswersBody {
+    fn wipe_fields(&mut self) {
         self.items.iter_mut().for_each(|i| *i = None);
         self.functional = None;
         self.score = None;

@@ -4,26 +4,21 @@
 
 use crate::backend::dates::parse_day;
 use crate::{
-    backend::vault::PhiValue,
+    backend::vault::{PhiValue, SealedAsJson},
     error::{AppError, FieldErrors},
     model::chart::{ADDENDUM_MAX, NoteKind, NoteTemplate, SECTION_MAX},
 };
 use time::Date;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 /// A note's sections, (field, text) in the template's order: sealed as one
-/// value.
-#[derive(Default)]
+/// value (as the list itself: `transparent`).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct NoteBody(pub Vec<(String, String)>);
 
-impl PhiValue for NoteBody {
-    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(serde_json::to_vec(&self.0).unwrap_or_default())
-    }
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        serde_json::from_slice(bytes).ok().map(NoteBody)
-    }
-    fn wipe(&mut self) {
+impl SealedAsJson for NoteBody {
+    fn wipe_fields(&mut self) {
         for (_, text) in &mut self.0 {
             text.zeroize();
         }

@@ -63,6 +63,7 @@ pub fn NextSteps() -> impl IntoView {
                     })}
                 </Transition>
                 <p class="text-sm text-stone-700">"In a crisis, call your local emergency number; this portal is not watched around the clock."</p>
+                <a href="/me/safety-plan" class="text-sm text-teal-800 underline">"Your safety plan and crisis lines"</a>
             </section>
         </div>
         <ul class="mt-4 flex flex-wrap gap-x-6 gap-y-2 text-sm">

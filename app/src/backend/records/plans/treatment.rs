@@ -4,13 +4,14 @@
 //! version it started from, so two therapists editing at once cannot
 //! silently overwrite each other. The portal shows the patient the goals.
 
+use super::{first_saved, list, row_for};
 use crate::backend::{
     dates::{Zone, check_day, day},
     db::schema::{treatment_plans, users},
     identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
     records::sealing,
-    vault::{Phi, PhiValue, Vault, columns},
+    vault::{Phi, PhiValue, SealedAsJson, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
@@ -21,7 +22,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 /// What is sealed: the three lists.
 #[derive(Default, Serialize, Deserialize)]
@@ -31,14 +32,8 @@ pub struct PlanBody {
     pub interventions: Vec<String>,
 }
 
-impl PhiValue for PlanBody {
-    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
-    }
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        serde_json::from_slice(bytes).ok()
-    }
-    fn wipe(&mut self) {
+impl SealedAsJson for PlanBody {
+    fn wipe_fields(&mut self) {
         for item in self
             .goals
             .iter_mut()
@@ -69,15 +64,6 @@ impl Drop for PlanDraft {
     }
 }
 
-/// One item per non-blank line, trimmed.
-fn items(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// Checks a plan as typed (each list one item per line): at least one
 /// goal; at most [`PLAN_ITEMS_MAX`] items of at most [`PLAN_ITEM_MAX`]
 /// characters in each list; a review date from `today` to two years on.
@@ -89,25 +75,17 @@ pub fn check(
     today: Date,
 ) -> Result<PlanDraft, AppError> {
     let mut errors = FieldErrors::new();
-    let mut list = |field: &str, what: &str, text: &str| {
-        let items = items(text);
-        if items.len() > PLAN_ITEMS_MAX {
-            errors.add(
-                field,
-                format!("At most {PLAN_ITEMS_MAX} {what}, one per line."),
-            );
-        } else if items.iter().any(|i| i.chars().count() > PLAN_ITEM_MAX) {
-            errors.add(
-                field,
-                format!("Each line is at most {PLAN_ITEM_MAX} characters."),
-            );
-        }
-        items
-    };
+    let limits = (PLAN_ITEMS_MAX, PLAN_ITEM_MAX);
     let body = PlanBody {
-        goals: list("goals", "goals", goals),
-        objectives: list("objectives", "objectives", objectives),
-        interventions: list("interventions", "interventions", interventions),
+        goals: list(&mut errors, "goals", "goals", goals, limits),
+        objectives: list(&mut errors, "objectives", "objectives", objectives, limits),
+        interventions: list(
+            &mut errors,
+            "interventions",
+            "interventions",
+            interventions,
+            limits,
+        ),
     };
     if body.goals.is_empty() {
         errors.add("goals", "Write at least one goal, one per line.");
@@ -202,7 +180,7 @@ pub fn view(plan: &Opened, zone: &Zone) -> TreatmentPlan {
 /// Saves `draft` as the plan of the patient `access` is for, by
 /// `updated_by`: the first plan when `version` is 0, else over the plan at
 /// `version` (anything newer is `EditConflict`, and nothing is
-/// overwritten). Answers the new version. Call it in the transaction
+/// overwritten; see [`row_for`]). Answers the new version. Call it in the transaction
 /// `access` was recorded in.
 pub async fn save(
     conn: &mut AsyncPgConnection,
@@ -218,13 +196,7 @@ pub async fn save(
         .first(conn)
         .await
         .optional()?;
-    let id = match (existing, version) {
-        (None, 0) => Uuid::new_v4(),
-        (Some(id), v) if v > 0 => id,
-        // A first plan saved by someone else meanwhile, or a version for a
-        // plan that is not there.
-        _ => return Err(AppError::EditConflict),
-    };
+    let id = row_for(existing, version)?;
     let body = sealing::seal(conn, vault, access, columns::PLAN_BODY, id, &draft.body).await?;
     if existing.is_none() {
         let inserted = diesel::insert_into(treatment_plans::table)
@@ -239,12 +211,7 @@ pub async fn save(
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
-        // Someone else's first plan landed in between: theirs stands.
-        return if inserted == 1 {
-            Ok(1)
-        } else {
-            Err(AppError::EditConflict)
-        };
+        return first_saved(inserted);
     }
     diesel::update(treatment_plans::table.find(id))
         .filter(treatment_plans::version.eq(version))
