@@ -157,6 +157,24 @@ test("a therapist finds a patient outside their caseload and breaks the glass: n
   await expect(rowan.getByTestId("safety-saved")).toHaveText("Safety plan saved.");
   await expect(rowan.getByTestId("safety-plan")).toContainText("Jamie (sister), 555 0142");
   await rowan.screenshot({ path: "screenshots/safety-plan.png", fullPage: true });
+  // And the details, with whom to call.
+  await rowan.getByRole("link", { name: "Overview" }).click();
+  await hydrated(rowan);
+  await rowan.getByText("Edit details").click();
+  const details = rowan.getByTestId("details-form");
+  await details.getByLabel("Pronouns").fill("they/them");
+  await details.getByLabel("Name", { exact: true }).fill("Jamie Quinn");
+  await details.getByLabel("Relationship").fill("sister");
+  await details.getByLabel("Phone").fill("12");
+  await details.getByRole("button", { name: "Save details" }).click();
+  await expect(details.locator("#contact_phone-error")).toContainText("7 to 15 digits");
+  await expect(details.getByLabel("Name", { exact: true })).toHaveValue("Jamie Quinn");
+  await details.getByLabel("Phone").fill("+1 555 0100 142");
+  await details.getByLabel("They may be told that the patient is in care here").check();
+  await details.getByRole("button", { name: "Save details" }).click();
+  await expect(rowan.getByTestId("details-saved")).toHaveText("Details saved.");
+  await expect(rowan.getByTestId("details")).toContainText("Jamie Quinn (sister), +1 555 0100 142");
+  await expect(rowan.getByTestId("chart-goes-by")).toHaveText("they/them");
 
   const page = await (await browser.newContext()).newPage();
   const sam = await enroll(page, therapist.email);
@@ -198,6 +216,7 @@ test("a therapist finds a patient outside their caseload and breaks the glass: n
   await expect(page.getByTestId("emergency-banner")).toBeVisible();
   // The safety plan comes first, above the record's details.
   const first = page.getByTestId("safety-first");
+  await expect(first.getByTestId("emergency-contact")).toContainText("Jamie Quinn (sister), +1 555 0100 142 — may be told");
   await expect(first).toContainText("Giving away belongings");
   await expect(first).toContainText("Jamie (sister), 555 0142");
   const planTop = (await first.boundingBox())?.y ?? Infinity;

@@ -75,6 +75,22 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   await expect(patientPage.getByTestId("my-information")).toContainText("+1 555 0100 314");
   await expect(contact.getByText("Saved.")).toBeVisible();
 
+  // They move: a postal code of the wrong shape is refused beside it, with
+  // everything typed kept; a right one saves, written the usual way.
+  const details = patientPage.getByTestId("my-details-form");
+  await details.getByLabel("Street address").fill("4 Harbour Road");
+  await details.getByLabel("Town or city").fill("Halifax");
+  await details.getByLabel("Country").selectOption({ label: "Canada" });
+  await details.getByLabel("Postal code").fill("99999");
+  await details.getByRole("button", { name: "Save your details" }).click();
+  await expect(details.locator("#postal_code-error")).toContainText("K1A 0B1");
+  await expect(details.getByLabel("Street address")).toHaveValue("4 Harbour Road");
+  await details.getByLabel("Postal code").fill("b3h 1a1");
+  await details.getByRole("button", { name: "Save your details" }).click();
+  await expect(details.getByText("Saved.")).toBeVisible();
+  await expect(patientPage.getByTestId("details")).toContainText("4 Harbour Road, Halifax B3H 1A1, Canada");
+  await patientPage.screenshot({ path: "screenshots/my-details.png", fullPage: true });
+
   // The administrator: names and care teams, nothing clinical; adds Sam.
   const admin = await (await browser.newContext()).newPage();
   await signIn(admin, demo.admin.email);

@@ -153,9 +153,9 @@ async fn searched_elsewhere(
 pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
-            dates::day, records::access::Reach, records::care_team, records::diagnoses,
-            records::measures, records::notes, records::patients, records::plans::safety,
-            records::plans::treatment as treatment_plan,
+            dates::day, records::access::Reach, records::care_team, records::details,
+            records::diagnoses, records::measures, records::notes, records::patients,
+            records::plans::safety, records::plans::treatment as treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -191,6 +191,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                             .as_ref()
                             .map(|plan| treatment_plan::view(plan, &zone)),
                         safety_plan: safety::current(conn, vault, access, &zone).await?,
+                        details: details::read(conn, vault, access).await?,
                         measures: measures::on_chart(conn, vault, access, &zone).await?,
                     })
                 })

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod chart;
 #[cfg(feature = "ssr")]
 mod context;
+pub mod details;
 pub mod home;
 pub mod measures;
 pub mod mfa;
@@ -28,6 +29,7 @@ pub use chart::{
     AddDiagnosis, AddPatient, GetCaseload, GetChart, ResolveDiagnosis, SaveTreatmentPlan,
     StartEmergencyAccess,
 };
+pub use details::{SaveDetails, UpdateMyDetails};
 pub use measures::{AcknowledgeMeasure, AnswerQuestionnaire, AssignMeasure, StopMeasure};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,

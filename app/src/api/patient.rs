@@ -15,15 +15,17 @@ use super::context::Request;
 /// record for them.
 #[server(prefix = "/api", endpoint = "my-information", input = GetUrl)]
 pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
-    use crate::backend::records::patients;
+    use crate::backend::records::{details, patients};
     read_own_record("my-information", |conn, vault, access| {
         Box::pin(async move {
             let opened = patients::demographics(conn, vault, access).await?;
+            let details = details::read(conn, vault, access).await?;
             Ok(MyInformation {
                 legal_name: opened.legal_name.expose().clone(),
                 date_of_birth: crate::backend::dates::day(*opened.date_of_birth.expose()),
                 email: opened.email.as_ref().map(|e| e.expose().clone()),
                 phone: opened.phone.as_ref().map(|p| p.expose().clone()),
+                details,
             })
         })
     })

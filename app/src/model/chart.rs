@@ -247,6 +247,8 @@ pub struct Chart {
     pub diagnoses: Vec<Diagnosis>,
     pub plan: Option<TreatmentPlan>,
     pub safety_plan: Option<crate::model::safety_plan::SafetyPlan>,
+    /// Preferred name, pronouns, gender, language, address, emergency contact.
+    pub details: crate::model::details::PatientDetails,
     /// Questionnaires assigned, and the scores over time.
     pub measures: crate::model::measures::ChartMeasures,
     /// When the chart is open through emergency access: until when

@@ -52,6 +52,7 @@ pub mod account;
 pub mod audit;
 pub mod chart;
 pub mod day;
+pub mod details;
 pub mod home;
 pub mod measures;
 pub mod mfa;

@@ -11,6 +11,9 @@ pub struct MyInformation {
     pub date_of_birth: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// What else the practice keeps: how to address them, gender,
+    /// language, address, emergency contact.
+    pub details: crate::model::details::PatientDetails,
 }
 
 /// Health information: never printed with its content.

@@ -37,6 +37,28 @@ pub fn normalize_email(raw: &str) -> Option<String> {
     shaped.then_some(email)
 }
 
+/// Longest phone number as typed, in characters.
+pub const PHONE_MAX: usize = 30;
+
+/// Checks a phone number typed in `field` (not blank): 7 to 15 digits,
+/// with spaces, `+`, `-`, `(`, `)` or `.` between; kept as typed, trimmed.
+pub fn check_phone(errors: &mut FieldErrors, field: &str, typed: &str) -> Option<String> {
+    let phone = typed.trim();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let shaped = phone.chars().count() <= PHONE_MAX
+        && (7..=15).contains(&digits)
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !shaped {
+        errors.add(
+            field,
+            "Enter a phone number of 7 to 15 digits, for example +1 555 0100 200.",
+        );
+    }
+    shaped.then(|| phone.to_owned())
+}
+
 /// Checks an email field, recording a message under `field` when it fails.
 pub fn check_email(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<String> {
     if raw.trim().is_empty() {

@@ -1,6 +1,8 @@
 //! No health information at rest in the clear: canary strings go in
 //! through the app (a patient's details, a note, its addendum, a
-//! psychotherapy note, a diagnosis, a treatment plan, a safety plan, and free text staff
+//! psychotherapy note, a diagnosis, a treatment plan, a safety plan, the
+//! patient's further details (pronouns, gender, language, address, emergency
+//! contact), and free text staff
 //! type about people: an emergency access reason, an alert review's note;
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
@@ -33,6 +35,9 @@ const CODE: &str = "Q77.7";
 const GOAL: &str = "canary-goal-e93b walk the dog daily";
 const INTERVENTION: &str = "canary-intervention-05fa";
 const HELPER: &str = "canary-helper-6f3a my cousin, 555 0166";
+const STREET: &str = "canary-street-2d9b 7 Lantern Lane";
+const CONTACT: &str = "canary-contact-70ae Robin";
+const PRONOUNS: &str = "canary-pronouns-c4d1";
 const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
 const REASON: &str = "canary-reason-91c4 called the crisis line at night";
 const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
@@ -192,6 +197,24 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         )
         .await;
     assert_eq!(safety.status, StatusCode::OK, "{}", safety.body);
+    let details = browser
+        .call(
+            "/api/save-details",
+            &[
+                ("patient_id", &patient_id),
+                ("pronouns", PRONOUNS),
+                ("gender_identity", "canary-gender-51aa"),
+                ("language", "canary-language-e07c"),
+                ("address_line1", STREET),
+                ("city", "Canaryville"),
+                ("postal_code", "62704"),
+                ("country", "US"),
+                ("contact_name", CONTACT),
+                ("contact_phone", "555 0100 199"),
+            ],
+        )
+        .await;
+    assert_eq!(details.status, StatusCode::OK, "{}", details.body);
     // Reading them puts them through the audit trail and the session too.
     for path in [
         format!("/api/chart?patient_id={patient}"),
@@ -216,7 +239,16 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
     let chart = browser
         .fetch(&format!("/api/chart?patient_id={patient}"))
         .await;
-    for canary in [DIAGNOSIS, CODE, GOAL, INTERVENTION, HELPER] {
+    for canary in [
+        DIAGNOSIS,
+        CODE,
+        GOAL,
+        INTERVENTION,
+        HELPER,
+        STREET,
+        CONTACT,
+        PRONOUNS,
+    ] {
         assert!(chart.body.contains(canary), "the chart reads {canary} back");
     }
 
@@ -428,6 +460,12 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         "canary-goal-e93b",
         INTERVENTION,
         "canary-helper-6f3a",
+        "canary-street-2d9b",
+        "canary-contact-70ae",
+        PRONOUNS,
+        "canary-gender-51aa",
+        "canary-language-e07c",
+        "Canaryville",
         "canary-psychotherapy-3e6d",
         "canary-reason-91c4",
         "canary-review-2b7e",

@@ -12,6 +12,7 @@ mod canary;
 mod charts;
 mod cli;
 mod database_tls;
+mod details;
 mod edge;
 mod health;
 mod homes;

@@ -246,6 +246,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         deleted_by -> Nullable<Uuid>,
+        language_sealed -> Nullable<Bytea>,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod access;
 pub mod admission;
 pub mod care_team;
 pub mod desk;
+pub mod details;
 pub mod diagnoses;
 pub mod emergency;
 pub mod emergency_reasons;

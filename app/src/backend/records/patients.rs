@@ -14,7 +14,7 @@ use crate::backend::{
 };
 use crate::{
     error::{AppError, FieldErrors},
-    model::validate::{check_display_name, check_email},
+    model::validate::{check_display_name, check_email, check_phone},
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -245,9 +245,6 @@ impl std::fmt::Debug for Contact {
     }
 }
 
-/// Longest phone number as typed, in characters.
-const PHONE_MAX: usize = 30;
-
 /// Checks contact details: an email address of the usual shape (stored
 /// lower-case), a phone number of 7 to 15 digits with spaces, `+`, `-`,
 /// `(`, `)` or `.` between. Either may be left blank.
@@ -264,23 +261,9 @@ fn contact_fields(errors: &mut FieldErrors, email: &str, phone: &str) -> Contact
         "" => None,
         typed => check_email(errors, "email", typed),
     };
-    let phone = phone.trim();
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let phone = if phone.is_empty() {
-        None
-    } else if phone.chars().count() > PHONE_MAX
-        || !(7..=15).contains(&digits)
-        || !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-    {
-        errors.add(
-            "phone",
-            "Enter a phone number of 7 to 15 digits, for example +1 555 0100 200.",
-        );
-        None
-    } else {
-        Some(phone.to_owned())
+    let phone = match phone.trim() {
+        "" => None,
+        typed => check_phone(errors, "phone", typed),
     };
     Contact { email, phone }
 }

@@ -72,6 +72,7 @@ pub const PATIENT_ADDRESS: Column = patients("address_sealed");
 pub const PATIENT_EMERGENCY_CONTACT: Column = patients("emergency_contact_sealed");
 pub const PATIENT_INSURANCE_PAYER: Column = patients("insurance_payer_sealed");
 pub const PATIENT_INSURANCE_MEMBER_ID: Column = patients("insurance_member_id_sealed");
+pub const PATIENT_LANGUAGE: Column = patients("language_sealed");
 
 /// A clinical note's sections, sealed as one value.
 pub const NOTE_BODY: Column = Column {
@@ -177,6 +178,7 @@ pub const ALL: &[Registered] = &[
     of_patient(PATIENT_EMERGENCY_CONTACT),
     of_patient(PATIENT_INSURANCE_PAYER),
     of_patient(PATIENT_INSURANCE_MEMBER_ID),
+    of_patient(PATIENT_LANGUAGE),
     in_chart(NOTE_BODY),
     in_chart(ADDENDUM_BODY),
     in_chart(DIAGNOSIS_BODY),

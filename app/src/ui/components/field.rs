@@ -30,9 +30,14 @@ pub fn TextField(
     /// browser honours it on a page load; the layout, on arrival by a link.
     #[prop(optional)]
     autofocus: bool,
+    /// Choices offered as the person types (a `datalist`); anything else
+    /// may still be typed.
+    #[prop(optional)]
+    suggestions: &'static [&'static str],
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| name.to_owned());
     let error_id = format!("{id}-error");
+    let list_id = (!suggestions.is_empty()).then(|| format!("{id}-choices"));
     view! {
         <div class="space-y-1">
             <label for=id.clone() class="block text-sm font-medium text-stone-800">{label}</label>
@@ -44,10 +49,16 @@ pub fn TextField(
                 autocomplete=autocomplete
                 autofocus=autofocus
                 inputmode=inputmode
+                list=list_id.clone()
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()
                 class=FIELD_CLASS
             />
+            {list_id.map(|list_id| view! {
+                <datalist id=list_id>
+                    {suggestions.iter().map(|choice| view! { <option value=*choice></option> }).collect_view()}
+                </datalist>
+            })}
             <FieldMessage id=error_id error />
         </div>
     }

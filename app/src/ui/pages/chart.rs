@@ -7,14 +7,17 @@
 //! Opening the chart is recorded in the trail before anything is shown.
 
 use crate::{
-    api::{SaveSafetyPlan, SaveTreatmentPlan, chart::get_chart},
+    api::{SaveDetails, SaveSafetyPlan, SaveTreatmentPlan, chart::get_chart},
     model::{
         chart::{Chart, NoteKind, NoteStatus, NoteSummary},
         counted,
         measures::ChartMeasures,
     },
     ui::{
-        components::{LoadFailed, ScoreTrend, refresh_on_success, style},
+        components::{
+            CsrfField, DetailsFields, DetailsList, FormAlert, LoadFailed, ScoreTrend, SubmitButton,
+            Terms, contact_line, form_error, refresh_on_success, style,
+        },
         pages::{
             diagnoses::DiagnosesTab,
             measures_tab::MeasuresTab,
@@ -70,7 +73,9 @@ pub fn ChartPage() -> impl IntoView {
     let saves = Saves {
         plan: ServerAction::new(),
         safety: ServerAction::new(),
+        details: ServerAction::new(),
     };
+    refresh_on_success(saves.details.value(), refresh);
     refresh_on_success(saves.plan.value(), refresh);
     refresh_on_success(saves.safety.value(), refresh);
     let chart = Resource::new(
@@ -106,6 +111,7 @@ pub fn ChartPage() -> impl IntoView {
 struct Saves {
     plan: ServerAction<SaveTreatmentPlan>,
     safety: ServerAction<SaveSafetyPlan>,
+    details: ServerAction<SaveDetails>,
 }
 
 #[component]
@@ -117,6 +123,7 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
             <header class="space-y-1">
                 <p class="text-sm text-stone-600"><a href="/caseload" class="underline">"Caseload"</a></p>
                 <h1 class="text-2xl font-semibold" data-testid="chart-name">{chart.legal_name.clone()}</h1>
+                {goes_by(&chart).map(|line| view! { <p class="font-medium text-stone-800" data-testid="chart-goes-by">{line}</p> })}
                 <p class="text-stone-700">{format!("Born {}", crate::model::day::readable(&chart.date_of_birth))}</p>
             </header>
             {chart.emergency_until.clone().map(|until| view! {
@@ -151,7 +158,7 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
                 </ul>
             </nav>
             {match tab {
-                Tab::Overview => view! { <Overview chart /> }.into_any(),
+                Tab::Overview => view! { <Overview chart save=saves.details /> }.into_any(),
                 Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes measures=chart.measures /> }.into_any(),
                 Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan save=saves.plan /> }.into_any(),
                 Tab::Safety => view! { <SafetyPlanTab patient_id=chart.patient_id plan=chart.safety_plan save=saves.safety /> }.into_any(),
@@ -162,8 +169,25 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
     }
 }
 
+/// How the patient asks to be addressed, beside the legal name the
+/// heading shows ("Goes by Ave · they/them"), when they said.
+fn goes_by(chart: &Chart) -> Option<String> {
+    let parts: Vec<String> = [
+        chart
+            .details
+            .preferred_name
+            .as_ref()
+            .map(|name| format!("Goes by {name}")),
+        chart.details.pronouns.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 #[component]
-fn Overview(chart: Chart) -> impl IntoView {
+fn Overview(chart: Chart, save: ServerAction<SaveDetails>) -> impl IntoView {
     let not_given = || "Not given".to_owned();
     let team = if chart.care_team.is_empty() {
         "No one yet".to_owned()
@@ -210,10 +234,11 @@ fn Overview(chart: Chart) -> impl IntoView {
     let trends = chart.measures.trends.clone();
     // In a crisis the plan comes before everything else on the chart.
     let safety_first = chart.emergency_until.is_some() || !chart.measures.to_review().is_empty();
-    let safety_first = safety_first.then(
-        || view! { <SafetyFirst patient_id=chart.patient_id plan=chart.safety_plan.clone() /> },
-    );
-    let rows = [
+    let contact = chart.details.emergency_contact.clone();
+    let safety_first = safety_first.then(|| view! { <SafetyFirst patient_id=chart.patient_id plan=chart.safety_plan.clone() contact /> });
+    let details = chart.details.clone();
+    let patient_id = chart.patient_id;
+    let rows = vec![
         ("Legal name", chart.legal_name.clone()),
         (
             "Date of birth",
@@ -229,14 +254,8 @@ fn Overview(chart: Chart) -> impl IntoView {
     ];
     view! {
         {safety_first}
-        <dl class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="chart-overview">
-            {rows.into_iter().map(|(term, value)| view! {
-                <div class="flex flex-wrap gap-x-6 gap-y-1 px-4 py-3">
-                    <dt class="w-36 shrink-0 text-sm text-stone-600">{term}</dt>
-                    <dd>{value}</dd>
-                </div>
-            }).collect_view()}
-        </dl>
+        <Terms rows testid="chart-overview" />
+        <DetailsSection patient_id details save />
         {(!trends.is_empty()).then(|| view! {
             <section aria-labelledby="overview-scores" class="mt-6 space-y-3">
                 <h2 id="overview-scores" class="text-lg font-semibold">"Scores over time"</h2>
@@ -254,9 +273,14 @@ fn Overview(chart: Chart) -> impl IntoView {
 fn SafetyFirst(
     patient_id: Uuid,
     plan: Option<crate::model::safety_plan::SafetyPlan>,
+    contact: Option<crate::model::details::EmergencyContact>,
 ) -> impl IntoView {
+    let contact = contact
+        .as_ref()
+        .map_or_else(|| "None on the chart".to_owned(), contact_line);
     view! {
         <section aria-labelledby="safety-first" class="mb-6 space-y-3 rounded-xl border-2 border-rose-700 bg-rose-50 p-4" data-testid="safety-first">
+            <p data-testid="emergency-contact"><span class="font-semibold">"Emergency contact: "</span>{contact}</p>
             <h2 id="safety-first" class="text-lg font-semibold">"Safety plan"</h2>
             {match plan {
                 Some(plan) => view! { <SafetySteps plan /> }.into_any(),
@@ -267,6 +291,35 @@ fn SafetyFirst(
                     </p>
                 }.into_any(),
             }}
+        </section>
+    }
+}
+
+/// The patient's further details, and the form that edits them (every
+/// detail: the care team's).
+#[component]
+fn DetailsSection(
+    patient_id: Uuid,
+    details: crate::model::details::PatientDetails,
+    save: ServerAction<SaveDetails>,
+) -> impl IntoView {
+    let last = save.value();
+    let saved = move || matches!(last.get(), Some(Ok(())));
+    view! {
+        <section aria-labelledby="details-heading" class="mt-6 space-y-3">
+            <h2 id="details-heading" class="text-lg font-semibold">"Details"</h2>
+            <p role="status" class="text-sm font-medium text-teal-800" data-testid="details-saved">{move || saved().then_some("Details saved.")}</p>
+            <DetailsList details=details.clone() />
+            <details class="rounded-xl border border-stone-200 bg-white p-4">
+                <summary class="cursor-pointer font-medium text-teal-800">"Edit details"</summary>
+                <ActionForm action=save attr:class="mt-3 space-y-4" attr:novalidate=true attr:data-testid="details-form">
+                    <CsrfField />
+                    <input type="hidden" name="patient_id" value=patient_id.to_string() />
+                    <DetailsFields details last care_team=true />
+                    <FormAlert message=form_error(last) />
+                    <SubmitButton pending=save.pending() label="Save details" busy="Saving…" />
+                </ActionForm>
+            </details>
         </section>
     }
 }

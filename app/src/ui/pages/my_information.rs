@@ -2,11 +2,11 @@
 //! holds them. Opening them is recorded like any access to the record.
 
 use crate::{
-    api::{UpdateMyContact, patient::get_my_information},
+    api::{UpdateMyContact, UpdateMyDetails, patient::get_my_information},
     model::patient::MyInformation,
     ui::components::{
-        CsrfField, FormAlert, LoadFailed, SubmitButton, TextField, field_error, form_error,
-        successes,
+        CsrfField, DetailsFields, DetailsList, FormAlert, LoadFailed, SubmitButton, Terms,
+        TextField, field_error, form_error, successes,
     },
 };
 use leptos::prelude::*;
@@ -18,7 +18,12 @@ pub fn MyInformationPage() -> impl IntoView {
     // re-read its success causes.
     let save = ServerAction::<UpdateMyContact>::new();
     let saved = successes(save.value(), save.version());
-    let information = Resource::new(move || saved.get(), |_| get_my_information());
+    let save_details = ServerAction::<UpdateMyDetails>::new();
+    let details_saved = successes(save_details.value(), save_details.version());
+    let information = Resource::new(
+        move || (saved.get(), details_saved.get()),
+        |_| get_my_information(),
+    );
     view! {
         <Title text="My information" />
         <div class="max-w-3xl space-y-6">
@@ -33,7 +38,9 @@ pub fn MyInformationPage() -> impl IntoView {
                     match information.await {
                         Ok(Some(information)) => view! {
                             <Details information=information.clone() />
-                            <ContactForm information save />
+                            <DetailsList details=information.details.clone() />
+                            <ContactForm information=information.clone() save />
+                            <MyDetailsForm information save=save_details />
                         }.into_any(),
                         Ok(None) => view! {
                             <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600" data-testid="no-record">
@@ -51,7 +58,7 @@ pub fn MyInformationPage() -> impl IntoView {
 #[component]
 fn Details(information: MyInformation) -> impl IntoView {
     let not_given = || "Not given".to_owned();
-    let rows = [
+    let rows = vec![
         ("Legal name", information.legal_name.clone()),
         (
             "Date of birth",
@@ -61,17 +68,7 @@ fn Details(information: MyInformation) -> impl IntoView {
         ("Phone", information.phone.clone().unwrap_or_else(not_given)),
     ];
     view! {
-        <dl class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="my-information">
-            {rows
-                .into_iter()
-                .map(|(term, value)| view! {
-                    <div class="flex flex-wrap gap-x-6 gap-y-1 px-4 py-3">
-                        <dt class="w-36 shrink-0 text-sm text-stone-600">{term}</dt>
-                        <dd>{value}</dd>
-                    </div>
-                })
-                .collect_view()}
-        </dl>
+        <Terms rows testid="my-information" />
     }
 }
 
@@ -92,6 +89,30 @@ fn ContactForm(information: MyInformation, save: ServerAction<UpdateMyContact>) 
                 <FormAlert message=form_error(last) />
                 <div class="flex items-center gap-4">
                     <SubmitButton pending=save.pending() label="Save contact details" busy="Saving…" />
+                    <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The details the patient keeps current themselves: how to address
+/// them, their language, address and emergency contact. Gender identity
+/// and sex assigned at birth are recorded with their care team.
+#[component]
+fn MyDetailsForm(information: MyInformation, save: ServerAction<UpdateMyDetails>) -> impl IntoView {
+    let last = save.value();
+    let saved = move || matches!(last.get(), Some(Ok(())));
+    view! {
+        <section aria-labelledby="details-heading" class="space-y-3 rounded-xl border border-stone-200 bg-white p-4">
+            <h2 id="details-heading" class="text-lg font-semibold">"Your address and emergency contact"</h2>
+            <p class="text-sm text-stone-600">"Leave a field empty to remove it. To change how your gender is recorded, talk to your therapist."</p>
+            <ActionForm action=save attr:class="space-y-4" attr:novalidate=true attr:data-testid="my-details-form">
+                <CsrfField />
+                <DetailsFields details=information.details last care_team=false />
+                <FormAlert message=form_error(last) />
+                <div class="flex items-center gap-4">
+                    <SubmitButton pending=save.pending() label="Save your details" busy="Saving…" />
                     <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
                 </div>
             </ActionForm>

@@ -126,6 +126,18 @@ async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorde
             CHART_WRITE,
             vec![Who::TherapistOnTeam],
         ),
+        (
+            "save-details",
+            Call::Post(
+                "/api/save-details",
+                vec![
+                    ("patient_id", patient.to_string()),
+                    ("pronouns", "they/them".into()),
+                ],
+            ),
+            CHART_WRITE,
+            EVERYONE.to_vec(),
+        ),
         // (Another practice's administrator: their own roster, below.)
         (
             "roster",
@@ -214,6 +226,10 @@ async fn everyone_against_the_portal_is_answered_and_recorded() {
         ("my-plan", Call::Get("/api/my-plan".into())),
         ("my-safety-plan", Call::Get("/api/my-safety-plan".into())),
         ("my-contact", contact),
+        (
+            "my-details",
+            Call::Post("/api/my-details", vec![("language", "Spanish".into())]),
+        ),
     ];
     for (name, how) in &table {
         check(&app, &mut people, name, how, PORTAL, &EVERYONE).await;

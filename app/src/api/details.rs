@@ -1,0 +1,73 @@
+//! A patient's further details (preferred name, pronouns, gender identity
+//! and sex assigned at birth, language, address, emergency contact): the
+//! care team edits them from the chart, the patient their own parts from
+//! the portal. Each save is recorded against the patient's details.
+
+#[cfg(feature = "ssr")]
+use super::context::Request;
+use crate::{error::AppError, model::details::DetailsForm};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// Saves every detail of `patient_id` as typed (the form's fields, by
+/// name; a blank one clears its detail).
+/// Anyone who reaches the chart.
+#[server(prefix = "/api", endpoint = "save-details")]
+pub async fn save_details(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(flatten)]
+    #[server(default)]
+    form: DetailsForm,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        identity::authz::Therapist,
+        records::access::Reach,
+        records::details::{self, Editor},
+    };
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, _) = Request::only("save-details", Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::Chart).await?;
+    let checked = details::check(&form, Editor::CareTeam)?;
+    let grant = grant.on("patient_details", patient_id);
+    request
+        .act(grant, AuditAction::RecordUpdated, |conn, vault, access| {
+            Box::pin(
+                async move { details::save(conn, vault, access, Editor::CareTeam, &checked).await },
+            )
+        })
+        .await
+}
+
+/// Saves the signed-in patient's own parts of their details as typed:
+/// how to address them, their language, address and emergency contact
+/// (gender fields, if sent, are ignored: the care team records them).
+#[server(prefix = "/api", endpoint = "my-details")]
+pub async fn update_my_details(
+    csrf_token: String,
+    #[server(flatten)]
+    #[server(default)]
+    form: DetailsForm,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        identity::authz::Patient,
+        records::details::{self, Editor},
+    };
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, patient) = Request::only("my-details", Patient::check).await?;
+    let Some(grant) = super::patient::own_record(&request, patient).await? else {
+        return Err(AppError::NotFound);
+    };
+    let checked = details::check(&form, Editor::Patient)?;
+    let patient_id = grant.patient_id();
+    let grant = grant.on("patient_details", patient_id);
+    request
+        .act(grant, AuditAction::RecordUpdated, |conn, vault, access| {
+            Box::pin(
+                async move { details::save(conn, vault, access, Editor::Patient, &checked).await },
+            )
+        })
+        .await
+}

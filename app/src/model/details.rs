@@ -1,0 +1,158 @@
+//! A patient's further details as they cross the wire: how to address
+//! them, who they are, where they live and whom to call in a crisis.
+//! Every value is optional; built on the server from opened values.
+
+use serde::{Deserialize, Serialize};
+
+/// A postal address. `country` is an ISO 3166 two-letter code.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl Address {
+    /// On lines, as an envelope shows it (empty parts left out).
+    pub fn lines(&self) -> Vec<String> {
+        let town = [
+            self.city.as_str(),
+            self.region.as_str(),
+            self.postal_code.as_str(),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+        let country = country_name(&self.country).unwrap_or(self.country.as_str());
+        [
+            self.line1.as_str(),
+            self.line2.as_str(),
+            town.as_str(),
+            country,
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+    }
+}
+
+/// Whom to call when the patient is in crisis.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyContact {
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+    /// Whether they may be told the patient is in care here.
+    pub may_disclose: bool,
+}
+
+/// A patient's details beyond name, date of birth, email and phone.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientDetails {
+    pub preferred_name: Option<String>,
+    pub pronouns: Option<String>,
+    pub gender_identity: Option<String>,
+    pub sex_at_birth: Option<String>,
+    pub language: Option<String>,
+    pub address: Option<Address>,
+    pub emergency_contact: Option<EmergencyContact>,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for PatientDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PatientDetails(<redacted>)")
+    }
+}
+
+/// The details form as sent (both the chart's and the portal's: the
+/// portal's has no gender fields). Each blank field clears its detail.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    pub preferred_name: String,
+    pub pronouns: String,
+    pub gender_identity: String,
+    pub sex_at_birth: String,
+    pub language: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub contact_name: String,
+    pub contact_relationship: String,
+    pub contact_phone: String,
+    /// Present (any value) when the box is ticked.
+    pub contact_may_disclose: Option<String>,
+}
+
+/// Health information as typed: never printed with its content.
+impl std::fmt::Debug for DetailsForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DetailsForm(<redacted>)")
+    }
+}
+
+/// Suggestions offered for pronouns; anything else may be typed.
+pub const PRONOUNS: &[&str] = &[
+    "she/her",
+    "he/him",
+    "they/them",
+    "she/they",
+    "he/they",
+    "ze/zir",
+];
+
+/// Suggestions offered for gender identity; anything else may be typed.
+pub const GENDER_IDENTITIES: &[&str] = &[
+    "Woman",
+    "Man",
+    "Non-binary",
+    "Transgender woman",
+    "Transgender man",
+    "Genderqueer",
+    "Two-Spirit",
+    "Questioning",
+    "Prefer not to say",
+];
+
+/// The choices for sex assigned at birth (stored as written here).
+pub const SEXES_AT_BIRTH: &[&str] = &["Female", "Male", "Intersex", "Prefer not to say"];
+
+/// Countries an address may be in, (code, name): those whose postal code
+/// Cairn checks first, then others by code.
+pub const COUNTRIES: &[(&str, &str)] = &[
+    ("US", "United States"),
+    ("CA", "Canada"),
+    ("GB", "United Kingdom"),
+    ("IE", "Ireland"),
+    ("AU", "Australia"),
+    ("NZ", "New Zealand"),
+    ("DE", "Germany"),
+    ("FR", "France"),
+    ("NL", "Netherlands"),
+    ("ES", "Spain"),
+    ("IT", "Italy"),
+    ("MX", "Mexico"),
+];
+
+/// The name of country `code`, when it is one of [`COUNTRIES`].
+pub fn country_name(code: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+}
+
+/// Longest of the short free-text details (pronouns, gender identity,
+/// language, relationship), in characters.
+pub const SHORT_MAX: usize = 60;
+/// Longest name (preferred name, emergency contact) or address line.
+pub const LINE_MAX: usize = 120;
