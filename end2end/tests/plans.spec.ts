@@ -54,6 +54,25 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   await expect(page.getByTestId("plan-saved")).toHaveText("Plan saved.");
   await page.screenshot({ path: "screenshots/treatment-plan.png", fullPage: true });
 
+  // Insurance, on the overview: a card's number with a stray character is
+  // refused in place; the first policy recorded is the primary one.
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page).not.toHaveURL(/tab=/);
+  await hydrated(page);
+  await page.getByText("Add a policy").click();
+  const insurance = page.getByTestId("add-insurance");
+  await insurance.getByLabel("Insurer or plan").fill("Lakeside Mutual (demo)");
+  await insurance.getByLabel("Member number").fill("LM;2207");
+  await insurance.getByRole("button", { name: "Add policy" }).click();
+  await expect(insurance.locator("#member_id-error")).toContainText("letters, digits");
+  await expect(insurance.getByLabel("Insurer or plan")).toHaveValue("Lakeside Mutual (demo)");
+  await insurance.getByLabel("Member number").fill("lm-2207");
+  await insurance.getByRole("button", { name: "Add policy" }).click();
+  const policies = page.getByTestId("insurance");
+  await expect(policies).toContainText("Lakeside Mutual (demo)");
+  await expect(policies).toContainText("Member LM-2207");
+  await expect(policies).toContainText("Primary");
+
   // The patient: the goals, not the therapist's interventions.
   const patientPage = await (await browser.newContext()).newPage();
   await signIn(patientPage, patient.email);

@@ -154,8 +154,8 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
             dates::day, records::access::Reach, records::care_team, records::details,
-            records::diagnoses, records::measures, records::notes, records::patients,
-            records::plans::safety, records::plans::treatment as treatment_plan,
+            records::diagnoses, records::insurance, records::measures, records::notes,
+            records::patients, records::plans::safety, records::plans::treatment as treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -192,6 +192,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                             .map(|plan| treatment_plan::view(plan, &zone)),
                         safety_plan: safety::current(conn, vault, access, &zone).await?,
                         details: details::read(conn, vault, access).await?,
+                        insurance: insurance::list(conn, vault, access).await?,
                         measures: measures::on_chart(conn, vault, access, &zone).await?,
                     })
                 })

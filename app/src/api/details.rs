@@ -2,10 +2,14 @@
 //! and sex assigned at birth, language, address, emergency contact): the
 //! care team edits them from the chart, the patient their own parts from
 //! the portal. Each save is recorded against the patient's details.
+//! Insurance policies, too, are the care team's to record on the chart.
 
 #[cfg(feature = "ssr")]
 use super::context::Request;
-use crate::{error::AppError, model::details::DetailsForm};
+use crate::{
+    error::AppError,
+    model::details::{DetailsForm, InsuranceForm},
+};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -69,5 +73,77 @@ pub async fn update_my_details(
                 async move { details::save(conn, vault, access, Editor::Patient, &checked).await },
             )
         })
+        .await
+}
+
+/// Records an insurance policy on the chart of `patient_id` (the form's
+/// fields, by name). The first policy in use is primary; ticking
+/// "primary" moves it to the new one. Anyone who reaches the chart.
+#[server(prefix = "/api", endpoint = "add-insurance")]
+pub async fn add_insurance(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(flatten)]
+    #[server(default)]
+    form: InsuranceForm,
+) -> Result<(), AppError> {
+    use crate::backend::{identity::authz::Therapist, records::access::Reach, records::insurance};
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, _) = Request::only("add-insurance", Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::Chart).await?;
+    let today = request.zone().await?.today();
+    let policy = insurance::check(&form, today)?;
+    let (id, by) = (Uuid::new_v4(), request.who().user_id);
+    request
+        .act(
+            grant.on("insurance", id),
+            AuditAction::RecordCreated,
+            |conn, vault, access| {
+                Box::pin(async move { insurance::add(conn, vault, access, id, by, &policy).await })
+            },
+        )
+        .await
+}
+
+/// Makes policy `policy_id` of `patient_id` the primary one (`change` is
+/// `primary`), or ends it (`end`: no longer in use, kept on the chart).
+#[server(prefix = "/api", endpoint = "change-insurance")]
+pub async fn change_insurance(
+    csrf_token: String,
+    patient_id: Uuid,
+    policy_id: Uuid,
+    #[server(default)] change: String,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        identity::authz::Therapist,
+        records::access::Reach,
+        records::insurance::{self, Change},
+    };
+    use crate::error::FieldErrors;
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, _) = Request::only("change-insurance", Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::Chart).await?;
+    let change = match change.as_str() {
+        "primary" => Change::MakePrimary,
+        "end" => Change::End,
+        _ => {
+            let mut errors = FieldErrors::new();
+            errors.add("change", "Choose what to do with the policy.");
+            return Err(AppError::Invalid(errors));
+        }
+    };
+    let by = request.who().user_id;
+    request
+        .act(
+            grant.on("insurance", policy_id),
+            AuditAction::RecordUpdated,
+            |conn, _, access| {
+                Box::pin(
+                    async move { insurance::change(conn, access, policy_id, by, change).await },
+                )
+            },
+        )
         .await
 }

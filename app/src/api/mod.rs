@@ -29,7 +29,7 @@ pub use chart::{
     AddDiagnosis, AddPatient, GetCaseload, GetChart, ResolveDiagnosis, SaveTreatmentPlan,
     StartEmergencyAccess,
 };
-pub use details::{SaveDetails, UpdateMyDetails};
+pub use details::{AddInsurance, ChangeInsurance, SaveDetails, UpdateMyDetails};
 pub use measures::{AcknowledgeMeasure, AnswerQuestionnaire, AssignMeasure, StopMeasure};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,

@@ -249,6 +249,8 @@ pub struct Chart {
     pub safety_plan: Option<crate::model::safety_plan::SafetyPlan>,
     /// Preferred name, pronouns, gender, language, address, emergency contact.
     pub details: crate::model::details::PatientDetails,
+    /// The primary policy first, then the others in use, then ended ones.
+    pub insurance: Vec<crate::model::details::InsurancePolicy>,
     /// Questionnaires assigned, and the scores over time.
     pub measures: crate::model::measures::ChartMeasures,
     /// When the chart is open through emergency access: until when

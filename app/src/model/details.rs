@@ -156,3 +156,64 @@ pub fn country_name(code: &str) -> Option<&'static str> {
 pub const SHORT_MAX: usize = 60;
 /// Longest name (preferred name, emergency contact) or address line.
 pub const LINE_MAX: usize = 120;
+
+/// Who holds an insurance policy: the patient, or someone else.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Subscriber {
+    /// The patient.
+    Patient,
+    /// Another person (a parent, a spouse): their name and date of birth
+    /// (`YYYY-MM-DD`), which the payer asks for.
+    Other { name: String, date_of_birth: String },
+}
+
+/// One insurance policy as the chart shows it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InsurancePolicy {
+    pub id: uuid::Uuid,
+    pub payer: String,
+    pub member_id: String,
+    pub group_number: Option<String>,
+    pub subscriber: Subscriber,
+    /// `YYYY-MM-DD`, when given.
+    pub effective_from: Option<String>,
+    pub effective_to: Option<String>,
+    pub primary: bool,
+    /// Still in use (an ended policy is kept, listed after the others).
+    pub in_use: bool,
+    pub recorded_by: String,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for InsurancePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InsurancePolicy(<redacted>)")
+    }
+}
+
+/// A new policy as its form sends it.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InsuranceForm {
+    pub payer: String,
+    pub member_id: String,
+    pub group_number: String,
+    /// `self` or `other`.
+    pub subscriber: String,
+    pub subscriber_name: String,
+    pub subscriber_date_of_birth: String,
+    pub effective_from: String,
+    pub effective_to: String,
+    /// Present when the box "primary" is ticked.
+    pub primary: Option<String>,
+}
+
+/// Health information as typed: never printed with its content.
+impl std::fmt::Debug for InsuranceForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InsuranceForm(<redacted>)")
+    }
+}
+
+/// Longest member or group number, in characters.
+pub const MEMBER_ID_MAX: usize = 40;

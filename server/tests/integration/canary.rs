@@ -2,7 +2,7 @@
 //! through the app (a patient's details, a note, its addendum, a
 //! psychotherapy note, a diagnosis, a treatment plan, a safety plan, the
 //! patient's further details (pronouns, gender, language, address, emergency
-//! contact), and free text staff
+//! contact, insurance), and free text staff
 //! type about people: an emergency access reason, an alert review's note;
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
@@ -38,6 +38,8 @@ const HELPER: &str = "canary-helper-6f3a my cousin, 555 0166";
 const STREET: &str = "canary-street-2d9b 7 Lantern Lane";
 const CONTACT: &str = "canary-contact-70ae Robin";
 const PRONOUNS: &str = "canary-pronouns-c4d1";
+const PAYER: &str = "canary-payer-8b2e Mutual";
+const MEMBER: &str = "CANARY-MEMBER-93F1";
 const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
 const REASON: &str = "canary-reason-91c4 called the crisis line at night";
 const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
@@ -215,6 +217,20 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         )
         .await;
     assert_eq!(details.status, StatusCode::OK, "{}", details.body);
+    let insured = browser
+        .call(
+            "/api/add-insurance",
+            &[
+                ("patient_id", &patient_id),
+                ("payer", PAYER),
+                ("member_id", MEMBER),
+                ("subscriber", "other"),
+                ("subscriber_name", "canary-subscriber-0c7d"),
+                ("subscriber_date_of_birth", "1966-06-16"),
+            ],
+        )
+        .await;
+    assert_eq!(insured.status, StatusCode::OK, "{}", insured.body);
     // Reading them puts them through the audit trail and the session too.
     for path in [
         format!("/api/chart?patient_id={patient}"),
@@ -248,6 +264,8 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         STREET,
         CONTACT,
         PRONOUNS,
+        PAYER,
+        MEMBER,
     ] {
         assert!(chart.body.contains(canary), "the chart reads {canary} back");
     }
@@ -466,6 +484,10 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         "canary-gender-51aa",
         "canary-language-e07c",
         "Canaryville",
+        "canary-payer-8b2e",
+        MEMBER,
+        "canary-subscriber-0c7d",
+        "1966-06-16",
         "canary-psychotherapy-3e6d",
         "canary-reason-91c4",
         "canary-review-2b7e",

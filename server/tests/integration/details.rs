@@ -8,8 +8,8 @@ use crate::charts::{AVERY, ROWAN, error, record_of};
 use crate::plans::{chart, refused_on};
 use crate::support::{TestApp, app::Browser, app::Reply};
 use app::{
-    backend::db::schema::{audit_events, patients},
-    model::{audit::AuditAction, patient::MyInformation},
+    backend::db::schema::{audit_events, insurance_policies, patients},
+    model::{audit::AuditAction, details::Subscriber, patient::MyInformation},
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -179,4 +179,144 @@ async fn the_care_team_records_details_and_the_patient_keeps_their_own_current()
     let mut jordan = app.signed_in("jordan.lee@patients.example").await;
     let reply = jordan.fetch("/api/my-information").await;
     assert!(!reply.body.contains("Harbour"), "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insurance_policies_are_checked_sealed_and_one_is_primary() {
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let avery = record_of(&mut conn, AVERY).await;
+    let patient = avery.to_string();
+    let mut rowan = app.signed_in(ROWAN).await;
+    let add = async |browser: &mut Browser, form: &[(&str, &str)]| {
+        let mut all = vec![("patient_id", patient.as_str())];
+        all.extend_from_slice(form);
+        browser.call("/api/add-insurance", &all).await
+    };
+
+    let reply = add(
+        &mut rowan,
+        &[
+            ("payer", ""),
+            ("member_id", "12;DROP"),
+            ("subscriber", "other"),
+            ("subscriber_date_of_birth", "2999-01-01"),
+        ],
+    )
+    .await;
+    assert!(refused_on(&reply, "member_id").contains("letters, digits"));
+    for field in ["payer", "subscriber_name", "subscriber_date_of_birth"] {
+        assert!(error(&reply).field(field).is_some(), "{field}");
+    }
+    let stored: i64 = insurance_policies::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(stored, 0, "bad input stores nothing");
+
+    // The first policy is primary though not asked; a second asked as
+    // primary takes over.
+    let reply = add(
+        &mut rowan,
+        &[("payer", "Lakeside Mutual"), ("member_id", "lm-2207")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = add(
+        &mut rowan,
+        &[
+            ("payer", "Prairie Health"),
+            ("member_id", "PH 99 120"),
+            ("group_number", "g-17"),
+            ("subscriber", "other"),
+            ("subscriber_name", "Jordan Quinn"),
+            ("subscriber_date_of_birth", "1961-02-03"),
+            ("primary", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let policies = chart(&mut rowan, avery).await.insurance;
+    let names: Vec<(&str, bool)> = policies
+        .iter()
+        .map(|p| (p.payer.as_str(), p.primary))
+        .collect();
+    assert_eq!(
+        names,
+        [("Prairie Health", true), ("Lakeside Mutual", false)]
+    );
+    assert_eq!(policies[0].group_number.as_deref(), Some("G-17"));
+    assert!(
+        policies[0].subscriber
+            == Subscriber::Other {
+                name: "Jordan Quinn".into(),
+                date_of_birth: "1961-02-03".into()
+            }
+    );
+    assert_eq!(policies[1].member_id, "LM-2207");
+
+    // Lakeside becomes primary again; Prairie ends, kept and listed last.
+    let change = async |browser: &mut Browser, policy: uuid::Uuid, what: &str| {
+        let policy = policy.to_string();
+        browser
+            .call(
+                "/api/change-insurance",
+                &[
+                    ("patient_id", &patient),
+                    ("policy_id", &policy),
+                    ("change", what),
+                ],
+            )
+            .await
+    };
+    let (prairie, lakeside) = (policies[0].id, policies[1].id);
+    assert_eq!(
+        change(&mut rowan, lakeside, "primary").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        change(&mut rowan, prairie, "end").await.status,
+        StatusCode::OK
+    );
+    let reply = change(&mut rowan, prairie, "end").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "ended once");
+    let reply = change(&mut rowan, lakeside, "delete").await;
+    assert!(refused_on(&reply, "change").contains("Choose"));
+    let policies = chart(&mut rowan, avery).await.insurance;
+    let state: Vec<(&str, bool, bool)> = policies
+        .iter()
+        .map(|p| (p.payer.as_str(), p.primary, p.in_use))
+        .collect();
+    assert_eq!(
+        state,
+        [
+            ("Lakeside Mutual", true, true),
+            ("Prairie Health", false, false)
+        ]
+    );
+    let (action, kind): (AuditAction, Option<String>) = audit_events::table
+        .filter(audit_events::outcome.eq(app::model::audit::AuditOutcome::Allowed))
+        .order(audit_events::id.desc())
+        .select((audit_events::action, audit_events::resource_type))
+        .offset(1)
+        .first(&mut conn)
+        .await
+        .expect("the ending");
+    assert_eq!(
+        (action, kind.as_deref()),
+        (AuditAction::RecordUpdated, Some("insurance"))
+    );
+
+    // Sealed: no payer or number in the rows' bytes.
+    let bodies: Vec<Vec<u8>> = insurance_policies::table
+        .select(insurance_policies::body_sealed)
+        .load(&mut conn)
+        .await
+        .expect("rows");
+    assert!(
+        bodies
+            .iter()
+            .all(|b| !b.windows(7).any(|w| w == b"Prairie" || w == b"LM-2207"))
+    );
 }

@@ -35,6 +35,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("data_keys", "SIU"),
     ("diagnoses", "SIU"),
     ("emergency_access", "SIu"),
+    ("insurance_policies", "SIu"),
     ("invitations", "SIU"),
     ("measure_assignments", "SIu"),
     ("measure_responses", "SIu"),

@@ -134,6 +134,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    insurance_policies (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        body_sealed -> Bytea,
+        is_primary -> Bool,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        ended_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         token_hash -> Bytea,
@@ -239,8 +253,6 @@ diesel::table! {
         phone_index -> Nullable<Bytea>,
         address_sealed -> Nullable<Bytea>,
         emergency_contact_sealed -> Nullable<Bytea>,
-        insurance_payer_sealed -> Nullable<Bytea>,
-        insurance_member_id_sealed -> Nullable<Bytea>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -362,6 +374,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_keys,
     diagnoses,
     emergency_access,
+    insurance_policies,
     invitations,
     measure_assignments,
     measure_responses,

@@ -70,8 +70,6 @@ pub const PATIENT_EMAIL: Column = patients("email_sealed");
 pub const PATIENT_PHONE: Column = patients("phone_sealed");
 pub const PATIENT_ADDRESS: Column = patients("address_sealed");
 pub const PATIENT_EMERGENCY_CONTACT: Column = patients("emergency_contact_sealed");
-pub const PATIENT_INSURANCE_PAYER: Column = patients("insurance_payer_sealed");
-pub const PATIENT_INSURANCE_MEMBER_ID: Column = patients("insurance_member_id_sealed");
 pub const PATIENT_LANGUAGE: Column = patients("language_sealed");
 
 /// A clinical note's sections, sealed as one value.
@@ -99,6 +97,13 @@ pub const PLAN_BODY: Column = Column {
 /// A safety plan: every step with its lines, as one value.
 pub const SAFETY_PLAN_BODY: Column = Column {
     table: "safety_plans",
+    column: "body_sealed",
+};
+
+/// An insurance policy: payer, member and group numbers, subscriber and
+/// effective dates, as one value.
+pub const INSURANCE_BODY: Column = Column {
+    table: "insurance_policies",
     column: "body_sealed",
 };
 
@@ -176,14 +181,13 @@ pub const ALL: &[Registered] = &[
     of_patient(PATIENT_PHONE),
     of_patient(PATIENT_ADDRESS),
     of_patient(PATIENT_EMERGENCY_CONTACT),
-    of_patient(PATIENT_INSURANCE_PAYER),
-    of_patient(PATIENT_INSURANCE_MEMBER_ID),
     of_patient(PATIENT_LANGUAGE),
     in_chart(NOTE_BODY),
     in_chart(ADDENDUM_BODY),
     in_chart(DIAGNOSIS_BODY),
     in_chart(PLAN_BODY),
     in_chart(SAFETY_PLAN_BODY),
+    in_chart(INSURANCE_BODY),
     in_chart(MEASURE_ANSWERS),
     in_chart(MEASURE_ACKNOWLEDGEMENT),
     in_chart(EMERGENCY_REASON),

@@ -20,6 +20,7 @@ use crate::{
         },
         pages::{
             diagnoses::DiagnosesTab,
+            insurance::InsuranceSection,
             measures_tab::MeasuresTab,
             safety_plan::{SafetyPlanTab, SafetySteps},
             treatment_plan::TreatmentPlanTab,
@@ -158,7 +159,7 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
                 </ul>
             </nav>
             {match tab {
-                Tab::Overview => view! { <Overview chart save=saves.details /> }.into_any(),
+                Tab::Overview => view! { <Overview chart save=saves.details refresh /> }.into_any(),
                 Tab::Notes => view! { <Notes patient_id=chart.patient_id notes=chart.notes measures=chart.measures /> }.into_any(),
                 Tab::Plan => view! { <TreatmentPlanTab patient_id=chart.patient_id plan=chart.plan save=saves.plan /> }.into_any(),
                 Tab::Safety => view! { <SafetyPlanTab patient_id=chart.patient_id plan=chart.safety_plan save=saves.safety /> }.into_any(),
@@ -187,7 +188,11 @@ fn goes_by(chart: &Chart) -> Option<String> {
 }
 
 #[component]
-fn Overview(chart: Chart, save: ServerAction<SaveDetails>) -> impl IntoView {
+fn Overview(
+    chart: Chart,
+    save: ServerAction<SaveDetails>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let not_given = || "Not given".to_owned();
     let team = if chart.care_team.is_empty() {
         "No one yet".to_owned()
@@ -238,6 +243,7 @@ fn Overview(chart: Chart, save: ServerAction<SaveDetails>) -> impl IntoView {
     let safety_first = safety_first.then(|| view! { <SafetyFirst patient_id=chart.patient_id plan=chart.safety_plan.clone() contact /> });
     let details = chart.details.clone();
     let patient_id = chart.patient_id;
+    let policies = chart.insurance.clone();
     let rows = vec![
         ("Legal name", chart.legal_name.clone()),
         (
@@ -256,6 +262,7 @@ fn Overview(chart: Chart, save: ServerAction<SaveDetails>) -> impl IntoView {
         {safety_first}
         <Terms rows testid="chart-overview" />
         <DetailsSection patient_id details save />
+        <InsuranceSection patient_id policies refresh />
         {(!trends.is_empty()).then(|| view! {
             <section aria-labelledby="overview-scores" class="mt-6 space-y-3">
                 <h2 id="overview-scores" class="text-lg font-semibold">"Scores over time"</h2>

@@ -7,6 +7,7 @@ mod chart;
 mod diagnoses;
 mod emergency;
 mod home;
+mod insurance;
 mod invite;
 mod measures_tab;
 mod my_access;

@@ -69,11 +69,39 @@ fn save_safety_plan(patient: Uuid, version: i32) -> Call {
     )
 }
 
+fn add_insurance(patient: Uuid) -> Call {
+    Call::Post(
+        "/api/add-insurance",
+        vec![
+            ("patient_id", patient.to_string()),
+            ("payer", "Example Health Plan".into()),
+            ("member_id", "XJ-1001".into()),
+        ],
+    )
+}
+
+/// A policy recorded by the on-team therapist on patient A: its id.
+async fn policy(app: &TestApp, people: &mut People, patient: Uuid) -> Uuid {
+    let (rowan, _) = people.get(Who::TherapistOnTeam);
+    let reply = call(rowan, &add_insurance(patient)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut conn = app.db.conn().await;
+    use app::backend::db::schema::insurance_policies;
+    insurance_policies::table
+        .filter(insurance_policies::patient_id.eq(patient))
+        .order(insurance_policies::created_at.desc())
+        .select(insurance_policies::id)
+        .first(&mut conn)
+        .await
+        .expect("recorded")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorded() {
     let (app, mut people, patient) = setup().await;
     let first = diagnosis(&app, &mut people, patient).await;
     let second = diagnosis(&app, &mut people, patient).await;
+    let insured = policy(&app, &mut people, patient).await;
     let all_but =
         |one: Who| -> Vec<Who> { EVERYONE.iter().copied().filter(|w| *w != one).collect() };
     let not_on_team = all_but(Who::TherapistOnTeam);
@@ -133,6 +161,25 @@ async fn everyone_against_diagnoses_plans_and_the_roster_is_answered_and_recorde
                 vec![
                     ("patient_id", patient.to_string()),
                     ("pronouns", "they/them".into()),
+                ],
+            ),
+            CHART_WRITE,
+            EVERYONE.to_vec(),
+        ),
+        (
+            "add-insurance",
+            add_insurance(patient),
+            CHART_WRITE,
+            EVERYONE.to_vec(),
+        ),
+        (
+            "change-insurance",
+            Call::Post(
+                "/api/change-insurance",
+                vec![
+                    ("patient_id", patient.to_string()),
+                    ("policy_id", insured.to_string()),
+                    ("change", "primary".into()),
                 ],
             ),
             CHART_WRITE,
