@@ -57,7 +57,7 @@ test("a therapist records a diagnosis and a plan; the patient sees the goals and
   // Insurance, on the overview: a card's number with a stray character is
   // refused in place; the first policy recorded is the primary one.
   await page.getByRole("link", { name: "Overview" }).click();
-  await expect(page).not.toHaveURL(/tab=/);
+  await expect(page).toHaveURL(/tab=overview/);
   await hydrated(page);
   await page.getByText("Add a policy").click();
   const insurance = page.getByTestId("add-insurance");
