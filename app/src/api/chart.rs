@@ -85,6 +85,7 @@ pub async fn get_caseload(
                             last_seen,
                             open_drafts,
                             to_review,
+                            goes_by: None,
                         });
                         continue;
                     };
@@ -98,6 +99,7 @@ pub async fn get_caseload(
                         last_seen,
                         open_drafts,
                         to_review,
+                        goes_by: details.goes_by(),
                     });
                 }
                 Ok::<_, AppError>(rows)
@@ -214,10 +216,7 @@ pub async fn get_patient_name(patient_id: Uuid) -> Result<String, AppError> {
     let grant = request.decide(patient_id, Reach::Chart).await?;
     request
         .read(grant, AuditAction::RecordViewed, |conn, vault, access| {
-            Box::pin(async move {
-                let name = patients::legal_name(conn, vault, access).await?;
-                Ok(name.expose().clone())
-            })
+            Box::pin(async move { Ok(patients::demographics(conn, vault, access).await?.named()) })
         })
         .await
 }

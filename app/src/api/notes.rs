@@ -45,7 +45,7 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
                     Ok(NoteView {
                         id: note.id,
                         patient_id: note.patient_id,
-                        patient_name: details.legal_name.expose().clone(),
+                        patient_name: details.named(),
                         kind: note.kind,
                         shared: note.shared_with_team,
                         template: note.template,

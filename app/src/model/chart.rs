@@ -191,6 +191,8 @@ pub struct CaseloadRow {
     pub open_drafts: u32,
     /// A questionnaire's safety item waits for a clinician.
     pub to_review: bool,
+    /// How they ask to be addressed ("goes by Ave · they/them").
+    pub goes_by: Option<String>,
 }
 
 stored_enum! {

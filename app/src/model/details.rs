@@ -100,6 +100,17 @@ impl std::fmt::Debug for DetailsForm {
     }
 }
 
+/// How a patient asks to be addressed, for staff to read beside the
+/// legal name ("goes by Ave · they/them"); `None` when they have not said.
+pub fn goes_by(preferred_name: Option<&str>, pronouns: Option<&str>) -> Option<String> {
+    match (preferred_name, pronouns) {
+        (None, None) => None,
+        (Some(name), None) => Some(format!("goes by {name}")),
+        (None, Some(pronouns)) => Some(pronouns.to_owned()),
+        (Some(name), Some(pronouns)) => Some(format!("goes by {name} · {pronouns}")),
+    }
+}
+
 /// Suggestions offered for pronouns; anything else may be typed.
 pub const PRONOUNS: &[&str] = &[
     "she/her",
@@ -217,3 +228,33 @@ impl std::fmt::Debug for InsuranceForm {
 
 /// Longest member or group number, in characters.
 pub const MEMBER_ID_MAX: usize = 40;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_a_patient_is_addressed_reads_as_said() {
+        assert_eq!(goes_by(None, None), None);
+        assert_eq!(goes_by(Some("Ave"), None).as_deref(), Some("goes by Ave"));
+        assert_eq!(
+            goes_by(None, Some("they/them")).as_deref(),
+            Some("they/them")
+        );
+        assert_eq!(
+            goes_by(Some("Ave"), Some("they/them")).as_deref(),
+            Some("goes by Ave · they/them")
+        );
+        let address = Address {
+            line1: "1 Example Street".into(),
+            city: "Dublin".into(),
+            postal_code: "D02 X285".into(),
+            country: "IE".into(),
+            ..Address::default()
+        };
+        assert_eq!(
+            address.lines(),
+            ["1 Example Street", "Dublin D02 X285", "Ireland"]
+        );
+    }
+}

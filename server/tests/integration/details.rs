@@ -101,6 +101,23 @@ async fn the_care_team_records_details_and_the_patient_keeps_their_own_current()
     let details = chart(&mut rowan, avery).await.details;
     assert_eq!(details.preferred_name.as_deref(), Some("Ave"));
     assert_eq!(details.gender_identity.as_deref(), Some("Non-binary"));
+    // Staff see how Avery asks to be addressed wherever Avery is named.
+    let reply = rowan.fetch("/api/caseload").await;
+    let caseload: app::model::chart::Caseload =
+        serde_json::from_str(&reply.body).expect("Caseload");
+    let row = caseload
+        .rows
+        .iter()
+        .find(|r| r.patient_id == avery)
+        .expect("on the caseload");
+    assert_eq!(row.goes_by.as_deref(), Some("goes by Ave · they/them"));
+    let reply = rowan
+        .fetch(&format!("/api/patient-name?patient_id={avery}"))
+        .await;
+    assert_eq!(
+        reply.body.trim(),
+        "\"Avery Quinn (goes by Ave · they/them)\""
+    );
     let contact = details.emergency_contact.expect("a contact");
     assert_eq!(
         (contact.name.as_str(), contact.may_disclose),

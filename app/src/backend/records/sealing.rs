@@ -40,6 +40,21 @@ pub async fn seal<T: PhiValue>(
         .into_bytes())
 }
 
+/// As [`open`], for a column that may hold nothing: `None` stays `None`.
+pub async fn open_some<T: PhiValue>(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+    column: Column,
+    row: Uuid,
+    bytes: Option<Vec<u8>>,
+) -> Result<Option<Phi<T>>, ReadError> {
+    match bytes {
+        Some(bytes) => Ok(Some(open(conn, vault, access, column, row, bytes).await?)),
+        None => Ok(None),
+    }
+}
+
 /// The stored `bytes` of `column` in row `row`, opened; a value that does
 /// not open is [`ReadError::Unreadable`], never empty.
 pub async fn open<T: PhiValue>(

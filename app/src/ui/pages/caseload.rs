@@ -156,6 +156,7 @@ fn CaseloadTable(caseload: Caseload, searched: bool) -> impl IntoView {
                                         Some(name) => view! { <a href=href class="text-teal-800 underline">{name}</a> }.into_any(),
                                         None => view! { <span class="text-red-800">"Record unreadable — contact an administrator"</span> }.into_any(),
                                     }}
+                                    {row.goes_by.map(|goes_by| view! { <span class="block text-sm font-normal text-stone-600" data-testid="goes-by">{goes_by}</span> })}
                                     {row.to_review.then(|| view! {
                                         <a href=format!("/patients/{}?tab=measures", row.patient_id) class="ml-2 rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-900 underline" data-testid="needs-review">"Questionnaire needs review"</a>
                                     })}

@@ -173,18 +173,10 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
 /// How the patient asks to be addressed, beside the legal name the
 /// heading shows ("Goes by Ave · they/them"), when they said.
 fn goes_by(chart: &Chart) -> Option<String> {
-    let parts: Vec<String> = [
-        chart
-            .details
-            .preferred_name
-            .as_ref()
-            .map(|name| format!("Goes by {name}")),
-        chart.details.pronouns.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    (!parts.is_empty()).then(|| parts.join(" · "))
+    crate::model::details::goes_by(
+        chart.details.preferred_name.as_deref(),
+        chart.details.pronouns.as_deref(),
+    )
 }
 
 #[component]

@@ -144,12 +144,9 @@ async fn open<T: crate::backend::vault::PhiValue + Clone>(
     column: Column,
     stored: Option<Vec<u8>>,
 ) -> Result<Option<T>, ReadError> {
-    let Some(bytes) = stored else {
-        return Ok(None);
-    };
-    let opened: crate::backend::vault::Phi<T> =
-        sealing::open(conn, vault, access, column, access.patient_id(), bytes).await?;
-    Ok(Some(opened.expose().clone()))
+    let id = access.patient_id();
+    let opened = sealing::open_some::<T>(conn, vault, access, column, id, stored).await?;
+    Ok(opened.map(|value| value.expose().clone()))
 }
 
 /// One detail sealed for the patient's row, or `None` to clear it.

@@ -3,7 +3,7 @@
 //! [`PatientAccess`]; finding candidates by an exact value does not open
 //! anything.
 
-use crate::backend::dates::{check_day, day};
+use crate::backend::dates::day;
 use crate::backend::{
     db::schema::patients,
     records::access::{PatientAccess, ReadError},
@@ -12,14 +12,15 @@ use crate::backend::{
         Binding, Column, Normalize, Phi, PhiValue, Scope, Sealed, Vault, blind::normalize, columns,
     },
 };
-use crate::{
-    error::{AppError, FieldErrors},
-    model::validate::{check_display_name, check_email, check_phone},
-};
+use crate::error::AppError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::Date;
 use uuid::Uuid;
+
+mod check;
+
+pub use check::{Contact, check_contact, check_new};
 
 /// A new patient's details, as validated by the caller.
 pub struct NewPatient {
@@ -181,10 +182,41 @@ pub struct Demographics {
     pub date_of_birth: Phi<Date>,
     pub email: Option<Phi<String>>,
     pub phone: Option<Phi<String>>,
+    pub preferred_name: Option<Phi<String>>,
+    pub pronouns: Option<Phi<String>>,
 }
 
-/// The sealed details as stored: name, date of birth, email, phone.
-type StoredDetails = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+impl Demographics {
+    /// How they ask to be addressed, when they said ("goes by Ave ·
+    /// they/them").
+    pub fn goes_by(&self) -> Option<String> {
+        crate::model::details::goes_by(
+            self.preferred_name.as_ref().map(|n| n.expose().as_str()),
+            self.pronouns.as_ref().map(|p| p.expose().as_str()),
+        )
+    }
+
+    /// The legal name, with how they ask to be addressed beside it: what a
+    /// page about them shows staff in its heading.
+    pub fn named(&self) -> String {
+        let legal = self.legal_name.expose();
+        match self.goes_by() {
+            Some(goes_by) => format!("{legal} ({goes_by})"),
+            None => legal.clone(),
+        }
+    }
+}
+
+/// The sealed details as stored: name, date of birth, email, phone,
+/// preferred name, pronouns.
+type StoredDetails = (
+    Vec<u8>,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+);
 
 /// The details of the patient `access` is for.
 pub async fn demographics(
@@ -193,7 +225,7 @@ pub async fn demographics(
     access: &PatientAccess,
 ) -> Result<Demographics, ReadError> {
     let id = access.patient_id();
-    let (name, born, email, phone): StoredDetails = patients::table
+    let (name, born, email, phone, preferred, pronouns): StoredDetails = patients::table
         .find(id)
         .filter(patients::organization_id.eq(access.organization_id()))
         .select((
@@ -201,6 +233,8 @@ pub async fn demographics(
             patients::date_of_birth_sealed,
             patients::email_sealed,
             patients::phone_sealed,
+            patients::preferred_name_sealed,
+            patients::pronouns_sealed,
         ))
         .first(conn)
         .await
@@ -217,93 +251,20 @@ pub async fn demographics(
             born,
         )
         .await?,
-        email: match email {
-            Some(bytes) => {
-                Some(sealing::open(conn, vault, access, columns::PATIENT_EMAIL, id, bytes).await?)
-            }
-            None => None,
-        },
-        phone: match phone {
-            Some(bytes) => {
-                Some(sealing::open(conn, vault, access, columns::PATIENT_PHONE, id, bytes).await?)
-            }
-            None => None,
-        },
+        email: sealing::open_some(conn, vault, access, columns::PATIENT_EMAIL, id, email).await?,
+        phone: sealing::open_some(conn, vault, access, columns::PATIENT_PHONE, id, phone).await?,
+        preferred_name: sealing::open_some(
+            conn,
+            vault,
+            access,
+            columns::PATIENT_PREFERRED_NAME,
+            id,
+            preferred,
+        )
+        .await?,
+        pronouns: sealing::open_some(conn, vault, access, columns::PATIENT_PRONOUNS, id, pronouns)
+            .await?,
     })
-}
-
-/// Contact details as a patient typed them, checked: blank removes one.
-pub struct Contact {
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-/// Health information: never printed with its content.
-impl std::fmt::Debug for Contact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Contact(<redacted>)")
-    }
-}
-
-/// Checks contact details: an email address of the usual shape (stored
-/// lower-case), a phone number of 7 to 15 digits with spaces, `+`, `-`,
-/// `(`, `)` or `.` between. Either may be left blank.
-pub fn check_contact(email: &str, phone: &str) -> Result<Contact, AppError> {
-    let mut errors = FieldErrors::new();
-    let contact = contact_fields(&mut errors, email, phone);
-    errors.into_result()?;
-    Ok(contact)
-}
-
-/// [`check_contact`]'s rules, adding messages to `errors`.
-fn contact_fields(errors: &mut FieldErrors, email: &str, phone: &str) -> Contact {
-    let email = match email.trim() {
-        "" => None,
-        typed => check_email(errors, "email", typed),
-    };
-    let phone = match phone.trim() {
-        "" => None,
-        typed => check_phone(errors, "phone", typed),
-    };
-    Contact { email, phone }
-}
-
-/// Earliest date of birth a record may carry.
-const FIRST_BIRTHDAY: Date = time::macros::date!(1900 - 01 - 01);
-
-/// Checks a new patient as a therapist typed them: a legal name, a date of
-/// birth between 1900 and `today`, and contact details by
-/// [`check_contact`]'s rules (both optional). No portal account yet: the
-/// practice invites them separately.
-pub fn check_new(
-    legal_name: &str,
-    date_of_birth: &str,
-    email: &str,
-    phone: &str,
-    today: Date,
-) -> Result<NewPatient, AppError> {
-    let mut errors = FieldErrors::new();
-    let name = check_display_name(&mut errors, "legal_name", legal_name);
-    let born = check_day(
-        &mut errors,
-        "date_of_birth",
-        date_of_birth,
-        "birth",
-        FIRST_BIRTHDAY,
-        today,
-    );
-    let contact = contact_fields(&mut errors, email, phone);
-    errors.into_result()?;
-    match (name, born) {
-        (Some(legal_name), Some(date_of_birth)) => Ok(NewPatient {
-            legal_name,
-            date_of_birth,
-            email: contact.email.clone(),
-            phone: contact.phone.clone(),
-            user_id: None,
-        }),
-        _ => Err(AppError::Internal),
-    }
 }
 
 /// Replaces the email and phone of the patient `access` is for (sealed
@@ -512,37 +473,6 @@ pub async fn candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_new_patient_needs_a_name_and_a_real_birthday() {
-        let today = time::macros::date!(2026 - 11 - 24);
-        let error = check_new(" ", "2026-11-25", "x@", "", today).expect_err("refused");
-        assert!(error.field("legal_name").is_some());
-        assert!(
-            error
-                .field("date_of_birth")
-                .is_some_and(|m| m.contains("after"))
-        );
-        assert!(error.field("email").is_some());
-        let new =
-            check_new(" Robin Example ", "1990-05-01", "", "555 0100 999", today).expect("valid");
-        assert_eq!(new.legal_name, "Robin Example");
-        assert_eq!(new.phone.as_deref(), Some("555 0100 999"));
-        assert!(new.email.is_none() && new.user_id.is_none());
-    }
-
-    #[test]
-    fn contact_details_are_checked_and_may_be_blank() {
-        let ok = check_contact(" Avery@Example.org ", "+1 (555) 010-0200").expect("valid");
-        assert_eq!(ok.email.as_deref(), Some("avery@example.org"));
-        assert_eq!(ok.phone.as_deref(), Some("+1 (555) 010-0200"));
-        let blank = check_contact("", "  ").expect("blank is fine");
-        assert!(blank.email.is_none() && blank.phone.is_none());
-        let error = check_contact("not-an-email", "12345").expect_err("refused");
-        assert!(error.field("email").is_some());
-        assert!(error.field("phone").is_some_and(|m| m.contains("7 to 15")));
-        assert!(check_contact("", "555-0100 ext 2").is_err(), "letters");
-    }
 
     #[test]
     fn a_search_box_s_text_says_what_it_looks_for() {
