@@ -177,14 +177,14 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
             AuditAction::RecordViewed,
             |conn, vault, access| {
                 Box::pin(async move {
-                    let details = patients::demographics(conn, vault, access).await?;
+                    let known = patients::demographics(conn, vault, access).await?;
                     Ok(Chart {
                         emergency_until,
                         patient_id,
-                        legal_name: details.legal_name.expose().clone(),
-                        date_of_birth: day(*details.date_of_birth.expose()),
-                        email: details.email.as_ref().map(|e| e.expose().clone()),
-                        phone: details.phone.as_ref().map(|p| p.expose().clone()),
+                        legal_name: known.legal_name.expose().clone(),
+                        date_of_birth: day(*known.date_of_birth.expose()),
+                        email: known.email.as_ref().map(|e| e.expose().clone()),
+                        phone: known.phone.as_ref().map(|p| p.expose().clone()),
                         care_team: care_team::names(conn, patient_id).await?,
                         notes: notes::list(conn, access, &zone).await?,
                         diagnoses: diagnoses::list(conn, vault, access).await?,
@@ -193,7 +193,7 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                             .as_ref()
                             .map(|plan| treatment_plan::view(plan, &zone)),
                         safety_plan: safety::current(conn, vault, access, &zone).await?,
-                        details: details::read(conn, vault, access).await?,
+                        details: details::read(conn, vault, access, &known).await?,
                         insurance: insurance::list(conn, vault, access).await?,
                         measures: measures::on_chart(conn, vault, access, &zone).await?,
                     })

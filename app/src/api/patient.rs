@@ -19,7 +19,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
     read_own_record("my-information", |conn, vault, access| {
         Box::pin(async move {
             let opened = patients::demographics(conn, vault, access).await?;
-            let details = details::read(conn, vault, access).await?;
+            let details = details::read(conn, vault, access, &opened).await?;
             Ok(MyInformation {
                 legal_name: opened.legal_name.expose().clone(),
                 date_of_birth: crate::backend::dates::day(*opened.date_of_birth.expose()),

@@ -159,7 +159,12 @@ pub async fn add(
     recorded_by: Uuid,
     policy: &NewPolicy,
 ) -> Result<(), AppError> {
-    let in_use: i64 = in_use_of(access).count().get_result(conn).await?;
+    let in_use: i64 = insurance_policies::table
+        .filter(insurance_policies::patient_id.eq(access.patient_id()))
+        .filter(insurance_policies::ended_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
     let primary = policy.primary || in_use == 0;
     if primary {
         clear_primary(conn, access).await?;
@@ -185,15 +190,6 @@ pub async fn add(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// The policies in use of the patient `access` is for.
-fn in_use_of(access: &PatientAccess) -> insurance_policies::BoxedQuery<'static, diesel::pg::Pg> {
-    insurance_policies::table
-        .filter(insurance_policies::patient_id.eq(access.patient_id()))
-        .filter(insurance_policies::organization_id.eq(access.organization_id()))
-        .filter(insurance_policies::ended_at.is_null())
-        .into_boxed()
 }
 
 async fn clear_primary(
@@ -227,22 +223,20 @@ pub async fn change(
     by: Uuid,
     change: Change,
 ) -> Result<(), AppError> {
-    let found: i64 = in_use_of(access)
+    // The statement itself names the patient and "in use": a policy of
+    // someone else's, or one already ended, matches nothing.
+    let row = insurance_policies::table
         .filter(insurance_policies::id.eq(policy_id))
-        .count()
-        .get_result(conn)
-        .await?;
-    if found == 0 {
-        return Err(AppError::NotFound);
-    }
-    let row = insurance_policies::table.find(policy_id);
-    match change {
+        .filter(insurance_policies::patient_id.eq(access.patient_id()))
+        .filter(insurance_policies::organization_id.eq(access.organization_id()))
+        .filter(insurance_policies::ended_at.is_null());
+    let changed = match change {
         Change::MakePrimary => {
             clear_primary(conn, access).await?;
             diesel::update(row)
                 .set(insurance_policies::is_primary.eq(true))
                 .execute(conn)
-                .await?;
+                .await?
         }
         Change::End => {
             diesel::update(row)
@@ -252,10 +246,15 @@ pub async fn change(
                     insurance_policies::ended_by.eq(by),
                 ))
                 .execute(conn)
-                .await?;
+                .await?
         }
+    };
+    // Not found undoes the whole transaction, a cleared primary included.
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
-    Ok(())
 }
 
 /// One stored row, not opened.

@@ -15,6 +15,7 @@ pub use postal::postal_code;
 use crate::backend::{
     db::schema::patients,
     records::access::{PatientAccess, ReadError},
+    records::patients::Demographics,
     records::sealing,
     vault::{Column, SealedAsJson, Vault, columns},
 };
@@ -75,29 +76,29 @@ impl SealedAsJson for EmergencyContact {
     }
 }
 
-/// The details sealed as stored, each column `None` when not given.
+/// The details sealed as stored, each column `None` when not given:
+/// gender, language, address, emergency contact.
 type Stored = (
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
 );
 
-/// The details of the patient `access` is for, opened.
+/// The details of the patient `access` is for, opened. The preferred name
+/// and pronouns come from `known`, their demographics as the page already
+/// opened them (every page that shows details names the patient too), so
+/// neither is read or decrypted twice.
 pub async fn read(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     access: &PatientAccess,
+    known: &Demographics,
 ) -> Result<PatientDetails, ReadError> {
-    let id = access.patient_id();
-    let (preferred, pronouns, sex_gender, language, address, contact): Stored = patients::table
-        .find(id)
+    let (sex_gender, language, address, contact): Stored = patients::table
+        .find(access.patient_id())
         .filter(patients::organization_id.eq(access.organization_id()))
         .select((
-            patients::preferred_name_sealed,
-            patients::pronouns_sealed,
             patients::sex_gender_sealed,
             patients::language_sealed,
             patients::address_sealed,
@@ -109,18 +110,14 @@ pub async fn read(
     let sex_gender: Option<SexGender> =
         open(conn, vault, access, columns::PATIENT_SEX_GENDER, sex_gender).await?;
     let sex_gender = sex_gender.unwrap_or_default();
+    let exposed = |value: &Option<crate::backend::vault::Phi<String>>| {
+        value.as_ref().map(|v| v.expose().clone())
+    };
     Ok(PatientDetails {
-        preferred_name: open(
-            conn,
-            vault,
-            access,
-            columns::PATIENT_PREFERRED_NAME,
-            preferred,
-        )
-        .await?,
-        pronouns: open(conn, vault, access, columns::PATIENT_PRONOUNS, pronouns).await?,
-        gender_identity: sex_gender.gender_identity.clone(),
-        sex_at_birth: sex_gender.sex_at_birth.clone(),
+        preferred_name: exposed(&known.preferred_name),
+        pronouns: exposed(&known.pronouns),
+        gender_identity: sex_gender.gender_identity,
+        sex_at_birth: sex_gender.sex_at_birth,
         language: open(conn, vault, access, columns::PATIENT_LANGUAGE, language).await?,
         address: open(conn, vault, access, columns::PATIENT_ADDRESS, address).await?,
         emergency_contact: open(
