@@ -158,26 +158,46 @@ pub async fn verify_sign_in_code(
     })
 }
 
-/// Step-up: a fresh code for a sensitive action. The session continues
-/// under a new id with its second factor proven now; answers the session's
-/// new CSRF token, so the page can carry on with the action it interrupted.
+/// Step-up: a fresh confirmation for a sensitive action. A code from the
+/// person's authenticator (or a recovery code) when they have one; their
+/// password when they have none (patients need not use two-step, and still
+/// confirm before taking a copy of their record). The session continues
+/// under a new id with the confirmation recorded as now; answers the
+/// session's new CSRF token, so the page can carry on with the action it
+/// interrupted.
 #[server(prefix = "/api", endpoint = "step-up")]
-pub async fn step_up(code: String, csrf_token: String) -> Result<String, AppError> {
-    use crate::backend::identity::mfa;
+pub async fn step_up(
+    #[server(default)] code: String,
+    #[server(default)] password: String,
+    csrf_token: String,
+) -> Result<String, AppError> {
+    use crate::backend::identity::{accounts, mfa};
     super::checked_at_the_edge(csrf_token);
     let (current, who) = super::signed_in().await?;
     let state = super::state()?;
     let client = super::client().await;
     super::throttle_person(&state, &client, who.user_id)?;
-    mfa::verify(
-        &state.db,
-        &state.mfa,
-        &state.passwords,
-        who.user_id,
-        &code,
-        &client,
-    )
-    .await?;
+    if mfa::is_enrolled(&mut *state.db.conn().await?, who.user_id).await? {
+        mfa::verify(
+            &state.db,
+            &state.mfa,
+            &state.passwords,
+            who.user_id,
+            &code,
+            &client,
+        )
+        .await?;
+    } else {
+        accounts::confirm_password(
+            &state.db,
+            &state.passwords,
+            state.sign_in,
+            who.user_id,
+            password,
+            &client,
+        )
+        .await?;
+    }
     proven_now(&current, who).await
 }
 

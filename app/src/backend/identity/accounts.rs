@@ -495,18 +495,17 @@ pub async fn change_password(
         );
     }
     errors.into_result()?;
-
-    let stored = account
-        .password_hash
-        .clone()
-        .map(PasswordHashString::from_stored);
     // Both hashes with no connection held (`db::held`).
-    if passwords.verify(current, stored).await? == Verified::No {
-        record_failure(&mut *db.conn().await?, &account, policy, client).await?;
-        let mut errors = FieldErrors::new();
-        errors.add("current_password", "That is not your current password.");
-        return Err(AppError::Invalid(errors));
-    }
+    password_is_right(
+        db,
+        passwords,
+        policy,
+        &account,
+        "current_password",
+        current,
+        client,
+    )
+    .await?;
     let hash = passwords.hash(new).await?;
     let mut conn = db.conn().await?;
     let conn = &mut *conn;
@@ -519,5 +518,56 @@ pub async fn change_password(
         .await?;
     tracing::info!(user.id = %user_id, "password changed");
     security_events::record(conn, user_id, SecurityEventKind::PasswordChanged, client).await?;
+    Ok(())
+}
+
+/// Asks a signed-in person for their password again before a sensitive
+/// action, when they have no authenticator to give a code from (step-up).
+/// A wrong one counts toward the lockout, like a failed sign-in; the field
+/// error names `password`.
+pub async fn confirm_password(
+    db: &Database,
+    passwords: &Passwords,
+    policy: SignInPolicy,
+    user_id: Uuid,
+    password: String,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    check_sign_in_password(&mut errors, "password", &password);
+    errors.into_result()?;
+    let account: Account = users::table
+        .find(user_id)
+        .select(Account::as_select())
+        .first(&mut *db.conn().await?)
+        .await?;
+    password_is_right(
+        db, passwords, policy, &account, "password", password, client,
+    )
+    .await
+}
+
+/// Whether `password` is `account`'s, hashed with no connection held; a
+/// wrong one is counted toward the lockout and answered as an error on
+/// `field`.
+async fn password_is_right(
+    db: &Database,
+    passwords: &Passwords,
+    policy: SignInPolicy,
+    account: &Account,
+    field: &'static str,
+    password: String,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let stored = account
+        .password_hash
+        .clone()
+        .map(PasswordHashString::from_stored);
+    if passwords.verify(password, stored).await? == Verified::No {
+        record_failure(&mut *db.conn().await?, account, policy, client).await?;
+        let mut errors = FieldErrors::new();
+        errors.add(field, "That is not your current password.");
+        return Err(AppError::Invalid(errors));
+    }
     Ok(())
 }

@@ -1,9 +1,14 @@
-//! Step-up in place: a sensitive action that needs a fresh second factor
-//! asks for a code right where the person is, then carries on with the
+//! Step-up in place: a sensitive action that needs a fresh confirmation
+//! asks for a code (or, from someone without two-step, their password)
+//! right where the person is, then carries on with the
 //! action, so nothing has to be done twice.
 
 use super::{CsrfField, TextField, field_error, form_error, style};
-use crate::{api::StepUp, error::AppError, ui::visitor};
+use crate::{
+    api::{StepUp, mfa::get_mfa_overview},
+    error::AppError,
+    ui::visitor,
+};
 use leptos::prelude::*;
 
 /// The message for the first of the actions' last errors that is not a
@@ -18,13 +23,16 @@ pub fn problem_besides_step_up(
         .map(|e| e.to_string())
 }
 
-/// Asks for a current code. Once it passes, every form on the page gets the
-/// session's new CSRF token, and `then` runs with it to repeat the
-/// interrupted action.
+/// Asks for a fresh confirmation: a current code from the person's
+/// authenticator, or their password when they have none. Once it passes,
+/// every form on the page gets the session's new CSRF token, and `then`
+/// runs with it to repeat the interrupted action.
 #[component]
 pub fn StepUpForm(#[prop(into)] then: Callback<String>) -> impl IntoView {
     let step_up = ServerAction::<StepUp>::new();
     let visitor = visitor();
+    // Which to ask for: read once, when the form appears.
+    let two_step = Resource::new(|| (), |_| get_mfa_overview());
     Effect::new(move |_| {
         if let Some(Ok(token)) = step_up.value().get() {
             visitor.refetch();
@@ -32,20 +40,38 @@ pub fn StepUpForm(#[prop(into)] then: Callback<String>) -> impl IntoView {
         }
     });
     let code_error = field_error(step_up.value(), "code");
+    let password_error = field_error(step_up.value(), "password");
     let other_error = form_error(step_up.value());
     let done = move || matches!(step_up.value().get(), Some(Ok(_)));
+    let asks = move |enrolled: bool| {
+        let sentence = if enrolled {
+            "For your security, enter a current code from your authenticator app to continue."
+        } else {
+            "For your security, enter your password again to continue."
+        };
+        let field = if enrolled {
+            view! { <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error /> }.into_any()
+        } else {
+            view! { <TextField name="password" label="Password" input_type="password" autocomplete="current-password" error=password_error /> }.into_any()
+        };
+        view! {
+            <p class="text-sm text-amber-950">{sentence}</p>
+            <ActionForm action=step_up attr:class="mt-3 flex max-w-sm items-end gap-3" attr:novalidate=true>
+                <CsrfField />
+                {field}
+                <button type="submit" class=style::PRIMARY_BUTTON>"Confirm"</button>
+            </ActionForm>
+        }
+    };
     view! {
         <div role="region" aria-label="Confirm it is you" class="rounded-md border border-amber-300 bg-amber-50 p-4" data-testid="step-up">
             {move || if done() {
                 view! { <p role="status" class="text-sm text-teal-900">"Thank you. Continuing…"</p> }.into_any()
             } else {
                 view! {
-                    <p class="text-sm text-amber-950">"For your security, enter a current code from your authenticator app to continue."</p>
-                    <ActionForm action=step_up attr:class="mt-3 flex max-w-sm items-end gap-3" attr:novalidate=true>
-                        <CsrfField />
-                        <TextField name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error=code_error />
-                        <button type="submit" class=style::PRIMARY_BUTTON>"Confirm"</button>
-                    </ActionForm>
+                    <Suspense fallback=|| view! { <p class="text-sm text-stone-700">"Loading…"</p> }>
+                        {move || two_step.get().map(|overview| asks(overview.map(|o| o.status.enrolled).unwrap_or(true)))}
+                    </Suspense>
                     {move || other_error.get().map(|text| view! { <p role="alert" class="mt-2 text-sm text-red-900">{text}</p> })}
                 }.into_any()
             }}
