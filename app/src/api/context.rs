@@ -61,8 +61,42 @@ impl Request {
         check: fn(&SignedIn) -> Result<P, AppError>,
     ) -> Result<(Self, P), AppError> {
         let request = Self::anyone(endpoint).await?;
-        let proof = super::authorize(request.who(), endpoint, check).await?;
+        let proof = request.authorize(check).await?;
         Ok((request, proof))
+    }
+
+    /// The context of a plain route (a download), which has the state, the
+    /// session and the client at hand rather than in a server function's
+    /// context. Someone not signed in is refused (401).
+    pub async fn of_route(
+        state: AppState,
+        session: &tower_sessions::Session,
+        client: crate::backend::client::ClientInfo,
+        endpoint: &'static str,
+    ) -> Result<Self, AppError> {
+        let who = crate::backend::identity::session::signed_in(session).await?;
+        Ok(Self {
+            caller: Caller::new(who, client, endpoint),
+            state,
+        })
+    }
+
+    /// The proof `check` gives for the caller (their role), or the refusal
+    /// (403), recorded.
+    pub async fn authorize<P>(
+        &self,
+        check: fn(&SignedIn) -> Result<P, AppError>,
+    ) -> Result<P, AppError> {
+        let caller = &self.caller;
+        let mut conn = self.conn().await?;
+        crate::backend::audit::authorize(
+            &mut conn,
+            &caller.who,
+            caller.endpoint,
+            check,
+            &caller.client,
+        )
+        .await
     }
 
     pub fn who(&self) -> &SignedIn {

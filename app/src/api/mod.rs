@@ -15,6 +15,7 @@ pub mod notes;
 pub mod patient;
 pub mod people;
 pub mod practice;
+pub mod record;
 pub mod roster;
 pub mod safety_plan;
 pub mod security;

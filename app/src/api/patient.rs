@@ -20,13 +20,7 @@ pub async fn get_my_information() -> Result<Option<MyInformation>, AppError> {
         Box::pin(async move {
             let opened = patients::demographics(conn, vault, access).await?;
             let details = details::read(conn, vault, access, &opened).await?;
-            Ok(MyInformation {
-                legal_name: opened.legal_name.expose().clone(),
-                date_of_birth: crate::backend::dates::day(*opened.date_of_birth.expose()),
-                email: opened.email.as_ref().map(|e| e.expose().clone()),
-                phone: opened.phone.as_ref().map(|p| p.expose().clone()),
-                details,
-            })
+            Ok(opened.information(details))
         })
     })
     .await
@@ -145,11 +139,27 @@ pub(super) async fn own_record(
     request: &Request,
     patient: crate::backend::identity::authz::Patient,
 ) -> Result<Option<crate::backend::records::access::Grant>, AppError> {
-    use crate::backend::{records::access::Reach, records::patients};
+    own(
+        request,
+        patient,
+        crate::backend::records::access::Reach::OwnRecord,
+    )
+    .await
+}
+
+/// The grant to `reach` the signed-in patient's own record, through the
+/// policy; `None` when the practice keeps no record for them.
+#[cfg(feature = "ssr")]
+pub(super) async fn own(
+    request: &Request,
+    patient: crate::backend::identity::authz::Patient,
+    reach: crate::backend::records::access::Reach,
+) -> Result<Option<crate::backend::records::access::Grant>, AppError> {
+    use crate::backend::records::patients;
     let (user_id, organization_id) = (patient.user_id, patient.organization_id);
     let found = patients::of_user(&mut *request.conn().await?, user_id, organization_id).await?;
     let Some(patient_id) = found else {
         return Ok(None);
     };
-    request.decide(patient_id, Reach::OwnRecord).await.map(Some)
+    request.decide(patient_id, reach).await.map(Some)
 }

@@ -57,6 +57,7 @@ pub mod home;
 pub mod measures;
 pub mod mfa;
 pub mod patient;
+pub mod record;
 pub mod roster;
 pub mod safety_plan;
 pub mod validate;

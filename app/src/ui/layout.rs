@@ -16,7 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             "Skip to main content"
         </a>
         <div class="flex min-h-screen flex-col">
-            <header class="relative border-b border-stone-200 bg-white">
+            <header class="relative border-b print:hidden border-stone-200 bg-white">
                 <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3">
                     <a href="/" class="flex items-center gap-2 text-lg font-semibold text-teal-800">
                         <CairnMark />
@@ -29,7 +29,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-10" tabindex="-1">
                 <ErrorBoundary fallback=|_errors| view! { <ErrorPage /> }>{children()}</ErrorBoundary>
             </main>
-            <footer class="border-t border-stone-200 bg-white">
+            <footer class="border-t print:hidden border-stone-200 bg-white">
                 <div class="mx-auto max-w-5xl px-4 py-4 text-sm text-stone-600">
                     "Cairn clinic portal · Contains protected health information: authorized use only."
                 </div>

@@ -3,6 +3,7 @@
 //! a server function so the browser saves a file. The export is recorded in
 //! the trail before the file is sent; a refusal is recorded too.
 
+use super::download;
 use app::{
     backend::{
         AppState,
@@ -17,9 +18,8 @@ use app::{
 use axum::{
     Extension,
     extract::{Query, State},
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use http::{StatusCode, header};
 use tower_sessions::Session;
 
 pub async fn audit_csv(
@@ -30,18 +30,7 @@ pub async fn audit_csv(
 ) -> Response {
     client.set_session(&session);
     match export(&state, &session, &client, &query).await {
-        Ok(csv) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"cairn-access-log.csv\"",
-                ),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            csv,
-        )
-            .into_response(),
+        Ok(csv) => download::attachment("text/csv; charset=utf-8", "cairn-access-log.csv", csv),
         Err(error) => {
             let message = match &error {
                 AppError::Invalid(_) => {
@@ -49,9 +38,7 @@ pub async fn audit_csv(
                 }
                 other => other.to_string(),
             };
-            let status =
-                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, message).into_response()
+            download::refused(&error, message)
         }
     }
 }

@@ -4,9 +4,11 @@
 mod audit_export;
 mod client_ip;
 mod csrf;
+mod download;
 mod error_status;
 mod headers;
 mod health;
+mod record_export;
 mod refusals;
 mod session;
 mod shed;
@@ -87,6 +89,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/admin/audit/export.csv", get(audit_export::audit_csv))
+        .route("/me/record.json", get(record_export::own))
+        .route("/patients/{id}/record.json", get(record_export::of_patient))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files_else_not_found)
         .with_state(state.clone())

@@ -14,6 +14,7 @@ mod cli;
 mod database_tls;
 mod details;
 mod edge;
+mod exports;
 mod health;
 mod homes;
 mod mail;

@@ -17,6 +17,7 @@ pub mod details;
 pub mod diagnoses;
 pub mod emergency;
 pub mod emergency_reasons;
+pub mod export;
 pub mod insurance;
 pub mod measures;
 pub mod names;

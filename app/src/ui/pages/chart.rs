@@ -126,6 +126,9 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
                 <h1 class="text-2xl font-semibold" data-testid="chart-name">{chart.legal_name.clone()}</h1>
                 {goes_by(&chart).map(|line| view! { <p class="font-medium text-stone-800" data-testid="chart-goes-by">{line}</p> })}
                 <p class="text-stone-700">{format!("Born {}", crate::model::day::readable(&chart.date_of_birth))}</p>
+                {chart.emergency_until.is_none().then(|| view! {
+                    <p class="text-sm"><a href=format!("{base}/record") class="text-teal-800 underline">"Copy of the record"</a></p>
+                })}
             </header>
             {chart.emergency_until.clone().map(|until| view! {
                 <p role="status" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-950" data-testid="emergency-banner">

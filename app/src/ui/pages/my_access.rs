@@ -7,7 +7,10 @@
 
 use crate::{
     api::audit::{get_my_access_history, get_my_record_access},
-    model::audit::{AccessDay, AccessHistory, EVENTS_PAGE, PersonDay, RecordAccess},
+    model::{
+        Role,
+        audit::{AccessDay, AccessHistory, EVENTS_PAGE, PersonDay, RecordAccess},
+    },
     ui::components::{LoadFailed, Pager},
 };
 use leptos::prelude::*;
@@ -110,7 +113,13 @@ fn Person(person: PersonDay) -> impl IntoView {
         <li class="space-y-2 px-4 py-3" data-testid="access-person">
             <p>
                 <strong class="font-semibold">{person.who}</strong>
-                {format!(" ({}) {sentence}.", person.role.label().to_lowercase())}
+                // A patient here is the person themself ("You made a copy
+                // of your record"): no role after their own "You".
+                {if person.role == Role::Patient {
+                    format!(" {sentence}.")
+                } else {
+                    format!(" ({}) {sentence}.", person.role.label().to_lowercase())
+                }}
                 {under_emergency.then(|| view! {
                     " "
                     <span class="rounded bg-amber-100 px-1.5 py-0.5 text-sm font-medium text-amber-900">"Under emergency access"</span>

@@ -31,6 +31,8 @@ pub fn MyInformationPage() -> impl IntoView {
             <p class="text-stone-700">
                 "The details your practice keeps about you. They are stored encrypted, and each time someone at the practice opens them it is listed in "
                 <a href="/me/access" class="text-teal-800 underline">"Who accessed my record"</a>
+                ". You can also "
+                <a href="/me/record" class="text-teal-800 underline">"get a copy of your whole record"</a>
                 "."
             </p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>

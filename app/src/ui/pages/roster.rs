@@ -80,7 +80,12 @@ fn RosterItem(
     let confirm_id = format!("confirm-{patient_id}");
     let confirm_error = field_error(remove.value(), "confirm");
     let therapist_error = field_error(change.value(), "therapist_id");
-    let (for_team, for_add, for_remove) = (patient_id.clone(), patient_id.clone(), patient_id);
+    let (for_team, for_add, for_copy, for_remove) = (
+        patient_id.clone(),
+        patient_id.clone(),
+        patient_id.clone(),
+        patient_id,
+    );
     view! {
         <li class="space-y-3 px-4 py-4" data-testid="roster-row">
             <div class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
@@ -131,6 +136,9 @@ fn RosterItem(
                 })}
                 <FormAlert message=form_error(change.value()) />
             </div>
+            <p class="text-sm">
+                <a href=format!("/patients/{for_copy}/record") class="text-teal-800 underline" aria-label=format!("Copy of {name}'s record")>"Copy of the record"</a>
+            </p>
             <details class="text-sm">
                 <summary class="cursor-pointer text-red-800 underline">"Remove from the practice’s lists…"</summary>
                 <ActionForm action=remove attr:class="mt-2 space-y-2" attr:novalidate=true>

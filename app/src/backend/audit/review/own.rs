@@ -1,6 +1,7 @@
 //! A person's own accounting: what staff did with their record and their
-//! account, as the person may see it. Their own actions, anything without
-//! a person behind it, and refusals are left out; so are addresses,
+//! account, as the person may see it. Their own actions (but the copies
+//! of their record they took, which they account for too), anything
+//! without a person behind it, and refusals are left out; so are addresses,
 //! devices and sessions. Two views of the same events: by day and person
 //! (what a patient reads first), and every event (paged).
 
@@ -46,7 +47,11 @@ pub async fn accesses_to(
                 .or(audit_events::subject_user_id.eq(account)),
         )
         .filter(audit_events::actor_id.is_not_null())
-        .filter(audit_events::actor_id.ne(account))
+        .filter(
+            audit_events::actor_id
+                .ne(account)
+                .or(audit_events::action.eq(AuditAction::RecordExported)),
+        )
         .filter(audit_events::outcome.eq(AuditOutcome::Allowed))
         .filter(audit_events::id.lt(before.unwrap_or(i64::MAX)))
         .order(audit_events::id.desc())
@@ -63,12 +68,12 @@ pub async fn accesses_to(
     Ok(events
         .into_iter()
         .filter_map(|(id, at, actor, action)| {
-            let who = people.get(&actor?)?;
+            let (who, role) = named(&people, actor?, account)?;
             Some(RecordAccess {
                 id,
                 at: zone.second(at),
-                who: who.name.clone(),
-                role: who.role,
+                who,
+                role,
                 what: action.describe().to_owned(),
             })
         })
@@ -114,7 +119,7 @@ pub async fn history(
              SELECT (occurred_at AT TIME ZONE $7)::date AS day, occurred_at, actor_id, action, reason \
              FROM audit_events \
              WHERE organization_id = $1 AND (patient_id = $2 OR subject_user_id = $3) \
-               AND actor_id IS NOT NULL AND actor_id <> $3 AND outcome = $4 \
+               AND actor_id IS NOT NULL AND (actor_id <> $3 OR action = $8) AND outcome = $4 \
                AND ($5::date IS NULL OR occurred_at < ($5::date)::timestamp AT TIME ZONE $7) \
          ), days AS ( \
              SELECT DISTINCT day FROM mine ORDER BY day DESC LIMIT $6 \
@@ -132,6 +137,7 @@ pub async fn history(
     .bind::<diesel::sql_types::Nullable<SqlDate>, _>(before)
     .bind::<BigInt, _>(HISTORY_DAYS + 1)
     .bind::<Text, _>(zone.name())
+    .bind::<Text, _>(AuditAction::RecordExported.as_str())
     .load(conn)
     .await?;
     // One day more than a page was asked for, to know whether there is an
@@ -150,11 +156,23 @@ pub async fn history(
     Ok((
         rows.into_iter()
             .filter_map(|row| {
-                let who = people.get(&row.actor)?;
-                let (name, role) = (who.name.clone(), who.role);
+                let (name, role) = named(&people, row.actor, account)?;
                 Some((row, name, role))
             })
             .collect(),
         earlier,
     ))
+}
+
+/// Who did it, as the person reads it: a member of staff by name, the
+/// person themself as "You" (a copy of their record they took).
+fn named(
+    people: &std::collections::BTreeMap<Uuid, super::PersonRef>,
+    actor: Uuid,
+    account: Uuid,
+) -> Option<(String, Role)> {
+    if actor == account {
+        return Some(("You".to_owned(), Role::Patient));
+    }
+    people.get(&actor).map(|who| (who.name.clone(), who.role))
 }

@@ -60,9 +60,17 @@ impl PatientAccess {
             (Reach::Roster, Purpose::Record) => {
                 column == columns::PATIENT_LEGAL_NAME || column == columns::EMERGENCY_REASON
             }
+            // A copy of the designated record set: everything the record's
+            // key sealed. Psychotherapy notes are not part of it (HIPAA
+            // keeps them out of the right of access), and their key is
+            // another purpose, so no export can open one even by mistake.
+            (Reach::RecordSet, Purpose::Record) => true,
             (Reach::PsychotherapyNote { .. }, Purpose::Record) => details,
             (Reach::PsychotherapyNote { .. }, Purpose::Psychotherapy) => note,
-            (Reach::Chart | Reach::OwnRecord | Reach::Roster, Purpose::Psychotherapy) => false,
+            (
+                Reach::Chart | Reach::OwnRecord | Reach::Roster | Reach::RecordSet,
+                Purpose::Psychotherapy,
+            ) => false,
         }
     }
 
@@ -70,7 +78,7 @@ impl PatientAccess {
     pub fn seals_with(&self) -> Purpose {
         match self.reach {
             Reach::PsychotherapyNote { .. } => Purpose::Psychotherapy,
-            Reach::Chart | Reach::OwnRecord | Reach::Roster => Purpose::Record,
+            Reach::Chart | Reach::OwnRecord | Reach::Roster | Reach::RecordSet => Purpose::Record,
         }
     }
 
@@ -102,15 +110,20 @@ pub enum Reach {
     /// One psychotherapy note (and its addenda): whether the person asking
     /// wrote it, and whether its author shares it with the care team.
     PsychotherapyNote { wrote_it: bool, shared: bool },
+    /// A copy of the whole designated record set, to take away (the
+    /// patient's right of access, or the practice exporting it): every
+    /// part of the record but psychotherapy notes.
+    RecordSet,
 }
 
 impl Reach {
     /// Every reach there is, for tests that go through them all.
     #[cfg(test)]
-    pub(super) const ALL: [Reach; 7] = [
+    pub(super) const ALL: [Reach; 8] = [
         Reach::OwnRecord,
         Reach::Chart,
         Reach::Roster,
+        Reach::RecordSet,
         Reach::PsychotherapyNote {
             wrote_it: false,
             shared: false,
@@ -172,6 +185,7 @@ mod tests {
             let details = column.table == "patients";
             let note_text = column == columns::NOTE_BODY || column == columns::ADDENDUM_BODY;
             assert!(access(Reach::Chart).opens(column, Record), "{column:?}");
+            assert!(access(Reach::RecordSet).opens(column, Record), "{column:?}");
             assert_eq!(
                 access(Reach::Roster).opens(column, Record),
                 column == columns::PATIENT_LEGAL_NAME || column == columns::EMERGENCY_REASON,
@@ -192,7 +206,12 @@ mod tests {
                 note_text,
                 "{column:?}"
             );
-            for reach in [Reach::Chart, Reach::OwnRecord, Reach::Roster] {
+            for reach in [
+                Reach::Chart,
+                Reach::OwnRecord,
+                Reach::Roster,
+                Reach::RecordSet,
+            ] {
                 assert!(!access(reach).opens(column, Psychotherapy), "{reach:?}");
                 assert_eq!(access(reach).seals_with(), Record);
             }

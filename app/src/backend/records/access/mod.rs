@@ -339,8 +339,10 @@ impl Grant {
                 .details(Details::new().with("emergency_access", emergency.id)),
             None => event,
         };
-        let notes_of = match (self.actor, &self.emergency) {
-            (Actor::Person { user_id, .. }, None) => Some(user_id),
+        // A copy of the record lists progress notes alone, whoever makes it.
+        let notes_of = match (self.actor, &self.emergency, self.reach) {
+            (_, _, Reach::RecordSet) => None,
+            (Actor::Person { user_id, .. }, None, _) => Some(user_id),
             _ => None,
         };
         let access = PatientAccess {

@@ -23,7 +23,10 @@ pub struct Relation {
 /// any chart they opened with emergency access; a psychotherapy note only
 /// its author on the care team, or the care team when the author shares
 /// it (never through emergency access); administrators run the practice
-/// from its roster and reach no chart. Pure, so it is tested whole.
+/// from its roster and reach no chart. A copy of the whole record (never
+/// with psychotherapy notes) the patient takes of their own, and the care
+/// team or an administrator makes for them or for a request. Pure, so it
+/// is tested whole.
 #[must_use]
 pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
     match (role, reach) {
@@ -33,6 +36,13 @@ pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
             relation.on_care_team && (wrote_it || shared)
         }
         (Role::Admin, Reach::Roster) => true,
+        // A copy of the record: the patient their own; the care team (not
+        // an emergency, which is for care now); the practice's
+        // administrators, who answer requests for records and move a
+        // practice's data.
+        (Role::Patient, Reach::RecordSet) => relation.own_record,
+        (Role::Therapist, Reach::RecordSet) => relation.on_care_team,
+        (Role::Admin, Reach::RecordSet) => true,
         (Role::Patient, Reach::Chart | Reach::Roster | Reach::PsychotherapyNote { .. })
         | (Role::Therapist, Reach::OwnRecord | Reach::Roster)
         | (Role::Admin, Reach::OwnRecord | Reach::Chart | Reach::PsychotherapyNote { .. }) => false,
@@ -72,7 +82,9 @@ mod tests {
                         (Role::Therapist, Reach::PsychotherapyNote { wrote_it, shared }) => {
                             relation.on_care_team && (wrote_it || shared)
                         }
-                        (Role::Admin, Reach::Roster) => true,
+                        (Role::Admin, Reach::Roster | Reach::RecordSet) => true,
+                        (Role::Patient, Reach::RecordSet) => relation.own_record,
+                        (Role::Therapist, Reach::RecordSet) => relation.on_care_team,
                         _ => false,
                     };
                     assert_eq!(
@@ -119,6 +131,10 @@ mod tests {
         assert!(
             !allows(Role::Therapist, shared, emergency),
             "emergency access opens the chart, never psychotherapy notes"
+        );
+        assert!(
+            !allows(Role::Therapist, Reach::RecordSet, emergency),
+            "emergency access is for care now, not for taking a copy away"
         );
     }
 }

@@ -196,6 +196,21 @@ impl Demographics {
         )
     }
 
+    /// Who they are, with `details`, as the portal and a copy of the record
+    /// show it.
+    pub fn information(
+        &self,
+        details: crate::model::details::PatientDetails,
+    ) -> crate::model::patient::MyInformation {
+        crate::model::patient::MyInformation {
+            legal_name: self.legal_name.expose().clone(),
+            date_of_birth: crate::backend::dates::day(*self.date_of_birth.expose()),
+            email: self.email.as_ref().map(|e| e.expose().clone()),
+            phone: self.phone.as_ref().map(|p| p.expose().clone()),
+            details,
+        }
+    }
+
     /// The legal name, with how they ask to be addressed beside it: what a
     /// page about them shows staff in its heading.
     pub fn named(&self) -> String {

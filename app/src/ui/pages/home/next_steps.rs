@@ -69,6 +69,7 @@ pub fn NextSteps() -> impl IntoView {
         <ul class="mt-4 flex flex-wrap gap-x-6 gap-y-2 text-sm">
             <li><a href="/me" class="text-teal-800 underline">"Check your contact details"</a></li>
             <li><a href="/me/access" class="text-teal-800 underline">"See who accessed your record"</a></li>
+            <li><a href="/me/record" class="text-teal-800 underline">"Get a copy of your record"</a></li>
         </ul>
     }
 }

@@ -1,0 +1,144 @@
+//! A copy of one patient's designated record set ([`RecordCopy`]): every
+//! section of the record, read through an access that reaches the record
+//! set (`Reach::RecordSet`), which opens everything the patient's record key
+//! sealed and nothing their psychotherapy key did. The readable document
+//! and the FHIR bundle ([`fhir`]) are both made from it.
+
+pub mod fhir;
+
+use crate::backend::{
+    dates::{Zone, day},
+    db::schema::{clinical_notes, users},
+    identity::account_identity::staff_name,
+    records::access::{PatientAccess, ReadError},
+    records::{details, diagnoses, insurance, measures, notes, patients, plans},
+    vault::Vault,
+};
+use crate::{
+    error::AppError,
+    model::{
+        chart::{Addendum, NoteKind, NoteStatus, NoteTemplate},
+        record::{CopiedNote, RecordCopy},
+    },
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use uuid::Uuid;
+
+/// The whole record of the patient `access` is for, as of now, in the
+/// practice's `zone`. Call it inside the transaction that records the
+/// export.
+pub async fn copy(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+    zone: &Zone,
+    practice: String,
+) -> Result<RecordCopy, ReadError> {
+    let now = OffsetDateTime::now_utc();
+    let opened = patients::demographics(conn, vault, access).await?;
+    let details = details::read(conn, vault, access, &opened).await?;
+    let treatment_plan = plans::treatment::current(conn, vault, access)
+        .await?
+        .map(|plan| plans::treatment::view(&plan, zone));
+    Ok(RecordCopy {
+        practice,
+        made_at: zone.minute(now),
+        made_at_utc: utc(now),
+        patient_id: access.patient_id(),
+        patient: opened.information(details),
+        insurance: insurance::list(conn, vault, access).await?,
+        diagnoses: diagnoses::list(conn, vault, access).await?,
+        treatment_plan,
+        safety_plan: plans::safety::current(conn, vault, access, zone).await?,
+        measures: measures::review::trends(conn, vault, access, zone).await?,
+        notes: signed_notes(conn, vault, access, zone).await?,
+    })
+}
+
+/// The signed progress notes of the patient `access` is for, opened, oldest
+/// session first, each with its addenda. Drafts are not yet part of the
+/// record; psychotherapy notes never are (and the access could not open
+/// one: see `PatientAccess::opens`).
+async fn signed_notes(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+    zone: &Zone,
+) -> Result<Vec<CopiedNote>, ReadError> {
+    type Listed = (
+        Uuid,
+        NoteTemplate,
+        time::Date,
+        Option<OffsetDateTime>,
+        String,
+    );
+    let listed: Vec<Listed> = clinical_notes::table
+        .inner_join(users::table.on(users::id.eq(clinical_notes::author_id)))
+        .filter(clinical_notes::patient_id.eq(access.patient_id()))
+        .filter(clinical_notes::organization_id.eq(access.organization_id()))
+        .filter(clinical_notes::deleted_at.is_null())
+        .filter(clinical_notes::kind.eq(NoteKind::Progress))
+        .filter(clinical_notes::status.eq(NoteStatus::Signed))
+        .order((clinical_notes::session_date, clinical_notes::created_at))
+        .select((
+            clinical_notes::id,
+            clinical_notes::template,
+            clinical_notes::session_date,
+            clinical_notes::signed_at,
+            staff_name(),
+        ))
+        .load(conn)
+        .await
+        .map_err(AppError::from)?;
+    let mut copied = Vec::with_capacity(listed.len());
+    for (id, template, session_date, signed_at, author) in listed {
+        let body = notes::open_body(conn, vault, access, id).await?;
+        let sections = template
+            .sections()
+            .iter()
+            .filter_map(|section| {
+                let text = body
+                    .expose()
+                    .0
+                    .iter()
+                    .find(|(field, _)| field == section.field)
+                    .map(|(_, text)| text.trim())
+                    .filter(|text| !text.is_empty())?;
+                Some((section.heading.to_owned(), text.to_owned()))
+            })
+            .collect();
+        let addenda = notes::addenda(conn, vault, access, id)
+            .await?
+            .into_iter()
+            .map(|(author, at, text)| Addendum {
+                author,
+                written_at: zone.minute(at),
+                text: text.expose().clone(),
+            })
+            .collect();
+        // A signed note always has its time; the session's day stands in
+        // should one ever lack it.
+        let signed = signed_at.unwrap_or_else(|| session_date.midnight().assume_utc());
+        copied.push(CopiedNote {
+            id,
+            template,
+            session_date: day(session_date),
+            author,
+            signed_at: zone.minute(signed),
+            signed_at_utc: utc(signed),
+            sections,
+            addenda,
+        });
+    }
+    Ok(copied)
+}
+
+/// `at` as RFC 3339 in UTC, to the second.
+fn utc(at: OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}

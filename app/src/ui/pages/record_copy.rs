@@ -1,0 +1,132 @@
+//! "My record" (`/me/record`) and a chart's "Copy of the record"
+//! (`/patients/{id}/record`): say what the copy holds, ask for a fresh
+//! confirmation that it is the person, then show the whole record as a
+//! document to print or save as PDF, with the same record as a FHIR file
+//! for another system. Each copy is recorded, and the patient sees it in
+//! "Who accessed my record".
+
+use crate::{
+    api::record::{Whose, get_my_record, get_record_copy},
+    error::AppError,
+    model::record::RecordCopy,
+    ui::{
+        components::{LoadFailed, StepUpForm, style},
+        pages::record_document::RecordDocument,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn MyRecordPage() -> impl IntoView {
+    view! {
+        <Title text="My record" />
+        <div class="max-w-3xl space-y-6">
+            <div class="space-y-2 print:hidden">
+                <h1 class="text-2xl font-semibold">"My record"</h1>
+                <p class="text-stone-700">
+                    "A copy of everything your practice keeps about you: your details, insurance, diagnoses, treatment and safety plans, questionnaires and signed session notes. Read it here, print it or save it as a PDF, or download it as a file another health system can import (FHIR)."
+                </p>
+                <p class="text-sm text-stone-600">
+                    "Your therapist's private psychotherapy notes are kept apart from your record and are not included. Each copy is recorded, and you will see it under Who accessed my record."
+                </p>
+            </div>
+            <CopyMaker whose=Whose::Own />
+        </div>
+    }
+}
+
+#[component]
+pub fn PatientRecordPage() -> impl IntoView {
+    let params = use_params_map();
+    let patient =
+        params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<uuid::Uuid>().ok()));
+    view! {
+        <Title text="Copy of the record" />
+        <div class="max-w-3xl space-y-6">
+            {match patient {
+                None => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
+                Some(id) => view! {
+                    <div class="space-y-2 print:hidden">
+                        <a href=format!("/patients/{id}") class="text-sm text-teal-800 underline">"Back to the chart"</a>
+                        <h1 class="text-2xl font-semibold">"Copy of the record"</h1>
+                        <p class="text-stone-700">
+                            "The patient's whole record, to give them or to send where they ask: details, insurance, diagnoses, plans, questionnaires and signed progress notes with their addenda. Psychotherapy notes are never included."
+                        </p>
+                        <p class="text-sm text-stone-600">"The copy is recorded in the access log, and the patient sees it in their portal."</p>
+                    </div>
+                    <CopyMaker whose=Whose::Patient(id) />
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The button that makes the copy, the confirmation it may ask for, then
+/// the copy.
+#[component]
+fn CopyMaker(whose: Whose) -> impl IntoView {
+    // 0 until asked; each ask (and each confirmation) reads the copy again.
+    let asked = RwSignal::new(0u32);
+    let copy = Resource::new(
+        move || asked.get(),
+        move |asked| async move {
+            if asked == 0 {
+                return None;
+            }
+            Some(match whose {
+                Whose::Own => get_my_record().await,
+                Whose::Patient(id) => get_record_copy(id).await.map(Some),
+            })
+        },
+    );
+    let carry_on = move |_token: String| asked.update(|n| *n += 1);
+    let download = match whose {
+        Whose::Own => "/me/record.json".to_owned(),
+        Whose::Patient(id) => format!("/patients/{id}/record.json"),
+    };
+    view! {
+        <Transition fallback=|| view! { <p>"Making the copy…"</p> }>
+            {move || {
+                let download = download.clone();
+                Suspend::new(async move {
+                    match copy.await {
+                        None => view! {
+                            <button type="button" class=style::PRIMARY_BUTTON on:click=move |_| asked.update(|n| *n += 1)>
+                                "Make the copy"
+                            </button>
+                        }.into_any(),
+                        Some(Err(AppError::StepUpRequired)) => view! { <StepUpForm then=carry_on /> }.into_any(),
+                        Some(Err(error)) => view! { <LoadFailed error /> }.into_any(),
+                        Some(Ok(None)) => view! {
+                            <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600">
+                                "Your practice has not added your record yet, so there is nothing to copy."
+                            </p>
+                        }.into_any(),
+                        Some(Ok(Some(copy))) => view! { <Made copy download /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Made(copy: RecordCopy, download: String) -> impl IntoView {
+    view! {
+        <div class="flex flex-wrap gap-3 print:hidden" role="group" aria-label="Keep the copy">
+            <button type="button" class=style::PRIMARY_BUTTON on:click=move |_| print_page()>"Print or save as PDF"</button>
+            <a href=download download="record.fhir.json" class=style::SECONDARY_BUTTON>"Download for another health system (FHIR)"</a>
+        </div>
+        <RecordDocument copy />
+    }
+}
+
+/// Opens the browser's print dialog, where "Save as PDF" is one printer.
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}
