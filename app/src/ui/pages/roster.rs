@@ -137,7 +137,7 @@ fn RosterItem(
                 <FormAlert message=form_error(change.value()) />
             </div>
             <p class="text-sm">
-                <a href=format!("/patients/{for_copy}/record") class="text-teal-800 underline" aria-label=format!("Copy of {name}'s record")>"Copy of the record"</a>
+                <a href=format!("/patients/{for_copy}/record") class="text-teal-800 underline" aria-label=format!("Copy of the record of {name}")>"Copy of the record"</a>
             </p>
             <details class="text-sm">
                 <summary class="cursor-pointer text-red-800 underline">"Remove from the practice’s lists…"</summary>
