@@ -99,7 +99,7 @@ async fn copy_of(request: &Request, whose: Whose) -> Result<RecordCopy, AppError
     };
     // After the policy, so that whoever may not have the copy is refused
     // (and recorded) whether or not they confirmed it was them.
-    super::fresh_factor(&request.state, request.who(), Sensitive::ExportData)?;
+    let fresh = super::fresh_factor(&request.state, request.who(), Sensitive::ExportData)?;
     let zone = request.zone().await?;
     let practice =
         organizations::name_of(&mut *request.conn().await?, request.who().organization_id).await?;
@@ -108,7 +108,9 @@ async fn copy_of(request: &Request, whose: Whose) -> Result<RecordCopy, AppError
             grant,
             AuditAction::RecordExported,
             move |conn, vault, access| {
-                Box::pin(async move { export::copy(conn, vault, access, &zone, practice).await })
+                Box::pin(
+                    async move { export::copy(conn, vault, access, &zone, practice, fresh).await },
+                )
             },
         )
         .await

@@ -10,6 +10,7 @@ use crate::backend::{
     dates::{Zone, day},
     db::schema::{clinical_notes, users},
     identity::account_identity::staff_name,
+    identity::authz::{Sensitive, StepUp},
     records::access::{PatientAccess, ReadError},
     records::{details, diagnoses, insurance, measures, notes, patients, plans},
     vault::Vault,
@@ -28,14 +29,19 @@ use uuid::Uuid;
 
 /// The whole record of the patient `access` is for, as of now, in the
 /// practice's `zone`. Call it inside the transaction that records the
-/// export.
+/// export. Takes the proof that the person confirmed it was them just now
+/// for an export (step-up), so no path makes a copy without one.
 pub async fn copy(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     access: &PatientAccess,
     zone: &Zone,
     practice: String,
+    fresh: StepUp,
 ) -> Result<RecordCopy, ReadError> {
+    if fresh.action != Sensitive::ExportData {
+        return Err(AppError::StepUpRequired.into());
+    }
     let now = OffsetDateTime::now_utc();
     let opened = patients::demographics(conn, vault, access).await?;
     let details = details::read(conn, vault, access, &opened).await?;
