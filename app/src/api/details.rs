@@ -3,6 +3,8 @@
 //! care team edits them from the chart, the patient their own parts from
 //! the portal. Each save is recorded against the patient's details.
 //! Insurance policies, too, are the care team's to record on the chart.
+//! The practice (the care team, or an administrator) corrects a legal name
+//! or date of birth, with a reason.
 
 #[cfg(feature = "ssr")]
 use super::context::Request;
@@ -143,6 +145,43 @@ pub async fn change_insurance(
                 Box::pin(
                     async move { insurance::change(conn, access, policy_id, by, change).await },
                 )
+            },
+        )
+        .await
+}
+
+/// Corrects the legal name or the date of birth of `patient_id` (a blank
+/// one stays as it is), with `reason`. The care team and the practice's
+/// administrators; the values replaced and the reason are kept sealed, and
+/// the trail records the correction without either value.
+#[server(prefix = "/api", endpoint = "correct-identity")]
+pub async fn correct_identity(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(default)] legal_name: String,
+    #[server(default)] date_of_birth: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        identity::authz::Staff, records::access::Reach, records::patients::correct,
+    };
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, staff) = Request::only("correct-identity", Staff::check).await?;
+    // The record as a whole, for the practice: the care team and the
+    // administrators, never emergency access.
+    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let today = request.zone().await?.today();
+    let correction = correct::check(&legal_name, &date_of_birth, &reason, today)?;
+    let id = Uuid::new_v4();
+    request
+        .act(
+            grant.on("identity_correction", id),
+            AuditAction::RecordUpdated,
+            |conn, vault, access| {
+                Box::pin(async move {
+                    correct::apply(conn, vault, access, id, staff.user_id, &correction).await
+                })
             },
         )
         .await

@@ -8,6 +8,7 @@ pub mod chart;
 #[cfg(feature = "ssr")]
 mod context;
 pub mod details;
+pub mod disclosures;
 pub mod home;
 pub mod measures;
 pub mod mfa;
@@ -30,7 +31,8 @@ pub use chart::{
     AddDiagnosis, AddPatient, GetCaseload, GetChart, ResolveDiagnosis, SaveTreatmentPlan,
     StartEmergencyAccess,
 };
-pub use details::{AddInsurance, ChangeInsurance, SaveDetails, UpdateMyDetails};
+pub use details::{AddInsurance, ChangeInsurance, CorrectIdentity, SaveDetails, UpdateMyDetails};
+pub use disclosures::RecordDisclosure;
 pub use measures::{AcknowledgeMeasure, AnswerQuestionnaire, AssignMeasure, StopMeasure};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,

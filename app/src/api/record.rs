@@ -12,7 +12,10 @@
 
 #[cfg(feature = "ssr")]
 use super::context::Request;
-use crate::{error::AppError, model::record::RecordCopy};
+use crate::{
+    error::AppError,
+    model::{disclosure::DisclosureForm, record::RecordCopy},
+};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use uuid::Uuid;
 
@@ -42,7 +45,7 @@ impl Whose {
 #[server(prefix = "/api", endpoint = "my-record", input = GetUrl)]
 pub async fn get_my_record() -> Result<Option<RecordCopy>, AppError> {
     let request = Request::anyone(Whose::Own.endpoint(false)).await?;
-    match copy_of(&request, Whose::Own).await {
+    match copy_of(&request, Whose::Own, None).await {
         Err(AppError::NotFound) => Ok(None),
         other => other.map(Some),
     }
@@ -54,7 +57,35 @@ pub async fn get_my_record() -> Result<Option<RecordCopy>, AppError> {
 pub async fn get_record_copy(patient_id: Uuid) -> Result<RecordCopy, AppError> {
     let whose = Whose::Patient(patient_id);
     let request = Request::anyone(whose.endpoint(false)).await?;
-    copy_of(&request, whose).await
+    copy_of(&request, whose, None).await
+}
+
+/// What a copy made for someone else is recorded as having disclosed.
+pub const WHAT_A_COPY_HOLDS: &str = "A copy of the whole record: details, insurance, diagnoses, treatment and safety plans, questionnaires, and signed progress notes with their addenda (no psychotherapy notes).";
+
+/// Patient `patient_id`'s whole record, made by staff for someone else
+/// (another provider, a lawyer, an insurer): who receives it, what for and
+/// on what legal basis are the form's fields; the copy records the
+/// disclosure, today, in the transaction that reads it.
+#[server(prefix = "/api", endpoint = "record-copy-for")]
+pub async fn make_copy_for(
+    csrf_token: String,
+    patient_id: Uuid,
+    #[server(flatten)]
+    #[server(default)]
+    form: DisclosureForm,
+) -> Result<RecordCopy, AppError> {
+    use crate::backend::identity::authz::Staff;
+    super::checked_at_the_edge(csrf_token);
+    // A patient may copy their own record set, but a disclosure is the
+    // practice's to record: staff only, before the policy.
+    let (request, _) = Request::only("record-copy-for", Staff::check).await?;
+    let form = DisclosureForm {
+        disclosed_on: String::new(),
+        description: WHAT_A_COPY_HOLDS.to_owned(),
+        ..form
+    };
+    copy_of(&request, Whose::Patient(patient_id), Some(&form)).await
 }
 
 /// The FHIR bundle of `whose` record, as JSON text, for the download route.
@@ -67,7 +98,7 @@ pub async fn fhir_bundle(
 ) -> Result<String, AppError> {
     use crate::backend::records::export::fhir;
     let request = Request::of_route(state, session, client, whose.endpoint(true)).await?;
-    let copy = copy_of(&request, whose).await?;
+    let copy = copy_of(&request, whose, None).await?;
     serde_json::to_string_pretty(&fhir::bundle(&copy)).map_err(|error| {
         tracing::error!(%error, "a record's bundle did not serialize");
         AppError::Internal
@@ -75,16 +106,21 @@ pub async fn fhir_bundle(
 }
 
 /// The copy: the policy (a patient reaches only their own record set;
-/// `NotFound` when the practice keeps none), then a fresh confirmation
-/// (step-up), then one transaction that reads every section and records
-/// the export.
+/// `NotFound` when the practice keeps none), then the disclosure it is
+/// for, if any, checked; then a fresh confirmation (step-up), then one
+/// transaction that reads every section, records the export and records
+/// the disclosure.
 #[cfg(feature = "ssr")]
-async fn copy_of(request: &Request, whose: Whose) -> Result<RecordCopy, AppError> {
+async fn copy_of(
+    request: &Request,
+    whose: Whose,
+    for_someone: Option<&DisclosureForm>,
+) -> Result<RecordCopy, AppError> {
     use crate::{
         backend::{
             identity::authz::{Patient, Sensitive},
             organizations,
-            records::{access::Reach, export},
+            records::{access::Reach, disclosures, export},
         },
         model::audit::AuditAction,
     };
@@ -97,10 +133,14 @@ async fn copy_of(request: &Request, whose: Whose) -> Result<RecordCopy, AppError
         }
         Whose::Patient(patient_id) => request.decide(patient_id, Reach::RecordSet).await?,
     };
+    let zone = request.zone().await?;
+    let disclosure = for_someone
+        .map(|form| disclosures::check(form, zone.today()))
+        .transpose()?;
     // After the policy, so that whoever may not have the copy is refused
     // (and recorded) whether or not they confirmed it was them.
     let fresh = super::fresh_factor(&request.state, request.who(), Sensitive::ExportData)?;
-    let zone = request.zone().await?;
+    let by = request.who().user_id;
     let practice =
         organizations::name_of(&mut *request.conn().await?, request.who().organization_id).await?;
     request
@@ -108,9 +148,14 @@ async fn copy_of(request: &Request, whose: Whose) -> Result<RecordCopy, AppError
             grant,
             AuditAction::RecordExported,
             move |conn, vault, access| {
-                Box::pin(
-                    async move { export::copy(conn, vault, access, &zone, practice, fresh).await },
-                )
+                Box::pin(async move {
+                    let copy = export::copy(conn, vault, access, &zone, practice, fresh).await?;
+                    if let Some(disclosure) = &disclosure {
+                        let id = Uuid::new_v4();
+                        disclosures::record(conn, vault, access, id, by, disclosure, true).await?;
+                    }
+                    Ok(copy)
+                })
             },
         )
         .await

@@ -53,6 +53,7 @@ pub mod audit;
 pub mod chart;
 pub mod day;
 pub mod details;
+pub mod disclosure;
 pub mod home;
 pub mod measures;
 pub mod mfa;

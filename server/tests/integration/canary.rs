@@ -2,7 +2,7 @@
 //! through the app (a patient's details, a note, its addendum, a
 //! psychotherapy note, a diagnosis, a treatment plan, a safety plan, the
 //! patient's further details (pronouns, gender, language, address, emergency
-//! contact, insurance), and free text staff
+//! contact, insurance), a disclosure of the record, and free text staff
 //! type about people: an emergency access reason, an alert review's note;
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
@@ -40,6 +40,8 @@ const CONTACT: &str = "canary-contact-70ae Robin";
 const PRONOUNS: &str = "canary-pronouns-c4d1";
 const PAYER: &str = "canary-payer-8b2e Mutual";
 const MEMBER: &str = "CANARY-MEMBER-93F1";
+const RECIPIENT: &str = "canary-recipient-4e7b Example Court";
+const DISCLOSED: &str = "canary-disclosed-a15c attendance dates";
 const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
 const REASON: &str = "canary-reason-91c4 called the crisis line at night";
 const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
@@ -231,6 +233,20 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         )
         .await;
     assert_eq!(insured.status, StatusCode::OK, "{}", insured.body);
+    let disclosed = browser
+        .call(
+            "/api/record-disclosure",
+            &[
+                ("patient_id", &patient_id),
+                ("recipient", RECIPIENT),
+                ("description", DISCLOSED),
+                ("kind", "other"),
+                ("purpose", "canary-purpose-90d2 subpoena"),
+                ("legal_basis", "court-order"),
+            ],
+        )
+        .await;
+    assert_eq!(disclosed.status, StatusCode::OK, "{}", disclosed.body);
     // Reading them puts them through the audit trail and the session too.
     for path in [
         format!("/api/chart?patient_id={patient}"),
@@ -488,6 +504,9 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         MEMBER,
         "canary-subscriber-0c7d",
         "1966-06-16",
+        "canary-recipient-4e7b",
+        "canary-disclosed-a15c",
+        "canary-purpose-90d2",
         "canary-psychotherapy-3e6d",
         "canary-reason-91c4",
         "canary-review-2b7e",

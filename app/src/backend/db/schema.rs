@@ -121,6 +121,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    disclosures (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        disclosed_on -> Date,
+        body_sealed -> Bytea,
+        by_copy -> Bool,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     emergency_access (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -130,6 +143,17 @@ diesel::table! {
         started_at -> Timestamptz,
         expires_at -> Timestamptz,
         reason_sealed -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    identity_corrections (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        body_sealed -> Bytea,
+        corrected_by -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -373,7 +397,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_key_destructions,
     data_keys,
     diagnoses,
+    disclosures,
     emergency_access,
+    identity_corrections,
     insurance_policies,
     invitations,
     measure_assignments,

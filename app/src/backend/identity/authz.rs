@@ -69,6 +69,29 @@ impl Patient {
     }
 }
 
+/// Proof that the session belongs to staff (a therapist or an
+/// administrator): what acting for the practice on a patient's record
+/// needs (recording a disclosure), before the patient-level policy decides
+/// which records. A patient reaching their own record set may copy it, but
+/// never records a disclosure of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staff {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+impl Staff {
+    pub fn check(who: &SignedIn) -> Result<Staff, AppError> {
+        if !who.role.is_staff() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Staff {
+            user_id: who.user_id,
+            organization_id: who.organization_id,
+        })
+    }
+}
+
 /// Proof that the session belongs to staff who may invite people: an
 /// administrator (anyone) or a therapist (patients only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,6 +15,7 @@ pub mod care_team;
 pub mod desk;
 pub mod details;
 pub mod diagnoses;
+pub mod disclosures;
 pub mod emergency;
 pub mod emergency_reasons;
 pub mod export;

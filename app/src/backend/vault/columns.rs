@@ -107,6 +107,20 @@ pub const INSURANCE_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// A disclosure of the record: recipient, what was disclosed, purpose and
+/// legal basis, as one value.
+pub const DISCLOSURE_BODY: Column = Column {
+    table: "disclosures",
+    column: "body_sealed",
+};
+
+/// A correction of a patient's legal name or date of birth: the reason and
+/// the values it replaced, as one value.
+pub const IDENTITY_CORRECTION_BODY: Column = Column {
+    table: "identity_corrections",
+    column: "body_sealed",
+};
+
 /// A patient's answers to a questionnaire, with their score.
 pub const MEASURE_ANSWERS: Column = Column {
     table: "measure_responses",
@@ -188,6 +202,8 @@ pub const ALL: &[Registered] = &[
     in_chart(PLAN_BODY),
     in_chart(SAFETY_PLAN_BODY),
     in_chart(INSURANCE_BODY),
+    in_chart(DISCLOSURE_BODY),
+    in_chart(IDENTITY_CORRECTION_BODY),
     in_chart(MEASURE_ANSWERS),
     in_chart(MEASURE_ACKNOWLEDGEMENT),
     in_chart(EMERGENCY_REASON),

@@ -77,16 +77,20 @@ pub fn TextAreaField(
     #[prop(optional, into)]
     value: String,
     #[prop(default = 4)] rows: u32,
+    /// As for [`TextField`]: the element id when `name` is not unique.
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    let hint_id = format!("{name}-hint");
+    let id = id.unwrap_or_else(|| name.to_owned());
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
     let described = format!("{hint_id} {error_id}");
     view! {
         <div class="space-y-1">
-            <label for=name class="block text-sm font-medium text-stone-800">{label}</label>
+            <label for=id.clone() class="block text-sm font-medium text-stone-800">{label}</label>
             <p id=hint_id class="text-sm text-stone-600">{hint}</p>
             <textarea
-                id=name
+                id=id
                 name=name
                 rows=rows
                 aria-invalid=move || error.get().is_some().to_string()

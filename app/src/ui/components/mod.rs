@@ -1,5 +1,6 @@
 //! Small reusable pieces.
 
+mod back;
 mod chart;
 mod confirm;
 mod csrf;
@@ -8,6 +9,7 @@ mod field;
 mod get_form;
 mod nav;
 mod pager;
+mod print;
 mod security_events;
 mod status;
 mod step_up;
@@ -15,6 +17,7 @@ pub mod style;
 mod terms;
 mod trend;
 
+pub use back::BackToPatient;
 pub use chart::{EventsOverTime, RankedBars};
 pub use confirm::Confirm;
 pub use csrf::CsrfField;
@@ -26,6 +29,7 @@ pub use field::{
 pub use get_form::GetForm;
 pub use nav::{NavBar, links_for};
 pub use pager::Pager;
+pub use print::PrintButton;
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, LoadFailed, StatusPage, UnavailableNotice};
 pub use step_up::{StepUpForm, problem_besides_step_up};

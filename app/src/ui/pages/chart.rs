@@ -127,7 +127,11 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
                 {goes_by(&chart).map(|line| view! { <p class="font-medium text-stone-800" data-testid="chart-goes-by">{line}</p> })}
                 <p class="text-stone-700">{format!("Born {}", crate::model::day::readable(&chart.date_of_birth))}</p>
                 {chart.emergency_until.is_none().then(|| view! {
-                    <p class="text-sm"><a href=format!("{base}/record") class="text-teal-800 underline">"Copy of the record"</a></p>
+                    <p class="flex flex-wrap gap-x-4 text-sm">
+                        <a href=format!("{base}/record") class="text-teal-800 underline">"Copy of the record"</a>
+                        <a href=format!("{base}/disclosures") class="text-teal-800 underline">"Disclosures"</a>
+                    </p>
+                    <super::correct_identity::CorrectIdentityForm patient_id=chart.patient_id refresh />
                 })}
             </header>
             {chart.emergency_until.clone().map(|until| view! {

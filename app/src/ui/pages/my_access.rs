@@ -33,6 +33,11 @@ pub fn MyAccessPage() -> impl IntoView {
             <p class="text-stone-700">
                 "Every time someone at the practice opens your record or changes your account, Cairn keeps a note of it that cannot be changed afterwards. Here is what they did, newest first."
             </p>
+            <p class="text-sm">
+                "Who the practice shared your record with outside it is in "
+                <a href="/me/disclosures" class="text-teal-800 underline">"Who my record was shared with"</a>
+                "."
+            </p>
             <nav aria-label="Views" class="flex gap-4 text-sm">
                 {move || {
                     let every = every.get();

@@ -6,12 +6,15 @@
 //! "Who accessed my record".
 
 use crate::{
-    api::record::{Whose, get_my_record, get_record_copy},
+    api::record::{MakeCopyFor, Whose, get_my_record, get_record_copy},
     error::AppError,
     model::record::RecordCopy,
     ui::{
-        components::{LoadFailed, StepUpForm, style},
-        pages::record_document::RecordDocument,
+        components::{
+            BackToPatient, FormAlert, LoadFailed, PrintButton, StepUpForm, SubmitButton,
+            form_error, style,
+        },
+        pages::{disclosures::DisclosureFields, record_document::RecordDocument},
     },
 };
 use leptos::prelude::*;
@@ -49,14 +52,16 @@ pub fn PatientRecordPage() -> impl IntoView {
                 None => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
                 Some(id) => view! {
                     <div class="space-y-2 print:hidden">
-                        <a href=format!("/patients/{id}") class="text-sm text-teal-800 underline">"Back to the chart"</a>
+                        <BackToPatient patient_id=id />
                         <h1 class="text-2xl font-semibold">"Copy of the record"</h1>
                         <p class="text-stone-700">
                             "The patient's whole record, to give them or to send where they ask: details, insurance, diagnoses, plans, questionnaires and signed progress notes with their addenda. Psychotherapy notes are never included."
                         </p>
                         <p class="text-sm text-stone-600">"The copy is recorded in the access log, and the patient sees it in their portal."</p>
                     </div>
+                    <h2 class="text-lg font-semibold print:hidden">"For the patient, or the care team"</h2>
                     <CopyMaker whose=Whose::Patient(id) />
+                    <CopyForSomeone patient_id=id />
                 }.into_any(),
             }}
         </div>
@@ -116,17 +121,62 @@ fn CopyMaker(whose: Whose) -> impl IntoView {
 fn Made(copy: RecordCopy, download: String) -> impl IntoView {
     view! {
         <div class="flex flex-wrap gap-3 print:hidden" role="group" aria-label="Keep the copy">
-            <button type="button" class=style::PRIMARY_BUTTON on:click=move |_| print_page()>"Print or save as PDF"</button>
+            <PrintButton primary=true />
             <a href=download download="record.fhir.json" class=style::SECONDARY_BUTTON>"Download for another health system (FHIR)"</a>
         </div>
         <RecordDocument copy />
     }
 }
 
-/// Opens the browser's print dialog, where "Save as PDF" is one printer.
-fn print_page() {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.print();
+/// A copy for someone outside the practice (another provider, a lawyer, an
+/// insurer): who receives it, what for and on what legal basis; the copy
+/// records the disclosure, and the patient sees it in their portal.
+#[component]
+fn CopyForSomeone(patient_id: uuid::Uuid) -> impl IntoView {
+    let make = ServerAction::<MakeCopyFor>::new();
+    let last = make.value();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let token = crate::ui::csrf_token();
+    // The step-up renews the session's token; the form is sent again
+    // with the new one, and everything typed in it, as it stands.
+    let fresh = RwSignal::new(None::<String>);
+    let carry_on = move |new_token: String| {
+        fresh.set(Some(new_token));
+        send_again(form);
+    };
+    let made = Signal::derive(move || last.get().and_then(Result::ok));
+    view! {
+        <details class="rounded-xl border border-stone-200 bg-white p-4 print:hidden">
+            <summary class="cursor-pointer font-medium text-teal-800">"For someone else (recorded as a disclosure)"</summary>
+            <ActionForm action=make node_ref=form attr:class="mt-3 space-y-3" attr:novalidate=true attr:data-testid="copy-for-someone">
+                <input type="hidden" name="csrf_token" value=move || fresh.get().or_else(|| token.get()).unwrap_or_default() />
+                <input type="hidden" name="patient_id" value=patient_id.to_string() />
+                <p class="text-sm text-stone-700">"A copy of the whole record, today. It is added to the patient's disclosures, which they see in their portal."</p>
+                <DisclosureFields last full=false />
+                <FormAlert message=Signal::derive(move || match last.get() {
+                    Some(Err(AppError::StepUpRequired)) => None,
+                    _ => form_error(last).get(),
+                }) />
+                <SubmitButton pending=make.pending() label="Make the copy for them" busy="Making the copy…" />
+            </ActionForm>
+            {move || matches!(last.get(), Some(Err(AppError::StepUpRequired))).then(|| view! { <StepUpForm then=carry_on /> })}
+        </details>
+        {move || made.get().map(|copy| view! {
+            <p role="status" class="rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900 print:hidden">"Copy made and the disclosure recorded."</p>
+            <Made copy download=format!("/patients/{patient_id}/record.json") />
+        })}
     }
+}
+
+/// Sends `form` again once the page has drawn what just changed (a new
+/// token in its hidden field).
+fn send_again(form: NodeRef<leptos::html::Form>) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        if let Some(form) = form.get_untracked() {
+            let _ = form.request_submit();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = form;
 }

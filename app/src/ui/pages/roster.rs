@@ -138,7 +138,10 @@ fn RosterItem(
             </div>
             <p class="text-sm">
                 <a href=format!("/patients/{for_copy}/record") class="text-teal-800 underline" aria-label=format!("Copy of the record of {name}")>"Copy of the record"</a>
+                " · "
+                <a href=format!("/patients/{for_copy}/disclosures") class="text-teal-800 underline" aria-label=format!("Disclosures of {name}")>"Disclosures"</a>
             </p>
+            <super::correct_identity::CorrectIdentityForm patient_id=row.patient_id refresh />
             <details class="text-sm">
                 <summary class="cursor-pointer text-red-800 underline">"Remove from the practice’s lists…"</summary>
                 <ActionForm action=remove attr:class="mt-2 space-y-2" attr:novalidate=true>

@@ -35,7 +35,8 @@ impl PatientAccess {
     /// Whether this access opens `column` where a key of `purpose` sealed
     /// it: a chart opens every part of the record; a patient's own record
     /// their details, their treatment and safety plans, their own answers to
-    /// questionnaires and why anyone broke the glass to reach them (no
+    /// questionnaires, why anyone broke the glass to reach them and to whom
+    /// the practice disclosed their record (no
     /// notes, no diagnoses, no clinician's note on their answers);
     /// the practice's roster the legal name alone. Only an access to one
     /// psychotherapy note opens what the patient's psychotherapy key
@@ -54,6 +55,7 @@ impl PatientAccess {
                     || column == columns::SAFETY_PLAN_BODY
                     || column == columns::MEASURE_ANSWERS
                     || column == columns::EMERGENCY_REASON
+                    || column == columns::DISCLOSURE_BODY
             }
             // Running the practice: the name, and why someone broke the
             // glass (the situation, never clinical detail) for the review.
@@ -197,7 +199,8 @@ mod tests {
                     || column == columns::PLAN_BODY
                     || column == columns::SAFETY_PLAN_BODY
                     || column == columns::MEASURE_ANSWERS
-                    || column == columns::EMERGENCY_REASON,
+                    || column == columns::EMERGENCY_REASON
+                    || column == columns::DISCLOSURE_BODY,
                 "{column:?}"
             );
             assert_eq!(access(note).opens(column, Record), details, "{column:?}");

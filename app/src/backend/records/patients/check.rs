@@ -47,7 +47,7 @@ fn contact_fields(errors: &mut FieldErrors, email: &str, phone: &str) -> Contact
 }
 
 /// Earliest date of birth a record may carry.
-const FIRST_BIRTHDAY: Date = time::macros::date!(1900 - 01 - 01);
+pub(super) const FIRST_BIRTHDAY: Date = time::macros::date!(1900 - 01 - 01);
 
 /// Checks a new patient as a therapist typed them: a legal name, a date of
 /// birth between 1900 and `today`, and contact details by

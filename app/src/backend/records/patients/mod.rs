@@ -19,6 +19,7 @@ use time::Date;
 use uuid::Uuid;
 
 mod check;
+pub mod correct;
 
 pub use check::{Contact, check_contact, check_new};
 
