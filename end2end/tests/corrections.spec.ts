@@ -28,6 +28,11 @@ test("a therapist corrects a misspelt legal name and search follows", async ({ p
   await correction.getByRole("button", { name: "Save the correction" }).click();
   await expect(page.getByTestId("chart-name")).toHaveText("Kit Example");
   await expect(page.getByText("Born 3 Feb 1991")).toBeVisible();
+  // What it replaced, and why, are kept and shown to whoever corrects next.
+  await page.getByTestId("correct-identity").getByText("Correct name or date of birth…").click();
+  await expect(page.getByTestId("earlier-corrections")).toContainText("the name was Kit Exampel. Spelling checked against the intake form");
+  await expect(page.getByTestId("earlier-corrections")).toContainText(demo.therapist.name);
+  await scanned(page);
 
   await page.goto("/caseload?search=Kit%20Example");
   await hydrated(page);

@@ -12,7 +12,7 @@ use crate::{
     error::AppError,
     model::details::{DetailsForm, InsuranceForm},
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
 use uuid::Uuid;
 
 /// Saves every detail of `patient_id` as typed (the form's fields, by
@@ -182,6 +182,31 @@ pub async fn correct_identity(
                 Box::pin(async move {
                     correct::apply(conn, vault, access, id, staff.user_id, &correction).await
                 })
+            },
+        )
+        .await
+}
+
+/// The corrections made to `patient_id`'s legal name and date of birth,
+/// newest first: when, by whom, what they replaced and why. Whoever may
+/// correct them.
+#[server(prefix = "/api", endpoint = "identity-corrections", input = GetUrl)]
+pub async fn get_identity_corrections(
+    patient_id: Uuid,
+) -> Result<Vec<crate::model::details::PastCorrection>, AppError> {
+    use crate::backend::{
+        identity::authz::Staff, records::access::Reach, records::patients::correct,
+    };
+    use crate::model::audit::AuditAction;
+    let (request, _) = Request::only("identity-corrections", Staff::check).await?;
+    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let zone = request.zone().await?;
+    request
+        .read(
+            grant,
+            AuditAction::RecordViewed,
+            move |conn, vault, access| {
+                Box::pin(async move { correct::history(conn, vault, access, &zone).await })
             },
         )
         .await

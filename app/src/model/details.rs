@@ -226,6 +226,26 @@ impl std::fmt::Debug for InsuranceForm {
     }
 }
 
+/// A correction of a legal name or date of birth made earlier: when, by
+/// whom, what it replaced and why.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastCorrection {
+    /// To the minute, in the practice's zone.
+    pub at: String,
+    pub by: String,
+    pub legal_name_was: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth_was: Option<String>,
+    pub reason: String,
+}
+
+/// Health information: never printed with its content.
+impl std::fmt::Debug for PastCorrection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PastCorrection(<redacted>)")
+    }
+}
+
 /// Longest member or group number, in characters.
 pub const MEMBER_ID_MAX: usize = 40;
 

@@ -13,6 +13,7 @@ use app::{
     model::{
         audit::AuditAction,
         chart::{Caseload, Chart},
+        details::PastCorrection,
     },
 };
 use diesel::prelude::*;
@@ -153,7 +154,32 @@ async fn staff_correct_a_name_and_birthday_and_search_follows_without_the_trail_
         .expect("events");
     assert_eq!(corrected, 2);
 
-    // A patient corrects nothing of their own this way.
+    // The practice reads them back: newest first, what each replaced, why.
+    let reply = admin
+        .fetch(&format!("/api/identity-corrections?patient_id={avery}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let past: Vec<PastCorrection> = serde_json::from_str(&reply.body).expect("corrections");
+    let was: Vec<(Option<&str>, Option<&str>, &str)> = past
+        .iter()
+        .map(|c| {
+            (
+                c.legal_name_was.as_deref(),
+                c.date_of_birth_was.as_deref(),
+                c.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        was,
+        [
+            (None, Some("1988-03-14"), REASON),
+            (Some("Avery Quinn"), None, REASON),
+        ]
+    );
+    assert_eq!(past[0].by, "Morgan Reyes");
+
+    // A patient corrects nothing of their own this way, nor reads them.
     let mut patient = app.signed_in(AVERY).await;
     let reply = correct(
         &mut patient,
@@ -161,5 +187,9 @@ async fn staff_correct_a_name_and_birthday_and_search_follows_without_the_trail_
         &[("legal_name", "Someone Else"), ("reason", REASON)],
     )
     .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = patient
+        .fetch(&format!("/api/identity-corrections?patient_id={avery}"))
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }

@@ -5,9 +5,10 @@
 //! sealed, with the values replaced.
 
 use crate::{
-    api::CorrectIdentity,
+    api::{CorrectIdentity, details::get_identity_corrections},
+    model::{day::readable, details::PastCorrection},
     ui::components::{
-        CsrfField, FormAlert, SubmitButton, TextAreaField, TextField, clear_on_success,
+        CsrfField, FormAlert, LoadFailed, SubmitButton, TextAreaField, TextField, clear_on_success,
         field_error, form_error, refresh_on_success,
     },
 };
@@ -26,8 +27,11 @@ pub fn CorrectIdentityForm(
     let form = clear_on_success(last);
     // Unique on a page that lists many patients.
     let id = move |name: &str| format!("{name}-{patient_id}");
+    // Read the corrections made before only once someone opens the form:
+    // a rare act, and the chart and the roster stay as cheap as they were.
+    let opened = RwSignal::new(false);
     view! {
-        <details class="text-sm" data-testid="correct-identity">
+        <details class="text-sm" data-testid="correct-identity" on:toggle=move |_| opened.set(true)>
             <summary class="cursor-pointer text-teal-800 underline">"Correct name or date of birth…"</summary>
             <ActionForm action=correct node_ref=form attr:class="mt-2 max-w-xl space-y-3" attr:novalidate=true>
                 <CsrfField />
@@ -40,6 +44,50 @@ pub fn CorrectIdentityForm(
                 <p role="status" class="text-teal-900">{move || matches!(last.get(), Some(Ok(()))).then_some("Corrected.")}</p>
                 <SubmitButton pending=correct.pending() label="Save the correction" busy="Saving…" />
             </ActionForm>
+            {move || opened.get().then(|| view! { <Earlier patient_id /> })}
         </details>
     }
+}
+
+/// The corrections made before, newest first.
+#[component]
+fn Earlier(patient_id: Uuid) -> impl IntoView {
+    let past = Resource::new(|| (), move |_| get_identity_corrections(patient_id));
+    view! {
+        <Transition fallback=|| view! { <p class="mt-3">"Loading earlier corrections…"</p> }>
+            {move || Suspend::new(async move {
+                match past.await {
+                    Ok(list) if list.is_empty() => view! { <p class="mt-3 text-stone-600">"No earlier corrections."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="mt-3 space-y-1">
+                            <p class="font-medium text-stone-800">"Earlier corrections"</p>
+                            <ul class="space-y-1" data-testid="earlier-corrections">
+                                {list.into_iter().map(|c| view! { <li>{line(&c)}</li> }).collect_view()}
+                            </ul>
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// "4 Dec 2026 14:05, Dr. Rowan Ellis: the name was Kit Exampel. Spelling
+/// checked against the intake form."
+fn line(correction: &PastCorrection) -> String {
+    let mut was = Vec::new();
+    if let Some(name) = &correction.legal_name_was {
+        was.push(format!("the name was {name}"));
+    }
+    if let Some(born) = &correction.date_of_birth_was {
+        was.push(format!("the date of birth was {}", readable(born)));
+    }
+    format!(
+        "{}, {}: {}. {}",
+        correction.at,
+        correction.by,
+        was.join("; "),
+        correction.reason
+    )
 }

@@ -98,6 +98,12 @@ async fn everyone_against_copies_of_a_record_is_answered_and_recorded() {
             &EVERYONE,
         ),
         (
+            "identity-corrections",
+            Call::Get(format!("/api/identity-corrections?patient_id={patient}")),
+            DISCLOSURES,
+            &EVERYONE,
+        ),
+        (
             "my-disclosures",
             Call::Get("/api/my-disclosures".into()),
             PORTAL,

@@ -7,15 +7,16 @@
 
 use super::{SearchBy, check::FIRST_BIRTHDAY, demographics};
 use crate::backend::{
-    dates::check_day,
-    db::schema::{identity_corrections, patients},
+    dates::{Zone, check_day, day},
+    db::schema::{identity_corrections, patients, users},
+    identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
     records::sealing,
-    vault::{SealedAsJson, Vault, columns},
+    vault::{Phi, SealedAsJson, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
-    model::validate::check_display_name,
+    model::{details::PastCorrection, validate::check_display_name},
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -215,6 +216,55 @@ pub async fn apply(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// One stored correction, not opened.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = identity_corrections)]
+struct Stored {
+    id: Uuid,
+    body_sealed: Vec<u8>,
+    created_at: time::OffsetDateTime,
+}
+
+/// The corrections made to the patient `access` is for, opened, newest
+/// first, their times in the practice's `zone`.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+    zone: &Zone,
+) -> Result<Vec<PastCorrection>, ReadError> {
+    let rows: Vec<(Stored, String)> = identity_corrections::table
+        .inner_join(users::table.on(users::id.eq(identity_corrections::corrected_by)))
+        .filter(identity_corrections::patient_id.eq(access.patient_id()))
+        .filter(identity_corrections::organization_id.eq(access.organization_id()))
+        .order(identity_corrections::created_at.desc())
+        .select((Stored::as_select(), staff_name()))
+        .load(conn)
+        .await
+        .map_err(AppError::from)?;
+    let mut past = Vec::with_capacity(rows.len());
+    for (stored, by) in rows {
+        let body: Phi<CorrectionBody> = sealing::open(
+            conn,
+            vault,
+            access,
+            columns::IDENTITY_CORRECTION_BODY,
+            stored.id,
+            stored.body_sealed,
+        )
+        .await?;
+        let body = body.expose();
+        past.push(PastCorrection {
+            at: zone.minute(stored.created_at),
+            by,
+            legal_name_was: body.legal_name_was.clone(),
+            date_of_birth_was: body.date_of_birth_was.map(day),
+            reason: body.reason.clone(),
+        });
+    }
+    Ok(past)
 }
 
 #[cfg(test)]
