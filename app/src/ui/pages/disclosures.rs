@@ -70,15 +70,15 @@ fn ForPatient(id: Uuid) -> impl IntoView {
 /// The fields a disclosure's recipient, purpose and legal basis take: the
 /// disclosure form, and the form that makes a copy for someone else.
 #[component]
-pub fn DisclosureFields<T>(
-    last: MappedSignal<Option<Result<T, AppError>>>,
+pub fn DisclosureFields(
+    /// The last answer to the form, without what it made: each field reads
+    /// its message from it, and a copy of the record is not cloned for that.
+    #[prop(into)]
+    last: Signal<Option<Result<(), AppError>>>,
     /// Whether to ask for the day and what was disclosed (a copy is today,
     /// and is the whole record).
     full: bool,
-) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-{
+) -> impl IntoView {
     view! {
         <div class="grid gap-3 sm:grid-cols-2">
             <TextField name="recipient" label="Who received it" autocomplete="off" error=field_error(last, "recipient") />
@@ -111,7 +111,7 @@ fn RecordForm(patient_id: Uuid, refresh: RwSignal<u32>) -> impl IntoView {
         <ActionForm action=record node_ref=form attr:class="mt-3 space-y-3" attr:novalidate=true attr:data-testid="record-disclosure">
             <CsrfField />
             <input type="hidden" name="patient_id" value=patient_id.to_string() />
-            <DisclosureFields last full=true />
+            <DisclosureFields last=Signal::derive(move || last.get()) full=true />
             <FormAlert message=form_error(last) />
             <p role="status" class="text-sm text-teal-900">{move || saved().then_some("Disclosure recorded.")}</p>
             <SubmitButton pending=record.pending() label="Record the disclosure" busy="Recording…" />

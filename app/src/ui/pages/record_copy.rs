@@ -145,6 +145,15 @@ fn CopyForSomeone(patient_id: uuid::Uuid) -> impl IntoView {
         send_again(form);
     };
     let made = Signal::derive(move || last.get().and_then(Result::ok));
+    // The answer without the copy, for the fields' messages and the prompt.
+    let outcome = Memo::new(move |_| {
+        last.with(|v| {
+            v.as_ref()
+                .map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))
+        })
+    });
+    let asks_step_up = move || outcome.with(|o| matches!(o, Some(Err(AppError::StepUpRequired))));
+    let problem = form_error(outcome);
     view! {
         <details class="rounded-xl border border-stone-200 bg-white p-4 print:hidden">
             <summary class="cursor-pointer font-medium text-teal-800">"For someone else (recorded as a disclosure)"</summary>
@@ -152,14 +161,11 @@ fn CopyForSomeone(patient_id: uuid::Uuid) -> impl IntoView {
                 <input type="hidden" name="csrf_token" value=move || fresh.get().or_else(|| token.get()).unwrap_or_default() />
                 <input type="hidden" name="patient_id" value=patient_id.to_string() />
                 <p class="text-sm text-stone-700">"A copy of the whole record, today. It is added to the patient's disclosures, which they see in their portal."</p>
-                <DisclosureFields last full=false />
-                <FormAlert message=Signal::derive(move || match last.get() {
-                    Some(Err(AppError::StepUpRequired)) => None,
-                    _ => form_error(last).get(),
-                }) />
+                <DisclosureFields last=outcome full=false />
+                <FormAlert message=Signal::derive(move || if asks_step_up() { None } else { problem.get() }) />
                 <SubmitButton pending=make.pending() label="Make the copy for them" busy="Making the copy…" />
             </ActionForm>
-            {move || matches!(last.get(), Some(Err(AppError::StepUpRequired))).then(|| view! { <StepUpForm then=carry_on /> })}
+            {move || asks_step_up().then(|| view! { <StepUpForm then=carry_on /> })}
         </details>
         {move || made.get().map(|copy| view! {
             <p role="status" class="rounded-md border border-teal-300 bg-teal-50 p-3 text-sm text-teal-900 print:hidden">"Copy made and the disclosure recorded."</p>
