@@ -40,7 +40,7 @@ test("every page of every role, and the states met on them, pass axe", async ({ 
   await therapist.getByRole("link", { name: "Avery Quinn" }).click();
   await expect(therapist).toHaveURL(/\/patients\/[0-9a-f-]{36}$/);
   const chart = new URL(therapist.url()).pathname;
-  await visit(therapist, [chart, `${chart}?tab=notes`, `${chart}?tab=plan`, `${chart}?tab=safety`, `${chart}?tab=diagnoses`, `${chart}?tab=measures`, `${chart}/notes/new`, `${chart}/record`, `${chart}/disclosures`]);
+  await visit(therapist, [chart, `${chart}?tab=notes`, `${chart}?tab=plan`, `${chart}?tab=safety`, `${chart}?tab=diagnoses`, `${chart}?tab=measures`, `${chart}/notes/new`, `${chart}/record`, `${chart}/disclosures`, `${chart}/amendments`]);
   // A disclosure refused beside its fields.
   await therapist.goto(`${chart}/disclosures`);
   await hydrated(therapist);
@@ -69,6 +69,6 @@ test("every page of every role, and the states met on them, pass axe", async ({ 
   ]);
 
   const patient = await as(browser, "avery.quinn@patients.example");
-  await visit(patient, ["/home", "/me", "/me/care-team", "/me/plan", "/me/safety-plan", "/me/questionnaires", "/me/record", "/me/disclosures", "/me/access", "/me/access?view=every", "/security"]);
+  await visit(patient, ["/home", "/me", "/me/care-team", "/me/plan", "/me/safety-plan", "/me/questionnaires", "/me/record", "/me/disclosures", "/me/amendments", "/me/access", "/me/access?view=every", "/security"]);
   for (const open of [visitor, therapist, admin, patient]) await open.context().close();
 });

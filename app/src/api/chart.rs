@@ -155,9 +155,10 @@ async fn searched_elsewhere(
 pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
-            dates::day, records::access::Reach, records::care_team, records::details,
-            records::diagnoses, records::insurance, records::measures, records::notes,
-            records::patients, records::plans::safety, records::plans::treatment as treatment_plan,
+            dates::day, records::access::Reach, records::amendments, records::care_team,
+            records::details, records::diagnoses, records::insurance, records::measures,
+            records::notes, records::patients, records::plans::safety,
+            records::plans::treatment as treatment_plan,
         },
         model::audit::AuditAction,
     };
@@ -196,6 +197,10 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                         details: details::read(conn, vault, access, &known).await?,
                         insurance: insurance::list(conn, vault, access).await?,
                         measures: measures::on_chart(conn, vault, access, &zone).await?,
+                        amendments: amendments::waiting(conn, &[patient_id], zone.today())
+                            .await?
+                            .pop()
+                            .map(|(_, waiting)| waiting),
                     })
                 })
             },

@@ -6,7 +6,8 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[cfg(feature = "ssr")]
 use super::context::Request;
 
-/// The signed-in therapist's questionnaires to review, drafts to sign,
+/// The signed-in therapist's questionnaires to review, amendment requests
+/// to decide, drafts to sign,
 /// plans due for review and recent charts, all within their caseload.
 /// Only the patients named are opened, each recorded as listed (as the
 /// caseload records them).
@@ -16,9 +17,9 @@ pub async fn get_therapist_home() -> Result<TherapistHome, AppError> {
         backend::{
             dates::day,
             identity::authz::Therapist,
-            records::{access, desk, measures, names},
+            records::{access, amendments, desk, measures, names},
         },
-        model::home::{DraftToSign, PLANS_DUE_WITHIN_DAYS, PatientLink, PlanDue},
+        model::home::{AmendmentsDue, DraftToSign, PLANS_DUE_WITHIN_DAYS, PatientLink, PlanDue},
     };
     use std::collections::HashMap;
     use uuid::Uuid;
@@ -30,8 +31,10 @@ pub async fn get_therapist_home() -> Result<TherapistHome, AppError> {
     let due_by = today + time::Duration::days(PLANS_DUE_WITHIN_DAYS);
     let desk = desk::of(&mut conn, therapist.user_id, &caseload, due_by).await?;
     let waiting = measures::review::waiting(&mut conn, &caseload).await?;
+    let asked = amendments::waiting(&mut conn, &caseload, today).await?;
     let mut named = desk.patients();
     named.extend(&waiting);
+    named.extend(asked.iter().map(|(patient, _)| *patient));
     let grants: Vec<access::Grant> = grants
         .into_iter()
         .map(|(grant, _)| grant)
@@ -67,5 +70,12 @@ pub async fn get_therapist_home() -> Result<TherapistHome, AppError> {
             .collect(),
         recent: desk.recent.iter().map(|id| link(*id)).collect(),
         to_review: waiting.iter().map(|id| link(*id)).collect(),
+        amendments: asked
+            .into_iter()
+            .map(|(patient_id, waiting)| AmendmentsDue {
+                patient: link(patient_id),
+                waiting,
+            })
+            .collect(),
     })
 }

@@ -2,6 +2,7 @@
 //! they, do it, return a model. Errors are [`AppError`](crate::error::AppError)s;
 //! the server's middleware gives each its HTTP status (`AppError::status`).
 
+pub mod amendments;
 pub mod audit;
 pub mod auth;
 pub mod chart;
@@ -22,6 +23,7 @@ pub mod safety_plan;
 pub mod security;
 pub mod session;
 
+pub use amendments::{DecideAmendment, DisagreeAmendment, ExtendAmendment, RequestAmendment};
 pub use audit::{
     GetAuditAlerts, GetAuditLog, GetAuditOverview, GetChainStatus, GetMyRecordAccess, ReviewAlert,
     VerifyAuditChain,

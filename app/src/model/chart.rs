@@ -255,6 +255,8 @@ pub struct Chart {
     pub insurance: Vec<crate::model::details::InsurancePolicy>,
     /// Questionnaires assigned, and the scores over time.
     pub measures: crate::model::measures::ChartMeasures,
+    /// Amendments the patient asked for that wait for a decision.
+    pub amendments: Option<crate::model::amendment::AmendmentsWaiting>,
     /// When the chart is open through emergency access: until when
     /// (to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST")).
     pub emergency_until: Option<String>,

@@ -16,6 +16,15 @@ pub struct TherapistHome {
     /// Patients on their caseload whose questionnaire's safety item waits
     /// for a clinician.
     pub to_review: Vec<PatientLink>,
+    /// Patients on their caseload whose amendment requests wait for a
+    /// decision, the soonest due first.
+    pub amendments: Vec<AmendmentsDue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmendmentsDue {
+    pub patient: PatientLink,
+    pub waiting: crate::model::amendment::AmendmentsWaiting,
 }
 
 /// How far ahead a plan's review counts as due.

@@ -5,6 +5,7 @@
 //! Psychotherapy notes are never part of it.
 
 use crate::model::{
+    amendment::{Amendment, ItemKind},
     chart::{Addendum, Diagnosis, NoteTemplate, TreatmentPlan},
     details::InsurancePolicy,
     measures::Trend,
@@ -34,6 +35,22 @@ pub struct RecordCopy {
     pub measures: Vec<Trend>,
     /// Signed progress notes, oldest session first, addenda included.
     pub notes: Vec<CopiedNote>,
+    /// Every amendment the patient asked for, with its decision and any
+    /// statement of disagreement: each travels with the item it is about.
+    pub amendments: Vec<Amendment>,
+}
+
+impl RecordCopy {
+    /// The amendments about items of `kind` (of the one item `id`, when
+    /// given), oldest first.
+    pub fn amendments_about(&self, kind: ItemKind, id: Option<Uuid>) -> Vec<Amendment> {
+        self.amendments
+            .iter()
+            .rev()
+            .filter(|a| a.item_kind == kind && id.is_none_or(|id| a.item_id == id))
+            .cloned()
+            .collect()
+    }
 }
 
 /// One signed progress note in a copy.

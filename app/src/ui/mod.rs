@@ -19,11 +19,11 @@ use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
-    AccessReviewPage, CaseloadPage, ChartPage, DisclosuresPage, EmergencyAccessPage, HomePage,
-    InvitePage, MyAccessPage, MyCareTeamPage, MyDisclosuresPage, MyInformationPage, MyPlanPage,
-    MyQuestionnairesPage, MyRecordPage, MySafetyPlanPage, NewNotePage, NotFound, NotePage,
-    PatientRecordPage, PeoplePage, PracticePage, QuestionnairePage, RosterPage, SecurityPage,
-    SignInCodePage, SignInPage, TwoStepPage,
+    AccessReviewPage, AmendmentsPage, CaseloadPage, ChartPage, DisclosuresPage,
+    EmergencyAccessPage, HomePage, InvitePage, MyAccessPage, MyAmendmentsPage, MyCareTeamPage,
+    MyDisclosuresPage, MyInformationPage, MyPlanPage, MyQuestionnairesPage, MyRecordPage,
+    MySafetyPlanPage, NewNotePage, NotFound, NotePage, PatientRecordPage, PeoplePage, PracticePage,
+    QuestionnairePage, RosterPage, SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -173,6 +173,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("record")) view=PatientRecordPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("disclosures")) view=DisclosuresPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("amendments")) view=AmendmentsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("emergency"), ParamSegment("match")) view=EmergencyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("notes"), ParamSegment("id")) view=NotePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("me") view=MyInformationPage ssr=SsrMode::Async />
@@ -182,6 +183,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("me"), StaticSegment("safety-plan")) view=MySafetyPlanPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("record")) view=MyRecordPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("disclosures")) view=MyDisclosuresPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("me"), StaticSegment("amendments")) view=MyAmendmentsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("questionnaires")) view=MyQuestionnairesPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("questionnaires"), ParamSegment("id")) view=QuestionnairePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async />

@@ -6,8 +6,9 @@
 //! type about people: an emergency access reason, an alert review's note;
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
-//! and a clinician's note acknowledging it, a security notice mailed to
-//! them; and a user agent, which is free text anyone sends), then every
+//! and a clinician's note acknowledging it, an amendment they ask for
+//! with its extension, denial and their disagreement, a security notice
+//! mailed to them; and a user agent, which is free text anyone sends), then every
 //! row of every table the catalogue lists is read back as PostgreSQL's
 //! text for it and searched for them, as text and as hex (how bytea
 //! prints); so are the server's log lines and the mail it sent.
@@ -50,6 +51,10 @@ const PORTAL_PASSWORD: &str = "canary-password-61d8 lantern";
 const ACKNOWLEDGEMENT: &str = "canary-acknowledgement-8e2c called them back";
 const MOVED_EMAIL: &str = "quillon.moved@canary.example";
 const MOVED_PHONE: &str = "+1 555 0188 777";
+const AMENDMENT: &str = "canary-amendment-3f9a my birthday is wrong";
+const EXTENSION: &str = "canary-extension-c2b8 waiting on old records";
+const DENIAL: &str = "canary-denial-7a41 the passport says so";
+const DISAGREEMENT: &str = "canary-disagree-e55c I still disagree";
 /// Typed at sign-in for an account the practice does not have.
 const UNKNOWN_EMAIL: &str = "quillon.unknown@canary.example";
 
@@ -448,6 +453,14 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         chart.body.contains(ACKNOWLEDGEMENT),
         "the team reads it back"
     );
+    // An amendment asked for, extended, denied and disagreed with.
+    crate::amendments::the_whole_exchange(
+        &mut portal,
+        &mut browser,
+        patient,
+        [AMENDMENT, EXTENSION, DENIAL, DISAGREEMENT],
+    )
+    .await;
     let changed = portal
         .call(
             "/api/change-password",
@@ -511,6 +524,10 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         "canary-reason-91c4",
         "canary-review-2b7e",
         "canary-acknowledgement-8e2c",
+        "canary-amendment-3f9a",
+        "canary-extension-c2b8",
+        "canary-denial-7a41",
+        "canary-disagree-e55c",
         "canary-agent-5a0f",
         "canary-password-61d8",
         MOVED_EMAIL,

@@ -29,7 +29,7 @@ const PRIVATE_TEXT: &str = "canary-export-7f3a private formulation";
 /// A record with something in every section: a signed progress note with
 /// an addendum, a diagnosis, a treatment plan, a safety plan, details and
 /// insurance, plus a shared psychotherapy note that no copy may hold.
-async fn full_record(rowan: &mut Browser, patient: Uuid) {
+pub(crate) async fn full_record(rowan: &mut Browser, patient: Uuid) {
     let id = patient.to_string();
     let today = app::backend::dates::day(time::OffsetDateTime::now_utc().date());
     let review =
@@ -123,7 +123,7 @@ async fn full_record(rowan: &mut Browser, patient: Uuid) {
 
 /// Checks `bundle` with the R4 schema validator the end-to-end tests use
 /// (`end2end/fhir/validate.mjs`: Ajv and the published R4 JSON schema).
-fn assert_valid_fhir(bundle: &str) {
+pub(crate) fn assert_valid_fhir(bundle: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let file = std::env::temp_dir().join(format!("cairn-bundle-{}.json", Uuid::new_v4()));
     std::fs::write(&file, bundle).expect("bundle written");

@@ -6,6 +6,7 @@ mod support;
 mod access_review;
 mod account_identity;
 mod alerts;
+mod amendments;
 mod audit;
 mod burst;
 mod canary;

@@ -4,6 +4,7 @@
 
 use crate::model::{
     Role, SecurityEventKind, UserStatus,
+    amendment::{AmendmentStatus, ItemKind},
     audit::{AuditAction, AuditOutcome},
     chart::{DiagnosisStatus, NoteKind, NoteStatus, NoteTemplate},
 };
@@ -43,3 +44,5 @@ text_enum!(NoteKind);
 text_enum!(NoteStatus);
 text_enum!(NoteTemplate);
 text_enum!(DiagnosisStatus);
+text_enum!(ItemKind);
+text_enum!(AmendmentStatus);

@@ -1,6 +1,28 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    amendments (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        item_kind -> Text,
+        item_id -> Uuid,
+        request_sealed -> Bytea,
+        requested_at -> Timestamptz,
+        due_on -> Date,
+        extended_on -> Nullable<Date>,
+        extension_sealed -> Nullable<Bytea>,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_sealed -> Nullable<Bytea>,
+        addendum_id -> Nullable<Uuid>,
+        disagreement_at -> Nullable<Timestamptz>,
+        disagreement_sealed -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         occurred_at -> Timestamptz,
@@ -389,6 +411,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    amendments,
     audit_alert_reviews,
     audit_events,
     audit_verifications,

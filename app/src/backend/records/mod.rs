@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod admission;
+pub mod amendments;
 pub mod care_team;
 pub mod desk;
 pub mod details;

@@ -121,6 +121,29 @@ pub const IDENTITY_CORRECTION_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// An amendment a patient asked for: the item as they saw it named, and
+/// their words.
+pub const AMENDMENT_REQUEST: Column = Column {
+    table: "amendments",
+    column: "request_sealed",
+};
+/// Why the practice took 30 more days to decide an amendment.
+pub const AMENDMENT_EXTENSION: Column = Column {
+    table: "amendments",
+    column: "extension_sealed",
+};
+/// The practice's decision on an amendment: the amendment made, or the
+/// reason for denying it.
+pub const AMENDMENT_DECISION: Column = Column {
+    table: "amendments",
+    column: "decision_sealed",
+};
+/// The patient's statement of disagreement with a denial.
+pub const AMENDMENT_DISAGREEMENT: Column = Column {
+    table: "amendments",
+    column: "disagreement_sealed",
+};
+
 /// A patient's answers to a questionnaire, with their score.
 pub const MEASURE_ANSWERS: Column = Column {
     table: "measure_responses",
@@ -204,6 +227,10 @@ pub const ALL: &[Registered] = &[
     in_chart(INSURANCE_BODY),
     in_chart(DISCLOSURE_BODY),
     in_chart(IDENTITY_CORRECTION_BODY),
+    in_chart(AMENDMENT_REQUEST),
+    in_chart(AMENDMENT_EXTENSION),
+    in_chart(AMENDMENT_DECISION),
+    in_chart(AMENDMENT_DISAGREEMENT),
     in_chart(MEASURE_ANSWERS),
     in_chart(MEASURE_ACKNOWLEDGEMENT),
     in_chart(EMERGENCY_REASON),

@@ -9,6 +9,7 @@
 use crate::{
     api::{SaveDetails, SaveSafetyPlan, SaveTreatmentPlan, chart::get_chart},
     model::{
+        amendment::AmendmentsWaiting,
         chart::{Chart, NoteKind, NoteStatus, NoteSummary},
         counted,
         measures::ChartMeasures,
@@ -106,6 +107,20 @@ pub fn ChartPage() -> impl IntoView {
     }
 }
 
+/// "2 amendment requests wait for a decision, the first due by 4 Feb 2027."
+pub fn amendments_line(waiting: &AmendmentsWaiting) -> String {
+    let due = crate::model::day::readable(&waiting.due_on);
+    let when = if waiting.overdue {
+        format!("was due {due}")
+    } else {
+        format!("due by {due}")
+    };
+    match waiting.count {
+        1 => format!("1 amendment request waits for a decision, {when}."),
+        n => format!("{n} amendment requests wait for a decision, the first {when}."),
+    }
+}
+
 /// The saves that outlive the tab they rebuild, so the rebuilt tab can
 /// say it saved.
 #[derive(Clone, Copy)]
@@ -130,6 +145,7 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
                     <p class="flex flex-wrap gap-x-4 text-sm">
                         <a href=format!("{base}/record") class="text-teal-800 underline">"Copy of the record"</a>
                         <a href=format!("{base}/disclosures") class="text-teal-800 underline">"Disclosures"</a>
+                        <a href=format!("{base}/amendments") class="text-teal-800 underline">"Amendment requests"</a>
                     </p>
                     <super::correct_identity::CorrectIdentityForm patient_id=chart.patient_id refresh />
                 })}
@@ -137,6 +153,13 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
             {chart.emergency_until.clone().map(|until| view! {
                 <p role="status" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-950" data-testid="emergency-banner">
                     {format!("Emergency access until {until}. Every view is recorded as emergency access, and administrators have been alerted and can read your reason.")}
+                </p>
+            })}
+            {chart.amendments.clone().filter(|_| chart.emergency_until.is_none()).map(|waiting| view! {
+                <p role="status" class=if waiting.overdue { "rounded-md border-2 border-red-700 bg-red-50 p-3 text-sm font-medium text-red-950" } else { "rounded-md border border-amber-400 bg-amber-50 p-3 text-sm font-medium text-amber-950" } data-testid="amendments-banner">
+                    {format!("The patient asked for a correction of their record. {}", amendments_line(&waiting))}
+                    " "
+                    <a href=format!("{base}/amendments") class="underline">"Decide"</a>
                 </p>
             })}
             {(!chart.measures.to_review().is_empty() && tab != Tab::Measures).then(|| view! {

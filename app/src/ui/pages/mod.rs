@@ -2,6 +2,7 @@
 
 mod access_review;
 mod alerts;
+mod amendments;
 mod caseload;
 mod chart;
 mod correct_identity;
@@ -13,6 +14,7 @@ mod insurance;
 mod invite;
 mod measures_tab;
 mod my_access;
+mod my_amendments;
 mod my_care_team;
 mod my_information;
 mod my_plan;
@@ -36,6 +38,7 @@ mod treatment_plan;
 mod two_step;
 
 pub use access_review::AccessReviewPage;
+pub use amendments::AmendmentsPage;
 pub use caseload::CaseloadPage;
 pub use chart::ChartPage;
 pub use disclosures::{DisclosuresPage, MyDisclosuresPage};
@@ -43,6 +46,7 @@ pub use emergency::EmergencyAccessPage;
 pub use home::HomePage;
 pub use invite::InvitePage;
 pub use my_access::MyAccessPage;
+pub use my_amendments::MyAmendmentsPage;
 pub use my_care_team::MyCareTeamPage;
 pub use my_information::MyInformationPage;
 pub use my_plan::MyPlanPage;

@@ -34,6 +34,11 @@ pub fn MyRecordPage() -> impl IntoView {
                 <p class="text-sm text-stone-600">
                     "Your therapist's private psychotherapy notes are kept apart from your record and are not included. Each copy is recorded, and you will see it under Who accessed my record."
                 </p>
+                <p class="text-sm">
+                    "Something wrong or missing? "
+                    <a href="/me/amendments" class="text-teal-800 underline">"Ask for a correction"</a>
+                    "."
+                </p>
             </div>
             <CopyMaker whose=Whose::Own />
         </div>

@@ -4,6 +4,7 @@
 
 use crate::{
     model::{
+        amendment::{Amendment, ItemKind},
         chart::DiagnosisStatus,
         details::{InsurancePolicy, Subscriber},
         record::{CopiedNote, RecordCopy},
@@ -33,6 +34,19 @@ pub fn RecordDocument(copy: RecordCopy) -> impl IntoView {
             me.phone.clone().unwrap_or_else(|| "Not given".to_owned()),
         ),
     ];
+    let about_details = copy.amendments_about(ItemKind::Details, None);
+    let about_diagnoses = copy.amendments_about(ItemKind::Diagnosis, None);
+    let about_plan = copy.amendments_about(ItemKind::Plan, None);
+    let notes: Vec<(CopiedNote, Vec<Amendment>)> = copy
+        .notes
+        .iter()
+        .map(|note| {
+            (
+                note.clone(),
+                copy.amendments_about(ItemKind::Note, Some(note.id)),
+            )
+        })
+        .collect();
     view! {
         <article class="space-y-8 print:space-y-6" data-testid="record-document">
             <header class="space-y-1 border-b border-stone-300 pb-4">
@@ -43,6 +57,7 @@ pub fn RecordDocument(copy: RecordCopy) -> impl IntoView {
             <Section title="Who you are" id="identity">
                 <Terms rows=identity testid="record-identity" />
                 <DetailsList details=me.details.clone() />
+                <Amendments list=about_details />
             </Section>
             <Section title="Insurance" id="insurance">
                 {empty_or(copy.insurance.is_empty(), "No insurance on record.", || view! {
@@ -63,6 +78,7 @@ pub fn RecordDocument(copy: RecordCopy) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 })}
+                <Amendments list=about_diagnoses />
             </Section>
             <Section title="Treatment plan" id="treatment-plan">
                 {match copy.treatment_plan.clone() {
@@ -74,6 +90,7 @@ pub fn RecordDocument(copy: RecordCopy) -> impl IntoView {
                         <p class="text-sm text-stone-600">{format!("Next review {}. Last changed by {} on {}.", plan.review_date, plan.updated_by, plan.updated_at)}</p>
                     }.into_any(),
                 }}
+                <Amendments list=about_plan />
             </Section>
             <Section title="Safety plan" id="safety-plan">
                 {match copy.safety_plan.clone() {
@@ -91,9 +108,9 @@ pub fn RecordDocument(copy: RecordCopy) -> impl IntoView {
                 })}
             </Section>
             <Section title="Session notes" id="notes">
-                {empty_or(copy.notes.is_empty(), "No signed notes yet.", || view! {
+                {empty_or(notes.is_empty(), "No signed notes yet.", || view! {
                     <div class="space-y-6">
-                        {copy.notes.iter().cloned().map(|note| view! { <Note note /> }).collect_view()}
+                        {notes.into_iter().map(|(note, amendments)| view! { <Note note amendments /> }).collect_view()}
                     </div>
                 })}
             </Section>
@@ -121,8 +138,25 @@ fn Listed(title: &'static str, items: Vec<String>) -> impl IntoView {
     })
 }
 
+/// The amendments asked for about an item, each with what became of it
+/// and any statement of disagreement: they travel with the item.
 #[component]
-fn Note(note: CopiedNote) -> impl IntoView {
+fn Amendments(list: Vec<Amendment>) -> impl IntoView {
+    (!list.is_empty()).then(|| {
+        view! {
+            <div class="space-y-2" data-testid="copy-amendments">
+                {list.into_iter().map(|amendment| view! {
+                    <div class="border-l-4 border-sky-300 pl-3">
+                        <p class="whitespace-pre-line text-sm">{amendment.text()}</p>
+                    </div>
+                }).collect_view()}
+            </div>
+        }
+    })
+}
+
+#[component]
+fn Note(note: CopiedNote, amendments: Vec<Amendment>) -> impl IntoView {
     view! {
         <div class="space-y-2 rounded-xl border border-stone-200 bg-white p-4 print:border-stone-400">
             <h4 class="font-semibold">{format!("Session of {} — {} note", note.session_date, note.template.label())}</h4>
@@ -139,6 +173,7 @@ fn Note(note: CopiedNote) -> impl IntoView {
                     <p class="whitespace-pre-line">{addendum.text}</p>
                 </div>
             }).collect_view()}
+            <Amendments list=amendments />
         </div>
     }
 }

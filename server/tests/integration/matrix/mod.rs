@@ -30,6 +30,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use http::StatusCode;
 use uuid::Uuid;
 
+mod amendments;
 mod exports;
 mod measures;
 mod records;

@@ -3,7 +3,9 @@
 //! diagnosis, the treatment plan and the safety plan as `CarePlan`s (the
 //! treatment plan's goals as `Goal`s), each questionnaire's total score as
 //! an `Observation` and each signed note, addenda included, as a
-//! `DocumentReference` holding its text. Entries refer to each other by
+//! `DocumentReference` holding its text, and each amendment the patient
+//! asked for (decision and statement of disagreement included) as a
+//! `DocumentReference` related to the item it is about. Entries refer to each other by
 //! their `urn:uuid:` full URLs, so the bundle stands on its own.
 //!
 //! FHIR has no empty values: an absent detail is left out, never sent as
@@ -11,6 +13,7 @@
 //! published R4 schema (`end2end/fhir/validate.mjs`).
 
 use crate::model::{
+    amendment::{Amendment, AmendmentStatus, ItemKind},
     chart::DiagnosisStatus,
     details::{InsurancePolicy, Subscriber},
     measures::{Instrument, Trend},
@@ -94,6 +97,7 @@ pub fn bundle(copy: &RecordCopy) -> Value {
     }
     resources.extend(copy.measures.iter().flat_map(|t| observations(patient, t)));
     resources.extend(copy.notes.iter().map(|n| document(patient, n)));
+    resources.extend(copy.amendments.iter().map(|a| amendment(patient, a)));
     let entries: Vec<Value> = resources
         .into_iter()
         .map(|resource| {
@@ -315,6 +319,42 @@ fn document(patient: Uuid, note: &CopiedNote) -> Value {
                 "creation": note.signed_at_utc,
             },
         }],
+    })
+}
+
+/// An amendment the patient asked for, with its decision and any statement
+/// of disagreement, as a document related to the item it is about (the
+/// `Patient` for their details), so it travels with that item.
+fn amendment(patient: Uuid, amendment: &Amendment) -> Value {
+    let item = match amendment.item_kind {
+        ItemKind::Details => patient,
+        ItemKind::Plan => derived(patient, "treatment-plan"),
+        ItemKind::Diagnosis | ItemKind::Note => amendment.item_id,
+    };
+    let outcome = match amendment.status {
+        AmendmentStatus::Pending => "awaiting a decision",
+        AmendmentStatus::Accepted => "accepted",
+        AmendmentStatus::Denied if amendment.disagreement.is_some() => {
+            "denied; the patient disagrees"
+        }
+        AmendmentStatus::Denied => "denied",
+    };
+    let text = base64::engine::general_purpose::STANDARD.encode(amendment.text());
+    json!({
+        "resourceType": "DocumentReference",
+        "id": amendment.id.to_string(),
+        "status": "current",
+        "type": { "text": "Request for amendment (HIPAA 164.526)" },
+        "subject": reference(patient),
+        "description": format!("Amendment of {}: {outcome}", amendment.item_label),
+        "content": [{
+            "attachment": {
+                "contentType": "text/plain; charset=utf-8",
+                "data": text,
+                "title": format!("Amendment requested {}", amendment.requested_at),
+            },
+        }],
+        "context": { "related": [reference(item)] },
     })
 }
 

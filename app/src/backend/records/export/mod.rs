@@ -8,24 +8,20 @@ pub mod fhir;
 
 use crate::backend::{
     dates::{Zone, day},
-    db::schema::{clinical_notes, users},
-    identity::account_identity::staff_name,
     identity::authz::{Sensitive, StepUp},
     records::access::{PatientAccess, ReadError},
-    records::{details, diagnoses, insurance, measures, notes, patients, plans},
+    records::{amendments, details, diagnoses, insurance, measures, notes, patients, plans},
     vault::Vault,
 };
 use crate::{
     error::AppError,
     model::{
-        chart::{Addendum, NoteKind, NoteStatus, NoteTemplate},
+        chart::Addendum,
         record::{CopiedNote, RecordCopy},
     },
 };
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-use uuid::Uuid;
 
 /// The whole record of the patient `access` is for, as of now, in the
 /// practice's `zone`. Call it inside the transaction that records the
@@ -60,6 +56,7 @@ pub async fn copy(
         safety_plan: plans::safety::current(conn, vault, access, zone).await?,
         measures: measures::review::trends(conn, vault, access, zone).await?,
         notes: signed_notes(conn, vault, access, zone).await?,
+        amendments: amendments::list(conn, vault, access, zone).await?,
     })
 }
 
@@ -73,33 +70,16 @@ async fn signed_notes(
     access: &PatientAccess,
     zone: &Zone,
 ) -> Result<Vec<CopiedNote>, ReadError> {
-    type Listed = (
-        Uuid,
-        NoteTemplate,
-        time::Date,
-        Option<OffsetDateTime>,
-        String,
-    );
-    let listed: Vec<Listed> = clinical_notes::table
-        .inner_join(users::table.on(users::id.eq(clinical_notes::author_id)))
-        .filter(clinical_notes::patient_id.eq(access.patient_id()))
-        .filter(clinical_notes::organization_id.eq(access.organization_id()))
-        .filter(clinical_notes::deleted_at.is_null())
-        .filter(clinical_notes::kind.eq(NoteKind::Progress))
-        .filter(clinical_notes::status.eq(NoteStatus::Signed))
-        .order((clinical_notes::session_date, clinical_notes::created_at))
-        .select((
-            clinical_notes::id,
-            clinical_notes::template,
-            clinical_notes::session_date,
-            clinical_notes::signed_at,
-            staff_name(),
-        ))
-        .load(conn)
-        .await
-        .map_err(AppError::from)?;
+    let listed = notes::signed_progress(conn, access).await?;
     let mut copied = Vec::with_capacity(listed.len());
-    for (id, template, session_date, signed_at, author) in listed {
+    for notes::SignedNote {
+        id,
+        template,
+        session_date,
+        signed_at,
+        author,
+    } in listed
+    {
         let body = notes::open_body(conn, vault, access, id).await?;
         let sections = template
             .sections()

@@ -279,6 +279,55 @@ pub async fn addenda(
     Ok(opened)
 }
 
+/// A signed progress note as the record set lists it: nothing opened.
+pub struct SignedNote {
+    pub id: Uuid,
+    pub template: NoteTemplate,
+    pub session_date: Date,
+    pub signed_at: Option<OffsetDateTime>,
+    pub author: String,
+}
+
+/// The signed progress notes of the patient `access` is for, oldest
+/// session first: what a copy of the record holds, and what a patient may
+/// ask to have amended. Drafts are not yet part of the record;
+/// psychotherapy notes never are.
+pub async fn signed_progress(
+    conn: &mut AsyncPgConnection,
+    access: &PatientAccess,
+) -> Result<Vec<SignedNote>, AppError> {
+    let listed: Vec<(Uuid, NoteTemplate, Date, Option<OffsetDateTime>, String)> =
+        clinical_notes::table
+            .inner_join(users::table.on(users::id.eq(clinical_notes::author_id)))
+            .filter(clinical_notes::patient_id.eq(access.patient_id()))
+            .filter(clinical_notes::organization_id.eq(access.organization_id()))
+            .filter(clinical_notes::deleted_at.is_null())
+            .filter(clinical_notes::kind.eq(NoteKind::Progress))
+            .filter(clinical_notes::status.eq(NoteStatus::Signed))
+            .order((clinical_notes::session_date, clinical_notes::created_at))
+            .select((
+                clinical_notes::id,
+                clinical_notes::template,
+                clinical_notes::session_date,
+                clinical_notes::signed_at,
+                staff_name(),
+            ))
+            .load(conn)
+            .await?;
+    Ok(listed
+        .into_iter()
+        .map(
+            |(id, template, session_date, signed_at, author)| SignedNote {
+                id,
+                template,
+                session_date,
+                signed_at,
+                author,
+            },
+        )
+        .collect())
+}
+
 /// The chart's list of notes for the patient `access` is for, as the one
 /// who opened it may see them ([`care_team::listed_for`] its `notes_of`: under
 /// emergency access, progress notes alone), newest session first: nothing

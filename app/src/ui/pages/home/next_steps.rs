@@ -71,6 +71,7 @@ pub fn NextSteps() -> impl IntoView {
             <li><a href="/me/access" class="text-teal-800 underline">"See who accessed your record"</a></li>
             <li><a href="/me/record" class="text-teal-800 underline">"Get a copy of your record"</a></li>
             <li><a href="/me/disclosures" class="text-teal-800 underline">"See who your record was shared with"</a></li>
+            <li><a href="/me/amendments" class="text-teal-800 underline">"Ask for a correction of your record"</a></li>
         </ul>
     }
 }

@@ -55,6 +55,13 @@ fn Lists(home: TherapistHome) -> impl IntoView {
         <li><a href=format!("/patients/{}?tab=measures", patient.patient_id) class="font-medium text-rose-900 underline">{name(&patient)}</a></li>
     }).collect_view();
     let reviews = to_review.len();
+    let amendments = home.amendments.into_iter().map(|due| view! {
+        <li>
+            <a href=format!("/patients/{}/amendments", due.patient.patient_id) class="font-medium text-amber-950 underline">{name(&due.patient)}</a>
+            <span class=if due.waiting.overdue { "text-red-800" } else { "text-stone-800" }>{format!(": {}", crate::ui::pages::chart::amendments_line(&due.waiting))}</span>
+        </li>
+    }).collect_view();
+    let asked = amendments.len();
     let recent = home.recent.into_iter().map(|patient| view! {
         <li><a href=format!("/patients/{}", patient.patient_id) class="text-teal-800 underline">{name(&patient)}</a></li>
     }).collect_view();
@@ -64,6 +71,12 @@ fn Lists(home: TherapistHome) -> impl IntoView {
                 <h2 id="to-review-heading" class="font-semibold text-rose-950">"Questionnaires to review"</h2>
                 <p class="text-sm text-stone-800">"A safety question was answered above \"Not at all\". Open the chart to review and acknowledge it."</p>
                 <ul class="space-y-1 text-sm">{to_review}</ul>
+            </section>
+        })}
+        {(asked > 0).then(|| view! {
+            <section aria-labelledby="amendments-heading" class="mb-4 space-y-2 rounded-xl border border-amber-400 bg-amber-50 p-4" data-testid="amendments-due">
+                <h2 id="amendments-heading" class="font-semibold text-amber-950">"Amendment requests to decide"</h2>
+                <ul class="space-y-1 text-sm">{amendments}</ul>
             </section>
         })}
         <div class="grid gap-4 md:grid-cols-3">

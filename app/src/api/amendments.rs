@@ -1,0 +1,310 @@
+//! Amendments (HIPAA 164.526): the patient asks for a correction of an item
+//! of their record and, after a denial, files a statement of disagreement
+//! (`/me/amendments`); the care team reads the requests of a patient,
+//! decides each one, or takes the one extension (`/patients/{id}/amendments`).
+//!
+//! The patient reaches their own designated record set (what a copy of it
+//! holds, which is what they may ask about); the care team's therapists
+//! reach it as for a copy, never under emergency access. A request naming
+//! an item the patient cannot see, or a request of another patient, is
+//! answered as not found, and recorded.
+
+#[cfg(feature = "ssr")]
+use super::context::Request;
+use crate::{
+    error::AppError,
+    model::amendment::{Amendment, MyAmendments},
+};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A patient's requests, for the care team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientAmendments {
+    pub patient_name: String,
+    /// Newest first.
+    pub requests: Vec<Amendment>,
+}
+
+/// A not-found answered while acting on a record is recorded as a refusal
+/// (the act's own transaction, and its record, went back).
+#[cfg(feature = "ssr")]
+async fn recorded<T>(
+    request: &Request,
+    patient_id: Uuid,
+    answer: Result<T, AppError>,
+) -> Result<T, AppError> {
+    match answer {
+        Err(AppError::NotFound) => Err(request.refuse(Some(patient_id), AppError::NotFound).await),
+        other => other,
+    }
+}
+
+/// The signed-in patient's record set: the grant, or `None` when the
+/// practice keeps no record for them.
+#[cfg(feature = "ssr")]
+async fn own_record_set(
+    endpoint: &'static str,
+) -> Result<(Request, Option<crate::backend::records::access::Grant>), AppError> {
+    use crate::backend::{identity::authz::Patient, records::access::Reach};
+    let (request, patient) = Request::only(endpoint, Patient::check).await?;
+    let grant = super::patient::own(&request, patient, Reach::RecordSet).await?;
+    Ok((request, grant))
+}
+
+/// What the signed-in patient may ask to have amended, and what they
+/// asked; `None` when the practice keeps no record for them.
+#[server(prefix = "/api", endpoint = "my-amendments", input = GetUrl)]
+pub async fn get_my_amendments() -> Result<Option<MyAmendments>, AppError> {
+    use crate::backend::records::amendments;
+    use crate::model::audit::AuditAction;
+    let (request, grant) = own_record_set("my-amendments").await?;
+    let Some(grant) = grant else {
+        return Ok(None);
+    };
+    let zone = request.zone().await?;
+    request
+        .read(
+            grant,
+            AuditAction::RecordViewed,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    Ok(MyAmendments {
+                        items: amendments::items::list(conn, vault, access).await?,
+                        requests: amendments::list(conn, vault, access, &zone).await?,
+                    })
+                })
+            },
+        )
+        .await
+        .map(Some)
+}
+
+/// The signed-in patient asks for an amendment of `item` (a `kind:id` the
+/// request form listed) in their words, `request`.
+#[server(prefix = "/api", endpoint = "request-amendment")]
+pub async fn request_amendment(
+    csrf_token: String,
+    #[server(default)] item: String,
+    #[server(default)] request: String,
+) -> Result<(), AppError> {
+    use crate::backend::records::amendments;
+    use crate::error::FieldErrors;
+    use crate::model::{amendment::parse_item_key, audit::AuditAction};
+    super::checked_at_the_edge(csrf_token);
+    let words = amendments::check_text(
+        "request",
+        &request,
+        "Say what is wrong, and what it should say.",
+    );
+    let named = parse_item_key(item.trim());
+    let (request, grant) = own_record_set("request-amendment").await?;
+    let Some(grant) = grant else {
+        return Err(AppError::NotFound);
+    };
+    let mut errors = match &words {
+        Err(AppError::Invalid(errors)) => errors.clone(),
+        _ => FieldErrors::new(),
+    };
+    if item.trim().is_empty() {
+        errors.add("item", "Choose the part of your record to correct.");
+    }
+    errors.into_result()?;
+    let words = words?;
+    let patient_id = grant.patient_id();
+    // A value no form lists names nothing the patient can see.
+    let Some(named) = named else {
+        return Err(request.refuse(Some(patient_id), AppError::NotFound).await);
+    };
+    let today = request.zone().await?.today();
+    let id = Uuid::new_v4();
+    // A read that writes: naming the item opens the record (a diagnosis's
+    // name), and a value that does not open is recorded as such.
+    let asked = request
+        .read(
+            grant.on("amendment", id),
+            AuditAction::RecordCreated,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    let key = crate::model::amendment::item_key(named.0, named.1);
+                    let item = amendments::items::list(conn, vault, access)
+                        .await?
+                        .into_iter()
+                        .find(|item| item.key == key)
+                        .ok_or(AppError::NotFound)?;
+                    amendments::request(conn, vault, access, id, named, item.label, words, today)
+                        .await?;
+                    Ok(())
+                })
+            },
+        )
+        .await;
+    recorded(&request, patient_id, asked).await
+}
+
+/// The signed-in patient's statement of disagreement with the denial of
+/// their request `amendment_id`.
+#[server(prefix = "/api", endpoint = "disagree-amendment")]
+pub async fn disagree_amendment(
+    csrf_token: String,
+    amendment_id: Uuid,
+    #[server(default)] statement: String,
+) -> Result<(), AppError> {
+    use crate::backend::records::amendments;
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let words = amendments::check_text(
+        "statement",
+        &statement,
+        "Say why you disagree with the decision.",
+    )?;
+    let (request, grant) = own_record_set("disagree-amendment").await?;
+    let Some(grant) = grant else {
+        return Err(AppError::NotFound);
+    };
+    let patient_id = grant.patient_id();
+    let filed = request
+        .act(
+            grant.on("amendment", amendment_id),
+            AuditAction::RecordUpdated,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    amendments::disagree(conn, vault, access, amendment_id, &words).await
+                })
+            },
+        )
+        .await;
+    recorded(&request, patient_id, filed).await
+}
+
+/// The requests about `patient_id`'s record, for the care team.
+#[server(prefix = "/api", endpoint = "amendments", input = GetUrl)]
+pub async fn get_amendments(patient_id: Uuid) -> Result<PatientAmendments, AppError> {
+    use crate::backend::{
+        identity::authz::Therapist,
+        records::{access::Reach, amendments, patients},
+    };
+    use crate::model::audit::AuditAction;
+    let (request, _) = Request::only("amendments", Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let zone = request.zone().await?;
+    request
+        .read(
+            grant,
+            AuditAction::RecordViewed,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    let name = patients::legal_name(conn, vault, access).await?;
+                    Ok(PatientAmendments {
+                        patient_name: name.expose().clone(),
+                        requests: amendments::list(conn, vault, access, &zone).await?,
+                    })
+                })
+            },
+        )
+        .await
+}
+
+/// Decides the request `amendment_id` about `patient_id`'s record:
+/// `decision` is `accept` (with `text` the amendment made) or `deny` (with
+/// `text` the reason). Someone else deciding first is a conflict (409):
+/// nothing is written, and the form keeps what was typed.
+#[server(prefix = "/api", endpoint = "decide-amendment")]
+pub async fn decide_amendment(
+    csrf_token: String,
+    patient_id: Uuid,
+    amendment_id: Uuid,
+    #[server(default)] decision: String,
+    #[server(default)] text: String,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        identity::authz::Therapist,
+        records::{access::Reach, amendments, amendments::Verdict},
+    };
+    use crate::error::FieldErrors;
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, therapist) = Request::only("decide-amendment", Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let verdict = match decision.as_str() {
+        "accept" => Some(Verdict::Accept),
+        "deny" => Some(Verdict::Deny),
+        _ => None,
+    };
+    let missing = match verdict {
+        Some(Verdict::Deny) => "Write the reason for the denial; the patient reads it.",
+        _ => "Write the amendment made; the patient reads it.",
+    };
+    let words = amendments::check_text("text", &text, missing);
+    let mut errors = match &words {
+        Err(AppError::Invalid(errors)) => errors.clone(),
+        _ => FieldErrors::new(),
+    };
+    if verdict.is_none() {
+        errors.add("decision", "Choose whether to accept or deny the request.");
+    }
+    errors.into_result()?;
+    let (Some(verdict), Ok(words)) = (verdict, words) else {
+        return Err(AppError::Internal);
+    };
+    let decided = request
+        .act(
+            grant.on("amendment", amendment_id),
+            AuditAction::RecordUpdated,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    amendments::decide(
+                        conn,
+                        vault,
+                        access,
+                        amendment_id,
+                        therapist.user_id,
+                        (verdict, &words),
+                    )
+                    .await
+                })
+            },
+        )
+        .await;
+    recorded(&request, patient_id, decided).await
+}
+
+/// Takes the one 30-day extension on the request `amendment_id` about
+/// `patient_id`'s record, for `reason` (which the patient reads).
+#[server(prefix = "/api", endpoint = "extend-amendment")]
+pub async fn extend_amendment(
+    csrf_token: String,
+    patient_id: Uuid,
+    amendment_id: Uuid,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use crate::backend::{
+        identity::authz::Therapist,
+        records::{access::Reach, amendments},
+    };
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, _) = Request::only("extend-amendment", Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let why = amendments::check_text(
+        "reason",
+        &reason,
+        "Say why the practice needs 30 more days; the patient reads it.",
+    )?;
+    let today = request.zone().await?.today();
+    let extended = request
+        .act(
+            grant.on("amendment", amendment_id),
+            AuditAction::RecordUpdated,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    amendments::extend(conn, vault, access, amendment_id, &why, today)
+                        .await
+                        .map(|_| ())
+                })
+            },
+        )
+        .await;
+    recorded(&request, patient_id, extended).await
+}

@@ -1,0 +1,2 @@
+DROP TABLE amendments;
+DROP FUNCTION amendments_move_forward();
