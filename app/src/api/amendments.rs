@@ -127,15 +127,7 @@ pub async fn request_amendment(
             AuditAction::RecordCreated,
             move |conn, vault, access| {
                 Box::pin(async move {
-                    let key = crate::model::amendment::item_key(named.0, named.1);
-                    let item = amendments::items::list(conn, vault, access)
-                        .await?
-                        .into_iter()
-                        .find(|item| item.key == key)
-                        .ok_or(AppError::NotFound)?;
-                    amendments::request(conn, vault, access, id, named, item.label, words, today)
-                        .await?;
-                    Ok(())
+                    amendments::request(conn, vault, access, id, named, words, today).await
                 })
             },
         )

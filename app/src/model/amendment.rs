@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn an_item_key_reads_back() {
-        let id = Uuid::new_v4();
+        let id = Uuid::from_u128(0x5e21_0000_0000_4000_8000_0000_0000_0001);
         assert_eq!(
             parse_item_key(&item_key(ItemKind::Note, id)),
             Some((ItemKind::Note, id))

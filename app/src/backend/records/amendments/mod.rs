@@ -24,7 +24,7 @@ use crate::{
     error::{AppError, FieldErrors},
     model::amendment::{
         AMENDMENT_TEXT_MAX, AMENDMENT_TEXT_MIN, Amendment, AmendmentStatus, AmendmentsWaiting,
-        DECIDE_WITHIN_DAYS, Decided, EXTENSION_DAYS, ItemKind,
+        DECIDE_WITHIN_DAYS, Decided, EXTENSION_DAYS, ItemKind, item_key,
     },
 };
 use diesel::prelude::*;
@@ -69,21 +69,29 @@ pub fn check_text(field: &str, typed: &str, missing: &str) -> Result<String, App
     Ok(typed.to_owned())
 }
 
-/// Records the request `id` about the item `kind`/`item_id` (named
-/// `item_label`) of the patient `access` is for, in their `words`, due
-/// [`DECIDE_WITHIN_DAYS`] after `today`.
-#[allow(clippy::too_many_arguments)]
+/// Records the request `id` about the item `kind`/`item_id` of the patient
+/// `access` is for, in their `words`, due [`DECIDE_WITHIN_DAYS`] after
+/// `today`. An item the patient could not see in a copy of their record
+/// (a psychotherapy note, a draft, another patient's) is `NotFound`.
 pub async fn request(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     access: &PatientAccess,
     id: Uuid,
     (kind, item_id): (ItemKind, Uuid),
-    item_label: String,
     words: String,
     today: Date,
-) -> Result<(), AppError> {
-    let body = RequestBody { item_label, words };
+) -> Result<(), ReadError> {
+    let key = item_key(kind, item_id);
+    let item = items::list(conn, vault, access)
+        .await?
+        .into_iter()
+        .find(|item| item.key == key)
+        .ok_or(AppError::NotFound)?;
+    let body = RequestBody {
+        item_label: item.label,
+        words,
+    };
     let sealed = sealing::seal(conn, vault, access, columns::AMENDMENT_REQUEST, id, &body).await?;
     diesel::insert_into(amendments::table)
         .values((
