@@ -39,7 +39,9 @@ test("a patient asks for an amendment, the care team decides, the patient disagr
   await due.getByRole("link", { name: patient.name }).click();
   await expect(staff).toHaveURL(/\/patients\/[0-9a-f-]{36}\/amendments$/);
   await hydrated(staff);
-  const earlier = await staff.context().newPage();
+  // The same therapist on another device, the page open before deciding.
+  const earlier = await browser.newPage();
+  await signIn(earlier, demo.therapist.email);
   await earlier.goto(staff.url());
   await hydrated(earlier);
   await expect(staff.getByTestId("amendment").first()).toContainText(words);
@@ -62,6 +64,7 @@ test("a patient asks for an amendment, the care team decides, the patient disagr
   await expect(stale.getByRole("alert")).toContainText("changed after you opened it");
   await expect(stale.getByLabel("What was amended, or why it is denied")).toHaveValue("Middle name added.");
   await staff.context().close();
+  await earlier.context().close();
 
   // The patient reads the answer and disagrees.
   await portal.reload();

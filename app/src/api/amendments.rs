@@ -90,30 +90,15 @@ pub async fn request_amendment(
     #[server(default)] request: String,
 ) -> Result<(), AppError> {
     use crate::backend::records::amendments;
-    use crate::error::FieldErrors;
-    use crate::model::{amendment::parse_item_key, audit::AuditAction};
+    use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
-    let words = amendments::check_text(
-        "request",
-        &request,
-        "Say what is wrong, and what it should say.",
-    );
-    let named = parse_item_key(item.trim());
+    let checked = amendments::check_request(&item, &request);
     let (request, grant) = own_record_set("request-amendment").await?;
     let Some(grant) = grant else {
         return Err(AppError::NotFound);
     };
-    let mut errors = match &words {
-        Err(AppError::Invalid(errors)) => errors.clone(),
-        _ => FieldErrors::new(),
-    };
-    if item.trim().is_empty() {
-        errors.add("item", "Choose the part of your record to correct.");
-    }
-    errors.into_result()?;
-    let words = words?;
+    let (named, words) = checked?;
     let patient_id = grant.patient_id();
-    // A value no form lists names nothing the patient can see.
     let Some(named) = named else {
         return Err(request.refuse(Some(patient_id), AppError::NotFound).await);
     };
@@ -212,34 +197,13 @@ pub async fn decide_amendment(
 ) -> Result<(), AppError> {
     use crate::backend::{
         identity::authz::Therapist,
-        records::{access::Reach, amendments, amendments::Verdict},
+        records::{access::Reach, amendments},
     };
-    use crate::error::FieldErrors;
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, therapist) = Request::only("decide-amendment", Therapist::check).await?;
     let grant = request.decide(patient_id, Reach::RecordSet).await?;
-    let verdict = match decision.as_str() {
-        "accept" => Some(Verdict::Accept),
-        "deny" => Some(Verdict::Deny),
-        _ => None,
-    };
-    let missing = match verdict {
-        Some(Verdict::Deny) => "Write the reason for the denial; the patient reads it.",
-        _ => "Write the amendment made; the patient reads it.",
-    };
-    let words = amendments::check_text("text", &text, missing);
-    let mut errors = match &words {
-        Err(AppError::Invalid(errors)) => errors.clone(),
-        _ => FieldErrors::new(),
-    };
-    if verdict.is_none() {
-        errors.add("decision", "Choose whether to accept or deny the request.");
-    }
-    errors.into_result()?;
-    let (Some(verdict), Ok(words)) = (verdict, words) else {
-        return Err(AppError::Internal);
-    };
+    let (verdict, words) = amendments::check_decision(&decision, &text)?;
     let decided = request
         .act(
             grant.on("amendment", amendment_id),

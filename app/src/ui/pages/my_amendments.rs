@@ -25,6 +25,10 @@ use uuid::Uuid;
 pub fn MyAmendmentsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let mine = Resource::new(move || refresh.get(), |_| get_my_amendments());
+    // Sending outlives the list it rebuilds, so the rebuilt form can say
+    // it was sent.
+    let ask = ServerAction::<RequestAmendment>::new();
+    refresh_on_success(ask.value(), refresh);
     view! {
         <Title text="Corrections to my record" />
         <div class="max-w-3xl space-y-6">
@@ -35,7 +39,7 @@ pub fn MyAmendmentsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match mine.await {
-                        Ok(Some(mine)) => view! { <Mine mine refresh /> }.into_any(),
+                        Ok(Some(mine)) => view! { <Mine mine ask refresh /> }.into_any(),
                         Ok(None) => view! { <p class="text-stone-600">"Your practice has not set up your record yet."</p> }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
@@ -46,9 +50,11 @@ pub fn MyAmendmentsPage() -> impl IntoView {
 }
 
 #[component]
-fn Mine(mine: MyAmendments, refresh: RwSignal<u32>) -> impl IntoView {
-    let ask = ServerAction::<RequestAmendment>::new();
-    refresh_on_success(ask.value(), refresh);
+fn Mine(
+    mine: MyAmendments,
+    ask: ServerAction<RequestAmendment>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let last = ask.value();
     let form = clear_on_success(last);
     let asked = move || matches!(last.get(), Some(Ok(())));

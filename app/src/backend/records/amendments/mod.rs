@@ -11,7 +11,10 @@
 //! home lists what waits without opening a record); every word is sealed
 //! with the patient's key.
 
+mod check;
 pub mod items;
+
+pub use check::{check_decision, check_request, check_text};
 
 use crate::backend::{
     dates::{Zone, day},
@@ -23,8 +26,8 @@ use crate::backend::{
 use crate::{
     error::{AppError, FieldErrors},
     model::amendment::{
-        AMENDMENT_TEXT_MAX, AMENDMENT_TEXT_MIN, Amendment, AmendmentStatus, AmendmentsWaiting,
-        DECIDE_WITHIN_DAYS, Decided, EXTENSION_DAYS, ItemKind, item_key,
+        Amendment, AmendmentStatus, AmendmentsWaiting, DECIDE_WITHIN_DAYS, Decided, EXTENSION_DAYS,
+        ItemKind, item_key,
     },
 };
 use diesel::prelude::*;
@@ -47,26 +50,6 @@ impl SealedAsJson for RequestBody {
         self.item_label.zeroize();
         self.words.zeroize();
     }
-}
-
-/// Words typed into `field`, trimmed, between the shortest and the
-/// longest allowed; `missing` says what to write when there are none.
-pub fn check_text(field: &str, typed: &str, missing: &str) -> Result<String, AppError> {
-    let typed = typed.trim();
-    let mut errors = FieldErrors::new();
-    let length = typed.chars().count();
-    if typed.is_empty() {
-        errors.add(field, missing);
-    } else if length < AMENDMENT_TEXT_MIN {
-        errors.add(
-            field,
-            format!("Write at least {AMENDMENT_TEXT_MIN} characters."),
-        );
-    } else if length > AMENDMENT_TEXT_MAX {
-        errors.add(field, format!("At most {AMENDMENT_TEXT_MAX} characters."));
-    }
-    errors.into_result()?;
-    Ok(typed.to_owned())
 }
 
 /// Records the request `id` about the item `kind`/`item_id` of the patient
