@@ -17,7 +17,7 @@ pub mod style;
 mod terms;
 mod trend;
 
-pub use back::BackToPatient;
+pub use back::{BackToPatient, PatientPage};
 pub use chart::{EventsOverTime, RankedBars};
 pub use confirm::Confirm;
 pub use csrf::CsrfField;

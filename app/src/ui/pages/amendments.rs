@@ -10,34 +10,21 @@ use crate::{
         DecideAmendment, ExtendAmendment,
         amendments::{PatientAmendments, get_amendments},
     },
-    error::AppError,
     model::{
         amendment::{Amendment, AmendmentStatus, EXTENSION_DAYS, ItemKind},
         day::readable,
     },
     ui::components::{
-        BackToPatient, CsrfField, FormAlert, LoadFailed, SelectField, SubmitButton, TextAreaField,
-        field_error, form_error, refresh_on_success,
+        BackToPatient, CsrfField, FormAlert, LoadFailed, PatientPage, SelectField, SubmitButton,
+        TextAreaField, field_error, form_error, refresh_on_success,
     },
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 #[component]
 pub fn AmendmentsPage() -> impl IntoView {
-    let params = use_params_map();
-    let patient = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
-    view! {
-        <Title text="Amendment requests" />
-        <div class="max-w-3xl space-y-6">
-            {match patient {
-                None => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
-                Some(id) => view! { <ForPatient id /> }.into_any(),
-            }}
-        </div>
-    }
+    view! { <PatientPage title="Amendment requests" page=|id| view! { <ForPatient id /> }.into_any() /> }
 }
 
 #[component]

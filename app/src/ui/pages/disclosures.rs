@@ -16,28 +16,18 @@ use crate::{
         disclosure::{Accounting, Disclosure, DisclosureKind, LegalBasis},
     },
     ui::components::{
-        BackToPatient, CsrfField, FormAlert, LoadFailed, PrintButton, SelectField, SubmitButton,
-        TextAreaField, TextField, clear_on_success, field_error, form_error, refresh_on_success,
+        BackToPatient, CsrfField, FormAlert, LoadFailed, PatientPage, PrintButton, SelectField,
+        SubmitButton, TextAreaField, TextField, clear_on_success, field_error, form_error,
+        refresh_on_success,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 #[component]
 pub fn DisclosuresPage() -> impl IntoView {
-    let params = use_params_map();
-    let patient = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
-    view! {
-        <Title text="Disclosures" />
-        <div class="max-w-3xl space-y-6">
-            {match patient {
-                None => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
-                Some(id) => view! { <ForPatient id /> }.into_any(),
-            }}
-        </div>
-    }
+    view! { <PatientPage title="Disclosures" page=|id| view! { <ForPatient id /> }.into_any() /> }
 }
 
 #[component]
