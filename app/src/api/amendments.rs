@@ -41,16 +41,61 @@ async fn recorded<T>(
     }
 }
 
-/// The signed-in patient's record set: the grant, or `None` when the
-/// practice keeps no record for them.
+/// The signed-in patient's request to their own record set (what a copy
+/// of it holds, which is what they may ask about).
 #[cfg(feature = "ssr")]
 async fn own_record_set(
     endpoint: &'static str,
 ) -> Result<(Request, Option<crate::backend::records::access::Grant>), AppError> {
-    use crate::backend::{identity::authz::Patient, records::access::Reach};
-    let (request, patient) = Request::only(endpoint, Patient::check).await?;
-    let grant = super::patient::own(&request, patient, Reach::RecordSet).await?;
-    Ok((request, grant))
+    super::patient::own_request(endpoint, crate::backend::records::access::Reach::RecordSet).await
+}
+
+/// The care team's request to `patient_id`'s requests: a therapist (anyone
+/// else is refused by role, 403), on the patient's care team and not under
+/// emergency access (else not found, 404); both recorded.
+#[cfg(feature = "ssr")]
+async fn care_team(
+    endpoint: &'static str,
+    patient_id: Uuid,
+) -> Result<
+    (
+        Request,
+        crate::backend::identity::authz::Therapist,
+        crate::backend::records::access::Grant,
+    ),
+    AppError,
+> {
+    use crate::backend::{identity::authz::Therapist, records::access::Reach};
+    let (request, therapist) = Request::only(endpoint, Therapist::check).await?;
+    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    Ok((request, therapist, grant))
+}
+
+/// Spends `grant` on a change to request `amendment_id`: `work` in one
+/// transaction recorded as an update of the request; a request not found
+/// for this patient is recorded as a refusal.
+#[cfg(feature = "ssr")]
+async fn update(
+    request: &Request,
+    grant: crate::backend::records::access::Grant,
+    amendment_id: Uuid,
+    work: impl for<'c> FnOnce(
+        &'c mut crate::backend::db::Connection,
+        &'c crate::backend::vault::Vault,
+        &'c crate::backend::records::access::PatientAccess,
+    ) -> crate::backend::records::access::Work<'c, (), AppError>
+    + Send,
+) -> Result<(), AppError> {
+    use crate::model::audit::AuditAction;
+    let patient_id = grant.patient_id();
+    let done = request
+        .act(
+            grant.on("amendment", amendment_id),
+            AuditAction::RecordUpdated,
+            work,
+        )
+        .await;
+    recorded(request, patient_id, done).await
 }
 
 /// What the signed-in patient may ask to have amended, and what they
@@ -129,42 +174,30 @@ pub async fn disagree_amendment(
     #[server(default)] statement: String,
 ) -> Result<(), AppError> {
     use crate::backend::records::amendments;
-    use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
+    let (request, grant) = own_record_set("disagree-amendment").await?;
+    let Some(grant) = grant else {
+        return Err(AppError::NotFound);
+    };
     let words = amendments::check_text(
         "statement",
         &statement,
         "Say why you disagree with the decision.",
     )?;
-    let (request, grant) = own_record_set("disagree-amendment").await?;
-    let Some(grant) = grant else {
-        return Err(AppError::NotFound);
-    };
-    let patient_id = grant.patient_id();
-    let filed = request
-        .act(
-            grant.on("amendment", amendment_id),
-            AuditAction::RecordUpdated,
-            move |conn, vault, access| {
-                Box::pin(async move {
-                    amendments::disagree(conn, vault, access, amendment_id, &words).await
-                })
-            },
+    update(&request, grant, amendment_id, move |conn, vault, access| {
+        Box::pin(
+            async move { amendments::disagree(conn, vault, access, amendment_id, &words).await },
         )
-        .await;
-    recorded(&request, patient_id, filed).await
+    })
+    .await
 }
 
 /// The requests about `patient_id`'s record, for the care team.
 #[server(prefix = "/api", endpoint = "amendments", input = GetUrl)]
 pub async fn get_amendments(patient_id: Uuid) -> Result<PatientAmendments, AppError> {
-    use crate::backend::{
-        identity::authz::Therapist,
-        records::{access::Reach, amendments, patients},
-    };
+    use crate::backend::records::{amendments, patients};
     use crate::model::audit::AuditAction;
-    let (request, _) = Request::only("amendments", Therapist::check).await?;
-    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let (request, _, grant) = care_team("amendments", patient_id).await?;
     let zone = request.zone().await?;
     request
         .read(
@@ -195,35 +228,25 @@ pub async fn decide_amendment(
     #[server(default)] decision: String,
     #[server(default)] text: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{
-        identity::authz::Therapist,
-        records::{access::Reach, amendments},
-    };
-    use crate::model::audit::AuditAction;
+    use crate::backend::records::amendments;
     super::checked_at_the_edge(csrf_token);
-    let (request, therapist) = Request::only("decide-amendment", Therapist::check).await?;
-    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let (request, therapist, grant) = care_team("decide-amendment", patient_id).await?;
     let (verdict, words) = amendments::check_decision(&decision, &text)?;
-    let decided = request
-        .act(
-            grant.on("amendment", amendment_id),
-            AuditAction::RecordUpdated,
-            move |conn, vault, access| {
-                Box::pin(async move {
-                    amendments::decide(
-                        conn,
-                        vault,
-                        access,
-                        amendment_id,
-                        therapist.user_id,
-                        (verdict, &words),
-                    )
-                    .await
-                })
-            },
-        )
-        .await;
-    recorded(&request, patient_id, decided).await
+    update(&request, grant, amendment_id, move |conn, vault, access| {
+        Box::pin(async move {
+            let decision = (verdict, words.as_str());
+            amendments::decide(
+                conn,
+                vault,
+                access,
+                amendment_id,
+                therapist.user_id,
+                decision,
+            )
+            .await
+        })
+    })
+    .await
 }
 
 /// Takes the one 30-day extension on the request `amendment_id` about
@@ -235,32 +258,21 @@ pub async fn extend_amendment(
     amendment_id: Uuid,
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{
-        identity::authz::Therapist,
-        records::{access::Reach, amendments},
-    };
-    use crate::model::audit::AuditAction;
+    use crate::backend::records::amendments;
     super::checked_at_the_edge(csrf_token);
-    let (request, _) = Request::only("extend-amendment", Therapist::check).await?;
-    let grant = request.decide(patient_id, Reach::RecordSet).await?;
+    let (request, _, grant) = care_team("extend-amendment", patient_id).await?;
     let why = amendments::check_text(
         "reason",
         &reason,
         "Say why the practice needs 30 more days; the patient reads it.",
     )?;
     let today = request.zone().await?.today();
-    let extended = request
-        .act(
-            grant.on("amendment", amendment_id),
-            AuditAction::RecordUpdated,
-            move |conn, vault, access| {
-                Box::pin(async move {
-                    amendments::extend(conn, vault, access, amendment_id, &why, today)
-                        .await
-                        .map(|_| ())
-                })
-            },
-        )
-        .await;
-    recorded(&request, patient_id, extended).await
+    update(&request, grant, amendment_id, move |conn, vault, access| {
+        Box::pin(async move {
+            amendments::extend(conn, vault, access, amendment_id, &why, today)
+                .await
+                .map(drop)
+        })
+    })
+    .await
 }

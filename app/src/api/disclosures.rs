@@ -86,10 +86,10 @@ pub async fn get_accounting(patient_id: Uuid) -> Result<Accounting, AppError> {
 /// years, newest first; `None` when the practice keeps no record for them.
 #[server(prefix = "/api", endpoint = "my-disclosures", input = GetUrl)]
 pub async fn get_my_disclosures() -> Result<Option<Vec<Disclosure>>, AppError> {
-    use crate::backend::{identity::authz::Patient, records::disclosures};
+    use crate::backend::records::{access::Reach, disclosures};
     use crate::model::audit::AuditAction;
-    let (request, patient) = Request::only("my-disclosures", Patient::check).await?;
-    let Some(grant) = super::patient::own_record(&request, patient).await? else {
+    let (request, grant) = super::patient::own_request("my-disclosures", Reach::OwnRecord).await?;
+    let Some(grant) = grant else {
         return Ok(None);
     };
     let since = disclosures::accounting_since(request.zone().await?.today());

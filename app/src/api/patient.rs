@@ -121,15 +121,29 @@ async fn read_own_record<T>(
 where
     T: Send,
 {
-    use crate::{backend::identity::authz::Patient, model::audit::AuditAction};
-    let (request, patient) = Request::only(endpoint, Patient::check).await?;
-    let Some(grant) = own_record(&request, patient).await? else {
+    use crate::{backend::records::access::Reach, model::audit::AuditAction};
+    let (request, grant) = own_request(endpoint, Reach::OwnRecord).await?;
+    let Some(grant) = grant else {
         return Ok(None);
     };
     request
         .read(grant, AuditAction::RecordViewed, read)
         .await
         .map(Some)
+}
+
+/// A signed-in patient's request to `reach` their own record: the request
+/// and the grant, through the policy (`None` when the practice keeps no
+/// record for them). Anyone else is refused by role (403, recorded).
+#[cfg(feature = "ssr")]
+pub(super) async fn own_request(
+    endpoint: &'static str,
+    reach: crate::backend::records::access::Reach,
+) -> Result<(Request, Option<crate::backend::records::access::Grant>), AppError> {
+    use crate::backend::identity::authz::Patient;
+    let (request, patient) = Request::only(endpoint, Patient::check).await?;
+    let grant = own(&request, patient, reach).await?;
+    Ok((request, grant))
 }
 
 /// The grant to the signed-in patient's own record, through the policy;

@@ -145,11 +145,9 @@ async fn open_text(
     row: Uuid,
     bytes: Option<Vec<u8>>,
 ) -> Result<Option<String>, ReadError> {
-    let Some(bytes) = bytes else {
-        return Ok(None);
-    };
-    let text: Phi<String> = sealing::open(conn, vault, access, column, row, bytes).await?;
-    Ok(Some(text.expose().clone()))
+    let text: Option<Phi<String>> =
+        sealing::open_some(conn, vault, access, column, row, bytes).await?;
+    Ok(text.map(|text| text.expose().clone()))
 }
 
 async fn open_row(
@@ -231,34 +229,28 @@ pub enum Verdict {
     Deny,
 }
 
+/// What is plain about a request: what a step checks before it writes.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = amendments)]
+struct Facts {
+    item_kind: ItemKind,
+    item_id: Uuid,
+    status: AmendmentStatus,
+    due_on: Date,
+    extended_on: Option<Date>,
+}
+
 /// The plain facts of request `id` of the patient `access` is for.
 async fn facts(
     conn: &mut AsyncPgConnection,
     access: &PatientAccess,
     id: Uuid,
-) -> Result<
-    (
-        ItemKind,
-        Uuid,
-        AmendmentStatus,
-        Date,
-        Option<Date>,
-        OffsetDateTime,
-    ),
-    AppError,
-> {
+) -> Result<Facts, AppError> {
     amendments::table
         .find(id)
         .filter(amendments::patient_id.eq(access.patient_id()))
         .filter(amendments::organization_id.eq(access.organization_id()))
-        .select((
-            amendments::item_kind,
-            amendments::item_id,
-            amendments::status,
-            amendments::due_on,
-            amendments::extended_on,
-            amendments::requested_at,
-        ))
+        .select(Facts::as_select())
         .first(conn)
         .await
         .optional()?
@@ -277,13 +269,13 @@ pub async fn decide(
     by: Uuid,
     (verdict, text): (Verdict, &str),
 ) -> Result<(), AppError> {
-    let (kind, item_id, status, ..) = facts(conn, access, id).await?;
-    if status != AmendmentStatus::Pending {
+    let request = facts(conn, access, id).await?;
+    if request.status != AmendmentStatus::Pending {
         return Err(AppError::EditConflict);
     }
-    let addendum = match (verdict, kind) {
+    let addendum = match (verdict, request.item_kind) {
         (Verdict::Accept, ItemKind::Note) => {
-            let note = notes::meta(conn, access.organization_id(), item_id)
+            let note = notes::meta(conn, access.organization_id(), request.item_id)
                 .await?
                 .filter(|note| note.patient_id == access.patient_id())
                 .ok_or(AppError::NotFound)?;
@@ -334,7 +326,12 @@ pub async fn extend(
     why: &str,
     today: Date,
 ) -> Result<Date, AppError> {
-    let (_, _, status, due_on, extended_on, _) = facts(conn, access, id).await?;
+    let Facts {
+        status,
+        due_on,
+        extended_on,
+        ..
+    } = facts(conn, access, id).await?;
     if status != AmendmentStatus::Pending || extended_on.is_some() {
         return Err(AppError::EditConflict);
     }
@@ -381,8 +378,7 @@ pub async fn disagree(
     id: Uuid,
     words: &str,
 ) -> Result<(), AppError> {
-    let (_, _, status, ..) = facts(conn, access, id).await?;
-    if status != AmendmentStatus::Denied {
+    if facts(conn, access, id).await?.status != AmendmentStatus::Denied {
         let mut errors = FieldErrors::new();
         errors.add(
             "statement",
