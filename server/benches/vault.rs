@@ -12,7 +12,6 @@ mod scratch;
 use app::{
     backend::{
         client::ClientInfo,
-        identity::session::SignedIn,
         organizations,
         records::access,
         records::patients::{self, NewPatient},
@@ -22,7 +21,7 @@ use app::{
         },
     },
     error::AppError,
-    model::{Role, audit::AuditAction},
+    model::audit::AuditAction,
 };
 use std::time::{Duration, Instant};
 use time::macros::date;
@@ -101,45 +100,11 @@ async fn run(url: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> 
     );
 
     // One recorded access, then many opens of the same field.
-    let therapist = SignedIn {
-        user_id: Uuid::from_u128(0xbe0c),
-        organization_id: org,
-        role: Role::Therapist,
-        authenticated_at: 0,
-        idle_timeout_secs: 900,
-        absolute_expires_at: i64::MAX,
-        ip: None,
-        user_agent: None,
-        mfa_at: None,
-        must_enroll: false,
-    };
+    let therapist = scratch::therapist(&mut conn, org).await?;
     let client = ClientInfo::default();
     let patient = ids[0];
-    {
-        // The therapist is a real account on the patient's care team.
-        use app::backend::db::schema::{care_team, users};
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        diesel::insert_into(users::table)
-            .values((
-                users::id.eq(therapist.user_id),
-                users::organization_id.eq(org),
-                users::email.eq("therapist@bench.example"),
-                users::display_name.eq("Bench Therapist"),
-                users::role.eq(Role::Therapist),
-            ))
-            .execute(&mut conn)
-            .await?;
-        diesel::insert_into(care_team::table)
-            .values((
-                care_team::patient_id.eq(patient),
-                care_team::therapist_id.eq(therapist.user_id),
-                care_team::organization_id.eq(org),
-                care_team::added_by.eq(therapist.user_id),
-            ))
-            .execute(&mut conn)
-            .await?;
-    }
+    // The therapist is on the patient's care team.
+    scratch::on_care_team(&mut conn, &therapist, patient).await?;
     let grant = access::decide(
         &mut conn,
         &access::Caller::new(therapist.clone(), client.clone(), "bench"),

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod http;
 pub mod serve;
 pub mod telemetry;

@@ -2,6 +2,9 @@
 //! (`CAIRN_TEST_DATABASE_URL`, default the local PostgreSQL), migrated, and
 //! dropped afterwards whatever happened.
 
+// Each benchmark uses some of these helpers, not all.
+#![allow(dead_code)]
+
 use app::backend::db::{DatabaseTarget, migrate};
 use diesel::sql_query;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -42,4 +45,57 @@ pub fn target(url: &str) -> DatabaseTarget {
 /// One connection, opened the way Cairn opens every connection.
 pub async fn connect(url: &str) -> Result<AsyncPgConnection, app::backend::db::ConnectError> {
     target(url).connect().await
+}
+
+/// A therapist of practice `organization_id`, a real account, signed in.
+pub async fn therapist(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> diesel::QueryResult<app::backend::identity::session::SignedIn> {
+    use app::backend::db::schema::users;
+    use app::model::Role;
+    use diesel::ExpressionMethods;
+    let who = app::backend::identity::session::SignedIn {
+        user_id: Uuid::from_u128(0xbe0c),
+        organization_id,
+        role: Role::Therapist,
+        authenticated_at: 0,
+        idle_timeout_secs: 900,
+        absolute_expires_at: i64::MAX,
+        ip: None,
+        user_agent: None,
+        mfa_at: None,
+        must_enroll: false,
+    };
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(who.user_id),
+            users::organization_id.eq(organization_id),
+            users::email.eq("therapist@bench.example"),
+            users::display_name.eq("Bench Therapist"),
+            users::role.eq(who.role),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(who)
+}
+
+/// Puts `who` on patient `patient`'s care team.
+pub async fn on_care_team(
+    conn: &mut AsyncPgConnection,
+    who: &app::backend::identity::session::SignedIn,
+    patient: Uuid,
+) -> diesel::QueryResult<()> {
+    use app::backend::db::schema::care_team;
+    use diesel::ExpressionMethods;
+    diesel::insert_into(care_team::table)
+        .values((
+            care_team::patient_id.eq(patient),
+            care_team::therapist_id.eq(who.user_id),
+            care_team::organization_id.eq(who.organization_id),
+            care_team::added_by.eq(who.user_id),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }

@@ -4,7 +4,6 @@
 use crate::config::Config;
 use anyhow::{Context, bail};
 use app::backend::{
-    organizations,
     records::patients,
     vault::{
         dek,
@@ -79,17 +78,7 @@ pub async fn run(command: KeysCommand, config: &Config) -> anyhow::Result<()> {
                         .with_context(|| format!("no patient with the id {patient_id}"))?,
                     patient_id,
                 },
-                (None, Some(slug)) => Target::Practice(
-                    organizations::find_by_slug(&mut conn, &slug)
-                        .await?
-                        .with_context(|| format!("no practice with the short name {slug:?}"))?,
-                ),
-                (None, None) => match organizations::single_practice(&mut conn).await? {
-                    Some((id, _)) => Target::Practice(id),
-                    None => bail!(
-                        "this instance serves several practices (or none): name one with --practice"
-                    ),
-                },
+                (None, practice) => Target::Practice(super::practice(&mut conn, practice).await?),
             };
             let done = rotate::rotate_dek(&mut conn, vault, target, None)
                 .await

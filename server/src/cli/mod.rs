@@ -2,11 +2,12 @@
 
 mod audit;
 mod create_admin;
+mod export;
 mod keys;
 
 use crate::{config::Config, serve};
 use anyhow::bail;
-use app::backend::{db::migrate, seed};
+use app::backend::{db::migrate, organizations, seed};
 use clap::{Parser, Subcommand};
 use diesel_async::AsyncPgConnection;
 
@@ -44,6 +45,9 @@ pub enum Command {
     /// key or of data keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Write every patient of a practice (FHIR bulk data, a bundle and a
+    /// readable record each) into a directory, to move elsewhere.
+    Export(export::Args),
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
@@ -65,6 +69,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::CreateAdmin(args) => create_admin::run(args, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,
         Command::Keys(command) => keys::run(command, &config).await,
+        Command::Export(args) => export::run(args, &config).await,
     }
 }
 
@@ -72,6 +77,26 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 pub(crate) async fn connect(config: &Config) -> anyhow::Result<AsyncPgConnection> {
     // The error already names the variable and the reason, in one line.
     Ok(config.database.connect().await?)
+}
+
+/// The practice named by its short name, or the one this instance serves
+/// when none is named.
+pub(crate) async fn practice(
+    conn: &mut AsyncPgConnection,
+    slug: Option<String>,
+) -> anyhow::Result<uuid::Uuid> {
+    use anyhow::Context;
+    match slug {
+        Some(slug) => organizations::find_by_slug(conn, &slug)
+            .await?
+            .with_context(|| format!("no practice with the short name {slug:?}")),
+        None => match organizations::single_practice(conn).await? {
+            Some((id, _)) => Ok(id),
+            None => {
+                bail!("this instance serves several practices (or none): name one with --practice")
+            }
+        },
+    }
 }
 
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {

@@ -22,8 +22,8 @@ use http::StatusCode;
 use std::{path::Path, process::Command};
 use uuid::Uuid;
 
-const PROGRESS_TEXT: &str = "Sleeping six hours; practising the breathing exercise.";
-const ADDENDUM_TEXT: &str = "Correction: the session lasted 50 minutes.";
+pub(crate) const PROGRESS_TEXT: &str = "Sleeping six hours; practising the breathing exercise.";
+pub(crate) const ADDENDUM_TEXT: &str = "Correction: the session lasted 50 minutes.";
 const PRIVATE_TEXT: &str = "canary-export-7f3a private formulation";
 
 /// A record with something in every section: a signed progress note with
@@ -124,18 +124,23 @@ pub(crate) async fn full_record(rowan: &mut Browser, patient: Uuid) {
 /// Checks `bundle` with the R4 schema validator the end-to-end tests use
 /// (`end2end/fhir/validate.mjs`: Ajv and the published R4 JSON schema).
 pub(crate) fn assert_valid_fhir(bundle: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let file = std::env::temp_dir().join(format!("cairn-bundle-{}.json", Uuid::new_v4()));
     std::fs::write(&file, bundle).expect("bundle written");
+    assert_valid_fhir_files(std::slice::from_ref(&file));
+    let _ = std::fs::remove_file(&file);
+}
+
+/// The same for files: each a resource, or one per line (`.ndjson`).
+pub(crate) fn assert_valid_fhir_files(files: &[std::path::PathBuf]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let out = Command::new("node")
         .arg(root.join("end2end/fhir/validate.mjs"))
-        .arg(&file)
+        .args(files)
         .output()
         .expect("node runs (scripts/dev installs end2end's packages)");
-    let _ = std::fs::remove_file(&file);
     assert!(
         out.status.success(),
-        "the bundle is not valid FHIR R4:\n{}{}",
+        "not valid FHIR R4:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -30,6 +30,7 @@ mod pages;
 mod people;
 mod plans;
 mod portal;
+mod practice_export;
 mod psychotherapy;
 mod refusals;
 mod renewals;

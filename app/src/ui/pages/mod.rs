@@ -58,6 +58,7 @@ pub use people::PeoplePage;
 pub use practice::PracticePage;
 pub use questionnaire::QuestionnairePage;
 pub use record_copy::{MyRecordPage, PatientRecordPage};
+pub use record_document::RecordDocument;
 pub use roster::RosterPage;
 pub use security::SecurityPage;
 pub use sign_in::SignInPage;

@@ -235,6 +235,62 @@ pub async fn roster(
         .collect())
 }
 
+/// A grant to copy one patient's record set for the operator's `cairn
+/// export` (a practice moving its records elsewhere). No person asks and
+/// no role's policy applies: whoever runs the command already holds the
+/// database and the key-encryption keys. So the grant is its own type,
+/// which only [`operator_copies`] makes and only the export spends, and
+/// the trail names the command instead of a person.
+#[derive(Debug)]
+pub struct OperatorGrant(Grant);
+
+impl OperatorGrant {
+    pub fn patient_id(&self) -> Uuid {
+        self.0.patient_id
+    }
+
+    /// The grant it is, for the export to spend.
+    pub(in crate::backend::records) fn spend(self) -> Grant {
+        self.0
+    }
+}
+
+/// What the trail names as the endpoint of the operator's export.
+pub const OPERATOR_EXPORT: &str = "cairn export";
+
+/// Grants to copy the record set of every patient of practice
+/// `organization_id` (not deleted), oldest record first, for the
+/// operator's export.
+pub async fn operator_copies(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+) -> Result<Vec<OperatorGrant>, AppError> {
+    let ids: Vec<Uuid> = patients::table
+        .filter(patients::organization_id.eq(organization_id))
+        .filter(patients::deleted_at.is_null())
+        .order((patients::created_at, patients::id))
+        .select(patients::id)
+        .load(conn)
+        .await?;
+    Ok(ids
+        .into_iter()
+        .map(|patient_id| {
+            OperatorGrant(Grant {
+                organization_id,
+                patient_id,
+                actor: Actor::Anonymous {
+                    organization_id: Some(organization_id),
+                },
+                endpoint: OPERATOR_EXPORT,
+                origin: Origin::default(),
+                reach: Reach::RecordSet,
+                resource: None,
+                emergency: None,
+            })
+        })
+        .collect())
+}
+
 /// Records a refusal (`access.denied`, naming the patient when there is
 /// one) outside any transaction, so it stays recorded, and answers
 /// `answer` (404 where existence is hidden, 403 otherwise).
@@ -333,11 +389,13 @@ impl Grant {
         };
         // Every access under emergency access names it (its reason is
         // sealed in `emergency_access`: the trail refers, never copies).
-        let event = match &self.emergency {
-            Some(emergency) => event
+        // An operator's command has no person behind it: it says so.
+        let event = match (&self.emergency, self.actor) {
+            (Some(emergency), _) => event
                 .because("emergency access")
                 .details(Details::new().with("emergency_access", emergency.id)),
-            None => event,
+            (None, Actor::Anonymous { .. }) => event.because("operator command"),
+            (None, _) => event,
         };
         // A copy of the record lists progress notes alone, whoever makes it.
         let notes_of = match (self.actor, &self.emergency, self.reach) {

@@ -6,7 +6,8 @@
 //! `DocumentReference` holding its text, and each amendment the patient
 //! asked for (decision and statement of disagreement included) as a
 //! `DocumentReference` related to the item it is about. Entries refer to each other by
-//! their `urn:uuid:` full URLs, so the bundle stands on its own.
+//! their `urn:uuid:` full URLs, so the bundle stands on its own; for bulk
+//! data files ([`standalone`]) by type and id.
 //!
 //! FHIR has no empty values: an absent detail is left out, never sent as
 //! `""` or `[]` ([`pruned`]). The test suite checks the output against the
@@ -23,6 +24,7 @@ use crate::model::{
 use base64::Engine;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const LOINC: &str = "http://loinc.org";
@@ -358,6 +360,56 @@ fn amendment(patient: Uuid, amendment: &Amendment) -> Value {
     })
 }
 
+/// The resources of `bundle` (one of [`bundle`]'s) each standing alone,
+/// with their types, for bulk data files (NDJSON, a file per type): no
+/// bundle holds them together there, so a reference between them names
+/// its resource by type and id (`Patient/…`) instead of by full URL.
+pub fn standalone(bundle: &Value) -> Vec<(String, Value)> {
+    let resources: Vec<Value> = bundle["entry"]
+        .as_array()
+        .map(|entries| entries.iter().map(|e| e["resource"].clone()).collect())
+        .unwrap_or_default();
+    let types: HashMap<String, String> = resources
+        .iter()
+        .filter_map(|r| Some((r["id"].as_str()?.to_owned(), kind_of(r)?)))
+        .collect();
+    resources
+        .into_iter()
+        .filter_map(|mut resource| {
+            relink(&mut resource, &types);
+            Some((kind_of(&resource)?, resource))
+        })
+        .collect()
+}
+
+fn kind_of(resource: &Value) -> Option<String> {
+    resource["resourceType"].as_str().map(str::to_owned)
+}
+
+/// Every `reference` in `value` to a resource of `types` by full URL,
+/// rewritten as `Type/id`.
+fn relink(value: &mut Value, types: &HashMap<String, String>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                match field {
+                    Value::String(target) if key == "reference" => {
+                        let kind = target
+                            .strip_prefix("urn:uuid:")
+                            .and_then(|id| Some((id.to_owned(), types.get(id)?)));
+                        if let Some((id, kind)) = kind {
+                            *target = format!("{kind}/{id}");
+                        }
+                    }
+                    other => relink(other, types),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| relink(item, types)),
+        _ => {}
+    }
+}
+
 fn reference(id: Uuid) -> Value {
     json!({ "reference": format!("urn:uuid:{id}") })
 }
@@ -425,6 +477,37 @@ mod tests {
             "g": { "h": [null, "x"] }, "i": false, "j": 0,
         }));
         assert_eq!(value, json!({ "g": { "h": ["x"] }, "i": false, "j": 0 }));
+    }
+
+    #[test]
+    fn standalone_resources_refer_by_type_and_id() {
+        let patient = Uuid::from_u128(1);
+        let condition = Uuid::from_u128(2);
+        let elsewhere = Uuid::from_u128(3);
+        let bundle = json!({
+            "resourceType": "Bundle",
+            "entry": [
+                { "fullUrl": format!("urn:uuid:{patient}"), "resource": { "resourceType": "Patient", "id": patient.to_string() } },
+                { "fullUrl": format!("urn:uuid:{condition}"), "resource": {
+                    "resourceType": "Condition", "id": condition.to_string(),
+                    "subject": reference(patient),
+                    "evidence": [{ "detail": [reference(elsewhere)] }],
+                } },
+            ],
+        });
+        let alone = standalone(&bundle);
+        let kinds: Vec<&str> = alone.iter().map(|(kind, _)| kind.as_str()).collect();
+        assert_eq!(kinds, ["Patient", "Condition"]);
+        let condition = &alone[1].1;
+        assert_eq!(
+            condition["subject"]["reference"],
+            format!("Patient/{patient}")
+        );
+        // A reference to nothing in the bundle is left as it was.
+        assert_eq!(
+            condition["evidence"][0]["detail"][0]["reference"],
+            format!("urn:uuid:{elsewhere}")
+        );
     }
 
     #[test]

@@ -9,13 +9,14 @@ pub mod fhir;
 use crate::backend::{
     dates::{Zone, day},
     identity::authz::{Sensitive, StepUp},
-    records::access::{PatientAccess, ReadError},
+    records::access::{self, OperatorGrant, PatientAccess, ReadError},
     records::{amendments, details, diagnoses, insurance, measures, notes, patients, plans},
     vault::Vault,
 };
 use crate::{
     error::AppError,
     model::{
+        audit::AuditAction,
         chart::Addendum,
         record::{CopiedNote, RecordCopy},
     },
@@ -38,6 +39,40 @@ pub async fn copy(
     if fresh.action != Sensitive::ExportData {
         return Err(AppError::StepUpRequired.into());
     }
+    read(conn, vault, access, zone, practice).await
+}
+
+/// The copy of the record `grant` reaches, for the operator's `cairn
+/// export`, in one transaction that records it (`record.exported`, by the
+/// operator's command). An [`OperatorGrant`] is the operator's proof, as a
+/// step-up is a person's.
+pub async fn for_operator(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    grant: OperatorGrant,
+    zone: Zone,
+    practice: String,
+) -> Result<RecordCopy, ReadError> {
+    access::within(
+        conn,
+        vault,
+        grant.spend(),
+        AuditAction::RecordExported,
+        move |conn, vault, access| {
+            Box::pin(async move { read(conn, vault, access, &zone, practice).await })
+        },
+    )
+    .await
+}
+
+/// Every section of the record, opened through `access`.
+async fn read(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+    zone: &Zone,
+    practice: String,
+) -> Result<RecordCopy, ReadError> {
     let now = OffsetDateTime::now_utc();
     let opened = patients::demographics(conn, vault, access).await?;
     let details = details::read(conn, vault, access, &opened).await?;
