@@ -8,7 +8,7 @@ use std::{
     collections::BTreeMap,
     fs::{self, DirBuilder, File, OpenOptions},
     io::{BufWriter, Write},
-    os::unix::fs::{DirBuilderExt, OpenOptionsExt},
+    os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
     path::{Path, PathBuf},
 };
 use uuid::Uuid;
@@ -31,6 +31,8 @@ pub fn claim(out: &Path, organization_id: Uuid) -> anyhow::Result<()> {
         Err(_) => {}
     }
     private_dir(out).with_context(|| format!("creating {}", out.display()))?;
+    // An empty directory made before may let others in: not any more.
+    fs::set_permissions(out, fs::Permissions::from_mode(0o700))?;
     if fs::read_dir(out)?.next().is_some() {
         bail!(
             "{} is not empty and no export was started in it: choose a new or empty directory",

@@ -263,6 +263,17 @@ async fn the_demo_practice_moves_out_whole_valid_and_resumable() {
         stderr(&refused)
     );
     assert_eq!(exports_recorded(&mut conn).await.len(), everyone + 1);
+
+    // An empty directory made before is taken, and made the operator's.
+    std::fs::remove_file(elsewhere.join("cairn-export")).expect("removed");
+    let taken = run(&env, &["export", "--out", &elsewhere.to_string_lossy()]);
+    assert!(taken.status.success(), "{}", stderr(&taken));
+    let mode = std::fs::metadata(&elsewhere)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o700);
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_dir_all(&elsewhere);
 }
