@@ -42,7 +42,9 @@ pub use mfa::{
 pub use notes::{AddAddendum, GetNote, SaveNote, ShareNote, SignNote};
 pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
-pub use practice::{GetPracticeInfo, SetPracticeQuestionnaires, SetPracticeTimeZone};
+pub use practice::{
+    GetPracticeInfo, SetPracticeQuestionnaires, SetPracticeRetention, SetPracticeTimeZone,
+};
 pub use roster::{ChangeCareTeam, RemovePatient};
 pub use safety_plan::SaveSafetyPlan;
 pub use security::{

@@ -26,6 +26,7 @@ pub async fn get_practice_settings() -> Result<crate::model::PracticeSettings, A
     let zone = state.zones.of(&mut conn, admin.organization_id).await?;
     let questionnaires =
         practice_settings::questionnaires(&mut conn, admin.organization_id).await?;
+    let retention = practice_settings::retention(&mut conn, admin.organization_id).await?;
     Ok(crate::model::PracticeSettings {
         name,
         time_zone: zone.name().to_owned(),
@@ -33,6 +34,8 @@ pub async fn get_practice_settings() -> Result<crate::model::PracticeSettings, A
         choices: Zone::choices(),
         crisis_resources: questionnaires.crisis_resources,
         patients_see_scores: questionnaires.patients_see_scores,
+        retention_years: retention.years,
+        age_of_majority: retention.age_of_majority,
     })
 }
 
@@ -76,4 +79,25 @@ pub async fn set_practice_questionnaires(
     };
     let mut conn = state.db.conn().await?;
     practice_settings::change_questionnaires(&mut conn, admin, &new, &client).await
+}
+
+/// Sets how long the practice keeps records (administrators): years after
+/// the last activity, and the age of majority a minor's period counts
+/// from. Each checked beside its field; recorded with what it replaced.
+#[server(prefix = "/api", endpoint = "practice-retention")]
+pub async fn set_practice_retention(
+    csrf_token: String,
+    #[server(default)] retention_years: String,
+    #[server(default)] age_of_majority: String,
+) -> Result<(), AppError> {
+    use crate::backend::{identity::authz::Admin, practice_settings};
+    super::checked_at_the_edge(csrf_token);
+    let (_, who) = super::signed_in().await?;
+    let admin = super::authorize(&who, "practice-retention", Admin::check).await?;
+    let state = super::state()?;
+    let client = super::client().await;
+    super::throttle_person(&state, &client, who.user_id)?;
+    let new = practice_settings::check_retention(&retention_years, &age_of_majority)?;
+    let mut conn = state.db.conn().await?;
+    practice_settings::change_retention(&mut conn, admin, new, &client).await
 }

@@ -1,6 +1,7 @@
 //! What a practice's administrators set for the whole practice: its time
-//! zone, and how it runs questionnaires (the crisis resources a patient
-//! sees, whether patients see their scores). Each change is recorded in the trail with what it
+//! zone, how it runs questionnaires (the crisis resources a patient
+//! sees, whether patients see their scores), and how long it keeps
+//! records. Each change is recorded in the trail with what it
 //! replaced, in the same transaction as the change.
 
 use crate::{
@@ -151,4 +152,146 @@ pub async fn change_questionnaires(
         Ok(())
     })
     .await
+}
+
+/// How long the practice keeps records: `years` after the last activity
+/// in a record, counted for a minor from when they reach
+/// `age_of_majority` if that is later. Seven years and eighteen unless the
+/// practice says otherwise (state laws differ; HIPAA itself asks six years
+/// of its own documents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub years: i32,
+    pub age_of_majority: i32,
+}
+
+/// The periods a practice may choose, in years.
+pub const RETENTION_YEARS: std::ops::RangeInclusive<i32> = 1..=100;
+/// The ages of majority a practice may choose.
+pub const AGES_OF_MAJORITY: std::ops::RangeInclusive<i32> = 14..=25;
+
+/// The retention of practice `organization_id`.
+pub async fn retention(
+    conn: &mut AsyncPgConnection,
+    organization_id: uuid::Uuid,
+) -> Result<Retention, AppError> {
+    use crate::backend::db::schema::organizations;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let (years, age_of_majority) = organizations::table
+        .find(organization_id)
+        .select((
+            organizations::retention_years,
+            organizations::age_of_majority,
+        ))
+        .first(conn)
+        .await?;
+    Ok(Retention {
+        years,
+        age_of_majority,
+    })
+}
+
+/// Checks the retention as typed: whole numbers within
+/// [`RETENTION_YEARS`] and [`AGES_OF_MAJORITY`], each refused beside its
+/// field.
+pub fn check_retention(years: &str, age_of_majority: &str) -> Result<Retention, AppError> {
+    let mut errors = FieldErrors::new();
+    let within = |typed: &str, range: &std::ops::RangeInclusive<i32>| {
+        typed
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|n| range.contains(n))
+    };
+    let years = within(years, &RETENTION_YEARS);
+    if years.is_none() {
+        errors.add(
+            "retention_years",
+            format!(
+                "Write a whole number of years from {} to {}.",
+                RETENTION_YEARS.start(),
+                RETENTION_YEARS.end()
+            ),
+        );
+    }
+    let age = within(age_of_majority, &AGES_OF_MAJORITY);
+    if age.is_none() {
+        errors.add(
+            "age_of_majority",
+            format!(
+                "Write an age from {} to {}.",
+                AGES_OF_MAJORITY.start(),
+                AGES_OF_MAJORITY.end()
+            ),
+        );
+    }
+    let (Some(years), Some(age_of_majority)) = (years, age) else {
+        return Err(AppError::Invalid(errors));
+    };
+    Ok(Retention {
+        years,
+        age_of_majority,
+    })
+}
+
+/// Sets the practice's retention (recorded, with what it replaced).
+pub async fn change_retention(
+    conn: &mut AsyncPgConnection,
+    admin: Admin,
+    new: Retention,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    use crate::backend::db::schema::organizations;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let was = retention(conn, admin.organization_id).await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        diesel::update(organizations::table.find(admin.organization_id))
+            .set((
+                organizations::retention_years.eq(new.years),
+                organizations::age_of_majority.eq(new.age_of_majority),
+            ))
+            .execute(conn)
+            .await?;
+        let details = Details::new()
+            .with("retention_years", i64::from(new.years))
+            .with("was_retention_years", i64::from(was.years))
+            .with("age_of_majority", i64::from(new.age_of_majority))
+            .with("was_age_of_majority", i64::from(was.age_of_majority));
+        audit::record(conn, changed(admin, client, details)).await?;
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_takes_whole_numbers_within_their_ranges() {
+        assert_eq!(
+            check_retention(" 10 ", "21").ok(),
+            Some(Retention {
+                years: 10,
+                age_of_majority: 21
+            })
+        );
+        for (years, age, wrong) in [
+            ("0", "18", "retention_years"),
+            ("101", "18", "retention_years"),
+            ("seven", "18", "retention_years"),
+            ("7.5", "18", "retention_years"),
+            ("7", "13", "age_of_majority"),
+            ("7", "", "age_of_majority"),
+        ] {
+            match check_retention(years, age) {
+                Err(AppError::Invalid(errors)) => {
+                    assert!(errors.get(wrong).is_some(), "{years} {age}");
+                }
+                other => panic!("{years} {age}: {other:?}"),
+            }
+        }
+    }
 }

@@ -90,6 +90,10 @@ pub struct PracticeSettings {
     pub crisis_resources: String,
     /// Patients see their own questionnaire scores in the portal.
     pub patients_see_scores: bool,
+    /// Records are kept this many years after their last activity...
+    pub retention_years: i32,
+    /// ...counted for a minor from when they reach this age, if later.
+    pub age_of_majority: i32,
 }
 
 /// The signed-in person, as pages need them (no ids, nothing secret).

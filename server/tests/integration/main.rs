@@ -34,6 +34,7 @@ mod practice_export;
 mod psychotherapy;
 mod refusals;
 mod renewals;
+mod retention;
 mod roles;
 mod safety_plans;
 mod schema;

@@ -21,6 +21,17 @@ const ADMIN: &str = "admin@juniper-creek.example";
 const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
 const PATIENT: &str = "avery.quinn@patients.example";
 
+/// The details of every change of the practice's settings in the trail.
+pub(crate) async fn practice_changes(app: &TestApp) -> Vec<serde_json::Value> {
+    let mut conn = app.db.conn().await;
+    audit_events::table
+        .filter(audit_events::action.eq(AuditAction::PracticeChanged))
+        .select(audit_events::details)
+        .load(&mut conn)
+        .await
+        .expect("events")
+}
+
 #[tokio::test]
 async fn an_administrator_sets_the_zone_and_the_access_log_reads_in_it() {
     let app = TestApp::with_demo().await;
@@ -82,13 +93,7 @@ async fn an_administrator_sets_the_zone_and_the_access_log_reads_in_it() {
     assert!(chicago_time(&after.now), "{}", after.now);
 
     // The change is in the trail, with what it replaced.
-    let mut conn = app.db.conn().await;
-    let details: Vec<serde_json::Value> = audit_events::table
-        .filter(audit_events::action.eq(AuditAction::PracticeChanged))
-        .select(audit_events::details)
-        .load(&mut conn)
-        .await
-        .expect("events");
+    let details = practice_changes(&app).await;
     assert_eq!(details.len(), 1, "{details:?}");
     assert_eq!(details[0]["time_zone"], "America/Chicago");
     assert_eq!(details[0]["was"], "UTC");

@@ -278,6 +278,8 @@ diesel::table! {
         time_zone -> Text,
         crisis_resources -> Nullable<Text>,
         patients_see_scores -> Bool,
+        retention_years -> Int4,
+        age_of_majority -> Int4,
     }
 }
 

@@ -1,15 +1,18 @@
 //! The practice's settings (administrators): its time zone, which every
 //! page writes times in and groups days by, and how questionnaires run
 //! (the crisis resources a patient sees at once after a positive safety
-//! question, and whether patients see their scores). Each change is
-//! recorded.
+//! question, and whether patients see their scores), and how long records
+//! are kept. Each change is recorded.
 
 use crate::{
-    api::{SetPracticeQuestionnaires, SetPracticeTimeZone, practice::get_practice_settings},
+    api::{
+        SetPracticeQuestionnaires, SetPracticeRetention, SetPracticeTimeZone,
+        practice::get_practice_settings,
+    },
     model::PracticeSettings,
     ui::components::{
-        CsrfField, FormAlert, LoadFailed, SelectField, SubmitButton, TextAreaField, field_error,
-        form_error, successes,
+        CsrfField, FormAlert, LoadFailed, SelectField, SubmitButton, TextAreaField, TextField,
+        field_error, form_error, successes,
     },
 };
 use leptos::prelude::*;
@@ -22,6 +25,7 @@ pub fn PracticePage() -> impl IntoView {
     let save = ServerAction::<SetPracticeTimeZone>::new();
     let saved = successes(save.value(), save.version());
     let questionnaires = ServerAction::<SetPracticeQuestionnaires>::new();
+    let retention = ServerAction::<SetPracticeRetention>::new();
     let settings = Resource::new(move || saved.get(), |_| get_practice_settings());
     view! {
         <Title text="Practice" />
@@ -32,7 +36,8 @@ pub fn PracticePage() -> impl IntoView {
                     match settings.await {
                         Ok(settings) => view! {
                             <TimeZoneForm settings=settings.clone() save />
-                            <QuestionnairesForm settings save=questionnaires />
+                            <QuestionnairesForm settings=settings.clone() save=questionnaires />
+                            <RetentionForm settings save=retention />
                         }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
@@ -102,6 +107,47 @@ fn QuestionnairesForm(
                 <FormAlert message=form_error(last) />
                 <div class="flex items-center gap-4">
                     <SubmitButton pending=save.pending() label="Save questionnaire settings" busy="Saving…" />
+                    <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn RetentionForm(
+    settings: PracticeSettings,
+    save: ServerAction<SetPracticeRetention>,
+) -> impl IntoView {
+    let last = save.value();
+    let saved = move || matches!(last.get(), Some(Ok(())));
+    view! {
+        <section aria-labelledby="retention-heading" class="space-y-3 rounded-xl border border-stone-200 bg-white p-4">
+            <h2 id="retention-heading" class="text-lg font-semibold">"Keeping records"</h2>
+            <p class="text-sm text-stone-700">
+                "How long the practice keeps a record after the last activity in it. A minor's record is kept at least until they reach the age of majority, and the period counts from then. Your state's law may ask more than the seven years most practices keep. Cairn removes nothing by itself."
+            </p>
+            <ActionForm action=save attr:class="space-y-3" attr:novalidate=true attr:data-testid="retention-settings">
+                <CsrfField />
+                <TextField
+                    name="retention_years"
+                    label="Years kept after the last activity"
+                    input_type="number"
+                    inputmode="numeric"
+                    error=field_error(last, "retention_years")
+                    value=settings.retention_years.to_string()
+                />
+                <TextField
+                    name="age_of_majority"
+                    label="Age of majority"
+                    input_type="number"
+                    inputmode="numeric"
+                    error=field_error(last, "age_of_majority")
+                    value=settings.age_of_majority.to_string()
+                />
+                <FormAlert message=form_error(last) />
+                <div class="flex items-center gap-4">
+                    <SubmitButton pending=save.pending() label="Save how long records are kept" busy="Saving…" />
                     <p role="status" class="text-sm text-teal-800">{move || saved().then_some("Saved.")}</p>
                 </div>
             </ActionForm>

@@ -1,0 +1,1 @@
+ALTER TABLE organizations DROP COLUMN retention_years, DROP COLUMN age_of_majority;
