@@ -17,16 +17,17 @@ pub async fn get_practice_info() -> Result<PracticeInfo, AppError> {
 /// The practice's settings (administrators).
 #[server(prefix = "/api", endpoint = "practice-settings", input = GetUrl)]
 pub async fn get_practice_settings() -> Result<crate::model::PracticeSettings, AppError> {
-    use crate::backend::{dates::Zone, identity::authz::Admin, organizations, practice_settings};
+    use crate::backend::{dates::Zone, identity::authz::Admin, practice_settings};
     let (_, who) = super::signed_in().await?;
     let admin = super::authorize(&who, "practice-settings", Admin::check).await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
-    let name = organizations::name_of(&mut conn, admin.organization_id).await?;
     let zone = state.zones.of(&mut conn, admin.organization_id).await?;
-    let questionnaires =
-        practice_settings::questionnaires(&mut conn, admin.organization_id).await?;
-    let retention = practice_settings::retention(&mut conn, admin.organization_id).await?;
+    let practice_settings::Settings {
+        name,
+        questionnaires,
+        retention,
+    } = practice_settings::all(&mut conn, admin.organization_id).await?;
     Ok(crate::model::PracticeSettings {
         name,
         time_zone: zone.name().to_owned(),
@@ -39,20 +40,42 @@ pub async fn get_practice_settings() -> Result<crate::model::PracticeSettings, A
     })
 }
 
+/// An administrator changing a setting of the practice: who (refused,
+/// recorded, if not an administrator) and the request, the change counted
+/// against them like any sensitive form.
+#[cfg(feature = "ssr")]
+async fn changing(
+    endpoint: &'static str,
+) -> Result<
+    (
+        super::context::Request,
+        crate::backend::identity::authz::Admin,
+    ),
+    AppError,
+> {
+    use crate::backend::identity::authz::Admin;
+    let (request, admin) = super::context::Request::only(endpoint, Admin::check).await?;
+    super::throttle_person(&request.state, &request.caller.client, admin.user_id)?;
+    Ok((request, admin))
+}
+
 /// Sets the practice's time zone (administrators): every page then writes
 /// times, and groups days, in it. Recorded, with the zone it replaced.
 #[server(prefix = "/api", endpoint = "practice-time-zone")]
 pub async fn set_practice_time_zone(csrf_token: String, time_zone: String) -> Result<(), AppError> {
-    use crate::backend::{identity::authz::Admin, practice_settings};
+    use crate::backend::practice_settings;
     super::checked_at_the_edge(csrf_token);
-    let (_, who) = super::signed_in().await?;
-    let admin = super::authorize(&who, "practice-time-zone", Admin::check).await?;
-    let state = super::state()?;
-    let client = super::client().await;
-    super::throttle_person(&state, &client, who.user_id)?;
-    let mut conn = state.db.conn().await?;
-    practice_settings::change_time_zone(&mut conn, &state.zones, admin, &time_zone, &client)
-        .await?;
+    let (request, admin) = changing("practice-time-zone").await?;
+    let state = &request.state;
+    let mut conn = request.conn().await?;
+    practice_settings::change_time_zone(
+        &mut conn,
+        &state.zones,
+        admin,
+        &time_zone,
+        &request.caller.client,
+    )
+    .await?;
     Ok(())
 }
 
@@ -65,20 +88,16 @@ pub async fn set_practice_questionnaires(
     #[server(default)] crisis_resources: String,
     #[server(default)] patients_see_scores: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{identity::authz::Admin, practice_settings};
+    use crate::backend::practice_settings;
     super::checked_at_the_edge(csrf_token);
-    let (_, who) = super::signed_in().await?;
-    let admin = super::authorize(&who, "practice-questionnaires", Admin::check).await?;
-    let state = super::state()?;
-    let client = super::client().await;
-    super::throttle_person(&state, &client, who.user_id)?;
+    let (request, admin) = changing("practice-questionnaires").await?;
     let new = practice_settings::Questionnaires {
         crisis_resources: practice_settings::check_crisis_resources(&crisis_resources)?,
         // A checkbox: sent ("on") when ticked, absent when not.
         patients_see_scores: !patients_see_scores.is_empty(),
     };
-    let mut conn = state.db.conn().await?;
-    practice_settings::change_questionnaires(&mut conn, admin, &new, &client).await
+    let mut conn = request.conn().await?;
+    practice_settings::change_questionnaires(&mut conn, admin, &new, &request.caller.client).await
 }
 
 /// Sets how long the practice keeps records (administrators): years after
@@ -90,14 +109,10 @@ pub async fn set_practice_retention(
     #[server(default)] retention_years: String,
     #[server(default)] age_of_majority: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{identity::authz::Admin, practice_settings};
+    use crate::backend::practice_settings;
     super::checked_at_the_edge(csrf_token);
-    let (_, who) = super::signed_in().await?;
-    let admin = super::authorize(&who, "practice-retention", Admin::check).await?;
-    let state = super::state()?;
-    let client = super::client().await;
-    super::throttle_person(&state, &client, who.user_id)?;
+    let (request, admin) = changing("practice-retention").await?;
     let new = practice_settings::check_retention(&retention_years, &age_of_majority)?;
-    let mut conn = state.db.conn().await?;
-    practice_settings::change_retention(&mut conn, admin, new, &client).await
+    let mut conn = request.conn().await?;
+    practice_settings::change_retention(&mut conn, admin, new, &request.caller.client).await
 }

@@ -82,20 +82,47 @@ pub async fn questionnaires(
     conn: &mut AsyncPgConnection,
     organization_id: uuid::Uuid,
 ) -> Result<Questionnaires, AppError> {
+    Ok(all(conn, organization_id).await?.questionnaires)
+}
+
+/// Everything administrators set for the practice but its zone (which
+/// [`PracticeZones`] keeps), read at once.
+pub struct Settings {
+    pub name: String,
+    pub questionnaires: Questionnaires,
+    pub retention: Retention,
+}
+
+/// The settings of practice `organization_id`, in one read.
+pub async fn all(
+    conn: &mut AsyncPgConnection,
+    organization_id: uuid::Uuid,
+) -> Result<Settings, AppError> {
     use crate::backend::db::schema::organizations;
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
-    let (crisis, shows): (Option<String>, bool) = organizations::table
-        .find(organization_id)
-        .select((
-            organizations::crisis_resources,
-            organizations::patients_see_scores,
-        ))
-        .first(conn)
-        .await?;
-    Ok(Questionnaires {
-        crisis_resources: crisis.unwrap_or_else(|| DEFAULT_CRISIS_RESOURCES.to_owned()),
-        patients_see_scores: shows,
+    let (name, crisis, shows, years, age_of_majority): (String, Option<String>, bool, i32, i32) =
+        organizations::table
+            .find(organization_id)
+            .select((
+                organizations::name,
+                organizations::crisis_resources,
+                organizations::patients_see_scores,
+                organizations::retention_years,
+                organizations::age_of_majority,
+            ))
+            .first(conn)
+            .await?;
+    Ok(Settings {
+        name,
+        questionnaires: Questionnaires {
+            crisis_resources: crisis.unwrap_or_else(|| DEFAULT_CRISIS_RESOURCES.to_owned()),
+            patients_see_scores: shows,
+        },
+        retention: Retention {
+            years,
+            age_of_majority,
+        },
     })
 }
 
@@ -175,21 +202,7 @@ pub async fn retention(
     conn: &mut AsyncPgConnection,
     organization_id: uuid::Uuid,
 ) -> Result<Retention, AppError> {
-    use crate::backend::db::schema::organizations;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let (years, age_of_majority) = organizations::table
-        .find(organization_id)
-        .select((
-            organizations::retention_years,
-            organizations::age_of_majority,
-        ))
-        .first(conn)
-        .await?;
-    Ok(Retention {
-        years,
-        age_of_majority,
-    })
+    Ok(all(conn, organization_id).await?.retention)
 }
 
 /// Checks the retention as typed: whole numbers within
