@@ -60,6 +60,7 @@ pub mod measures;
 pub mod mfa;
 pub mod patient;
 pub mod record;
+pub mod retention;
 pub mod roster;
 pub mod safety_plan;
 pub mod validate;

@@ -206,6 +206,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    legal_holds (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        reason_sealed -> Bytea,
+        placed_by -> Uuid,
+        placed_at -> Timestamptz,
+        lifted_by -> Nullable<Uuid>,
+        lifted_at -> Nullable<Timestamptz>,
+        lift_reason_sealed -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
     measure_assignments (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -280,6 +294,18 @@ diesel::table! {
         patients_see_scores -> Bool,
         retention_years -> Int4,
         age_of_majority -> Int4,
+    }
+}
+
+diesel::table! {
+    patient_erasures (patient_id) {
+        patient_id -> Uuid,
+        organization_id -> Uuid,
+        record_created_at -> Timestamptz,
+        last_activity -> Date,
+        kept_until -> Date,
+        erased_at -> Timestamptz,
+        erased_by -> Nullable<Uuid>,
     }
 }
 
@@ -427,12 +453,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     identity_corrections,
     insurance_policies,
     invitations,
+    legal_holds,
     measure_assignments,
     measure_responses,
     mfa_enrollments,
     mfa_factors,
     note_addenda,
     organizations,
+    patient_erasures,
     patients,
     recovery_codes,
     safety_plans,

@@ -135,6 +135,8 @@ pub enum Sensitive {
     ChangeRole,
     ExportData,
     EmergencyAccess,
+    /// Erasing a record whose retention has ended: nothing brings it back.
+    EraseRecord,
 }
 
 /// Proof that a second factor was entered within `window` of now, for

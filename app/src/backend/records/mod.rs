@@ -26,4 +26,5 @@ pub mod names;
 pub mod notes;
 pub mod patients;
 pub mod plans;
+pub mod retention;
 pub mod sealing;

@@ -162,6 +162,17 @@ pub const EMERGENCY_REASON: Column = Column {
     column: "reason_sealed",
 };
 
+/// Why the practice keeps a record past its retention (a legal hold),
+/// and why the hold was lifted: free text about one patient.
+pub const LEGAL_HOLD_REASON: Column = Column {
+    table: "legal_holds",
+    column: "reason_sealed",
+};
+pub const LEGAL_HOLD_LIFT_REASON: Column = Column {
+    table: "legal_holds",
+    column: "lift_reason_sealed",
+};
+
 /// An administrator's note on a reviewed alert: free text that may name
 /// anyone, about no one patient, so sealed with the practice's key.
 pub const ALERT_REVIEW_NOTE: Column = Column {
@@ -234,6 +245,8 @@ pub const ALL: &[Registered] = &[
     in_chart(MEASURE_ANSWERS),
     in_chart(MEASURE_ACKNOWLEDGEMENT),
     in_chart(EMERGENCY_REASON),
+    in_chart(LEGAL_HOLD_REASON),
+    in_chart(LEGAL_HOLD_LIFT_REASON),
 ];
 
 /// Every sealed column of no one patient: the practice's data key seals

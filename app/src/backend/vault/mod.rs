@@ -96,6 +96,14 @@ impl Vault {
         &self.keks
     }
 
+    /// Forgets data key `id`, destroyed outside a rotation (a record
+    /// erased), so not even this instance's memory holds it. Another
+    /// instance's cache lets its copy go within [`CACHE_TTL`]; the values
+    /// it sealed are gone with their rows by then.
+    pub fn forget_destroyed(&self, id: u32) {
+        self.cache.forget(id);
+    }
+
     /// The index sign-in finds an account by: see
     /// [`blind::BlindKey::account_index`].
     pub fn account_index(&self, email: &str) -> Vec<u8> {

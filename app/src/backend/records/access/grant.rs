@@ -67,10 +67,17 @@ impl PatientAccess {
             // keeps them out of the right of access), and their key is
             // another purpose, so no export can open one even by mistake.
             (Reach::RecordSet, Purpose::Record) => true,
+            // Whether the record has reached the end of its retention,
+            // and why the practice keeps it longer.
+            (Reach::Retention, Purpose::Record) => is_retention(column),
             (Reach::PsychotherapyNote { .. }, Purpose::Record) => details,
             (Reach::PsychotherapyNote { .. }, Purpose::Psychotherapy) => note,
             (
-                Reach::Chart | Reach::OwnRecord | Reach::Roster | Reach::RecordSet,
+                Reach::Chart
+                | Reach::OwnRecord
+                | Reach::Roster
+                | Reach::RecordSet
+                | Reach::Retention,
                 Purpose::Psychotherapy,
             ) => false,
         }
@@ -80,7 +87,11 @@ impl PatientAccess {
     pub fn seals_with(&self) -> Purpose {
         match self.reach {
             Reach::PsychotherapyNote { .. } => Purpose::Psychotherapy,
-            Reach::Chart | Reach::OwnRecord | Reach::Roster | Reach::RecordSet => Purpose::Record,
+            Reach::Chart
+            | Reach::OwnRecord
+            | Reach::Roster
+            | Reach::RecordSet
+            | Reach::Retention => Purpose::Record,
         }
     }
 
@@ -97,6 +108,15 @@ impl PatientAccess {
     pub fn notes_of(&self) -> Option<Uuid> {
         self.notes_of
     }
+}
+
+/// What the retention of a record reads: the legal name, the date of
+/// birth, and the reasons of legal holds.
+fn is_retention(column: Column) -> bool {
+    column == columns::PATIENT_LEGAL_NAME
+        || column == columns::PATIENT_DATE_OF_BIRTH
+        || column == columns::LEGAL_HOLD_REASON
+        || column == columns::LEGAL_HOLD_LIFT_REASON
 }
 
 /// What a person wants to reach in a patient's record.
@@ -116,16 +136,21 @@ pub enum Reach {
     /// patient's right of access, or the practice exporting it): every
     /// part of the record but psychotherapy notes.
     RecordSet,
+    /// How long the practice keeps the record: the legal name, the date of
+    /// birth (a minor's record is kept past their majority) and the
+    /// reasons of any legal hold; nothing clinical.
+    Retention,
 }
 
 impl Reach {
     /// Every reach there is, for tests that go through them all.
     #[cfg(test)]
-    pub(super) const ALL: [Reach; 8] = [
+    pub(super) const ALL: [Reach; 9] = [
         Reach::OwnRecord,
         Reach::Chart,
         Reach::Roster,
         Reach::RecordSet,
+        Reach::Retention,
         Reach::PsychotherapyNote {
             wrote_it: false,
             shared: false,
@@ -143,6 +168,12 @@ impl Reach {
             shared: true,
         },
     ];
+
+    /// Whether it reaches a record removed from the practice's lists:
+    /// retention alone (a removed record is kept for it, then erased).
+    pub fn reaches_removed(self) -> bool {
+        matches!(self, Reach::Retention)
+    }
 
     /// What reaching a note of `kind` is, for `who`: a progress note is
     /// part of the chart; a psychotherapy note is its own.
@@ -203,6 +234,13 @@ mod tests {
                     || column == columns::DISCLOSURE_BODY,
                 "{column:?}"
             );
+            assert_eq!(
+                access(Reach::Retention).opens(column, Record),
+                column == columns::PATIENT_LEGAL_NAME
+                    || column == columns::PATIENT_DATE_OF_BIRTH
+                    || column.table == "legal_holds",
+                "{column:?}"
+            );
             assert_eq!(access(note).opens(column, Record), details, "{column:?}");
             assert_eq!(
                 access(note).opens(column, Psychotherapy),
@@ -214,6 +252,7 @@ mod tests {
                 Reach::OwnRecord,
                 Reach::Roster,
                 Reach::RecordSet,
+                Reach::Retention,
             ] {
                 assert!(!access(reach).opens(column, Psychotherapy), "{reach:?}");
                 assert_eq!(access(reach).seals_with(), Record);
@@ -222,5 +261,6 @@ mod tests {
         assert_eq!(access(note).seals_with(), Psychotherapy);
         assert!(!access(Reach::OwnRecord).opens(columns::NOTE_BODY, Record));
         assert!(!access(Reach::OwnRecord).opens(columns::DIAGNOSIS_BODY, Record));
+        assert!(!access(Reach::Retention).opens(columns::NOTE_BODY, Record));
     }
 }

@@ -39,10 +39,14 @@ use uuid::Uuid;
 
 pub mod caller;
 pub mod grant;
+mod operator;
 mod policy;
 
 pub use caller::Caller;
 pub use grant::{PatientAccess, Reach};
+pub use operator::{
+    OPERATOR_EXPORT, OPERATOR_RETENTION, OperatorGrant, operator_copies, operator_retention,
+};
 pub use policy::{Relation, allows};
 
 /// Why a record could not be shown.
@@ -115,17 +119,25 @@ pub async fn decide(
 ) -> Result<Grant, AppError> {
     let who = &caller.who;
     use crate::backend::db::schema::care_team as team;
-    // The patient (of this practice, not deleted), whose portal account it
+    // The patient (of this practice, not removed from its lists unless
+    // `reach` is retention), whose portal account it
     // is, and whether the asker is on its care team: one round trip.
     let on_team = diesel::dsl::exists(
         team::table
             .filter(team::patient_id.eq(patients::id))
             .filter(team::therapist_id.eq(who.user_id)),
     );
+    use diesel::IntoSql;
+    // A record removed from the lists is kept for retention alone.
+    let removed_too = reach.reaches_removed();
     let found: Option<(Option<Uuid>, bool)> = patients::table
         .find(patient_id)
         .filter(patients::organization_id.eq(who.organization_id))
-        .filter(patients::deleted_at.is_null())
+        .filter(
+            patients::deleted_at
+                .is_null()
+                .or(removed_too.into_sql::<diesel::sql_types::Bool>()),
+        )
         .select((patients::user_id, on_team))
         .first(conn)
         .await
@@ -220,75 +232,86 @@ pub async fn roster(
         .select(patients::id)
         .load(conn)
         .await?;
-    Ok(ids
+    Ok(for_caller(
+        caller,
+        ids,
+        admin.organization_id,
+        Reach::Roster,
+    ))
+}
+
+/// Grants to what the retention of a record reads (the name, the date of
+/// birth, legal holds) for the patients `ids` of the administrator's
+/// practice, removed from the lists or not (others are left out). The
+/// policy's fact is the role: asked once, for all.
+pub async fn retention(
+    conn: &mut AsyncPgConnection,
+    admin: &Admin,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> Result<Vec<Grant>, AppError> {
+    if !allows(caller.who.role, Reach::Retention, Relation::default()) {
+        return Err(AppError::Forbidden);
+    }
+    let ids = of_practice(conn, admin.organization_id, ids).await?;
+    Ok(for_caller(
+        caller,
+        ids,
+        admin.organization_id,
+        Reach::Retention,
+    ))
+}
+
+/// The patients `ids` that are of practice `organization_id`, in the
+/// order asked.
+async fn of_practice(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, AppError> {
+    let found: std::collections::HashSet<Uuid> = patients::table
+        .filter(patients::organization_id.eq(organization_id))
+        .filter(patients::id.eq_any(ids))
+        .select(patients::id)
+        .load::<Uuid>(conn)
+        .await?
         .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| found.contains(id))
+        .collect())
+}
+
+/// [`each`] for the person `caller` is.
+fn for_caller(caller: &Caller, ids: Vec<Uuid>, organization_id: Uuid, reach: Reach) -> Vec<Grant> {
+    let asked = (caller.endpoint, caller.origin());
+    each(ids, organization_id, Actor::of(&caller.who), asked, reach)
+}
+
+/// Grants to `reach` each of the records `ids` of practice
+/// `organization_id`, for `actor` asking through `endpoint` from
+/// `origin`: the policy allowed it once, for all.
+fn each(
+    ids: Vec<Uuid>,
+    organization_id: Uuid,
+    actor: Actor,
+    (endpoint, origin): (&'static str, Origin),
+    reach: Reach,
+) -> Vec<Grant> {
+    ids.into_iter()
         .map(|patient_id| Grant {
-            organization_id: admin.organization_id,
+            organization_id,
             patient_id,
-            actor: Actor::of(who),
-            endpoint: caller.endpoint,
-            origin: caller.origin(),
-            reach: Reach::Roster,
+            actor,
+            endpoint,
+            origin: origin.clone(),
+            reach,
             resource: None,
             emergency: None,
         })
-        .collect())
-}
-
-/// A grant to copy one patient's record set for the operator's `cairn
-/// export` (a practice moving its records elsewhere). No person asks and
-/// no role's policy applies: whoever runs the command already holds the
-/// database and the key-encryption keys. So the grant is its own type,
-/// which only [`operator_copies`] makes and only the export spends, and
-/// the trail names the command instead of a person.
-#[derive(Debug)]
-pub struct OperatorGrant(Grant);
-
-impl OperatorGrant {
-    pub fn patient_id(&self) -> Uuid {
-        self.0.patient_id
-    }
-
-    /// The grant it is, for the export to spend.
-    pub(in crate::backend::records) fn spend(self) -> Grant {
-        self.0
-    }
-}
-
-/// What the trail names as the endpoint of the operator's export.
-pub const OPERATOR_EXPORT: &str = "cairn export";
-
-/// Grants to copy the record set of every patient of practice
-/// `organization_id` (not deleted), oldest record first, for the
-/// operator's export.
-pub async fn operator_copies(
-    conn: &mut AsyncPgConnection,
-    organization_id: Uuid,
-) -> Result<Vec<OperatorGrant>, AppError> {
-    let ids: Vec<Uuid> = patients::table
-        .filter(patients::organization_id.eq(organization_id))
-        .filter(patients::deleted_at.is_null())
-        .order((patients::created_at, patients::id))
-        .select(patients::id)
-        .load(conn)
-        .await?;
-    Ok(ids
-        .into_iter()
-        .map(|patient_id| {
-            OperatorGrant(Grant {
-                organization_id,
-                patient_id,
-                actor: Actor::Anonymous {
-                    organization_id: Some(organization_id),
-                },
-                endpoint: OPERATOR_EXPORT,
-                origin: Origin::default(),
-                reach: Reach::RecordSet,
-                resource: None,
-                emergency: None,
-            })
-        })
-        .collect())
+        .collect()
 }
 
 /// Records a refusal (`access.denied`, naming the patient when there is

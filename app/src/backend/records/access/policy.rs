@@ -25,8 +25,9 @@ pub struct Relation {
 /// it (never through emergency access); administrators run the practice
 /// from its roster and reach no chart. A copy of the whole record (never
 /// with psychotherapy notes) the patient takes of their own, and the care
-/// team or an administrator makes for them or for a request. Pure, so it
-/// is tested whole.
+/// team or an administrator makes for them or for a request. Whether a
+/// record has reached the end of its retention (name, date of birth,
+/// legal holds) administrators alone look at. Pure, so it is tested whole.
 #[must_use]
 pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
     match (role, reach) {
@@ -42,9 +43,12 @@ pub fn allows(role: Role, reach: Reach, relation: Relation) -> bool {
         // practice's data.
         (Role::Patient, Reach::RecordSet) => relation.own_record,
         (Role::Therapist, Reach::RecordSet) => relation.on_care_team,
-        (Role::Admin, Reach::RecordSet) => true,
-        (Role::Patient, Reach::Chart | Reach::Roster | Reach::PsychotherapyNote { .. })
-        | (Role::Therapist, Reach::OwnRecord | Reach::Roster)
+        (Role::Admin, Reach::RecordSet | Reach::Retention) => true,
+        (
+            Role::Patient,
+            Reach::Chart | Reach::Roster | Reach::PsychotherapyNote { .. } | Reach::Retention,
+        )
+        | (Role::Therapist, Reach::OwnRecord | Reach::Roster | Reach::Retention)
         | (Role::Admin, Reach::OwnRecord | Reach::Chart | Reach::PsychotherapyNote { .. }) => false,
     }
 }
@@ -82,7 +86,7 @@ mod tests {
                         (Role::Therapist, Reach::PsychotherapyNote { wrote_it, shared }) => {
                             relation.on_care_team && (wrote_it || shared)
                         }
-                        (Role::Admin, Reach::Roster | Reach::RecordSet) => true,
+                        (Role::Admin, Reach::Roster | Reach::RecordSet | Reach::Retention) => true,
                         (Role::Patient, Reach::RecordSet) => relation.own_record,
                         (Role::Therapist, Reach::RecordSet) => relation.on_care_team,
                         _ => false,

@@ -339,6 +339,35 @@ pub async fn legal_name(
     sealing::open(conn, vault, access, columns::PATIENT_LEGAL_NAME, id, name).await
 }
 
+/// The legal name and date of birth of the patient `access` is for: what
+/// the retention of the record reads.
+pub async fn name_and_birth(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    access: &PatientAccess,
+) -> Result<(Phi<String>, Phi<Date>), ReadError> {
+    let id = access.patient_id();
+    let (name, born): (Vec<u8>, Vec<u8>) = patients::table
+        .find(id)
+        .filter(patients::organization_id.eq(access.organization_id()))
+        .select((patients::legal_name_sealed, patients::date_of_birth_sealed))
+        .first(conn)
+        .await
+        .map_err(AppError::from)?;
+    Ok((
+        sealing::open(conn, vault, access, columns::PATIENT_LEGAL_NAME, id, name).await?,
+        sealing::open(
+            conn,
+            vault,
+            access,
+            columns::PATIENT_DATE_OF_BIRTH,
+            id,
+            born,
+        )
+        .await?,
+    ))
+}
+
 /// Removes the patient `access` is for from every list of the practice, on
 /// behalf of `by`: a soft delete. Nothing is physically removed (the
 /// application's role may not DELETE patients); the record stays for
