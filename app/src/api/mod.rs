@@ -18,6 +18,7 @@ pub mod patient;
 pub mod people;
 pub mod practice;
 pub mod record;
+pub mod retention;
 pub mod roster;
 pub mod safety_plan;
 pub mod security;
@@ -45,6 +46,7 @@ pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::{
     GetPracticeInfo, SetPracticeQuestionnaires, SetPracticeRetention, SetPracticeTimeZone,
 };
+pub use retention::{ChangeLegalHold, EraseRecord, GetRetention};
 pub use roster::{ChangeCareTeam, RemovePatient};
 pub use safety_plan::SaveSafetyPlan;
 pub use security::{

@@ -30,6 +30,12 @@ pub const DEMO_PRACTICE_SLUG: &str = "juniper-creek-demo";
 /// DEMO ONLY. Printed by `cairn seed-demo`; never valid in production.
 pub const DEMO_PASSWORD: &str = "demo-only-password";
 
+/// A former patient of the demo practice: first seen ten years ago, removed
+/// from the lists nine years ago, no portal account. Their record's
+/// retention (seven years) has ended, so the retention page shows one
+/// record that may be erased. (legal name, date of birth)
+pub const DEMO_FORMER_PATIENT: (&str, Date) = ("Robin Former-Example", date!(1970 - 07 - 01));
+
 /// (display name, email, role) of every demo account.
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role)] = &[
     ("Morgan Reyes", "admin@juniper-creek.example", Role::Admin),
@@ -185,9 +191,41 @@ pub async fn seed_demo(
             .because("demo practice set up");
             care_team::add(conn, organization_id, patient, therapist, admin, event).await?;
         }
+        former_patient(conn, vault, organization_id, admin).await?;
         Ok(Seeded::Created)
     })
     .await
+}
+
+/// [`DEMO_FORMER_PATIENT`]'s record, dated back.
+async fn former_patient(
+    conn: &mut AsyncPgConnection,
+    vault: &Vault,
+    organization_id: Uuid,
+    admin: Option<Uuid>,
+) -> Result<(), AppError> {
+    use super::db::schema::patients as table;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let (legal_name, date_of_birth) = DEMO_FORMER_PATIENT;
+    let record = NewPatient {
+        legal_name: legal_name.to_owned(),
+        date_of_birth,
+        email: None,
+        phone: None,
+        user_id: None,
+    };
+    let id = patients::create(conn, vault, organization_id, &record).await?;
+    let now = time::OffsetDateTime::now_utc();
+    diesel::update(table::table.find(id))
+        .set((
+            table::created_at.eq(now - time::Duration::days(10 * 365)),
+            table::deleted_at.eq(now - time::Duration::days(9 * 365)),
+            table::deleted_by.eq(admin),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// True when the demo practice exists (production refuses to serve then).

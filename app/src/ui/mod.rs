@@ -23,7 +23,8 @@ use pages::{
     EmergencyAccessPage, HomePage, InvitePage, MyAccessPage, MyAmendmentsPage, MyCareTeamPage,
     MyDisclosuresPage, MyInformationPage, MyPlanPage, MyQuestionnairesPage, MyRecordPage,
     MySafetyPlanPage, NewNotePage, NotFound, NotePage, PatientRecordPage, PeoplePage, PracticePage,
-    QuestionnairePage, RosterPage, SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
+    QuestionnairePage, RetentionPage, RosterPage, SecurityPage, SignInCodePage, SignInPage,
+    TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -168,6 +169,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AccessReviewPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("patients")) view=RosterPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("practice")) view=PracticePage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("admin"), StaticSegment("retention")) view=RetentionPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />

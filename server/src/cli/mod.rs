@@ -4,6 +4,7 @@ mod audit;
 mod create_admin;
 mod export;
 mod keys;
+mod retention;
 
 use crate::{config::Config, serve};
 use anyhow::bail;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Write every patient of a practice (FHIR bulk data, a bundle and a
     /// readable record each) into a directory, to move elsewhere.
     Export(export::Args),
+    /// Records whose retention has ended: report them, or erase them.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
@@ -70,6 +74,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Audit(command) => audit::run(command, &config).await,
         Command::Keys(command) => keys::run(command, &config).await,
         Command::Export(args) => export::run(args, &config).await,
+        Command::Retention(command) => retention::run(command, &config).await,
     }
 }
 

@@ -19,6 +19,7 @@ pub fn links_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] 
             ("Patients", "/admin/patients"),
             ("Access review", "/admin/audit"),
             ("Practice", "/admin/practice"),
+            ("Retention", "/admin/retention"),
             ("Security", "/security"),
         ],
         Some(Role::Patient) => &[

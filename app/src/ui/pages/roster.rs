@@ -6,7 +6,7 @@
 //! recorded). Each name shown is recorded in the trail.
 
 use crate::{
-    api::{ChangeCareTeam, RemovePatient, roster::get_roster},
+    api::{ChangeCareTeam, ChangeLegalHold, RemovePatient, roster::get_roster},
     model::roster::{RosterRow, TeamMember},
     ui::components::{
         Confirm, CsrfField, FormAlert, LoadFailed, SelectField, TextField, field_error, form_error,
@@ -64,6 +64,8 @@ fn RosterItem(
 ) -> impl IntoView {
     let change = ServerAction::<ChangeCareTeam>::new();
     let remove = ServerAction::<RemovePatient>::new();
+    let hold = ServerAction::<ChangeLegalHold>::new();
+    let hold_asked = super::retention::last_patient(move || hold.input().get(), |i| i.patient_id);
     refresh_on_success(change.value(), refresh);
     refresh_on_success(remove.value(), refresh);
     let patient_id = row.patient_id.to_string();
@@ -142,6 +144,10 @@ fn RosterItem(
                 <a href=format!("/patients/{for_copy}/disclosures") class="text-teal-800 underline" aria-label=format!("Disclosures of {name}")>"Disclosures"</a>
             </p>
             <super::correct_identity::CorrectIdentityForm patient_id=row.patient_id refresh />
+            <super::retention::HoldForm patient=row.patient_id name=name.clone() lift=false action=hold asked=hold_asked />
+            {move || matches!(hold.value().get(), Some(Ok(()))).then(|| view! {
+                <p role="status" class="text-sm text-teal-900">"A legal hold now keeps this record. The Retention page lists it, and lifts it."</p>
+            })}
             <details class="text-sm">
                 <summary class="cursor-pointer text-red-800 underline">"Remove from the practice’s lists…"</summary>
                 <ActionForm action=remove attr:class="mt-2 space-y-2" attr:novalidate=true>

@@ -73,10 +73,29 @@ fn AdminLinks() -> impl IntoView {
         (
             "/admin/practice",
             "Practice",
-            "The practice's time zone and questionnaire settings.",
+            "The practice's time zone, questionnaires and how long records are kept.",
+        ),
+        (
+            "/admin/retention",
+            "Retention",
+            "Records whose retention has ended, legal holds, and erasure.",
         ),
     ];
+    let due = Resource::new(|| (), |_| crate::api::retention::get_retention_due());
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match due.await {
+                    Ok(0) | Err(_) => ().into_any(),
+                    Ok(n) => view! {
+                        <p class="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950" data-testid="retention-due">
+                            {format!("{n} {} passed the practice's retention period since the last activity. ", if n == 1 { "record has" } else { "records have" })}
+                            <a href="/admin/retention" class="underline">"Review what may be erased"</a>
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
         <ul class="grid gap-3 sm:grid-cols-2" data-testid="admin-links">
             {links.into_iter().map(|(href, label, what)| view! {
                 <li class="rounded-xl border border-stone-200 bg-white p-4">
