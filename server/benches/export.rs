@@ -9,22 +9,9 @@
 
 mod scratch;
 
-use app::{
-    backend::{
-        client::ClientInfo,
-        organizations,
-        records::{
-            access,
-            notes::{self, Draft, NoteBody},
-            patients::{self, NewPatient},
-        },
-        vault::{BlindKey, Keks, Vault},
-    },
-    error::AppError,
-    model::{
-        audit::AuditAction,
-        chart::{NoteKind, NoteTemplate},
-    },
+use app::backend::{
+    organizations,
+    vault::{BlindKey, Keks, Vault},
 };
 use std::time::Instant;
 use time::macros::date;
@@ -49,46 +36,16 @@ async fn run(url: &str, count: usize, notes_each: usize) -> Result<(), Box<dyn s
     let keks = Keks::new(vec![(1, [1; 32])], None)?;
     let vault = Vault::new(keks, BlindKey::new([9; 32]));
     let therapist = scratch::therapist(&mut conn, org).await?;
-    let caller = access::Caller::new(therapist.clone(), ClientInfo::default(), "bench");
 
     println!("writing {count} patients with {notes_each} signed DAP notes each…");
     let started = Instant::now();
-    for n in 0..count {
-        let new = NewPatient {
-            legal_name: format!("Bench Patient {n}"),
-            date_of_birth: date!(1980 - 01 - 01),
-            email: Some(format!("patient{n}@bench.example")),
-            phone: None,
-            user_id: None,
-        };
-        let patient = patients::create(&mut conn, &vault, org, &new).await?;
-        scratch::on_care_team(&mut conn, &therapist, patient).await?;
-        let grant = access::decide(&mut conn, &caller, patient, access::Reach::Chart).await?;
-        let author = therapist.user_id;
-        access::within(&mut conn, &vault, grant, AuditAction::RecordSigned, move |conn, vault, access| {
-            Box::pin(async move {
-                for session in 0..notes_each {
-                    let draft = Draft {
-                        template: NoteTemplate::Dap,
-                        session_date: date!(2026 - 01 - 05),
-                        body: NoteBody(vec![
-                            ("data".to_owned(), format!("Session {session}: slept better most nights; one hard evening after a family call. Practised the breathing exercise daily.")),
-                            ("assessment".to_owned(), "Mood steadier; anxiety lower than at intake (GAD-7 down four points).".to_owned()),
-                            ("plan".to_owned(), "Continue weekly CBT; add a sleep diary; review the safety plan next session.".to_owned()),
-                        ]),
-                        kind: NoteKind::Progress,
-                        shared: false,
-                    };
-                    let note = notes::create(conn, vault, access, Uuid::new_v4(), author, &draft).await?;
-                    notes::sign(conn, vault, access, &note, note.version)
-                        .await
-                        .map_err(|_| AppError::Internal)?;
-                }
-                Ok::<_, AppError>(())
-            })
-        })
-        .await?;
-    }
+    let caseload = scratch::Caseload {
+        patients: count,
+        notes_each,
+        session_date: date!(2026 - 01 - 05),
+        data: "slept better most nights; one hard evening after a family call. Practised the breathing exercise daily.",
+    };
+    scratch::patients_with_notes(&mut conn, &vault, org, &therapist, &caseload).await?;
     println!("  written in {:.1} s", started.elapsed().as_secs_f64());
 
     let out = std::env::temp_dir().join(format!("cairn-export-bench-{}", Uuid::new_v4().simple()));

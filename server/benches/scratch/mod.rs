@@ -99,3 +99,79 @@ pub async fn on_care_team(
         .await
         .map(drop)
 }
+
+/// What [`patients_with_notes`] writes: how many patients, each with how
+/// many signed DAP notes, on which day, and what the first line says.
+pub struct Caseload {
+    pub patients: usize,
+    pub notes_each: usize,
+    pub session_date: time::Date,
+    pub data: &'static str,
+}
+
+/// Writes `caseload` into practice `organization_id` through the access
+/// path, as `therapist` on each care team: patients born 1 January 1960,
+/// each with their notes signed in one recorded transaction.
+pub async fn patients_with_notes(
+    conn: &mut AsyncPgConnection,
+    vault: &app::backend::vault::Vault,
+    organization_id: Uuid,
+    therapist: &app::backend::identity::session::SignedIn,
+    caseload: &Caseload,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::{
+        backend::{
+            client::ClientInfo,
+            records::{
+                access,
+                notes::{self, Draft, NoteBody},
+                patients::{self, NewPatient},
+            },
+        },
+        error::AppError,
+        model::{
+            audit::AuditAction,
+            chart::{NoteKind, NoteTemplate},
+        },
+    };
+    let caller = access::Caller::new(therapist.clone(), ClientInfo::default(), "bench");
+    for n in 0..caseload.patients {
+        let new = NewPatient {
+            legal_name: format!("Bench Patient {n}"),
+            date_of_birth: time::macros::date!(1960 - 01 - 01),
+            email: Some(format!("patient{n}@bench.example")),
+            phone: None,
+            user_id: None,
+        };
+        let patient = patients::create(conn, vault, organization_id, &new).await?;
+        on_care_team(conn, therapist, patient).await?;
+        let grant = access::decide(conn, &caller, patient, access::Reach::Chart).await?;
+        let author = therapist.user_id;
+        let (notes_each, session_date, data) =
+            (caseload.notes_each, caseload.session_date, caseload.data);
+        access::within(conn, vault, grant, AuditAction::RecordSigned, move |conn, vault, access| {
+            Box::pin(async move {
+                for session in 0..notes_each {
+                    let draft = Draft {
+                        template: NoteTemplate::Dap,
+                        session_date,
+                        body: NoteBody(vec![
+                            ("data".to_owned(), format!("Session {session}: {data}")),
+                            ("assessment".to_owned(), "Mood steadier; anxiety lower than at intake (GAD-7 down four points).".to_owned()),
+                            ("plan".to_owned(), "Continue weekly CBT; add a sleep diary; review the safety plan next session.".to_owned()),
+                        ]),
+                        kind: NoteKind::Progress,
+                        shared: false,
+                    };
+                    let note = notes::create(conn, vault, access, Uuid::new_v4(), author, &draft).await?;
+                    notes::sign(conn, vault, access, &note, note.version)
+                        .await
+                        .map_err(|_| AppError::Internal)?;
+                }
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    }
+    Ok(())
+}

@@ -17,6 +17,7 @@ mod database_tls;
 mod details;
 mod disclosures;
 mod edge;
+mod erasure;
 mod exports;
 mod health;
 mod homes;

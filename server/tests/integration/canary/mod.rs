@@ -3,7 +3,8 @@
 //! psychotherapy note, a diagnosis, a treatment plan, a safety plan, the
 //! patient's further details (pronouns, gender, language, address, emergency
 //! contact, insurance), a disclosure of the record, and free text staff
-//! type about people: an emergency access reason, an alert review's note;
+//! type about people: an emergency access reason, an alert review's note,
+//! a legal hold's reasons;
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
 //! and a clinician's note acknowledging it, an amendment they ask for
@@ -25,38 +26,9 @@ use http::StatusCode;
 use time::macros::date;
 use uuid::Uuid;
 
-const NAME: &str = "Quillon Canarybrook";
-const EMAIL: &str = "quillon.canarybrook@canary.example";
-const PHONE: &str = "555-0177-CANARY";
-const BORN: &str = "1977-07-17";
-const NOTE: &str = "canary-note-b81f disclosed a private matter";
-const ADDENDUM: &str = "canary-addendum-4c2e corrected";
-const DIAGNOSIS: &str = "canary-diagnosis-7d1a disorder";
-const CODE: &str = "Q77.7";
-const GOAL: &str = "canary-goal-e93b walk the dog daily";
-const INTERVENTION: &str = "canary-intervention-05fa";
-const HELPER: &str = "canary-helper-6f3a my cousin, 555 0166";
-const STREET: &str = "canary-street-2d9b 7 Lantern Lane";
-const CONTACT: &str = "canary-contact-70ae Robin";
-const PRONOUNS: &str = "canary-pronouns-c4d1";
-const PAYER: &str = "canary-payer-8b2e Mutual";
-const MEMBER: &str = "CANARY-MEMBER-93F1";
-const RECIPIENT: &str = "canary-recipient-4e7b Example Court";
-const DISCLOSED: &str = "canary-disclosed-a15c attendance dates";
-const PSYCHOTHERAPY: &str = "canary-psychotherapy-3e6d dream about the lake";
-const REASON: &str = "canary-reason-91c4 called the crisis line at night";
-const REVIEW_NOTE: &str = "canary-review-2b7e spoke with the therapist";
-const AGENT: &str = "canary-agent-5a0f Firefox/128.0 (X11; Linux x86_64)";
-const PORTAL_PASSWORD: &str = "canary-password-61d8 lantern";
-const ACKNOWLEDGEMENT: &str = "canary-acknowledgement-8e2c called them back";
-const MOVED_EMAIL: &str = "quillon.moved@canary.example";
-const MOVED_PHONE: &str = "+1 555 0188 777";
-const AMENDMENT: &str = "canary-amendment-3f9a my birthday is wrong";
-const EXTENSION: &str = "canary-extension-c2b8 waiting on old records";
-const DENIAL: &str = "canary-denial-7a41 the passport says so";
-const DISAGREEMENT: &str = "canary-disagree-e55c I still disagree";
-/// Typed at sign-in for an account the practice does not have.
-const UNKNOWN_EMAIL: &str = "quillon.unknown@canary.example";
+mod values;
+
+use values::*;
 
 /// Every line the server logs while the test runs on this thread (the
 /// in-process router runs here), as its development format writes them.
@@ -339,6 +311,20 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
             .any(|a| a.review.as_ref().and_then(|r| r.note.as_deref()) == Some(REVIEW_NOTE)),
         "administrators read the note back"
     );
+    // A legal hold on the record, then its lifting, each with its reason.
+    for (reason, lift) in [(HOLD, "false"), (LIFT, "true")] {
+        let held = admin
+            .call(
+                "/api/legal-hold",
+                &[
+                    ("patient_id", &patient_id),
+                    ("reason", reason),
+                    ("lift", lift),
+                ],
+            )
+            .await;
+        assert_eq!(held.status, StatusCode::OK, "{}", held.body);
+    }
 
     // The patient is invited to the portal by name and email, uses the
     // link, signs in, and changes how the practice reaches them; someone
@@ -528,6 +514,8 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         "canary-extension-c2b8",
         "canary-denial-7a41",
         "canary-disagree-e55c",
+        "canary-hold-6c1e",
+        "canary-lift-d3a8",
         "canary-agent-5a0f",
         "canary-password-61d8",
         MOVED_EMAIL,

@@ -34,6 +34,7 @@ mod amendments;
 mod exports;
 mod measures;
 mod records;
+mod retention;
 
 /// Who asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

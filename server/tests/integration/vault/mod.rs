@@ -205,7 +205,11 @@ async fn no_patient_column_holds_plaintext() {
         "SELECT concat_ws('|', t::text, encode(legal_name_sealed, 'escape'), encode(email_sealed, 'escape'), encode(phone_sealed, 'escape'), encode(date_of_birth_sealed, 'escape')) AS row FROM patients t",
     )
     .await;
-    assert_eq!(rows.len(), 6, "five demo patients and the canary");
+    assert_eq!(
+        rows.len(),
+        7,
+        "five demo patients, the demo's former patient and the canary"
+    );
     let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
     for needle in [canary, "zebulon.canarywick", "010-0199", "1991-04-17"] {
         for row in &rows {

@@ -25,10 +25,10 @@ async fn kek_rotation_rewraps_every_data_key_and_everything_still_opens() {
         .load(&mut conn)
         .await
         .expect("keys");
-    // The three here, the demo patients' keys, and the practice's (which
-    // seals its patients' account names).
+    // The three here, the demo patients' keys (the former patient's too),
+    // and the practice's (which seals its patients' account names).
     assert_eq!((done.rewrapped, done.version), (versions.len(), 2));
-    assert_eq!(versions.len(), 9);
+    assert_eq!(versions.len(), 10);
     assert!(versions.iter().all(|v| *v == 2));
     // Afterwards version 1 can go: a vault with only version 2 opens all.
     let only_new = vault(&app, &[2], 2);
@@ -114,9 +114,10 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
                 .expect("created"),
         );
     }
-    // With the five demo patients: ten patients, four values each.
+    // With the five demo patients: ten patients, four values each, and the
+    // demo's former patient's name and birthday.
     let before = sealed_by(&mut conn).await;
-    assert_eq!(before.len(), 40);
+    assert_eq!(before.len(), 42);
     // The practice's own key seals the demo patients' account names and
     // emails: five accounts, two values each.
     let practice_key: i32 = data_keys::table
@@ -132,9 +133,10 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
     let first = rotate::rotate_dek(&mut conn, &app.state.vault, Target::Practice(org), Some(6))
         .await
         .expect("partial");
-    assert_eq!(first.retired, 11);
+    // Eleven patients' keys and the practice's.
+    assert_eq!(first.retired, 12);
     assert!(!first.finished);
-    assert!(first.resealed >= 6 && first.resealed < 40, "{first:?}");
+    assert!(first.resealed >= 6 && first.resealed < 42, "{first:?}");
     // Midway, every value still opens (a fresh instance's cache).
     let fresh = vault(&app, &[1], 1);
     for (id, name) in ids.iter().zip(&names) {
@@ -156,10 +158,10 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
     assert!(second.finished);
     assert_eq!(
         first.resealed + second.resealed,
-        40 + 10,
+        42 + 10,
         "each value re-sealed once"
     );
-    assert_eq!(first.destroyed + second.destroyed, 11);
+    assert_eq!(first.destroyed + second.destroyed, 12);
     // The application's role destroyed them through the owner's function,
     // which left a record of each: the retired keys, by that role.
     let destroyed: Vec<(i32, String)> = data_key_destructions::table
@@ -175,7 +177,7 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
         .map(|key| i32::try_from(*key).expect("an id"))
         .chain([practice_key])
         .collect();
-    assert_eq!(destroyed.len(), 11);
+    assert_eq!(destroyed.len(), 12);
     assert!(
         destroyed
             .iter()
@@ -195,7 +197,7 @@ async fn a_dek_rotation_cut_short_and_run_again_leaves_every_value_readable_and_
         .load(&mut conn)
         .await
         .expect("keys");
-    assert_eq!(keys.len(), 11);
+    assert_eq!(keys.len(), 12);
     assert_eq!(keys.iter().filter(|(p, _)| p.is_none()).count(), 1);
     assert!(keys.iter().all(|(_, retired)| retired.is_none()));
     let fresh = vault(&app, &[1], 1);
