@@ -42,6 +42,15 @@ CREATE INDEX patient_erasures_practice ON patient_erasures (organization_id, era
 REVOKE ALL ON patient_erasures FROM cairn_app;
 GRANT SELECT ON patient_erasures TO cairn_app;
 
+-- Erasure and the retention report find every row of one patient, and
+-- removing a patient makes the database check each reference to it:
+-- these tables had no index on the patient that serves every row.
+CREATE INDEX clinical_notes_patient_all_idx ON clinical_notes (patient_id);
+CREATE INDEX note_addenda_patient_idx ON note_addenda (patient_id);
+CREATE INDEX measure_assignments_patient_idx ON measure_assignments (patient_id);
+CREATE INDEX emergency_access_patient_idx ON emergency_access (patient_id);
+CREATE INDEX legal_holds_patient_idx ON legal_holds (patient_id);
+
 -- Erases one patient, whole, in the caller's transaction: their data keys
 -- are destroyed (recorded in data_key_destructions, as a rotation's are),
 -- so every value they sealed is noise wherever a copy of it lies; then

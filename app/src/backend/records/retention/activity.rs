@@ -43,34 +43,54 @@ pub async fn of(
         Which::EndedBy(day) => (Some(day), None),
         Which::Patient(id) => (None, Some(id)),
     };
-    sql_query(
+    // Every dated thing about each record, one pass over each table (an
+    // index on the practice or the patient, never a scan per record),
+    // grouped once.
+    let of_each = |table: &str, at: &str| {
+        format!(
+            "SELECT patient_id, {at} AS at FROM {table} \
+             WHERE organization_id = $1 AND ($3::uuid IS NULL OR patient_id = $3)"
+        )
+    };
+    let dated = [
+        of_each("clinical_notes", "created_at"),
+        of_each("clinical_notes", "signed_at"),
+        of_each(
+            "clinical_notes",
+            "session_date::timestamp AT TIME ZONE (SELECT tz FROM o)",
+        ),
+        of_each("note_addenda", "created_at"),
+        of_each("measure_responses", "submitted_at"),
+        of_each("diagnoses", "created_at"),
+        of_each("treatment_plans", "created_at"),
+        of_each("safety_plans", "created_at"),
+        of_each("insurance_policies", "created_at"),
+        of_each("insurance_policies", "ended_at"),
+        of_each("identity_corrections", "created_at"),
+        of_each("disclosures", "created_at"),
+        of_each("amendments", "requested_at"),
+        of_each("amendments", "decided_at"),
+        of_each("amendments", "disagreement_at"),
+    ]
+    .join(" UNION ALL ");
+    sql_query(format!(
         "WITH o AS (SELECT id, time_zone AS tz, retention_years FROM organizations WHERE id = $1), \
+         e AS ({dated}), \
+         d AS (SELECT patient_id, max((at AT TIME ZONE (SELECT tz FROM o))::date) AS day \
+               FROM e WHERE at IS NOT NULL GROUP BY patient_id), \
          r AS ( \
            SELECT p.id AS patient_id, p.created_at, o.retention_years, GREATEST( \
              (p.created_at AT TIME ZONE o.tz)::date, \
              (p.deleted_at AT TIME ZONE o.tz)::date, \
-             (SELECT max(GREATEST(n.session_date, (n.created_at AT TIME ZONE o.tz)::date, \
-                                  (n.signed_at AT TIME ZONE o.tz)::date)) \
-                FROM clinical_notes n WHERE n.patient_id = p.id), \
-             (SELECT (max(x.created_at) AT TIME ZONE o.tz)::date FROM note_addenda x WHERE x.patient_id = p.id), \
-             (SELECT (max(x.submitted_at) AT TIME ZONE o.tz)::date FROM measure_responses x WHERE x.patient_id = p.id), \
-             (SELECT (max(x.created_at) AT TIME ZONE o.tz)::date FROM diagnoses x WHERE x.patient_id = p.id), \
-             (SELECT (max(x.created_at) AT TIME ZONE o.tz)::date FROM treatment_plans x WHERE x.patient_id = p.id), \
-             (SELECT (max(x.created_at) AT TIME ZONE o.tz)::date FROM safety_plans x WHERE x.patient_id = p.id), \
-             (SELECT (max(GREATEST(x.created_at, x.ended_at)) AT TIME ZONE o.tz)::date \
-                FROM insurance_policies x WHERE x.patient_id = p.id), \
-             (SELECT (max(x.created_at) AT TIME ZONE o.tz)::date FROM identity_corrections x WHERE x.patient_id = p.id), \
-             (SELECT (max(x.created_at) AT TIME ZONE o.tz)::date FROM disclosures x WHERE x.patient_id = p.id), \
-             (SELECT (max(GREATEST(x.requested_at, x.decided_at, x.disagreement_at)) AT TIME ZONE o.tz)::date \
-                FROM amendments x WHERE x.patient_id = p.id) \
-           ) AS last_activity \
+             d.day) AS last_activity \
            FROM patients p JOIN o ON o.id = p.organization_id \
+           LEFT JOIN d ON d.patient_id = p.id \
            WHERE $3::uuid IS NULL OR p.id = $3 \
          ) \
          SELECT patient_id, created_at, last_activity FROM r \
          WHERE $2::date IS NULL OR (r.last_activity + make_interval(years => r.retention_years))::date <= $2 \
          ORDER BY last_activity, patient_id",
-    )
+    ))
     .bind::<sql_types::Uuid, _>(organization_id)
     .bind::<sql_types::Nullable<sql_types::Date>, _>(ended_by)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(patient)
