@@ -33,13 +33,23 @@ use time::Date;
 use uuid::Uuid;
 
 /// Who erases, and how they confirmed it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum By {
     /// An administrator who typed the patient's full name (and passed a
     /// fresh second factor, which the endpoint demands).
     Admin { user_id: Uuid, typed_name: String },
     /// The operator's `cairn retention erase --due`.
     Operator,
+}
+
+/// The typed name is a patient's name: never printed.
+impl std::fmt::Debug for By {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            By::Admin { user_id, .. } => write!(f, "By::Admin({user_id}, <redacted>)"),
+            By::Operator => f.write_str("By::Operator"),
+        }
+    }
 }
 
 /// Erases the record `grant` is for, on `today`, confirmed as `by` says,
