@@ -156,11 +156,11 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
     use crate::{
         backend::{
             dates::day, records::access::Reach, records::amendments, records::care_team,
-            records::details, records::diagnoses, records::insurance, records::measures,
-            records::notes, records::patients, records::plans::safety,
+            records::consents, records::details, records::diagnoses, records::insurance,
+            records::measures, records::notes, records::patients, records::plans::safety,
             records::plans::treatment as treatment_plan,
         },
-        model::audit::AuditAction,
+        model::{audit::AuditAction, consent::ConsentState},
     };
     let request = Request::anyone("chart").await?;
     // Before the connection the chart is read on: a request holds one
@@ -201,6 +201,11 @@ pub async fn get_chart(patient_id: Uuid) -> Result<Chart, AppError> {
                             .await?
                             .pop()
                             .map(|(_, waiting)| waiting),
+                        consents: consents::list(conn, vault, access, &zone)
+                            .await?
+                            .into_iter()
+                            .filter(|c| c.state == ConsentState::InForce)
+                            .collect(),
                     })
                 })
             },

@@ -11,13 +11,14 @@
 use super::context::Request;
 use crate::{
     error::AppError,
-    model::disclosure::{Accounting, Disclosure, DisclosureForm},
+    model::disclosure::{Accounting, Disclosure, DisclosureForm, DisclosureWarning},
 };
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use uuid::Uuid;
 
 /// Records a disclosure of `patient_id`'s record as typed (the form's
-/// fields, by name).
+/// fields, by name), and answers what it was recorded despite (a release
+/// expired or revoked, counseling records without a consent).
 #[server(prefix = "/api", endpoint = "record-disclosure")]
 pub async fn record_disclosure(
     csrf_token: String,
@@ -25,23 +26,23 @@ pub async fn record_disclosure(
     #[server(flatten)]
     #[server(default)]
     form: DisclosureForm,
-) -> Result<(), AppError> {
+) -> Result<Vec<DisclosureWarning>, AppError> {
     use crate::backend::{identity::authz::Staff, records::access::Reach, records::disclosures};
     use crate::model::audit::AuditAction;
     super::checked_at_the_edge(csrf_token);
     let (request, staff) = Request::only("record-disclosure", Staff::check).await?;
     let grant = request.decide(patient_id, Reach::RecordSet).await?;
-    let today = request.zone().await?.today();
-    let disclosure = disclosures::check(&form, today)?;
+    let zone = request.zone().await?;
+    let disclosure = disclosures::check(&form, zone.today())?;
     let id = Uuid::new_v4();
     request
         .act(
             grant.on("disclosure", id),
             AuditAction::RecordCreated,
-            |conn, vault, access| {
+            move |conn, vault, access| {
                 Box::pin(async move {
-                    disclosures::record(conn, vault, access, id, staff.user_id, &disclosure, false)
-                        .await
+                    let row = (id, staff.user_id);
+                    disclosures::record(conn, vault, access, row, disclosure, &zone).await
                 })
             },
         )
@@ -54,12 +55,13 @@ pub async fn record_disclosure(
 pub async fn get_accounting(patient_id: Uuid) -> Result<Accounting, AppError> {
     use crate::backend::{
         dates::day, identity::authz::Staff, organizations, records::access::Reach,
-        records::disclosures, records::patients,
+        records::consents, records::disclosures, records::patients,
     };
     use crate::model::audit::AuditAction;
     let (request, staff) = Request::only("disclosures", Staff::check).await?;
     let grant = request.decide(patient_id, Reach::RecordSet).await?;
-    let today = request.zone().await?.today();
+    let zone = request.zone().await?;
+    let today = zone.today();
     let practice =
         organizations::name_of(&mut *request.conn().await?, staff.organization_id).await?;
     request
@@ -75,6 +77,11 @@ pub async fn get_accounting(patient_id: Uuid) -> Result<Accounting, AppError> {
                         today: day(today),
                         since: day(disclosures::accounting_since(today)),
                         disclosures: disclosures::list(conn, vault, access, None).await?,
+                        releases: consents::list(conn, vault, access, &zone)
+                            .await?
+                            .into_iter()
+                            .filter(|consent| consent.kind.names_recipient())
+                            .collect(),
                     })
                 })
             },

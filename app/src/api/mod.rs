@@ -6,6 +6,7 @@ pub mod amendments;
 pub mod audit;
 pub mod auth;
 pub mod chart;
+pub mod consents;
 #[cfg(feature = "ssr")]
 mod context;
 pub mod details;
@@ -34,19 +35,20 @@ pub use chart::{
     AddDiagnosis, AddPatient, GetCaseload, GetChart, ResolveDiagnosis, SaveTreatmentPlan,
     StartEmergencyAccess,
 };
+pub use consents::{AddConsentForm, RecordPaperConsent, RevokeConsent, SignConsent};
 pub use details::{AddInsurance, ChangeInsurance, CorrectIdentity, SaveDetails, UpdateMyDetails};
 pub use disclosures::RecordDisclosure;
 pub use measures::{AcknowledgeMeasure, AnswerQuestionnaire, AssignMeasure, StopMeasure};
 pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };
-pub use notes::{AddAddendum, GetNote, SaveNote, ShareNote, SignNote};
+pub use notes::{AddAddendum, GetNote, MarkSudNote, SaveNote, ShareNote, SignNote};
 pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::{
     GetPracticeInfo, SetPracticeQuestionnaires, SetPracticeRetention, SetPracticeTimeZone,
 };
-pub use retention::{ChangeLegalHold, EraseRecord, GetRetention};
+pub use retention::{AskErasure, ChangeLegalHold, EraseRecord, GetRetention};
 pub use roster::{ChangeCareTeam, RemovePatient};
 pub use safety_plan::SaveSafetyPlan;
 pub use security::{

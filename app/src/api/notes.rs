@@ -48,6 +48,7 @@ pub async fn get_note(note_id: Uuid) -> Result<NoteView, AppError> {
                         patient_name: details.named(),
                         kind: note.kind,
                         shared: note.shared_with_team,
+                        sud: note.sud_counseling,
                         template: note.template,
                         session_date: day(note.session_date),
                         sections: body.expose().0.clone(),
@@ -209,6 +210,29 @@ pub async fn share_note(
     request
         .act(grant, AuditAction::RecordUpdated, |conn, _, access| {
             Box::pin(async move { notes::share(conn, access, &note, shared).await })
+        })
+        .await
+}
+
+/// Marks the note `note_id` as one of substance-use disorder counseling
+/// (42 CFR Part 2: `sud` "true" or "on"), or not; only its author may,
+/// signed or not (it changes where the note may go, never what it says).
+#[server(prefix = "/api", endpoint = "mark-sud-note")]
+pub async fn mark_sud_note(
+    csrf_token: String,
+    note_id: Uuid,
+    #[server(default)] sud: String,
+) -> Result<(), AppError> {
+    use crate::backend::{identity::authz::Therapist, records::notes};
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, _) = Request::only("mark-sud-note", Therapist::check).await?;
+    let (note, grant) = reach_note(&request, note_id).await?;
+    only_the_author(&request, &note).await?;
+    let sud = ticked(&sud);
+    request
+        .act(grant, AuditAction::RecordUpdated, |conn, _, access| {
+            Box::pin(async move { notes::mark_sud(conn, access, &note, sud).await })
         })
         .await
 }

@@ -61,7 +61,7 @@ pub async fn get_record_copy(patient_id: Uuid) -> Result<RecordCopy, AppError> {
 }
 
 /// What a copy made for someone else is recorded as having disclosed.
-pub const WHAT_A_COPY_HOLDS: &str = "A copy of the whole record: details, insurance, diagnoses, treatment and safety plans, questionnaires, and signed progress notes with their addenda (no psychotherapy notes).";
+pub const WHAT_A_COPY_HOLDS: &str = "A copy of the whole record: details, insurance, diagnoses, treatment and safety plans, questionnaires, and signed progress notes with their addenda (no psychotherapy notes; notes of substance-use counseling only under the patient's consent to disclose them).";
 
 /// Patient `patient_id`'s whole record, made by staff for someone else
 /// (another provider, a lawyer, an insurer): who receives it, what for and
@@ -120,7 +120,11 @@ async fn copy_of(
         backend::{
             identity::authz::{Patient, Sensitive},
             organizations,
-            records::{access::Reach, disclosures, export},
+            records::{
+                access::Reach,
+                disclosures,
+                export::{self, CopyFor},
+            },
         },
         model::audit::AuditAction,
     };
@@ -141,6 +145,10 @@ async fn copy_of(
     // (and recorded) whether or not they confirmed it was them.
     let fresh = super::fresh_factor(&request.state, request.who(), Sensitive::ExportData)?;
     let by = request.who().user_id;
+    let to = match whose {
+        Whose::Own => CopyFor::ThePatient,
+        Whose::Patient(_) => CopyFor::Release,
+    };
     let practice =
         organizations::name_of(&mut *request.conn().await?, request.who().organization_id).await?;
     request
@@ -149,10 +157,13 @@ async fn copy_of(
             AuditAction::RecordExported,
             move |conn, vault, access| {
                 Box::pin(async move {
-                    let copy = export::copy(conn, vault, access, &zone, practice, fresh).await?;
-                    if let Some(disclosure) = &disclosure {
-                        let id = Uuid::new_v4();
-                        disclosures::record(conn, vault, access, id, by, disclosure, true).await?;
+                    let mut copy =
+                        export::copy(conn, vault, access, (&zone, practice), to, fresh).await?;
+                    if let Some(disclosure) = disclosure {
+                        let disclosure = disclosure.of_copy(copy.notes.iter().any(|n| n.sud));
+                        let id = (Uuid::new_v4(), by);
+                        copy.warnings =
+                            disclosures::record(conn, vault, access, id, disclosure, &zone).await?;
                     }
                     Ok(copy)
                 })

@@ -4,7 +4,10 @@
 //! holds' reasons alone (`Reach::Retention`); erasing also asks a fresh
 //! second factor and the patient's full name typed.
 
-use crate::{error::AppError, model::retention::RetentionReview};
+use crate::{
+    error::AppError,
+    model::retention::{ErasureAnswer, RetentionReview},
+};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use uuid::Uuid;
 
@@ -39,13 +42,97 @@ pub async fn get_retention() -> Result<RetentionReview, AppError> {
     )
     .await?;
     let erased = review::erased(&mut conn, admin.organization_id, &zone).await?;
+    let requests = erasure_requests(&request, &admin, &mut conn, (&zone, today)).await?;
     Ok(RetentionReview {
         years: retention.years,
         age_of_majority: retention.age_of_majority,
         due,
         held,
         erased,
+        requests,
     })
+}
+
+/// The patients of `admin`'s practice who asked for their record to be
+/// erased, each named through the retention reach (recorded as listed).
+#[cfg(feature = "ssr")]
+async fn erasure_requests(
+    request: &Request,
+    admin: &crate::backend::identity::authz::Admin,
+    conn: &mut crate::backend::db::Connection,
+    (zone, today): (&crate::backend::dates::Zone, time::Date),
+) -> Result<Vec<crate::model::retention::ErasureRequestRow>, AppError> {
+    use crate::backend::records::{access, names, retention::requests};
+    use crate::model::retention::ErasureRequestRow;
+    let asked = requests::of_practice(conn, admin.organization_id).await?;
+    let ids: Vec<Uuid> = asked.iter().map(|a| a.patient_id).collect();
+    let grants = access::retention(conn, admin, &request.caller, &ids).await?;
+    let named = names::listed(conn, &request.state.vault, &request.caller, grants).await?;
+    Ok(asked
+        .iter()
+        .map(|asked| ErasureRequestRow {
+            patient_id: asked.patient_id,
+            legal_name: named
+                .iter()
+                .find(|(id, _)| *id == asked.patient_id)
+                .and_then(|(_, name)| name.clone()),
+            answer: asked.answer(zone, today),
+        })
+        .collect())
+}
+
+/// The signed-in patient's requests to have their record erased, newest
+/// first; `None` when the practice keeps no record for them.
+#[server(prefix = "/api", endpoint = "my-erasure", input = GetUrl)]
+pub async fn get_my_erasure() -> Result<Option<Vec<ErasureAnswer>>, AppError> {
+    use crate::backend::records::{access::Reach, retention::requests};
+    use crate::model::audit::AuditAction;
+    let (request, grant) = super::patient::own_request("my-erasure", Reach::OwnRecord).await?;
+    let Some(grant) = grant else {
+        return Ok(None);
+    };
+    let zone = request.zone().await?;
+    let today = zone.today();
+    request
+        .read(grant, AuditAction::RecordViewed, move |conn, _, access| {
+            Box::pin(async move {
+                Ok(requests::of_patient(conn, access, (&zone, today))
+                    .await
+                    .map_err(AppError::from)?)
+            })
+        })
+        .await
+        .map(Some)
+}
+
+/// The signed-in patient asks for their record to be erased: recorded,
+/// and answered with the day it becomes possible (`record.erasure_requested`).
+#[server(prefix = "/api", endpoint = "ask-erasure")]
+pub async fn ask_erasure(csrf_token: String) -> Result<ErasureAnswer, AppError> {
+    use crate::backend::{
+        practice_settings,
+        records::{access::Reach, retention::requests},
+    };
+    use crate::model::audit::AuditAction;
+    super::checked_at_the_edge(csrf_token);
+    let (request, grant) = super::patient::own_request("ask-erasure", Reach::OwnRecord).await?;
+    let grant = grant.ok_or(AppError::NotFound)?;
+    let zone = request.zone().await?;
+    let today = zone.today();
+    let retention =
+        practice_settings::retention(&mut *request.conn().await?, request.who().organization_id)
+            .await?;
+    request
+        .read(
+            grant,
+            AuditAction::ErasureRequested,
+            move |conn, vault, access| {
+                Box::pin(async move {
+                    requests::ask(conn, vault, access, retention, (&zone, today)).await
+                })
+            },
+        )
+        .await
 }
 
 /// How many records of the practice have passed the retention period

@@ -17,8 +17,9 @@ use crate::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-/// The event that records a change of the practice's settings.
-fn changed(admin: Admin, client: &ClientInfo, details: Details) -> Event {
+/// The event that records a change of the practice's settings (its
+/// consent forms included).
+pub fn changed(admin: Admin, client: &ClientInfo, details: Details) -> Event {
     Event::new(
         AuditAction::PracticeChanged,
         AuditOutcome::Allowed,

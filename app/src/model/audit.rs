@@ -59,6 +59,9 @@ stored_enum! {
         /// A record whose retention had ended erased: its keys destroyed,
         /// its rows gone, a tombstone left.
         RecordErased => "record.erased",
+        /// A patient asked for their record to be erased (answered with
+        /// the day it becomes possible).
+        ErasureRequested => "record.erasure_requested",
         EmergencyAccess => "record.emergency_access",
         CareTeamAdded => "care_team.added",
         CareTeamRemoved => "care_team.removed",
@@ -124,6 +127,7 @@ impl AuditAction {
             A::LegalHoldPlaced => "Legal hold placed",
             A::LegalHoldLifted => "Legal hold lifted",
             A::RecordErased => "Record erased",
+            A::ErasureRequested => "Erasure requested",
             A::EmergencyAccess => "Emergency access",
             A::CareTeamAdded => "Added to a care team",
             A::CareTeamRemoved => "Removed from a care team",

@@ -257,6 +257,8 @@ pub struct Chart {
     pub measures: crate::model::measures::ChartMeasures,
     /// Amendments the patient asked for that wait for a decision.
     pub amendments: Option<crate::model::amendment::AmendmentsWaiting>,
+    /// The consents in force, newest first.
+    pub consents: Vec<crate::model::consent::Consent>,
     /// When the chart is open through emergency access: until when
     /// (to the minute, in the practice's zone ("Fri 4 Dec 2026, 14:05 CST")).
     pub emergency_until: Option<String>,
@@ -279,6 +281,9 @@ pub struct NoteView {
     pub kind: NoteKind,
     /// A psychotherapy note its author shares with the care team.
     pub shared: bool,
+    /// A note of substance-use disorder counseling (42 CFR Part 2): it
+    /// leaves the practice only under the patient's consent.
+    pub sud: bool,
     pub template: NoteTemplate,
     pub session_date: String,
     /// Section text by field name, in the template's order.

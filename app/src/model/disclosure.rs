@@ -87,6 +87,12 @@ pub struct DisclosureForm {
     pub purpose: String,
     /// A [`LegalBasis`] spelling.
     pub legal_basis: String,
+    /// The id of the patient's release (a signed consent) it was made
+    /// under; empty when none is on record.
+    pub release_id: String,
+    /// "on" when it includes substance-use counseling records (42 CFR
+    /// Part 2).
+    pub sud_records: String,
 }
 
 /// Health information as typed: never printed with its content.
@@ -113,6 +119,42 @@ pub struct Disclosure {
     pub by_copy: bool,
     /// Who recorded it (who made the copy).
     pub recorded_by: String,
+    /// The release it was made under, if one was named.
+    pub release_id: Option<uuid::Uuid>,
+    /// Whether it included substance-use counseling records: the Part 2
+    /// notice went with it.
+    pub sud_records: bool,
+    /// What was wrong with its footing when it was recorded.
+    pub warnings: Vec<DisclosureWarning>,
+}
+
+/// What a disclosure was recorded despite: it is recorded all the same
+/// (it happened), marked, and the one who recorded it is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisclosureWarning {
+    /// The release named had ended before the day of the disclosure.
+    ReleaseExpired,
+    /// The patient had revoked the release named.
+    ReleaseRevoked,
+    /// It included substance-use counseling records and no consent to
+    /// disclose them (42 CFR Part 2) was in force.
+    NoSudConsent,
+}
+
+impl DisclosureWarning {
+    pub fn label(self) -> &'static str {
+        match self {
+            DisclosureWarning::ReleaseExpired => {
+                "The release named had expired: recorded as made without a release in force."
+            }
+            DisclosureWarning::ReleaseRevoked => {
+                "The patient had revoked the release named: recorded as made without a release in force."
+            }
+            DisclosureWarning::NoSudConsent => {
+                "No consent to disclose substance-use counseling records (42 CFR Part 2) was in force: recorded as such."
+            }
+        }
+    }
 }
 
 /// Health information: never printed with its content.
@@ -134,6 +176,9 @@ pub struct Accounting {
     /// Every disclosure recorded, newest first (older ones included, for
     /// the practice's own records; the document marks the six years).
     pub disclosures: Vec<Disclosure>,
+    /// The patient's releases (and consents to disclose counseling
+    /// records), in any state, for the form to name one.
+    pub releases: Vec<crate::model::consent::Consent>,
 }
 
 /// How many years back a patient may ask about (164.528(a)(3)).

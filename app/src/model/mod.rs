@@ -52,6 +52,7 @@ pub mod account;
 pub mod amendment;
 pub mod audit;
 pub mod chart;
+pub mod consent;
 pub mod day;
 pub mod details;
 pub mod disclosure;

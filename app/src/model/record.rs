@@ -38,6 +38,15 @@ pub struct RecordCopy {
     /// Every amendment the patient asked for, with its decision and any
     /// statement of disagreement: each travels with the item it is about.
     pub amendments: Vec<Amendment>,
+    /// Signed notes of substance-use counseling left out: the copy was
+    /// made by staff (it may leave the practice) and no consent to
+    /// disclose them (42 CFR Part 2) was in force.
+    pub sud_withheld: u32,
+    /// Whether it holds notes of substance-use counseling and goes with
+    /// the notice 42 CFR 2.32 requires (`model::consent::PART2_NOTICE`).
+    pub part2_notice: bool,
+    /// What the disclosure this copy was made for was recorded despite.
+    pub warnings: Vec<crate::model::disclosure::DisclosureWarning>,
 }
 
 impl RecordCopy {
@@ -68,6 +77,8 @@ pub struct CopiedNote {
     /// (heading, text) in the template's order; empty sections left out.
     pub sections: Vec<(String, String)>,
     pub addenda: Vec<Addendum>,
+    /// A note of substance-use disorder counseling (42 CFR Part 2).
+    pub sud: bool,
 }
 
 impl CopiedNote {
@@ -129,6 +140,7 @@ mod tests {
                 written_at: "Tue 3 Nov 2026, 09:00 CST".into(),
                 text: "Dose is 10 mg, not 20.".into(),
             }],
+            sud: false,
         };
         assert_eq!(
             note.text(),

@@ -22,6 +22,9 @@ pub struct RetentionReview {
     pub held: Vec<RetentionRow>,
     /// Records erased, the most recent first (at most [`ERASED_SHOWN`]).
     pub erased: Vec<ErasedRecord>,
+    /// Patients who asked for their record to be erased (the latest
+    /// request of each), the most recent first.
+    pub requests: Vec<ErasureRequestRow>,
 }
 
 /// How many erased records the page lists.
@@ -50,6 +53,37 @@ pub struct HoldShown {
     /// `YYYY-MM-DD`, the practice's day.
     pub placed_on: String,
     pub placed_by: String,
+}
+
+/// The answer to a patient's request to have their record erased: when it
+/// becomes possible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureAnswer {
+    /// `YYYY-MM-DD`, each, in the practice's zone.
+    pub requested_on: String,
+    /// The end of the record's retention.
+    pub possible_on: String,
+    /// A legal hold keeps the record, whatever the day.
+    pub held: bool,
+    /// The retention has ended and no hold keeps it: the administrators
+    /// may erase it now.
+    pub possible_now: bool,
+}
+
+/// A patient's request, as the retention page lists it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureRequestRow {
+    pub patient_id: Uuid,
+    /// `None` when the record does not open.
+    pub legal_name: Option<String>,
+    pub answer: ErasureAnswer,
+}
+
+/// A name: never printed.
+impl std::fmt::Debug for ErasureRequestRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ErasureRequestRow(<redacted>)")
+    }
 }
 
 /// What is left of an erased record.

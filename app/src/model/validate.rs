@@ -37,6 +37,17 @@ pub fn normalize_email(raw: &str) -> Option<String> {
     shaped.then_some(email)
 }
 
+/// Whether `typed` is `name`, ignoring case and runs of spaces: a name
+/// typed to confirm an erasure, or to sign a consent.
+pub fn same_name(typed: &str, name: &str) -> bool {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    !typed.trim().is_empty() && words(typed) == words(name)
+}
+
 /// Longest phone number as typed, in characters.
 pub const PHONE_MAX: usize = 30;
 
@@ -145,6 +156,15 @@ pub fn check_display_name(errors: &mut FieldErrors, field: &str, raw: &str) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_name_matches_ignoring_case_and_spaces() {
+        assert!(same_name("avery  quinn", "Avery Quinn"));
+        assert!(same_name(" Avery Quinn ", "Avery Quinn"));
+        assert!(!same_name("Avery", "Avery Quinn"));
+        assert!(!same_name("", ""));
+        assert!(!same_name("Avery Quinn-Lee", "Avery Quinn"));
+    }
 
     fn new_password(password: &str, role: Role) -> Option<String> {
         let mut errors = FieldErrors::new();

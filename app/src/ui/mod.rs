@@ -19,12 +19,12 @@ use crate::{api::auth::get_visitor, error::AppError, model::Visitor};
 use layout::Layout;
 use leptos_router::hooks::use_location;
 use pages::{
-    AccessReviewPage, AmendmentsPage, CaseloadPage, ChartPage, DisclosuresPage,
+    AccessReviewPage, AmendmentsPage, CaseloadPage, ChartPage, ConsentFormsPage, DisclosuresPage,
     EmergencyAccessPage, HomePage, InvitePage, MyAccessPage, MyAmendmentsPage, MyCareTeamPage,
-    MyDisclosuresPage, MyInformationPage, MyPlanPage, MyQuestionnairesPage, MyRecordPage,
-    MySafetyPlanPage, NewNotePage, NotFound, NotePage, PatientRecordPage, PeoplePage, PracticePage,
-    QuestionnairePage, RetentionPage, RosterPage, SecurityPage, SignInCodePage, SignInPage,
-    TwoStepPage,
+    MyConsentsPage, MyDisclosuresPage, MyInformationPage, MyPlanPage, MyQuestionnairesPage,
+    MyRecordPage, MySafetyPlanPage, NewNotePage, NotFound, NotePage, PatientConsentsPage,
+    PatientRecordPage, PeoplePage, PracticePage, QuestionnairePage, RetentionPage, RosterPage,
+    SecurityPage, SignInCodePage, SignInPage, TwoStepPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -170,11 +170,13 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("patients")) view=RosterPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("practice")) view=PracticePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("retention")) view=RetentionPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("admin"), StaticSegment("consents")) view=ConsentFormsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("caseload") view=CaseloadPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id")) view=ChartPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("notes"), StaticSegment("new")) view=NewNotePage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("record")) view=PatientRecordPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("disclosures")) view=DisclosuresPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("consents")) view=PatientConsentsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("patients"), ParamSegment("id"), StaticSegment("amendments")) view=AmendmentsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("emergency"), ParamSegment("match")) view=EmergencyAccessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("notes"), ParamSegment("id")) view=NotePage ssr=SsrMode::Async />
@@ -185,6 +187,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("me"), StaticSegment("safety-plan")) view=MySafetyPlanPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("record")) view=MyRecordPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("disclosures")) view=MyDisclosuresPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("me"), StaticSegment("consents")) view=MyConsentsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("amendments")) view=MyAmendmentsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("questionnaires")) view=MyQuestionnairesPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("me"), StaticSegment("questionnaires"), ParamSegment("id")) view=QuestionnairePage ssr=SsrMode::Async />

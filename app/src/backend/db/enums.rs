@@ -7,6 +7,7 @@ use crate::model::{
     amendment::{AmendmentStatus, ItemKind},
     audit::{AuditAction, AuditOutcome},
     chart::{DiagnosisStatus, NoteKind, NoteStatus, NoteTemplate},
+    consent::{ConsentKind, ConsentMethod},
 };
 use diesel::{
     deserialize::{self, FromSql},
@@ -46,3 +47,5 @@ text_enum!(NoteTemplate);
 text_enum!(DiagnosisStatus);
 text_enum!(ItemKind);
 text_enum!(AmendmentStatus);
+text_enum!(ConsentKind);
+text_enum!(ConsentMethod);

@@ -98,6 +98,41 @@ diesel::table! {
         updated_at -> Timestamptz,
         signed_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
+        sud_counseling -> Bool,
+    }
+}
+
+diesel::table! {
+    consent_templates (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        series -> Uuid,
+        version -> Int4,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        body_sha256 -> Bytea,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        template_id -> Uuid,
+        text_sha256 -> Bytea,
+        signed_at -> Timestamptz,
+        method -> Text,
+        recorded_by -> Uuid,
+        body_sealed -> Bytea,
+        expires_on -> Nullable<Date>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -165,6 +200,17 @@ diesel::table! {
         started_at -> Timestamptz,
         expires_at -> Timestamptz,
         reason_sealed -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    erasure_requests (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        patient_id -> Uuid,
+        requested_at -> Timestamptz,
+        possible_on -> Date,
+        held -> Bool,
     }
 }
 
@@ -426,6 +472,7 @@ diesel::joinable!(audit_alert_reviews -> users (reviewed_by));
 diesel::joinable!(care_team -> patients (patient_id));
 diesel::joinable!(clinical_notes -> patients (patient_id));
 diesel::joinable!(clinical_notes -> users (author_id));
+diesel::joinable!(consents -> consent_templates (template_id));
 diesel::joinable!(data_keys -> organizations (organization_id));
 diesel::joinable!(measure_responses -> measure_assignments (assignment_id));
 diesel::joinable!(mfa_enrollments -> users (user_id));
@@ -445,11 +492,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_verifications,
     care_team,
     clinical_notes,
+    consent_templates,
+    consents,
     data_key_destructions,
     data_keys,
     diagnoses,
     disclosures,
     emergency_access,
+    erasure_requests,
     identity_corrections,
     insurance_policies,
     invitations,

@@ -137,6 +137,9 @@ pub enum Sensitive {
     EmergencyAccess,
     /// Erasing a record whose retention has ended: nothing brings it back.
     EraseRecord,
+    /// A patient revoking a consent (a release of information): it takes
+    /// effect at once, so it is asked of them fresh.
+    RevokeConsent,
 }
 
 /// Proof that a second factor was entered within `window` of now, for

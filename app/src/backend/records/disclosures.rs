@@ -6,18 +6,20 @@
 //! disclosures are never changed or removed.
 
 use crate::backend::{
-    dates::{check_day, day},
+    dates::{Zone, check_day, day},
     db::schema::{disclosures, users},
     identity::account_identity::staff_name,
     records::access::{PatientAccess, ReadError},
+    records::consents,
     records::sealing,
     vault::{Phi, SealedAsJson, Vault, columns},
 };
 use crate::{
     error::{AppError, FieldErrors},
+    model::consent::ConsentState,
     model::disclosure::{
         DISCLOSURE_LINE_MAX, DISCLOSURE_TEXT_MAX, Disclosure, DisclosureForm, DisclosureKind,
-        LegalBasis,
+        DisclosureWarning, LegalBasis,
     },
 };
 use diesel::prelude::*;
@@ -36,6 +38,13 @@ pub struct DisclosureBody {
     kind: DisclosureKind,
     purpose: String,
     legal_basis: LegalBasis,
+    // Older disclosures were sealed without these.
+    #[serde(default)]
+    release_id: Option<Uuid>,
+    #[serde(default)]
+    sud_records: bool,
+    #[serde(default)]
+    warnings: Vec<DisclosureWarning>,
 }
 
 impl Default for DisclosureBody {
@@ -47,6 +56,9 @@ impl Default for DisclosureBody {
             kind: DisclosureKind::Other,
             purpose: String::new(),
             legal_basis: LegalBasis::Authorization,
+            release_id: None,
+            sud_records: false,
+            warnings: Vec::new(),
         }
     }
 }
@@ -64,6 +76,18 @@ impl SealedAsJson for DisclosureBody {
 pub struct NewDisclosure {
     on: Date,
     body: DisclosureBody,
+    by_copy: bool,
+}
+
+impl NewDisclosure {
+    /// This disclosure is of a copy of the record Cairn made for the
+    /// recipient, `sud_records` when it held substance-use counseling
+    /// notes.
+    pub fn of_copy(mut self, sud_records: bool) -> Self {
+        self.by_copy = true;
+        self.body.sud_records = sud_records;
+        self
+    }
 }
 
 impl std::fmt::Debug for NewDisclosure {
@@ -133,6 +157,16 @@ pub fn check(form: &DisclosureForm, today: Date) -> Result<NewDisclosure, AppErr
     if legal_basis.is_none() {
         errors.add("legal_basis", "Choose the legal basis.");
     }
+    let release_id = match form.release_id.trim() {
+        "" => None,
+        typed => {
+            let id = typed.parse::<Uuid>().ok();
+            if id.is_none() {
+                errors.add("release_id", "Choose one of the patient's releases.");
+            }
+            id
+        }
+    };
     errors.into_result()?;
     let (Some(on), Some(kind), Some(legal_basis)) = (on, kind, legal_basis) else {
         return Err(AppError::Internal);
@@ -146,22 +180,50 @@ pub fn check(form: &DisclosureForm, today: Date) -> Result<NewDisclosure, AppErr
             kind,
             purpose,
             legal_basis,
+            release_id,
+            sud_records: matches!(form.sud_records.as_str(), "on" | "true"),
+            warnings: Vec::new(),
         },
+        by_copy: false,
     })
 }
 
 /// Records `disclosure` (as row `id`, by `by`) for the patient `access` is
-/// for; `by_copy` when Cairn records it for a copy of the record made for
-/// the recipient. Call it in the transaction `access` was recorded in.
+/// for, checked against the patient's consents as they stood on its day
+/// in the practice's `zone`: a release named that had expired or been
+/// revoked, or counseling records without a consent to disclose them, are
+/// recorded with it as warnings, and answered. A release that is not one
+/// of the patient's is refused beside the field. Call it in the
+/// transaction `access` was recorded in.
 pub async fn record(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     access: &PatientAccess,
-    id: Uuid,
-    by: Uuid,
-    disclosure: &NewDisclosure,
-    by_copy: bool,
-) -> Result<(), AppError> {
+    (id, by): (Uuid, Uuid),
+    mut disclosure: NewDisclosure,
+    zone: &Zone,
+) -> Result<Vec<DisclosureWarning>, AppError> {
+    let mut warnings = Vec::new();
+    if let Some(release) = disclosure.body.release_id {
+        match consents::standing(conn, access, release, disclosure.on, zone).await? {
+            Some((kind, state)) if kind.names_recipient() => match state {
+                ConsentState::InForce => {}
+                ConsentState::Expired => warnings.push(DisclosureWarning::ReleaseExpired),
+                ConsentState::Revoked => warnings.push(DisclosureWarning::ReleaseRevoked),
+            },
+            _ => {
+                let mut errors = FieldErrors::new();
+                errors.add("release_id", "Choose one of the patient's releases.");
+                return Err(AppError::Invalid(errors));
+            }
+        }
+    }
+    if disclosure.body.sud_records
+        && !consents::sud_consent_on(conn, access, disclosure.on, zone).await?
+    {
+        warnings.push(DisclosureWarning::NoSudConsent);
+    }
+    disclosure.body.warnings.clone_from(&warnings);
     let body = sealing::seal(
         conn,
         vault,
@@ -178,12 +240,12 @@ pub async fn record(
             disclosures::patient_id.eq(access.patient_id()),
             disclosures::disclosed_on.eq(disclosure.on),
             disclosures::body_sealed.eq(body),
-            disclosures::by_copy.eq(by_copy),
+            disclosures::by_copy.eq(disclosure.by_copy),
             disclosures::recorded_by.eq(by),
         ))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(warnings)
 }
 
 /// One stored row, not opened.
@@ -241,6 +303,9 @@ pub async fn list(
             legal_basis: body.legal_basis,
             by_copy: stored.by_copy,
             recorded_by,
+            release_id: body.release_id,
+            sud_records: body.sud_records,
+            warnings: body.warnings.clone(),
         });
     }
     Ok(opened)
@@ -277,6 +342,7 @@ mod tests {
             kind: "other".into(),
             purpose: "Subpoena in a custody case".into(),
             legal_basis: "court-order".into(),
+            ..DisclosureForm::default()
         }
     }
 

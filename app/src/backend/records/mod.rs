@@ -13,6 +13,7 @@ pub mod access;
 pub mod admission;
 pub mod amendments;
 pub mod care_team;
+pub mod consents;
 pub mod desk;
 pub mod details;
 pub mod diagnoses;

@@ -114,6 +114,13 @@ pub const DISCLOSURE_BODY: Column = Column {
     column: "body_sealed",
 };
 
+/// A consent a patient gave: the name they signed with and, for a
+/// release, who may receive what and why, as one value.
+pub const CONSENT_BODY: Column = Column {
+    table: "consents",
+    column: "body_sealed",
+};
+
 /// A correction of a patient's legal name or date of birth: the reason and
 /// the values it replaced, as one value.
 pub const IDENTITY_CORRECTION_BODY: Column = Column {
@@ -237,6 +244,7 @@ pub const ALL: &[Registered] = &[
     in_chart(SAFETY_PLAN_BODY),
     in_chart(INSURANCE_BODY),
     in_chart(DISCLOSURE_BODY),
+    in_chart(CONSENT_BODY),
     in_chart(IDENTITY_CORRECTION_BODY),
     in_chart(AMENDMENT_REQUEST),
     in_chart(AMENDMENT_EXTENSION),

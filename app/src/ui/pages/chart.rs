@@ -145,10 +145,12 @@ fn ChartView(chart: Chart, tab: Tab, refresh: RwSignal<u32>, saves: Saves) -> im
                     <p class="flex flex-wrap gap-x-4 text-sm">
                         <a href=format!("{base}/record") class="text-teal-800 underline">"Copy of the record"</a>
                         <a href=format!("{base}/disclosures") class="text-teal-800 underline">"Disclosures"</a>
+                        <a href=format!("{base}/consents") class="text-teal-800 underline">"Consents"</a>
                         <a href=format!("{base}/amendments") class="text-teal-800 underline">"Amendment requests"</a>
                     </p>
                     <super::correct_identity::CorrectIdentityForm patient_id=chart.patient_id refresh />
                 })}
+                <ConsentsInForce consents=chart.consents.clone() />
             </header>
             {chart.emergency_until.clone().map(|until| view! {
                 <p role="status" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-950" data-testid="emergency-banner">
@@ -426,5 +428,32 @@ fn NoteItem(note: NoteSummary, scores: Vec<String>) -> impl IntoView {
                 <span class="text-sm text-stone-700" data-testid="note-scores">{format!("Before this session: {}", scores.join(", "))}</span>
             })}
         </li>
+    }
+}
+
+/// The consents in force, in a line each.
+#[component]
+fn ConsentsInForce(consents: Vec<crate::model::consent::Consent>) -> impl IntoView {
+    let line = |consent: &crate::model::consent::Consent| {
+        let to = consent
+            .release
+            .as_ref()
+            .map(|release| format!(" to {}", release.recipient))
+            .unwrap_or_default();
+        let until = consent
+            .expires_on
+            .as_deref()
+            .map(|day| format!(", until {}", crate::model::day::readable(day)))
+            .unwrap_or_default();
+        format!("{}{to}{until}", consent.title)
+    };
+    view! {
+        <p class="text-sm text-stone-700" data-testid="chart-consents">
+            {if consents.is_empty() {
+                "Consents in force: none recorded.".to_owned()
+            } else {
+                format!("Consents in force: {}.", consents.iter().map(line).collect::<Vec<_>>().join("; "))
+            }}
+        </p>
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     },
     error::AppError,
     model::{
+        consent::{Consent, PART2_NOTICE},
         day::readable,
         disclosure::{Accounting, Disclosure, DisclosureKind, LegalBasis},
     },
@@ -33,6 +34,10 @@ pub fn DisclosuresPage() -> impl IntoView {
 #[component]
 fn ForPatient(id: Uuid) -> impl IntoView {
     let refresh = RwSignal::new(0u32);
+    // Above the page's Transition: the form inside it is drawn again when
+    // the list refreshes, and its answer must outlive that.
+    let record = ServerAction::<RecordDisclosure>::new();
+    refresh_on_success(record.value(), refresh);
     let accounting = Resource::new(move || refresh.get(), move |_| get_accounting(id));
     view! {
         <div class="space-y-2 print:hidden">
@@ -42,14 +47,16 @@ fn ForPatient(id: Uuid) -> impl IntoView {
                 "Record each time any part of this patient's record leaves the practice: to another provider, an insurer, a court, an agency. A copy of the record made for someone else is recorded here by itself. The patient sees the last six years in their portal."
             </p>
         </div>
-        <details class="rounded-xl border border-stone-200 bg-white p-4 print:hidden">
-            <summary class="cursor-pointer font-medium text-teal-800">"Record a disclosure"</summary>
-            <RecordForm patient_id=id refresh />
-        </details>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match accounting.await {
-                    Ok(accounting) => view! { <AccountingDocument accounting /> }.into_any(),
+                    Ok(accounting) => view! {
+                        <details class="rounded-xl border border-stone-200 bg-white p-4 print:hidden">
+                            <summary class="cursor-pointer font-medium text-teal-800">"Record a disclosure"</summary>
+                            <RecordForm patient_id=id record releases=accounting.releases.clone() />
+                        </details>
+                        <AccountingDocument accounting />
+                    }.into_any(),
                     Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
@@ -68,7 +75,11 @@ pub fn DisclosureFields(
     /// Whether to ask for the day and what was disclosed (a copy is today,
     /// and is the whole record).
     full: bool,
+    /// The patient's releases, to name the one it was made under.
+    #[prop(optional)]
+    releases: Vec<Consent>,
 ) -> impl IntoView {
+    let has_releases = !releases.is_empty();
     view! {
         <div class="grid gap-3 sm:grid-cols-2">
             <TextField name="recipient" label="Who received it" autocomplete="off" error=field_error(last, "recipient") />
@@ -87,23 +98,64 @@ pub fn DisclosureFields(
             <option value="">"Choose…"</option>
             {LegalBasis::ALL.iter().map(|basis| view! { <option value=basis.as_str()>{basis.label()}</option> }).collect_view()}
         </SelectField>
+        {has_releases.then(|| view! {
+            <SelectField name="release_id" label="Under the patient's release (optional)" error=field_error(last, "release_id")>
+                <option value="">"None on record"</option>
+                {releases.into_iter().map(|release| {
+                    let to = release.release.as_ref().map(|r| r.recipient.clone()).unwrap_or_default();
+                    let until = release.expires_on.clone().map(|d| format!(", until {}", readable(&d))).unwrap_or_default();
+                    let label = format!("{} to {to}{until} ({})", release.title, release.state.label().to_lowercase());
+                    view! { <option value=release.id.to_string()>{label}</option> }
+                }).collect_view()}
+            </SelectField>
+        })}
+        {full.then(|| view! {
+            <label class="flex items-start gap-2 text-sm">
+                <input type="checkbox" name="sud_records" class="mt-1" />
+                <span>"It included records of substance-use disorder counseling (42 CFR Part 2): the notice below goes with it."</span>
+            </label>
+        })}
+    }
+}
+
+/// The notice that goes with every disclosure of substance-use counseling
+/// records.
+#[component]
+pub fn Part2Notice() -> impl IntoView {
+    view! {
+        <aside class="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950" data-testid="part2-notice">
+            <p class="font-semibold">"Notice to the recipient (42 CFR 2.32)"</p>
+            <p>{PART2_NOTICE}</p>
+        </aside>
     }
 }
 
 #[component]
-fn RecordForm(patient_id: Uuid, refresh: RwSignal<u32>) -> impl IntoView {
-    let record = ServerAction::<RecordDisclosure>::new();
-    refresh_on_success(record.value(), refresh);
+fn RecordForm(
+    patient_id: Uuid,
+    record: ServerAction<RecordDisclosure>,
+    releases: Vec<Consent>,
+) -> impl IntoView {
     let last = record.value();
     let form = clear_on_success(last);
-    let saved = move || matches!(last.get(), Some(Ok(())));
+    let warnings = move || match last.get() {
+        Some(Ok(warnings)) => warnings,
+        _ => Vec::new(),
+    };
+    let saved = move || matches!(last.get(), Some(Ok(_)));
+    let answered = Signal::derive(move || last.get().map(|answer| answer.map(|_| ())));
     view! {
         <ActionForm action=record node_ref=form attr:class="mt-3 space-y-3" attr:novalidate=true attr:data-testid="record-disclosure">
             <CsrfField />
             <input type="hidden" name="patient_id" value=patient_id.to_string() />
-            <DisclosureFields last=Signal::derive(move || last.get()) full=true />
+            <DisclosureFields last=answered full=true releases />
             <FormAlert message=form_error(last) />
             <p role="status" class="text-sm text-teal-900">{move || saved().then_some("Disclosure recorded.")}</p>
+            <div role="alert">
+                <ul class="space-y-1 text-sm font-medium text-red-800" data-testid="disclosure-warnings">
+                    {move || warnings().into_iter().map(|w| view! { <li>{w.label()}</li> }).collect_view()}
+                </ul>
+            </div>
             <SubmitButton pending=record.pending() label="Record the disclosure" busy="Recording…" />
         </ActionForm>
     }
@@ -118,6 +170,7 @@ fn AccountingDocument(accounting: Accounting) -> impl IntoView {
         .iter()
         .filter(|d| d.kind.in_accounting() && d.disclosed_on >= since)
         .count();
+    let any_sud = accounting.disclosures.iter().any(|d| d.sud_records);
     view! {
         <article class="space-y-4 rounded-xl border border-stone-200 bg-white p-5 print:border-0 print:p-0" aria-labelledby="accounting-heading" data-testid="accounting">
             <header class="space-y-1">
@@ -141,6 +194,7 @@ fn AccountingDocument(accounting: Accounting) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
+            {any_sud.then(|| view! { <Part2Notice /> })}
             <PrintButton />
         </article>
     }
@@ -175,6 +229,14 @@ fn DisclosureItem(
             <p class="text-sm">{format!("What: {}", disclosure.description)}</p>
             <p class="text-sm">{format!("Why: {}", disclosure.purpose)}</p>
             <p class="text-sm text-stone-700">{format!("Legal basis: {}", disclosure.legal_basis.label())}</p>
+            {disclosure.sud_records.then(|| view! {
+                <p class="text-sm text-stone-700">"Included substance-use counseling records; sent with the 42 CFR Part 2 notice."</p>
+            })}
+            {(!disclosure.warnings.is_empty()).then(|| view! {
+                <ul class="text-sm font-medium text-red-800" data-testid="disclosure-warned">
+                    {disclosure.warnings.iter().map(|w| view! { <li>{w.label()}</li> }).collect_view()}
+                </ul>
+            })}
             {staff.then(|| view! { <p class="text-sm text-stone-600">{source}</p> })}
         </li>
     }

@@ -43,6 +43,7 @@ pub fn MyInformationPage() -> impl IntoView {
                             <DetailsList details=information.details.clone() />
                             <ContactForm information=information.clone() save />
                             <MyDetailsForm information save=save_details />
+                            <super::my_erasure::ErasureSection />
                         }.into_any(),
                         Ok(None) => view! {
                             <p class="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600" data-testid="no-record">

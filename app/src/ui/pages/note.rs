@@ -10,7 +10,7 @@
 use crate::{
     api::{
         chart::get_patient_name,
-        notes::{AddAddendum, ShareNote, get_note},
+        notes::{AddAddendum, MarkSudNote, ShareNote, get_note},
     },
     error::AppError,
     model::chart::{NoteKind, NoteStatus, NoteView, SavedNote},
@@ -125,6 +125,12 @@ fn NoteReader(note: NoteView, changed: RwSignal<u32>) -> impl IntoView {
                 <p class="text-stone-700">{format!("Session {} · {} template", crate::model::day::readable(&note.session_date), note.template.label())}</p>
                 <p class="text-sm text-stone-600" data-testid="note-kind">{note.kind.readers(note.shared)}</p>
                 {(note.mine && note.kind == NoteKind::Psychotherapy).then(|| view! { <Sharing note_id=note.id shared=note.shared changed /> })}
+                {note.sud.then(|| view! {
+                    <p class="inline-block rounded-full bg-amber-100 px-3 py-1 text-sm font-medium text-amber-950" data-testid="note-sud">
+                        "Substance-use counseling (42 CFR Part 2): leaves the practice only with the patient's consent"
+                    </p>
+                })}
+                {note.mine.then(|| view! { <SudMarking note_id=note.id sud=note.sud changed /> })}
                 <p class="inline-block rounded-full bg-stone-100 px-3 py-1 text-sm font-medium text-stone-800" data-testid="note-state">{state}</p>
             </header>
             {sections.into_iter().map(|(heading, text)| view! {
@@ -160,6 +166,32 @@ fn Sharing(note_id: Uuid, shared: bool, changed: RwSignal<u32>) -> impl IntoView
             <input type="hidden" name="shared" value=(!shared).to_string() />
             <button type="submit" class=style::SECONDARY_BUTTON disabled=move || share.pending().get()>{label}</button>
             <FormAlert message=form_error(share.value()) />
+        </ActionForm>
+    }
+}
+
+/// The author's switch: mark the note as one of substance-use disorder
+/// counseling (42 CFR Part 2), or not.
+#[component]
+fn SudMarking(note_id: Uuid, sud: bool, changed: RwSignal<u32>) -> impl IntoView {
+    let mark = ServerAction::<MarkSudNote>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = mark.value().get() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let label = if sud {
+        "Not a substance-use counseling note"
+    } else {
+        "Mark as substance-use counseling (42 CFR Part 2)"
+    };
+    view! {
+        <ActionForm action=mark attr:class="pt-1">
+            <CsrfField />
+            <input type="hidden" name="note_id" value=note_id.to_string() />
+            <input type="hidden" name="sud" value=(!sud).to_string() />
+            <button type="submit" class=style::SECONDARY_BUTTON disabled=move || mark.pending().get()>{label}</button>
+            <FormAlert message=form_error(mark.value()) />
         </ActionForm>
     }
 }

@@ -11,7 +11,7 @@ use crate::{
     },
     ui::{
         components::{DetailsList, Terms},
-        pages::safety_plan::SafetySteps,
+        pages::{disclosures::Part2Notice, safety_plan::SafetySteps},
     },
 };
 use leptos::prelude::*;
@@ -53,6 +53,20 @@ pub fn RecordDocument(copy: RecordCopy) -> impl IntoView {
                 <p class="text-sm uppercase tracking-wide text-stone-600">{copy.practice.clone()}</p>
                 <h2 class="text-2xl font-semibold">{format!("Health record of {}", me.legal_name)}</h2>
                 <p class="text-sm text-stone-700">{format!("Copy made {}. Psychotherapy notes are kept apart from the record and are not part of this copy.", copy.made_at)}</p>
+                {(copy.sud_withheld > 0).then(|| view! {
+                    <p class="text-sm text-stone-700" data-testid="sud-withheld">
+                        {format!("{} note{} of substance-use counseling {} not part of this copy: federal rules (42 CFR Part 2) let them leave the practice only with the patient's consent to disclose them, and none is in force.",
+                            copy.sud_withheld, if copy.sud_withheld == 1 { "" } else { "s" }, if copy.sud_withheld == 1 { "is" } else { "are" })}
+                    </p>
+                })}
+                {copy.part2_notice.then(|| view! { <Part2Notice /> })}
+                {(!copy.warnings.is_empty()).then(|| view! {
+                    <div role="alert" class="print:hidden">
+                        <ul class="text-sm font-medium text-red-800" data-testid="copy-warnings">
+                            {copy.warnings.iter().map(|w| view! { <li>{w.label()}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                })}
             </header>
             <Section title="Who you are" id="identity">
                 <Terms rows=identity testid="record-identity" />

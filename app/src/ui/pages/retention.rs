@@ -8,7 +8,7 @@ use crate::{
     error::AppError,
     model::{
         day::readable,
-        retention::{ErasedRecord, RetentionRow},
+        retention::{ErasedRecord, ErasureRequestRow, RetentionRow},
     },
     ui::components::{
         CsrfField, FormAlert, LoadFailed, StepUpForm, TextAreaField, TextField, field_error,
@@ -106,6 +106,7 @@ pub fn RetentionPage() -> impl IntoView {
                                     }.into_any()
                                 }}
                             </section>
+                            <RequestsList requests=review.requests />
                             <ErasedList erased=review.erased />
                         }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
@@ -331,6 +332,42 @@ fn ErasedList(erased: Vec<ErasedRecord>) -> impl IntoView {
                             </tbody>
                         </table>
                     </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Patients who asked for their record to be erased, and when that is
+/// possible.
+#[component]
+fn RequestsList(requests: Vec<ErasureRequestRow>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="requests-heading" class="space-y-2">
+            <h2 id="requests-heading" class="text-lg font-semibold">"Requests to erase"</h2>
+            {if requests.is_empty() {
+                view! { <p class="text-stone-600">"No patient has asked for their record to be erased."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="erasure-requests">
+                        {requests.into_iter().map(|row| {
+                            let answer = row.answer;
+                            let when = if answer.held {
+                                "kept under a legal hold".to_owned()
+                            } else if answer.possible_now {
+                                "may be erased now (listed above)".to_owned()
+                            } else {
+                                format!("may be erased from {}", readable(&answer.possible_on))
+                            };
+                            view! {
+                                <li class="flex flex-wrap gap-x-4 px-4 py-3 text-sm">
+                                    <span class="font-medium">{row.legal_name.unwrap_or_else(|| "Record unreadable — see the log".to_owned())}</span>
+                                    <span>{format!("Asked {}", readable(&answer.requested_on))}</span>
+                                    <span>{when}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
                 }.into_any()
             }}
         </section>

@@ -142,6 +142,8 @@ fn RosterItem(
                 <a href=format!("/patients/{for_copy}/record") class="text-teal-800 underline" aria-label=format!("Copy of the record of {name}")>"Copy of the record"</a>
                 " · "
                 <a href=format!("/patients/{for_copy}/disclosures") class="text-teal-800 underline" aria-label=format!("Disclosures of {name}")>"Disclosures"</a>
+                " · "
+                <a href=format!("/patients/{for_copy}/consents") class="text-teal-800 underline" aria-label=format!("Consents of {name}")>"Consents"</a>
             </p>
             <super::correct_identity::CorrectIdentityForm patient_id=row.patient_id refresh />
             <super::retention::HoldForm patient=row.patient_id name=name.clone() lift=false action=hold asked=hold_asked />

@@ -56,6 +56,7 @@ impl PatientAccess {
                     || column == columns::MEASURE_ANSWERS
                     || column == columns::EMERGENCY_REASON
                     || column == columns::DISCLOSURE_BODY
+                    || column == columns::CONSENT_BODY
             }
             // Running the practice: the name, and why someone broke the
             // glass (the situation, never clinical detail) for the review.
@@ -231,7 +232,8 @@ mod tests {
                     || column == columns::SAFETY_PLAN_BODY
                     || column == columns::MEASURE_ANSWERS
                     || column == columns::EMERGENCY_REASON
-                    || column == columns::DISCLOSURE_BODY,
+                    || column == columns::DISCLOSURE_BODY
+                    || column == columns::CONSENT_BODY,
                 "{column:?}"
             );
             assert_eq!(

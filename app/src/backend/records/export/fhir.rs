@@ -300,9 +300,25 @@ fn observations(patient: Uuid, trend: &Trend) -> Vec<Value> {
         .collect()
 }
 
-/// A signed progress note, its addenda appended, as a plain-text document.
+/// A signed progress note, its addenda appended, as a plain-text document;
+/// a note of substance-use counseling carries the security label that
+/// says 42 CFR Part 2 governs it (and forbids redisclosure without consent).
 fn document(patient: Uuid, note: &CopiedNote) -> Value {
     let text = base64::engine::general_purpose::STANDARD.encode(note.text());
+    let mut document = document_of(patient, note, text);
+    if note.sud {
+        document["meta"] = json!({
+            "security": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "code": "42CFRPart2",
+                "display": "42 CFR Part2",
+            }],
+        });
+    }
+    document
+}
+
+fn document_of(patient: Uuid, note: &CopiedNote, text: String) -> Value {
     json!({
         "resourceType": "DocumentReference",
         "id": note.id.to_string(),

@@ -51,6 +51,7 @@ pub struct NoteMeta {
     pub signed_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
     pub shared_with_team: bool,
+    pub sud_counseling: bool,
 }
 
 impl NoteMeta {
@@ -230,6 +231,22 @@ pub async fn share(
     Ok(())
 }
 
+/// Marks `note` as one of substance-use disorder counseling, or not
+/// (signed or not: it changes where the note may go, never what it says).
+pub async fn mark_sud(
+    conn: &mut AsyncPgConnection,
+    access: &PatientAccess,
+    note: &NoteMeta,
+    sud: bool,
+) -> Result<(), AppError> {
+    diesel::update(clinical_notes::table.find(note.id))
+        .filter(clinical_notes::patient_id.eq(access.patient_id()))
+        .set(clinical_notes::sud_counseling.eq(sud))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The body of note `id`, opened.
 pub async fn open_body(
     conn: &mut AsyncPgConnection,
@@ -286,6 +303,8 @@ pub struct SignedNote {
     pub session_date: Date,
     pub signed_at: Option<OffsetDateTime>,
     pub author: String,
+    /// A note of substance-use disorder counseling (42 CFR Part 2).
+    pub sud_counseling: bool,
 }
 
 /// The signed progress notes of the patient `access` is for, oldest
@@ -296,33 +315,41 @@ pub async fn signed_progress(
     conn: &mut AsyncPgConnection,
     access: &PatientAccess,
 ) -> Result<Vec<SignedNote>, AppError> {
-    let listed: Vec<(Uuid, NoteTemplate, Date, Option<OffsetDateTime>, String)> =
-        clinical_notes::table
-            .inner_join(users::table.on(users::id.eq(clinical_notes::author_id)))
-            .filter(clinical_notes::patient_id.eq(access.patient_id()))
-            .filter(clinical_notes::organization_id.eq(access.organization_id()))
-            .filter(clinical_notes::deleted_at.is_null())
-            .filter(clinical_notes::kind.eq(NoteKind::Progress))
-            .filter(clinical_notes::status.eq(NoteStatus::Signed))
-            .order((clinical_notes::session_date, clinical_notes::created_at))
-            .select((
-                clinical_notes::id,
-                clinical_notes::template,
-                clinical_notes::session_date,
-                clinical_notes::signed_at,
-                staff_name(),
-            ))
-            .load(conn)
-            .await?;
+    let listed: Vec<(
+        Uuid,
+        NoteTemplate,
+        Date,
+        Option<OffsetDateTime>,
+        String,
+        bool,
+    )> = clinical_notes::table
+        .inner_join(users::table.on(users::id.eq(clinical_notes::author_id)))
+        .filter(clinical_notes::patient_id.eq(access.patient_id()))
+        .filter(clinical_notes::organization_id.eq(access.organization_id()))
+        .filter(clinical_notes::deleted_at.is_null())
+        .filter(clinical_notes::kind.eq(NoteKind::Progress))
+        .filter(clinical_notes::status.eq(NoteStatus::Signed))
+        .order((clinical_notes::session_date, clinical_notes::created_at))
+        .select((
+            clinical_notes::id,
+            clinical_notes::template,
+            clinical_notes::session_date,
+            clinical_notes::signed_at,
+            staff_name(),
+            clinical_notes::sud_counseling,
+        ))
+        .load(conn)
+        .await?;
     Ok(listed
         .into_iter()
         .map(
-            |(id, template, session_date, signed_at, author)| SignedNote {
+            |(id, template, session_date, signed_at, author, sud_counseling)| SignedNote {
                 id,
                 template,
                 session_date,
                 signed_at,
                 author,
+                sud_counseling,
             },
         )
         .collect())

@@ -3,7 +3,7 @@
 //! does not keep it longer), and nothing a key rotation touches counts
 //! either: the record's creation; a note created, dated or signed; an
 //! addendum; a questionnaire answered; a diagnosis, treatment or safety
-//! plan, insurance policy or correction recorded; a disclosure; an
+//! plan, insurance policy or correction recorded; a disclosure; a consent given or revoked; an
 //! amendment asked for or decided; the record removed from the lists.
 
 use diesel::{QueryableByName, sql_query, sql_types};
@@ -68,6 +68,8 @@ pub async fn of(
         of_each("insurance_policies", "ended_at"),
         of_each("identity_corrections", "created_at"),
         of_each("disclosures", "created_at"),
+        of_each("consents", "created_at"),
+        of_each("consents", "revoked_at"),
         of_each("amendments", "requested_at"),
         of_each("amendments", "decided_at"),
         of_each("amendments", "disagreement_at"),

@@ -25,7 +25,7 @@ use crate::backend::{
 };
 use crate::{
     error::{AppError, FieldErrors},
-    model::audit::AuditAction,
+    model::{audit::AuditAction, validate::same_name},
 };
 use diesel::{prelude::*, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -165,28 +165,4 @@ async fn erase_within(
 struct Key {
     #[diesel(sql_type = sql_types::Integer)]
     key: i32,
-}
-
-/// Whether `typed` is `name`, ignoring case and runs of spaces.
-fn same_name(typed: &str, name: &str) -> bool {
-    let words = |s: &str| {
-        s.split_whitespace()
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-    };
-    !typed.trim().is_empty() && words(typed) == words(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_typed_name_must_be_the_record_s_ignoring_case_and_spaces() {
-        assert!(same_name("avery  quinn", "Avery Quinn"));
-        assert!(same_name(" Avery Quinn ", "Avery Quinn"));
-        assert!(!same_name("Avery", "Avery Quinn"));
-        assert!(!same_name("", ""));
-        assert!(!same_name("Avery Quinn-Lee", "Avery Quinn"));
-    }
 }

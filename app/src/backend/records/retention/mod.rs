@@ -14,6 +14,7 @@ pub mod activity;
 pub mod erase;
 pub mod holds;
 pub mod operator;
+pub mod requests;
 pub mod review;
 
 use crate::backend::practice_settings::Retention;

@@ -76,13 +76,31 @@ fn AdminLinks() -> impl IntoView {
             "The practice's time zone, questionnaires and how long records are kept.",
         ),
         (
+            "/admin/consents",
+            "Consent forms",
+            "The forms patients sign: consent to treatment, telehealth, releases of information.",
+        ),
+        (
             "/admin/retention",
             "Retention",
             "Records whose retention has ended, legal holds, and erasure.",
         ),
     ];
     let due = Resource::new(|| (), |_| crate::api::retention::get_retention_due());
+    let expiring = Resource::new(|| (), |_| crate::api::consents::get_consents_expiring());
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match expiring.await {
+                    Ok(0) | Err(_) => ().into_any(),
+                    Ok(n) => view! {
+                        <p class="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950" data-testid="consents-expiring">
+                            {format!("{n} {} in the next 30 days: each patient's Consents page shows which, and a patient renews one by signing it again in the portal.", if n == 1 { "consent ends" } else { "consents end" })}
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match due.await {
