@@ -451,3 +451,65 @@ async fn the_operator_erases_what_is_due_and_keeps_what_is_held() {
     let verified = run(&env, &["audit", "verify"]);
     assert!(verified.status.success(), "{}", stderr(&verified));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patient_s_request_is_answered_with_its_day_and_listed_for_the_practice() {
+    use app::model::retention::ErasureAnswer;
+    let app = TestApp::with_demo().await;
+    let mut conn = app.db.conn().await;
+    let avery = record_of(&mut conn, AVERY).await;
+    let mut patient = app.signed_in(AVERY).await;
+
+    // Asked before the end of retention: recorded, answered with the day
+    // (seven years after the last activity, which the asking does not move).
+    let reply = patient.call("/api/ask-erasure", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let answer: ErasureAnswer = serde_json::from_str(&reply.body).expect("answer");
+    assert!(!answer.possible_now && !answer.held);
+    let in_seven = time::OffsetDateTime::now_utc().date().year() + 7;
+    assert!(
+        answer.possible_on.starts_with(&in_seven.to_string())
+            || answer.possible_on.starts_with(&(in_seven - 1).to_string()),
+        "{}",
+        answer.possible_on
+    );
+    let reply = patient.fetch("/api/my-erasure").await;
+    let mine: Option<Vec<ErasureAnswer>> = serde_json::from_str(&reply.body).expect("mine");
+    assert_eq!(mine.expect("a record"), std::slice::from_ref(&answer));
+    let asked: i64 = audit_events::table
+        .filter(audit_events::action.eq(AuditAction::ErasureRequested))
+        .filter(audit_events::patient_id.eq(avery))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(asked, 1);
+
+    // The practice sees who asked and from when it may erase.
+    let mut admin = app.signed_in(ADMIN).await;
+    let review: RetentionReview =
+        serde_json::from_str(&admin.fetch("/api/retention").await.body).expect("review");
+    let [row] = review.requests.as_slice() else {
+        panic!("one request: {}", review.requests.len());
+    };
+    assert_eq!(row.legal_name.as_deref(), Some("Avery Quinn"));
+    assert_eq!(row.answer, answer);
+
+    // Under a hold, a new request is answered so; staff ask for nobody.
+    let reply = admin
+        .call(
+            "/api/legal-hold",
+            &[
+                ("patient_id", &avery.to_string()),
+                ("reason", "Records request in an example case"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = patient.call("/api/ask-erasure", &[]).await;
+    let held: ErasureAnswer = serde_json::from_str(&reply.body).expect("answer");
+    assert!(held.held && !held.possible_now);
+    let mut rowan = app.signed_in(ROWAN).await;
+    let reply = rowan.call("/api/ask-erasure", &[]).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}

@@ -12,6 +12,7 @@ mod burst;
 mod canary;
 mod charts;
 mod cli;
+mod consents;
 mod corrections;
 mod database_tls;
 mod details;

@@ -4,7 +4,8 @@
 //! patient's further details (pronouns, gender, language, address, emergency
 //! contact, insurance), a disclosure of the record, and free text staff
 //! type about people: an emergency access reason, an alert review's note,
-//! a legal hold's reasons;
+//! a legal hold's reasons, a release of information signed on paper
+//! (`consents.rs`);
 //! the patient's portal invitation, its use, their sign-ins right and
 //! wrong, a change of their contact details, a questionnaire they answer
 //! and a clinician's note acknowledging it, an amendment they ask for
@@ -26,6 +27,7 @@ use http::StatusCode;
 use time::macros::date;
 use uuid::Uuid;
 
+mod consents;
 mod values;
 
 use values::*;
@@ -325,6 +327,7 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
             .await;
         assert_eq!(held.status, StatusCode::OK, "{}", held.body);
     }
+    consents::paper_release(&mut admin, &patient_id).await;
 
     // The patient is invited to the portal by name and email, uses the
     // link, signs in, and changes how the practice reaches them; someone
@@ -516,6 +519,10 @@ async fn no_table_log_or_mail_holds_a_canary_in_the_clear() {
         "canary-disagree-e55c",
         "canary-hold-6c1e",
         "canary-lift-d3a8",
+        "canary-signed-5e0a",
+        "canary-release-to-1b9e",
+        "canary-released-7f3c",
+        "canary-release-why-2c4d",
         "canary-agent-5a0f",
         "canary-password-61d8",
         MOVED_EMAIL,

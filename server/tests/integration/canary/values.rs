@@ -33,5 +33,8 @@ pub(super) const DENIAL: &str = "canary-denial-7a41 the passport says so";
 pub(super) const DISAGREEMENT: &str = "canary-disagree-e55c I still disagree";
 pub(super) const HOLD: &str = "canary-hold-6c1e subpoena in a custody case";
 pub(super) const LIFT: &str = "canary-lift-d3a8 the case settled";
+pub(super) const SIGNED_AS: &str = "canary-signed-5e0a Q. Canary";
+pub(super) const RELEASE_TO: &str = "canary-release-to-1b9e Example Law Office";
+pub(super) const RELEASED: &str = "canary-released-7f3c attendance dates";
 /// Typed at sign-in for an account the practice does not have.
 pub(super) const UNKNOWN_EMAIL: &str = "quillon.unknown@canary.example";

@@ -31,6 +31,7 @@ use http::StatusCode;
 use uuid::Uuid;
 
 mod amendments;
+mod consents;
 mod exports;
 mod measures;
 mod records;
