@@ -54,6 +54,8 @@ stored_enum! {
 /// Where a consent stands today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConsentState {
+    /// Not yet given on the day asked about (signed later).
+    NotYetGiven,
     InForce,
     Expired,
     Revoked,
@@ -62,6 +64,7 @@ pub enum ConsentState {
 impl ConsentState {
     pub fn label(self) -> &'static str {
         match self {
+            ConsentState::NotYetGiven => "Not yet given",
             ConsentState::InForce => "In force",
             ConsentState::Expired => "Expired",
             ConsentState::Revoked => "Revoked",

@@ -132,6 +132,8 @@ pub struct Disclosure {
 /// (it happened), marked, and the one who recorded it is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DisclosureWarning {
+    /// The release named was given after the day of the disclosure.
+    ReleaseNotYetGiven,
     /// The release named had ended before the day of the disclosure.
     ReleaseExpired,
     /// The patient had revoked the release named.
@@ -144,6 +146,9 @@ pub enum DisclosureWarning {
 impl DisclosureWarning {
     pub fn label(self) -> &'static str {
         match self {
+            DisclosureWarning::ReleaseNotYetGiven => {
+                "The release named was given after the disclosure: recorded as made without a release in force."
+            }
             DisclosureWarning::ReleaseExpired => {
                 "The release named had expired: recorded as made without a release in force."
             }

@@ -342,7 +342,12 @@ async fn a_disclosure_under_an_expired_or_revoked_release_warns_and_is_recorded_
             ("release_id", release),
         ]
     };
-    // While the old release was in force: nothing to warn of.
+    // Before the old release was given: as if there were none.
+    assert_eq!(
+        warned(&mut rowan, disclose(day(-800), old.clone())).await,
+        [DisclosureWarning::ReleaseNotYetGiven]
+    );
+    // While it was in force: nothing to warn of.
     assert_eq!(
         warned(&mut rowan, disclose(day(-500), old.clone())).await,
         []
@@ -391,7 +396,7 @@ async fn a_disclosure_under_an_expired_or_revoked_release_warns_and_is_recorded_
             .body,
     )
     .expect("accounting");
-    assert_eq!(accounting.disclosures.len(), 4);
+    assert_eq!(accounting.disclosures.len(), 5);
     assert_eq!(accounting.releases.len(), 2);
     let warnings: Vec<Vec<DisclosureWarning>> = accounting
         .disclosures
@@ -403,7 +408,8 @@ async fn a_disclosure_under_an_expired_or_revoked_release_warns_and_is_recorded_
         warnings,
         [
             vec![DisclosureWarning::ReleaseRevoked],
-            vec![DisclosureWarning::ReleaseExpired]
+            vec![DisclosureWarning::ReleaseExpired],
+            vec![DisclosureWarning::ReleaseNotYetGiven]
         ]
     );
 }

@@ -208,6 +208,7 @@ pub async fn record(
         match consents::standing(conn, access, release, disclosure.on, zone).await? {
             Some((kind, state)) if kind.names_recipient() => match state {
                 ConsentState::InForce => {}
+                ConsentState::NotYetGiven => warnings.push(DisclosureWarning::ReleaseNotYetGiven),
                 ConsentState::Expired => warnings.push(DisclosureWarning::ReleaseExpired),
                 ConsentState::Revoked => warnings.push(DisclosureWarning::ReleaseRevoked),
             },

@@ -63,7 +63,9 @@ fn ConsentItem(consent: Consent, #[prop(optional)] children: Option<Children>) -
     };
     let badge = match consent.state {
         ConsentState::InForce => "bg-teal-100 text-teal-950",
-        ConsentState::Expired | ConsentState::Revoked => "bg-stone-200 text-stone-900",
+        ConsentState::NotYetGiven | ConsentState::Expired | ConsentState::Revoked => {
+            "bg-stone-200 text-stone-900"
+        }
     };
     view! {
         <li class="space-y-1 py-3" data-testid="consent">

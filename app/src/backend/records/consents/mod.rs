@@ -125,15 +125,18 @@ pub async fn revoke(
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = consents)]
 struct Standing {
+    signed_at: OffsetDateTime,
     expires_on: Option<Date>,
     revoked_at: Option<OffsetDateTime>,
 }
 
 impl Standing {
-    /// Where it stood on `on` (in the practice's `zone`): revoked from the
-    /// day it was revoked, expired after its last day.
+    /// Where it stood on `on` (in the practice's `zone`): not yet given
+    /// before the day it was signed, revoked from the day it was revoked,
+    /// expired after its last day.
     fn on(&self, on: Date, zone: &Zone) -> ConsentState {
         match (self.revoked_at, self.expires_on) {
+            _ if zone.date_of(self.signed_at) > on => ConsentState::NotYetGiven,
             (Some(at), _) if zone.date_of(at) <= on => ConsentState::Revoked,
             (_, Some(last)) if last < on => ConsentState::Expired,
             _ => ConsentState::InForce,
@@ -175,7 +178,6 @@ pub async fn sud_consent_on(
         .filter(consents::patient_id.eq(access.patient_id()))
         .filter(consents::organization_id.eq(access.organization_id()))
         .filter(consent_templates::kind.eq(ConsentKind::SudDisclosure))
-        .filter(consents::signed_at.le(zone.start_of(on.next_day().unwrap_or(on))))
         .select(Standing::as_select())
         .load(conn)
         .await?;
@@ -189,7 +191,6 @@ pub async fn sud_consent_on(
 #[diesel(table_name = consents)]
 struct Stored {
     id: Uuid,
-    signed_at: OffsetDateTime,
     method: ConsentMethod,
     body_sealed: Vec<u8>,
     text_sha256: Vec<u8>,
@@ -243,7 +244,7 @@ pub async fn list(
             version,
             method: stored.method,
             signed_name: body.signed_name.clone(),
-            signed_at: zone.minute(stored.signed_at),
+            signed_at: zone.minute(stored.standing.signed_at),
             recorded_by: recorded_by.filter(|_| stored.method == ConsentMethod::Paper),
             release: body.release.as_ref().map(|release| Release {
                 recipient: release.recipient.clone(),
