@@ -27,20 +27,6 @@ pub struct PatientAmendments {
     pub requests: Vec<Amendment>,
 }
 
-/// A not-found answered while acting on a record is recorded as a refusal
-/// (the act's own transaction, and its record, went back).
-#[cfg(feature = "ssr")]
-async fn recorded<T>(
-    request: &Request,
-    patient_id: Uuid,
-    answer: Result<T, AppError>,
-) -> Result<T, AppError> {
-    match answer {
-        Err(AppError::NotFound) => Err(request.refuse(Some(patient_id), AppError::NotFound).await),
-        other => other,
-    }
-}
-
 /// The signed-in patient's request to their own record set (what a copy
 /// of it holds, which is what they may ask about).
 #[cfg(feature = "ssr")]
@@ -95,7 +81,7 @@ async fn update(
             work,
         )
         .await;
-    recorded(request, patient_id, done).await
+    request.not_found_recorded(patient_id, done).await
 }
 
 /// What the signed-in patient may ask to have amended, and what they
@@ -162,7 +148,7 @@ pub async fn request_amendment(
             },
         )
         .await;
-    recorded(&request, patient_id, asked).await
+    request.not_found_recorded(patient_id, asked).await
 }
 
 /// The signed-in patient's statement of disagreement with the denial of

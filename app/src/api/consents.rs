@@ -154,12 +154,8 @@ pub async fn revoke_consent(csrf_token: String, consent_id: Uuid) -> Result<(), 
             },
         )
         .await;
-    match revoked {
-        // Not theirs, or revoked already: the act's record went back with
-        // it, so the refusal is recorded on its own.
-        Err(AppError::NotFound) => Err(request.refuse(Some(patient_id), AppError::NotFound).await),
-        other => other,
-    }
+    // Not theirs, or revoked already: recorded as a refusal.
+    request.not_found_recorded(patient_id, revoked).await
 }
 
 /// Patient `patient_id`'s consents, for staff, with the practice's forms

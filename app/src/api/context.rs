@@ -155,6 +155,20 @@ impl Request {
         }
     }
 
+    /// `answer`, with a not-found (an item of the record that is not the
+    /// patient's, or no longer there) recorded as a refusal: the act's own
+    /// transaction, and its record, went back with it.
+    pub async fn not_found_recorded<T>(
+        &self,
+        patient_id: Uuid,
+        answer: Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        match answer {
+            Err(AppError::NotFound) => Err(self.refuse(Some(patient_id), AppError::NotFound).await),
+            other => other,
+        }
+    }
+
     /// Records a refusal (naming the patient, when there is one) and
     /// answers `answer`.
     pub async fn refuse(&self, patient_id: Option<Uuid>, answer: AppError) -> AppError {

@@ -48,6 +48,24 @@ pub fn same_name(typed: &str, name: &str) -> bool {
     !typed.trim().is_empty() && words(typed) == words(name)
 }
 
+/// One line of text as typed, trimmed: at most `max` characters, and
+/// required (with `missing` said beside `field`) unless `missing` is empty.
+pub fn check_line(
+    errors: &mut FieldErrors,
+    field: &str,
+    typed: &str,
+    max: usize,
+    missing: &str,
+) -> String {
+    let typed = typed.trim();
+    if typed.is_empty() && !missing.is_empty() {
+        errors.add(field, missing);
+    } else if typed.chars().count() > max {
+        errors.add(field, format!("At most {max} characters."));
+    }
+    typed.to_owned()
+}
+
 /// Longest phone number as typed, in characters.
 pub const PHONE_MAX: usize = 30;
 

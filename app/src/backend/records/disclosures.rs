@@ -21,6 +21,7 @@ use crate::{
         DISCLOSURE_LINE_MAX, DISCLOSURE_TEXT_MAX, Disclosure, DisclosureForm, DisclosureKind,
         DisclosureWarning, LegalBasis,
     },
+    model::validate::check_line,
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -117,13 +118,7 @@ pub fn check(form: &DisclosureForm, today: Date) -> Result<NewDisclosure, AppErr
         ),
     };
     let mut line = |field: &str, typed: &str, max: usize, missing: &str| {
-        let typed = typed.trim();
-        if typed.is_empty() && !missing.is_empty() {
-            errors.add(field, missing);
-        } else if typed.chars().count() > max {
-            errors.add(field, format!("At most {max} characters."));
-        }
-        typed.to_owned()
+        check_line(&mut errors, field, typed, max, missing)
     };
     let recipient = line(
         "recipient",

@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, FieldErrors},
     model::{
         consent::{ConsentForm, ConsentKind, ConsentMethod, LINE_MAX},
-        validate::same_name,
+        validate::{check_line, same_name},
     },
 };
 use time::{Date, OffsetDateTime};
@@ -146,15 +146,9 @@ pub fn check(
     })
 }
 
-/// One line as typed, trimmed: required, at most [`LINE_MAX`] characters.
+/// One required line as typed, at most [`LINE_MAX`] characters.
 fn line(errors: &mut FieldErrors, field: &str, typed: &str, missing: &str) -> String {
-    let typed = typed.trim();
-    if typed.is_empty() {
-        errors.add(field, missing);
-    } else if typed.chars().count() > LINE_MAX {
-        errors.add(field, format!("At most {LINE_MAX} characters."));
-    }
-    typed.to_owned()
+    check_line(errors, field, typed, LINE_MAX, missing)
 }
 
 #[cfg(test)]
