@@ -81,6 +81,10 @@ pub enum AppError {
     MfaNotOn,
     #[error("This role requires two-step verification, so it cannot be turned off.")]
     MfaRequired,
+    /// Browsers allow passkeys only on a domain name: this address of
+    /// Cairn (an IP address) cannot use them.
+    #[error("Passkeys are not available at this address of Cairn. Use your code or password.")]
+    PasskeysUnavailable,
     #[error("We could not find that page or record.")]
     NotFound,
     /// An edit started from a version someone has since replaced (or a
@@ -127,6 +131,7 @@ impl AppError {
             AppError::MfaAlreadyOn
             | AppError::MfaNotOn
             | AppError::MfaRequired
+            | AppError::PasskeysUnavailable
             | AppError::EditConflict => 409,
             AppError::NotFound => 404,
             AppError::RateLimited { .. } | AppError::Busy { .. } => 429,

@@ -117,6 +117,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         sessions: config.sessions,
         sign_in: config.sign_in,
         mfa: config.mfa.clone(),
+        passkeys: config.passkeys.clone(),
         alerts: config.alerts,
         emergency_access: config.emergency_access,
         vault: config.vault.clone(),

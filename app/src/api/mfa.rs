@@ -11,13 +11,15 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// Whether two-step verification is on, and whether the role requires it.
 #[server(prefix = "/api", endpoint = "mfa-overview", input = GetUrl)]
 pub async fn get_mfa_overview() -> Result<MfaOverview, AppError> {
-    use crate::backend::identity::mfa;
+    use crate::backend::identity::{mfa, passkeys};
     let (_, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     Ok(MfaOverview {
         status: mfa::status(&mut conn, who.user_id).await?,
         required: state.mfa.required_for(who.role),
+        has_passkey: state.passkeys.available()
+            && passkeys::has_any(&mut conn, who.user_id).await?,
     })
 }
 
@@ -48,7 +50,7 @@ pub async fn confirm_mfa_setup(
     code: String,
     csrf_token: String,
 ) -> Result<RecoveryCodes, AppError> {
-    use crate::backend::{identity::mfa, identity::session};
+    use crate::backend::identity::{mfa, passkeys, session};
     super::checked_at_the_edge(csrf_token);
     let (current, who) = super::signed_in_allowing_setup().await?;
     let state = super::state()?;
@@ -63,14 +65,9 @@ pub async fn confirm_mfa_setup(
         &client,
     )
     .await?;
-    proven_now(
-        &current,
-        session::SignedIn {
-            must_enroll: false,
-            ..who
-        },
-    )
-    .await?;
+    let must_enroll = state.passkeys.required_for(who.role)
+        && !passkeys::has_any(&mut *state.db.conn().await?, who.user_id).await?;
+    proven_now(&current, session::SignedIn { must_enroll, ..who }).await?;
     Ok(RecoveryCodes(codes))
 }
 
@@ -83,11 +80,7 @@ pub async fn verify_sign_in_code(
     code: String,
     csrf_token: String,
 ) -> Result<SecondFactorOutcome, AppError> {
-    use crate::backend::{
-        identity::accounts,
-        identity::mfa,
-        identity::session::{self, SecondFactor},
-    };
+    use crate::backend::identity::{accounts, mfa, passkeys, session};
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
@@ -104,6 +97,20 @@ pub async fn verify_sign_in_code(
     let account = accounts::active(&mut *state.db.conn().await?, pending.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    // Under the passkey rule an app's code (which can be phished) no longer
+    // signs in someone who has a passkey; a recovery code still does, for
+    // the day the device is lost.
+    if state.passkeys.required_for(account.role)
+        && mfa::totp::parse_code(&code).is_ok()
+        && passkeys::has_any(&mut *state.db.conn().await?, account.id).await?
+    {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.add(
+            "code",
+            "Your practice asks you to sign in with your passkey. Use it, or a recovery code if you have lost it.",
+        );
+        return Err(AppError::Invalid(errors));
+    }
     let proof = match mfa::verify(
         &state.db,
         &state.mfa,
@@ -134,21 +141,7 @@ pub async fn verify_sign_in_code(
         }
         Err(other) => return Err(other),
     };
-    {
-        // Let go before the session changes (its store takes its own).
-        let mut conn = state.db.conn().await?;
-        accounts::clear_wrong_codes(&mut conn, account.id).await?;
-        super::note_sign_in(&mut conn, &account, &client).await?;
-    }
-    session::begin(
-        &current,
-        &state.sessions,
-        &account.person(),
-        &client,
-        SecondFactor::Proven,
-    )
-    .await?;
-    tracing::info!(user.id = %account.id, "signed in with a second factor");
+    super::after_second_factor(&state, &current, &account, &client, false).await?;
     Ok(match proof {
         mfa::Proof::Code => {
             leptos_axum::redirect("/home");
@@ -204,7 +197,7 @@ pub async fn step_up(
 /// The session's second factor was just proven: it continues under a new
 /// id, with that time recorded (for step-up). Answers the new CSRF token.
 #[cfg(feature = "ssr")]
-async fn proven_now(
+pub(crate) async fn proven_now(
     current: &tower_sessions::Session,
     who: crate::backend::identity::session::SignedIn,
 ) -> Result<String, AppError> {
@@ -220,14 +213,23 @@ async fn proven_now(
     .await
 }
 
-/// New recovery codes (the old ones stop working). Needs step-up.
+/// New recovery codes (the old ones stop working), for someone with a
+/// second factor (an authenticator app or a passkey). Needs step-up.
 #[server(prefix = "/api", endpoint = "recovery-codes")]
 pub async fn regenerate_recovery_codes(csrf_token: String) -> Result<RecoveryCodes, AppError> {
-    use crate::backend::{identity::authz::Sensitive, identity::mfa};
+    use crate::backend::identity::{authz::Sensitive, mfa, passkeys};
     super::checked_at_the_edge(csrf_token);
     let (_, who) = super::signed_in().await?;
     let state = super::state()?;
     let fresh = super::fresh_factor(&state, &who, Sensitive::RegenerateRecoveryCodes)?;
+    let has_factor = {
+        let mut conn = state.db.conn().await?;
+        mfa::is_enrolled(&mut conn, who.user_id).await?
+            || passkeys::has_any(&mut conn, who.user_id).await?
+    };
+    if !has_factor {
+        return Err(AppError::MfaNotOn);
+    }
     let client = super::client().await;
     let codes = mfa::regenerate_codes(&state.db, &state.passwords, fresh, &client).await?;
     Ok(RecoveryCodes(codes))

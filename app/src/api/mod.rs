@@ -15,6 +15,7 @@ pub mod home;
 pub mod measures;
 pub mod mfa;
 pub mod notes;
+pub mod passkeys;
 pub mod patient;
 pub mod people;
 pub mod practice;
@@ -43,6 +44,7 @@ pub use mfa::{
     ConfirmMfaSetup, RegenerateRecoveryCodes, ResetMfa, StepUp, TurnOffMfa, VerifySignInCode,
 };
 pub use notes::{AddAddendum, GetNote, MarkSudNote, SaveNote, ShareNote, SignNote};
+pub use passkeys::RemovePasskey;
 pub use patient::UpdateMyContact;
 pub use people::{AcceptInvitation, AccountAction, InvitePerson};
 pub use practice::{
@@ -58,7 +60,7 @@ pub use session::{ExtendSession, GetSessionStatus};
 
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
-    after_password, anonymous_refused, authorize, client, event, fresh_factor, note_sign_in,
+    after_password, after_second_factor, anonymous_refused, authorize, client, event, fresh_factor,
     session, signed_in, signed_in_allowing_setup, state, throttle_person,
 };
 
@@ -119,10 +121,11 @@ mod server {
         Ok((session, who))
     }
 
-    /// After a right password: a person with an authenticator is asked for
-    /// a code (the session is not signed in until then); anyone else is
-    /// signed in, and staff without one are sent to set it up. Returns where
-    /// the browser goes next.
+    /// After a right password: a person with a second factor (an
+    /// authenticator app or a passkey) is asked for it (the session is not
+    /// signed in until then); anyone else is signed in, and those whose
+    /// role requires one are sent to set it up. Returns where the browser
+    /// goes next.
     ///
     /// Each read or write takes its own connection and lets it go before
     /// the session changes: the session store takes one of its own, and a
@@ -133,16 +136,22 @@ mod server {
         account: &crate::backend::identity::accounts::Account,
         client: &ClientInfo,
     ) -> Result<&'static str, AppError> {
-        use crate::backend::{identity::mfa, identity::session::SecondFactor};
-        if mfa::is_enrolled(&mut *state.db.conn().await?, account.id).await? {
+        use crate::backend::identity::{mfa, passkeys, session::SecondFactor};
+        let has_factor = {
+            let mut conn = state.db.conn().await?;
+            mfa::is_enrolled(&mut conn, account.id).await?
+                || passkeys::has_any(&mut conn, account.id).await?
+        };
+        if has_factor {
             sessions::await_second_factor(session, account.id).await?;
             return Ok("/sign-in/code");
         }
-        let factor = if state.mfa.required_for(account.role) {
-            SecondFactor::MustEnroll
-        } else {
-            SecondFactor::NotUsed
-        };
+        let factor =
+            if state.mfa.required_for(account.role) || state.passkeys.required_for(account.role) {
+                SecondFactor::MustEnroll
+            } else {
+                SecondFactor::NotUsed
+            };
         note_sign_in(&mut *state.db.conn().await?, account, client).await?;
         sessions::begin(session, &state.sessions, &account.person(), client, factor).await?;
         tracing::info!(user.id = %account.id, "signed in");
@@ -150,6 +159,38 @@ mod server {
             SecondFactor::MustEnroll => "/security/two-step",
             _ => "/home",
         })
+    }
+
+    /// After a second factor (a code, a recovery code or a passkey) proved
+    /// `account`: the sign-in is recorded and the session begins signed in,
+    /// under a new id. Someone whose role must sign in with a passkey and
+    /// who has none yet begins it set to add one first (`proved_by_passkey`
+    /// says they just used one).
+    pub(crate) async fn after_second_factor(
+        state: &AppState,
+        session: &Session,
+        account: &crate::backend::identity::accounts::Account,
+        client: &ClientInfo,
+        proved_by_passkey: bool,
+    ) -> Result<(), AppError> {
+        use crate::backend::identity::{accounts, passkeys, session::SecondFactor};
+        let factor = {
+            // Let go before the session changes (its store takes its own).
+            let mut conn = state.db.conn().await?;
+            accounts::clear_wrong_codes(&mut conn, account.id).await?;
+            note_sign_in(&mut conn, account, client).await?;
+            let lacks_passkey = state.passkeys.required_for(account.role)
+                && !proved_by_passkey
+                && !passkeys::has_any(&mut conn, account.id).await?;
+            if lacks_passkey {
+                SecondFactor::MustEnroll
+            } else {
+                SecondFactor::Proven
+            }
+        };
+        sessions::begin(session, &state.sessions, &account.person(), client, factor).await?;
+        tracing::info!(user.id = %account.id, "signed in with a second factor");
+        Ok(())
     }
 
     /// Records a sign-in (security event and audit trail), before the

@@ -11,7 +11,10 @@ pub async fn get_practice_info() -> Result<PracticeInfo, AppError> {
     let state = super::state()?;
     let mut conn = state.db.conn().await?;
     let name = organizations::single_practice_name(&mut conn).await?;
-    Ok(PracticeInfo { name })
+    Ok(PracticeInfo {
+        name,
+        passkeys: state.passkeys.available(),
+    })
 }
 
 /// The practice's settings (administrators).

@@ -39,6 +39,7 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     pub sign_in: SignInPolicy,
     pub mfa: super::identity::mfa::MfaPolicy,
+    pub passkeys: super::identity::passkeys::PasskeyPolicy,
     /// When the trail raises alerts on the access review.
     pub alerts: super::audit::alerts::AlertPolicy,
     /// How long an emergency ("break the glass") access lasts.

@@ -40,6 +40,13 @@ stored_enum! {
         MfaReset => "mfa_reset",
         /// The person turned two-step verification off (patients only).
         MfaDisabled => "mfa_disabled",
+        PasskeyAdded => "passkey_added",
+        PasskeyRemoved => "passkey_removed",
+        PasskeyUsed => "passkey_used",
+        /// A passkey that did not prove the person: a bad signature, a
+        /// counter gone backwards (a cloned authenticator), or a credential
+        /// of another account or practice.
+        PasskeyRefused => "passkey_refused",
     }
 }
 
@@ -61,12 +68,17 @@ impl SecurityEventKind {
             }
             Self::MfaReset => "Two-step verification reset by an administrator",
             Self::MfaDisabled => "Two-step verification turned off",
+            Self::PasskeyAdded => "Passkey added",
+            Self::PasskeyRemoved => "Passkey removed",
+            Self::PasskeyUsed => "Passkey used",
+            Self::PasskeyRefused => "A passkey was refused",
         }
     }
 
     /// Routine events (sign-ins from known devices, accepted codes): listed
     /// on the Security page, but neither noticed nor emailed.
-    pub const ROUTINE: &'static [SecurityEventKind] = &[Self::SignedIn, Self::MfaVerified];
+    pub const ROUTINE: &'static [SecurityEventKind] =
+        &[Self::SignedIn, Self::MfaVerified, Self::PasskeyUsed];
 
     /// Whether the person gets a notice (and an email).
     pub fn is_notice(self) -> bool {

@@ -26,6 +26,12 @@ stored_enum! {
         RecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
         MfaReset => "mfa.reset",
         MfaDisabled => "mfa.disabled",
+        PasskeyAdded => "passkey.added",
+        PasskeyRemoved => "passkey.removed",
+        PasskeyUsed => "passkey.used",
+        /// A bad signature, a counter gone backwards (a cloned
+        /// authenticator), or a credential of another account or practice.
+        PasskeyRefused => "passkey.refused",
         StepUpPassed => "mfa.step_up",
         InvitationIssued => "invitation.issued",
         InvitationUsed => "invitation.used",
@@ -105,6 +111,10 @@ impl AuditAction {
             A::RecoveryCodesRegenerated => "Recovery codes replaced",
             A::MfaReset => "Two-step verification reset",
             A::MfaDisabled => "Two-step verification turned off",
+            A::PasskeyAdded => "Passkey added",
+            A::PasskeyRemoved => "Passkey removed",
+            A::PasskeyUsed => "Passkey used",
+            A::PasskeyRefused => "Passkey refused",
             A::StepUpPassed => "Identity confirmed again (step-up)",
             A::InvitationIssued => "Invitation sent",
             A::InvitationUsed => "Invitation used",

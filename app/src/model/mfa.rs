@@ -17,6 +17,9 @@ pub struct MfaOverview {
     pub status: MfaStatus,
     /// The role requires it: it cannot be turned off.
     pub required: bool,
+    /// The person has a passkey (and this address can use it): step-up
+    /// offers it.
+    pub has_passkey: bool,
 }
 
 /// The setup page: the pending secret as a QR code and as text to type.

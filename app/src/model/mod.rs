@@ -59,6 +59,7 @@ pub mod disclosure;
 pub mod home;
 pub mod measures;
 pub mod mfa;
+pub mod passkey;
 pub mod patient;
 pub mod record;
 pub mod retention;
@@ -68,6 +69,7 @@ pub mod validate;
 
 pub use account::{Role, SecurityEventKind, UserStatus};
 pub use mfa::{MfaOverview, MfaSetup, MfaStatus, RecoveryCodes, SecondFactorOutcome};
+pub use passkey::{PasskeyOverview, PasskeySummary};
 
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +78,8 @@ use serde::{Deserialize, Serialize};
 pub struct PracticeInfo {
     /// The practice's name, or `None` when no practice is set up yet.
     pub name: Option<String>,
+    /// This address of Cairn can sign people in with passkeys.
+    pub passkeys: bool,
 }
 
 /// The practice's settings, as its administrators change them.

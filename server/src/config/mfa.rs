@@ -32,20 +32,7 @@ pub(super) fn policy(
     let key = super::keys::key_from(var, "CAIRN_MFA_KEY", DEVELOPMENT_SENTENCE, production)?;
 
     const ROLES: &str = "CAIRN_MFA_REQUIRED_ROLES";
-    let required: Vec<Role> = match var(ROLES).as_deref() {
-        None => vec![Role::Admin, Role::Therapist],
-        Some("none") => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .map(|role| role.trim().parse::<Role>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| {
-                problem(
-                    ROLES,
-                    "expected comma-separated roles (admin, therapist, patient) or `none`",
-                )
-            })?,
-    };
+    let required = roles(var, ROLES, &[Role::Admin, Role::Therapist])?;
     if production && !(required.contains(&Role::Admin) && required.contains(&Role::Therapist)) {
         return Err(problem(
             ROLES,
@@ -62,9 +49,33 @@ pub(super) fn policy(
     })
 }
 
+/// A list of roles (`admin,therapist`, or `none`) from `name`; `default`
+/// when unset.
+pub(super) fn roles(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &[Role],
+) -> Result<Vec<Role>, ConfigError> {
+    match var(name).as_deref() {
+        None => Ok(default.to_vec()),
+        Some("none") => Ok(Vec::new()),
+        Some(list) => list
+            .split(',')
+            .map(|role| role.trim().parse::<Role>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                problem(
+                    name,
+                    "expected comma-separated roles (admin, therapist, patient) or `none`",
+                )
+            }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse::lookup;
     use base64::{Engine, engine::general_purpose};
     use sha2::{Digest, Sha256};
 
@@ -72,13 +83,6 @@ mod tests {
         Sha256::digest(DEVELOPMENT_SENTENCE.as_bytes()).into()
     }
 
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
 
     #[test]
     fn development_works_without_settings_and_requires_staff() {

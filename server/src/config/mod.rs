@@ -48,6 +48,7 @@ mod database;
 mod keys;
 mod mfa;
 mod parse;
+mod passkeys;
 mod vault;
 
 use parse::{bounded, parse, parse_bool};
@@ -109,6 +110,7 @@ pub struct Config {
     pub smtp: Option<(SecretUrl, String)>,
     pub trusted_proxies: Vec<IpAddr>,
     pub mfa: MfaPolicy,
+    pub passkeys: app::backend::identity::passkeys::PasskeyPolicy,
     pub alerts: AlertPolicy,
     /// How long emergency access lasts (`CAIRN_EMERGENCY_ACCESS_MINUTES`).
     pub emergency_access: Duration,
@@ -333,6 +335,7 @@ impl Config {
         };
 
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        let passkeys = passkeys::policy(&var, &public_url)?;
         let config = Config {
             environment,
             database,
@@ -374,6 +377,7 @@ impl Config {
             smtp,
             trusted_proxies,
             mfa: mfa::policy(&var, production)?,
+            passkeys,
             alerts,
             emergency_access: Duration::from_secs(
                 60 * bounded(&var, "CAIRN_EMERGENCY_ACCESS_MINUTES", 60, 5..=24 * 60)?,

@@ -50,3 +50,13 @@ pub(super) fn parse_bool(
         Some(_) => Err(problem(name, "expected true or false")),
     }
 }
+
+/// Test configuration: the variables `vars` and nothing else.
+#[cfg(test)]
+pub(super) fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}

@@ -97,15 +97,9 @@ fn parse_keks(name: &'static str, text: &str) -> Result<Vec<(u32, [u8; 32])>, Co
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse::lookup;
     use base64::{Engine, engine::general_purpose};
 
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
 
     fn key(byte: u8) -> String {
         general_purpose::STANDARD.encode([byte; 32])

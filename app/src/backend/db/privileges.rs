@@ -12,13 +12,14 @@ use diesel::{QueryableByName, sql_query, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Tables whose rows the application removes in its ordinary work: signing
-/// out, resetting two-step verification, and changing a care team. Its
-/// role may DELETE from no other table.
+/// out, resetting two-step verification, removing a passkey, and changing
+/// a care team. Its role may DELETE from no other table.
 pub const DELETED_BY_THE_APPLICATION: &[&str] = &[
     "sessions",
     "mfa_factors",
     "mfa_enrollments",
     "recovery_codes",
+    "passkeys",
     "care_team",
 ];
 

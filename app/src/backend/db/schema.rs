@@ -317,6 +317,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    passkeys (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        user_id -> Uuid,
+        credential_id -> Bytea,
+        name -> Text,
+        passkey -> Jsonb,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     note_addenda (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -478,6 +491,7 @@ diesel::joinable!(measure_responses -> measure_assignments (assignment_id));
 diesel::joinable!(mfa_enrollments -> users (user_id));
 diesel::joinable!(mfa_factors -> users (user_id));
 diesel::joinable!(note_addenda -> clinical_notes (note_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(patients -> organizations (organization_id));
 diesel::joinable!(patients -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
@@ -507,6 +521,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     measure_assignments,
     measure_responses,
     mfa_enrollments,
+    passkeys,
     mfa_factors,
     note_addenda,
     organizations,

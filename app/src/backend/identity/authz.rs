@@ -140,6 +140,10 @@ pub enum Sensitive {
     /// A patient revoking a consent (a release of information): it takes
     /// effect at once, so it is asked of them fresh.
     RevokeConsent,
+    /// Adding a passkey: a stolen session must not plant a lasting way in.
+    AddPasskey,
+    /// Removing a passkey: a stolen session must not take one away.
+    RemovePasskey,
 }
 
 /// Proof that a second factor was entered within `window` of now, for

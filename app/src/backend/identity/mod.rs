@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod authz;
 pub mod invitations;
 pub mod mfa;
+pub mod passkeys;
 pub mod password;
 pub mod password_rules;
 pub mod people;

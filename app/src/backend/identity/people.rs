@@ -5,7 +5,7 @@
 use crate::backend::{
     audit::{self, Event, Origin},
     client::ClientInfo,
-    db::schema::{invitations, mfa_factors, patients, sessions, users},
+    db::schema::{invitations, mfa_factors, passkeys, patients, sessions, users},
     identity::account_identity,
     identity::accounts,
     identity::authz::{Admin, Inviter},
@@ -58,7 +58,10 @@ pub async fn list(
             users::role,
             users::status,
             users::locked_until,
-            diesel::dsl::exists(mfa_factors::table.filter(mfa_factors::user_id.eq(users::id))),
+            // A second factor of either kind (what a reset removes).
+            diesel::dsl::exists(mfa_factors::table.filter(mfa_factors::user_id.eq(users::id))).or(
+                diesel::dsl::exists(passkeys::table.filter(passkeys::user_id.eq(users::id))),
+            ),
             record,
         ))
         .into_boxed();
@@ -242,17 +245,33 @@ pub async fn reset_mfa(
         .await
         .optional()?
         .ok_or(AppError::NotFound)?;
-    let removed = crate::backend::identity::mfa::remove(
-        conn,
-        fresh,
-        target,
-        crate::model::SecurityEventKind::MfaReset,
-        client,
-    )
+    // Every second factor goes: the authenticator app, its recovery codes
+    // and the passkeys (a lost phone holds both). Savepoints inside one
+    // transaction, so the reset is recorded or nothing is removed.
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let passkeys = crate::backend::identity::passkeys::remove_all(conn, target).await?;
+        let app = crate::backend::identity::mfa::remove(
+            conn,
+            fresh,
+            target,
+            crate::model::SecurityEventKind::MfaReset,
+            client,
+        )
+        .await?;
+        match (app, passkeys) {
+            (true, _) => Ok(()),
+            (false, 0) => Err(AppError::MfaNotOn),
+            (false, _) => {
+                let actor = crate::backend::audit::Actor::Account(fresh.user_id);
+                let kind = crate::model::SecurityEventKind::MfaReset;
+                crate::backend::identity::security_events::record_by(
+                    conn, actor, target, kind, client,
+                )
+                .await
+            }
+        }
+    })
     .await?;
-    if !removed {
-        return Err(AppError::MfaNotOn);
-    }
     mine::end_all(conn, target, None).await?;
     tracing::info!(user.id = %target, by = %admin.user_id, "two-step verification reset");
     Ok(())

@@ -91,6 +91,10 @@ fn audited_as(kind: SecurityEventKind) -> Option<(AuditAction, AuditOutcome)> {
         K::RecoveryCodesRegenerated => (AuditAction::RecoveryCodesRegenerated, Allowed),
         K::MfaReset => (AuditAction::MfaReset, Allowed),
         K::MfaDisabled => (AuditAction::MfaDisabled, Allowed),
+        K::PasskeyAdded => (AuditAction::PasskeyAdded, Allowed),
+        K::PasskeyRemoved => (AuditAction::PasskeyRemoved, Allowed),
+        K::PasskeyUsed => (AuditAction::PasskeyUsed, Allowed),
+        K::PasskeyRefused => (AuditAction::PasskeyRefused, Denied),
     })
 }
 

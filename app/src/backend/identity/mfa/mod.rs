@@ -374,6 +374,28 @@ async fn use_recovery_code(
     Ok(Err(CodeError::Wrong))
 }
 
+/// Recovery codes for someone who has none yet (their first passkey, with
+/// no authenticator app): answered once, never stored in the clear.
+/// `None` when they already have some (used or not).
+pub async fn first_recovery_codes(
+    db: &Database,
+    passwords: &Passwords,
+    user_id: Uuid,
+) -> Result<Option<Vec<String>>, AppError> {
+    let any: bool = diesel::select(diesel::dsl::exists(
+        recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)),
+    ))
+    .get_result(&mut *db.conn().await?)
+    .await?;
+    if any {
+        return Ok(None);
+    }
+    // Hashed with no connection held (`db::held`).
+    let (codes, hashes) = fresh_codes(passwords).await?;
+    replace_codes(&mut *db.conn().await?, user_id, &hashes).await?;
+    Ok(Some(codes))
+}
+
 /// Ten new codes and their hashes.
 async fn fresh_codes(passwords: &Passwords) -> Result<(Vec<String>, Vec<String>), AppError> {
     let codes = recovery::generate();
@@ -409,7 +431,8 @@ async fn replace_codes(
 }
 
 /// New recovery codes for the person who just proved a fresh second factor
-/// (`fresh`); every old one stops working.
+/// (`fresh`); every old one stops working. The caller has checked that
+/// they have a second factor the codes stand in for.
 pub async fn regenerate_codes(
     db: &Database,
     passwords: &Passwords,
@@ -417,9 +440,6 @@ pub async fn regenerate_codes(
     client: &ClientInfo,
 ) -> Result<Vec<String>, AppError> {
     let user_id = fresh.user_id;
-    if !is_enrolled(&mut *db.conn().await?, user_id).await? {
-        return Err(AppError::MfaNotOn);
-    }
     // Hashed with no connection held (`db::held`).
     let (codes, hashes) = fresh_codes(passwords).await?;
     let mut conn = db.conn().await?;
