@@ -4,6 +4,7 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod passkey;
 #[cfg(feature = "ssr")]
 mod server_glue;
 pub mod session_timeout;

@@ -9,6 +9,7 @@ mod field;
 mod get_form;
 mod nav;
 mod pager;
+mod passkey_button;
 mod print;
 mod security_events;
 mod status;
@@ -29,6 +30,7 @@ pub use field::{
 pub use get_form::GetForm;
 pub use nav::{NavBar, links_for};
 pub use pager::Pager;
+pub use passkey_button::{PasskeyButton, go_to};
 pub use print::PrintButton;
 pub use security_events::{SecurityActivity, SecurityNotices};
 pub use status::{ErrorPage, HttpStatus, LoadFailed, StatusPage, UnavailableNotice};

@@ -3,11 +3,11 @@
 //! right where the person is, then carries on with the
 //! action, so nothing has to be done twice.
 
-use super::{CsrfField, TextField, field_error, form_error, style};
+use super::{CsrfField, PasskeyButton, TextField, field_error, form_error, style};
 use crate::{
     api::{StepUp, mfa::get_mfa_overview},
     error::AppError,
-    ui::visitor,
+    ui::{passkey::Prove, visitor},
 };
 use leptos::prelude::*;
 
@@ -43,7 +43,11 @@ pub fn StepUpForm(#[prop(into)] then: Callback<String>) -> impl IntoView {
     let password_error = field_error(step_up.value(), "password");
     let other_error = form_error(step_up.value());
     let done = move || matches!(step_up.value().get(), Some(Ok(_)));
-    let asks = move |enrolled: bool| {
+    let by_passkey = move |token: String| {
+        visitor.refetch();
+        then.run(token);
+    };
+    let asks = move |enrolled: bool, has_passkey: bool| {
         let sentence = if enrolled {
             "For your security, enter a current code from your authenticator app to continue."
         } else {
@@ -61,6 +65,11 @@ pub fn StepUpForm(#[prop(into)] then: Callback<String>) -> impl IntoView {
                 {field}
                 <button type="submit" class=style::PRIMARY_BUTTON>"Confirm"</button>
             </ActionForm>
+            {has_passkey.then(|| view! {
+                <div class="mt-3">
+                    <PasskeyButton whom=Prove::ThisPerson label="Use a passkey instead" then=by_passkey />
+                </div>
+            })}
         }
     };
     view! {
@@ -70,7 +79,10 @@ pub fn StepUpForm(#[prop(into)] then: Callback<String>) -> impl IntoView {
             } else {
                 view! {
                     <Suspense fallback=|| view! { <p class="text-sm text-stone-700">"Loading…"</p> }>
-                        {move || two_step.get().map(|overview| asks(overview.map(|o| o.status.enrolled).unwrap_or(true)))}
+                        {move || two_step.get().map(|overview| match overview {
+                            Ok(o) => asks(o.status.enrolled, o.has_passkey),
+                            Err(_) => asks(true, false),
+                        })}
                     </Suspense>
                     {move || other_error.get().map(|text| view! { <p role="alert" class="mt-2 text-sm text-red-900">{text}</p> })}
                 }.into_any()

@@ -27,6 +27,7 @@ mod not_found;
 mod note;
 mod note_editor;
 mod note_saves;
+mod passkeys;
 mod people;
 mod practice;
 mod questionnaire;

@@ -1,5 +1,5 @@
 //! Security: where a person sees the devices signed in to their account,
-//! ends any of them, and changes their password.
+//! ends any of them, manages their passkeys, and changes their password.
 
 use crate::ui::components::style;
 use crate::{
@@ -23,6 +23,8 @@ pub fn SecurityPage() -> impl IntoView {
         move || (end.version().get(), change.version().get()),
         |_| list_my_sessions(),
     );
+    // A first passkey's recovery codes, shown once.
+    let first_codes = RwSignal::new(None::<crate::model::RecoveryCodes>);
     view! {
         <Title text="Security" />
         <div class="space-y-10">
@@ -44,6 +46,8 @@ pub fn SecurityPage() -> impl IntoView {
                 <p class="text-sm text-stone-600">"A code from an app on your phone after your password, and recovery codes in case you lose it."</p>
                 <a href="/security/two-step" class="inline-block rounded-md border border-stone-300 px-3 py-1.5 text-sm font-medium text-stone-700 hover:bg-stone-100">"Manage two-step verification"</a>
             </section>
+            {move || first_codes.get().map(|codes| view! { <super::two_step::ShowRecoveryCodes codes /> })}
+            <super::passkeys::PasskeysSection fresh_codes=move |codes| first_codes.set(Some(codes)) />
             <ChangePasswordForm change />
             <SecurityActivity />
         </div>

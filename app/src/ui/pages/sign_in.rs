@@ -5,9 +5,10 @@ use crate::{
     api::{SignIn, practice::get_practice_info},
     model::sign_in_notice,
     ui::components::{
-        CsrfField, FormAlert, PasswordField, SubmitButton, TextField, UnavailableNotice,
-        field_error, form_error,
+        CsrfField, FormAlert, PasskeyButton, PasswordField, SubmitButton, TextField,
+        UnavailableNotice, field_error, form_error, go_to,
     },
+    ui::passkey::Prove,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,6 +45,16 @@ pub fn SignInPage() -> impl IntoView {
                                     <p class="mt-1 text-stone-600" data-testid="practice-name">
                                         {info.name.unwrap_or_else(|| "Cairn clinic portal".to_owned())}
                                     </p>
+                                    {info.passkeys.then(|| view! {
+                                        <div class="mt-6 border-b border-stone-200 pb-6">
+                                            <PasskeyButton
+                                                whom=Prove::Anyone
+                                                label="Sign in with a passkey"
+                                                then=move |_| go_to("/home")
+                                            />
+                                            <p class="mt-2 text-sm text-stone-600">"Or sign in with your email and password:"</p>
+                                        </div>
+                                    })}
                                 }
                                     .into_any()
                             }

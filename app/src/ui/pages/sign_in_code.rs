@@ -6,7 +6,10 @@ use crate::{
     api::VerifySignInCode,
     error::AppError,
     model::SecondFactorOutcome,
-    ui::components::{CsrfField, FormAlert, SubmitButton, TextField, field_error},
+    ui::components::{
+        CsrfField, FormAlert, PasskeyButton, SubmitButton, TextField, field_error, go_to,
+    },
+    ui::passkey::Prove,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,8 +41,11 @@ pub fn SignInCodePage() -> impl IntoView {
                     Some(left) => view! { <RecoveryCodeUsed left /> }.into_any(),
                     None => view! {
                         <p class="mt-2 text-stone-700">
-                            "Enter the 6-digit code your authenticator app shows for Cairn. Lost your device? Enter one of your recovery codes instead."
+                            "Use your passkey, or enter the 6-digit code your authenticator app shows for Cairn. Lost your device? Enter one of your recovery codes instead."
                         </p>
+                        <div class="mt-4">
+                            <PasskeyButton whom=Prove::ThisPerson label="Use a passkey" then=move |_| go_to("/home") />
+                        </div>
                         <ActionForm action=verify attr:class="mt-6 space-y-4" attr:novalidate=true>
                             <CsrfField />
                             <TextField name="code" label="Code" autocomplete="one-time-code" autofocus=true error=code_error />

@@ -43,23 +43,28 @@ pub fn TwoStepPage() -> impl IntoView {
             visitor.refetch();
         }
     });
-    // Fresh codes from setup or from "make new codes", shown once.
+    // Fresh codes from setup, from "make new codes" or from a first
+    // passkey, shown once.
+    let first_codes = RwSignal::new(None::<RecoveryCodes>);
     let fresh = move || {
         confirm
             .value()
             .get()
             .and_then(Result::ok)
             .or_else(|| regenerate.value().get().and_then(Result::ok))
+            .or_else(|| first_codes.get())
     };
     view! {
         <Title text="Two-step verification" />
         <div class="max-w-2xl space-y-6">
             <h1 class="text-2xl font-semibold">"Two-step verification"</h1>
             {move || fresh().map(|codes| view! { <ShowRecoveryCodes codes /> })}
+            <super::passkeys::PasskeysSection fresh_codes=move |codes| first_codes.set(Some(codes)) />
+            <h2 class="text-lg font-semibold">"Authenticator app"</h2>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match overview.await {
-                        Ok(MfaOverview { status, required }) if status.enrolled => view! {
+                        Ok(MfaOverview { status, required, .. }) if status.enrolled => view! {
                             <Manage status required regenerate turn_off />
                         }.into_any(),
                         Ok(MfaOverview { required, .. }) => view! { <Setup required confirm /> }.into_any(),
@@ -200,7 +205,7 @@ enum Asked {
 
 /// The recovery codes, once, with copy and download.
 #[component]
-fn ShowRecoveryCodes(codes: RecoveryCodes) -> impl IntoView {
+pub(crate) fn ShowRecoveryCodes(codes: RecoveryCodes) -> impl IntoView {
     let text = codes.0.join("\n");
     let download = format!(
         "data:text/plain;charset=utf-8,{}",
