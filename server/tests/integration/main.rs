@@ -29,6 +29,7 @@ mod measures;
 mod mfa;
 mod own_access;
 mod pages;
+mod passkeys;
 mod people;
 mod plans;
 mod portal;

@@ -50,6 +50,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("mfa_factors", "SIUD"),
     ("note_addenda", "SIU"),
     ("organizations", "SIU"),
+    ("passkeys", "SIuD"),
     ("patient_erasures", "S"),
     ("patients", "SIU"),
     ("recovery_codes", "SIUD"),

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub state: AppState,
     router: Router,
+    /// The origin its browsers send (CAIRN_PUBLIC_URL).
+    pub origin: String,
 }
 
 /// A response with its body read.
@@ -88,7 +90,13 @@ impl TestApp {
         let state = build_state(&config).expect("state");
         state.db.set_schema_ready();
         let router = router(state.clone(), (&config).into());
-        Self { db, state, router }
+        let origin = config.public_url.trim_end_matches('/').to_owned();
+        Self {
+            db,
+            state,
+            router,
+            origin,
+        }
     }
 
     /// Like [`TestApp::new`], with the demo practice seeded.
@@ -119,7 +127,10 @@ impl TestApp {
 
     /// A fresh browser (no cookies) on this app.
     pub fn browser(&self) -> Browser {
-        Browser::new(self.router.clone())
+        Browser {
+            origin: self.origin.clone(),
+            ..Browser::new(self.router.clone())
+        }
     }
 
     /// A fresh browser signed in as `email` with the demo password.
@@ -157,6 +168,8 @@ pub struct Browser {
     csrf: Option<(Option<String>, String)>,
     /// Sent as User-Agent when set.
     pub user_agent: Option<String>,
+    /// Sent as Origin.
+    pub origin: String,
 }
 
 impl Browser {
@@ -166,6 +179,7 @@ impl Browser {
             cookies: HashMap::new(),
             csrf: None,
             user_agent: None,
+            origin: ORIGIN.to_owned(),
         }
     }
 
@@ -259,7 +273,7 @@ impl Browser {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::CONTENT_LENGTH, body.len())
             .header(header::ACCEPT, accept)
-            .header(header::ORIGIN, ORIGIN)
+            .header(header::ORIGIN, &self.origin)
             .header("sec-fetch-site", "same-origin");
         if let Some(referer) = referer {
             request = request.header(header::REFERER, referer);

@@ -2,6 +2,7 @@
 //! driven in-process.
 
 pub mod app;
+pub mod authenticator;
 pub mod cluster;
 pub mod db;
 pub mod records;
