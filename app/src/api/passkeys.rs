@@ -5,14 +5,15 @@
 //! Each ceremony is two calls: `*-begin` answers the challenge the browser
 //! hands to its authenticator, and keeps the ceremony in the session;
 //! `*-finish` takes it back (once) with the authenticator's reply, as JSON
-//! in the library's wire format.
+//! in the library's wire format. The challenge travels as that JSON's text
+//! too, so the browser's bundle needs none of the library's types: it
+//! turns the text into the Credential Management API's options itself.
 
 use crate::{
     error::AppError,
     model::{PasskeyOverview, RecoveryCodes},
 };
 use leptos::{prelude::*, server_fn::codec::GetUrl};
-use webauthn_rs_proto::{CreationChallengeResponse, RequestChallengeResponse};
 
 /// The person's passkeys, and whether their role must use one.
 #[server(prefix = "/api", endpoint = "passkeys", input = GetUrl)]
@@ -31,10 +32,7 @@ pub async fn get_passkeys() -> Result<PasskeyOverview, AppError> {
 /// Begins adding a passkey called `name`. Needs step-up, except for
 /// someone just signed in who must add one before anything else.
 #[server(prefix = "/api", endpoint = "passkey-add-begin")]
-pub async fn begin_adding_passkey(
-    name: String,
-    csrf_token: String,
-) -> Result<CreationChallengeResponse, AppError> {
+pub async fn begin_adding_passkey(name: String, csrf_token: String) -> Result<String, AppError> {
     use crate::backend::identity::{accounts, authz::Sensitive, passkeys::ceremony};
     super::checked_at_the_edge(csrf_token);
     let (current, who) = super::signed_in_allowing_setup().await?;
@@ -49,7 +47,7 @@ pub async fn begin_adding_passkey(
             .await?;
     drop(conn);
     keep(&current, begun).await?;
-    Ok(challenge)
+    as_text(&challenge)
 }
 
 /// Finishes adding a passkey. The session continues under a new id with a
@@ -114,24 +112,20 @@ pub async fn remove_passkey(id: uuid::Uuid, csrf_token: String) -> Result<(), Ap
 
 /// Begins a sign-in with a passkey alone (no email typed).
 #[server(prefix = "/api", endpoint = "passkey-sign-in-begin")]
-pub async fn begin_passkey_sign_in(
-    csrf_token: String,
-) -> Result<RequestChallengeResponse, AppError> {
+pub async fn begin_passkey_sign_in(csrf_token: String) -> Result<String, AppError> {
     use crate::backend::identity::passkeys::ceremony;
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
     let current = super::session().await?;
     let (challenge, begun) = ceremony::begin_sign_in(&state.passkeys)?;
     keep(&current, begun).await?;
-    Ok(challenge)
+    as_text(&challenge)
 }
 
 /// Begins proving the person with a passkey: the second step of a sign-in
 /// whose password was right, or step-up in a signed-in session.
 #[server(prefix = "/api", endpoint = "passkey-confirm-begin")]
-pub async fn begin_passkey_confirm(
-    csrf_token: String,
-) -> Result<RequestChallengeResponse, AppError> {
+pub async fn begin_passkey_confirm(csrf_token: String) -> Result<String, AppError> {
     use crate::backend::identity::passkeys::ceremony;
     super::checked_at_the_edge(csrf_token);
     let state = super::state()?;
@@ -140,7 +134,7 @@ pub async fn begin_passkey_confirm(
     let (challenge, begun) =
         ceremony::begin_confirm(&mut *state.db.conn().await?, &state.passkeys, user_id).await?;
     keep(&current, begun).await?;
-    Ok(challenge)
+    as_text(&challenge)
 }
 
 /// Finishes a passkey ceremony begun by [`begin_passkey_sign_in`] or
@@ -190,6 +184,12 @@ async fn whom_to_confirm(current: &tower_sessions::Session) -> Result<uuid::Uuid
         Some(pending) if !pending.is_expired(now) => Ok(pending.user_id),
         _ => Err(AppError::Unauthenticated),
     }
+}
+
+/// A challenge as the JSON text the browser reads.
+#[cfg(feature = "ssr")]
+fn as_text(challenge: &impl serde::Serialize) -> Result<String, AppError> {
+    serde_json::to_string(challenge).map_err(|_| AppError::Internal)
 }
 
 /// Where a begun ceremony waits for its second half.

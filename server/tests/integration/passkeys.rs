@@ -53,8 +53,7 @@ async fn add(
         .call("/api/passkey-add-begin", &[("name", name)])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let challenge: CreationChallengeResponse =
-        serde_json::from_str(&reply.body).expect("challenge");
+    let challenge: CreationChallengeResponse = from_text(&reply);
     let (passkey, credential) = SoftPasskey::register(&challenge, &app.origin);
     let reply = browser
         .call("/api/passkey-add-finish", &[("credential", &credential)])
@@ -78,7 +77,13 @@ async fn prove(browser: &mut Browser, begin: &str, passkey: &mut SoftPasskey) ->
 async fn challenge(browser: &mut Browser, begin: &str) -> RequestChallengeResponse {
     let reply = browser.call(begin, &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    serde_json::from_str(&reply.body).expect("challenge")
+    from_text(&reply)
+}
+
+/// A challenge: the server function answers its JSON as text.
+fn from_text<T: serde::de::DeserializeOwned>(reply: &Reply) -> T {
+    let text: String = serde_json::from_str(&reply.body).expect("text");
+    serde_json::from_str(&text).expect("challenge")
 }
 
 async fn kinds(app: &TestApp, email: &str) -> Vec<String> {
