@@ -83,7 +83,6 @@ mod tests {
         Sha256::digest(DEVELOPMENT_SENTENCE.as_bytes()).into()
     }
 
-
     #[test]
     fn development_works_without_settings_and_requires_staff() {
         let policy = policy(&lookup(&[]), false).expect("valid");

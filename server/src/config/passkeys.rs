@@ -38,7 +38,6 @@ mod tests {
     use crate::config::parse::lookup;
     use app::model::Role;
 
-
     #[test]
     fn a_domain_carries_passkeys_and_an_address_does_not() {
         let named = policy(&lookup(&[]), "https://clinic.example").expect("domain");

@@ -100,7 +100,6 @@ mod tests {
     use crate::config::parse::lookup;
     use base64::{Engine, engine::general_purpose};
 
-
     fn key(byte: u8) -> String {
         general_purpose::STANDARD.encode([byte; 32])
     }
