@@ -143,8 +143,10 @@ export default async function globalSetup() {
   ensureApplicationRole();
   const [database, , roles] = seededDatabase();
   const [mfaDatabase, mfaOwnerUrl, mfaRoles] = seededDatabase();
+  const [passkeyDatabase, passkeyOwnerUrl, passkeyRoles] = seededDatabase();
 
-  const [upPort, shortPort, downPort, deadDbPort, mfaPort] = await Promise.all([
+  const [upPort, shortPort, downPort, deadDbPort, mfaPort, passkeyPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -184,6 +186,17 @@ export default async function globalSetup() {
     // The shortest step-up window allowed, so the test can outlive it.
     CAIRN_STEP_UP_SECS: "30",
   });
+  // Browsers allow passkeys only on a domain name: this one is reached as
+  // localhost, and requires a passkey of administrators. Its own database,
+  // so the passkeys it gains leave the other servers' people alone.
+  const passkey = serve("server-passkey", {
+    ...limits,
+    ...passkeyRoles,
+    CAIRN_BIND: `127.0.0.1:${passkeyPort}`,
+    CAIRN_PUBLIC_URL: `http://localhost:${passkeyPort}`,
+    CAIRN_PASSKEY_REQUIRED_ROLES: "admin",
+    CAIRN_STEP_UP_SECS: "30",
+  });
   const down = serve("server-down", {
     DATABASE_URL: `postgres://postgres@127.0.0.1:${deadDbPort}/nothing`,
     CAIRN_BIND: `127.0.0.1:${downPort}`,
@@ -192,21 +205,25 @@ export default async function globalSetup() {
   process.env.CAIRN_E2E_DOWN_URL = `http://127.0.0.1:${downPort}`;
   process.env.CAIRN_E2E_SHORT_URL = `http://127.0.0.1:${shortPort}`;
   process.env.CAIRN_E2E_MFA_URL = `http://127.0.0.1:${mfaPort}`;
+  process.env.CAIRN_E2E_PASSKEY_URL = `http://localhost:${passkeyPort}`;
+  process.env.CAIRN_E2E_PASSKEY_DATABASE_URL = passkeyOwnerUrl;
   // Resetting two-step state between tests is done as the owner.
   process.env.CAIRN_E2E_MFA_DATABASE_URL = mfaOwnerUrl;
 
   const stop = async () => {
     axeTotals();
-    for (const child of [up, short, down, mfa]) child.kill("SIGTERM");
+    for (const child of [up, short, down, mfa, passkey]) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     psql(`DROP DATABASE IF EXISTS ${mfaDatabase} WITH (FORCE)`);
+    psql(`DROP DATABASE IF EXISTS ${passkeyDatabase} WITH (FORCE)`);
   };
   try {
     await waitFor(`${process.env.CAIRN_E2E_URL}/readyz`, 200, up);
     await waitFor(`${process.env.CAIRN_E2E_DOWN_URL}/healthz`, 200, down);
     await waitFor(`${process.env.CAIRN_E2E_SHORT_URL}/readyz`, 200, short);
     await waitFor(`${process.env.CAIRN_E2E_MFA_URL}/readyz`, 200, mfa);
+    await waitFor(`http://127.0.0.1:${passkeyPort}/readyz`, 200, passkey);
   } catch (error) {
     await stop();
     throw error;

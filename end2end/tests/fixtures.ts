@@ -26,6 +26,12 @@ export const servers = {
     if (!url) throw new Error("CAIRN_E2E_MFA_URL is not set: run through playwright.config.ts");
     return url;
   },
+  /** Reached as localhost (passkeys need a domain name); requires a passkey of administrators; its own database. */
+  get passkey(): string {
+    const url = process.env.CAIRN_E2E_PASSKEY_URL;
+    if (!url) throw new Error("CAIRN_E2E_PASSKEY_URL is not set: run through playwright.config.ts");
+    return url;
+  },
   get down(): string {
     const url = process.env.CAIRN_E2E_DOWN_URL;
     if (!url) throw new Error("CAIRN_E2E_DOWN_URL is not set: run through playwright.config.ts");
@@ -33,16 +39,44 @@ export const servers = {
   },
 };
 
+/** Runs `sql` as the owner of the database at the URL in `variable`. */
+function asOwner(variable: string, sql: string) {
+  const url = process.env[variable];
+  if (!url) throw new Error(`${variable} is not set: run through playwright.config.ts`);
+  const result = spawnSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-qc", sql], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+}
+
 /**
  * Puts the "mfa" server's staff back to no two-step verification and no
  * sessions, so a test there (and its retry) starts from what it expects.
  */
 export function resetTwoStep() {
-  const url = process.env.CAIRN_E2E_MFA_DATABASE_URL;
-  if (!url) throw new Error("CAIRN_E2E_MFA_DATABASE_URL is not set: run through playwright.config.ts");
-  const sql = "DELETE FROM recovery_codes; DELETE FROM mfa_factors; DELETE FROM mfa_enrollments; DELETE FROM sessions;";
-  const result = spawnSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-qc", sql], { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+  asOwner(
+    "CAIRN_E2E_MFA_DATABASE_URL",
+    "DELETE FROM recovery_codes; DELETE FROM mfa_factors; DELETE FROM mfa_enrollments; DELETE FROM sessions;",
+  );
+}
+
+/**
+ * Puts the "passkey" server's people back to no passkeys, recovery codes or
+ * sessions, so a test there (and its retry) starts from what it expects.
+ */
+export function resetPasskeys() {
+  asOwner("CAIRN_E2E_PASSKEY_DATABASE_URL", "DELETE FROM passkeys; DELETE FROM recovery_codes; DELETE FROM sessions;");
+}
+
+/** Signs in on `server` with the password; the next page (code prompt or setup) is then ready. */
+export async function signInWithPassword(page: Page, server: string, email: string) {
+  await page.goto(`${server}/sign-in`);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(demo.password);
+  // The password step renews the session's CSRF token; the next page's
+  // forms carry the new one once the visitor is re-read after navigating.
+  const reread = page.waitForResponse((r) => r.url().includes("/api/visitor"));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await reread;
 }
 
 /** The demo practice seeded by `cairn seed-demo` (obviously fake people). */

@@ -1,26 +1,14 @@
 // Two-step verification in the browser, on the server that requires it of
 // staff: forced setup, sign-in with a code and with a recovery code, and an
 // administrator's reset behind their own fresh code (step-up).
-import { test, expect, demo, servers, Authenticator, resetTwoStep } from "./fixtures";
+import { test, expect, demo, servers, Authenticator, resetTwoStep, hydrated, signInWithPassword } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 const therapist = { email: "sam.okafor@juniper-creek.example", name: "Sam Okafor, LCSW" };
 
-async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor();
-}
-
 /** Signs in with the password; the next page (code prompt or setup) is then ready. */
 async function password(page: Page, email: string) {
-  await page.goto(`${servers.mfa}/sign-in`);
-  await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demo.password);
-  // The password step renews the session's CSRF token; the next page's
-  // forms carry the new one once the visitor is re-read after navigating.
-  const reread = page.waitForResponse((r) => r.url().includes("/api/visitor"));
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await reread;
+  await signInWithPassword(page, servers.mfa, email);
 }
 
 /** Staff without an authenticator land on setup; answers their app and recovery codes. */
