@@ -25,8 +25,10 @@ pub fn PasskeysSection(#[prop(into)] fresh_codes: Callback<RecoveryCodes>) -> im
     let name = RwSignal::new(String::new());
     let form = NodeRef::<leptos::html::Form>::new();
     // Local: the browser's promises are not `Send`.
-    let add = Action::new_local(move |name: &String| {
-        let (name, token) = (name.clone(), csrf.get_untracked().unwrap_or_default());
+    // (name, CSRF token): after a step-up the session's new token comes
+    // with the retry, before the page has re-read it.
+    let add = Action::new_local(move |(name, token): &(String, String)| {
+        let (name, token) = (name.clone(), token.clone());
         async move { passkey::add(name, token).await }
     });
     let remove = ServerAction::<RemovePasskey>::new();
@@ -70,7 +72,7 @@ pub fn PasskeysSection(#[prop(into)] fresh_codes: Callback<RecoveryCodes>) -> im
             .and_then(|data| data.get("name").as_string())
             .unwrap_or_default();
         name.set(typed.clone());
-        add.dispatch(typed);
+        add.dispatch((typed, csrf.get_untracked().unwrap_or_default()));
     };
     view! {
         <section aria-labelledby="passkeys-heading" class="space-y-4" data-testid="passkeys">
@@ -121,8 +123,8 @@ pub fn PasskeysSection(#[prop(into)] fresh_codes: Callback<RecoveryCodes>) -> im
                 </div>
             </form>
             {move || matches!(add.value().get(), Some(Err(AppError::StepUpRequired))).then(|| view! {
-                <StepUpForm then=move |_| {
-                    add.dispatch(name.get_untracked());
+                <StepUpForm then=move |token: String| {
+                    add.dispatch((name.get_untracked(), token));
                 } />
             })}
         </section>
