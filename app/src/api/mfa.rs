@@ -85,14 +85,9 @@ pub async fn verify_sign_in_code(
     let state = super::state()?;
     let current = super::session().await?;
     let client = super::client().await;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let Some(mut pending) = session::pending(&current).await? else {
         return Err(AppError::Unauthenticated);
     };
-    if pending.is_expired(now) {
-        session::update_pending(&current, None).await?;
-        return Err(AppError::Unauthenticated);
-    }
     super::throttle_person(&state, &client, pending.user_id)?;
     let account = accounts::active(&mut *state.db.conn().await?, pending.user_id)
         .await?

@@ -96,18 +96,8 @@ pub async fn remove_passkey(id: uuid::Uuid, csrf_token: String) -> Result<(), Ap
     let state = super::state()?;
     let fresh = super::fresh_factor(&state, &who, Sensitive::RemovePasskey)?;
     let client = super::client().await;
-    let mut conn = state.db.conn().await?;
-    if state.passkeys.required_for(who.role)
-        && passkeys::list(&mut conn, who.user_id).await?.len() <= 1
-    {
-        let mut errors = crate::error::FieldErrors::new();
-        errors.add(
-            "passkey",
-            "Your practice requires a passkey for your role: add another before removing this one.",
-        );
-        return Err(AppError::Invalid(errors));
-    }
-    passkeys::remove(&mut conn, fresh, id, &client).await
+    let keep_one = state.passkeys.required_for(who.role);
+    passkeys::remove(&mut *state.db.conn().await?, fresh, id, keep_one, &client).await
 }
 
 /// Begins a sign-in with a passkey alone (no email typed).
@@ -179,10 +169,9 @@ async fn whom_to_confirm(current: &tower_sessions::Session) -> Result<uuid::Uuid
     if let Some(who) = session::current(current).await? {
         return Ok(who.user_id);
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     match session::pending(current).await? {
-        Some(pending) if !pending.is_expired(now) => Ok(pending.user_id),
-        _ => Err(AppError::Unauthenticated),
+        Some(pending) => Ok(pending.user_id),
+        None => Err(AppError::Unauthenticated),
     }
 }
 

@@ -44,6 +44,17 @@ pub async fn add(
     finish_adding_passkey(reply, csrf_token).await
 }
 
+/// What to say beside a passkey control after its last attempt: a refusal
+/// of the passkey itself, or any other error but a request for step-up
+/// (the step-up form says that one). `None` after success or before any.
+pub fn problem_with<T>(last: Option<Result<T, AppError>>) -> Option<String> {
+    match last? {
+        Ok(_) | Err(AppError::StepUpRequired) => None,
+        Err(AppError::Invalid(errors)) => errors.get("passkey").map(str::to_owned),
+        Err(other) => Some(other.to_string()),
+    }
+}
+
 /// A problem with the browser's side, said beside the passkey button.
 fn problem(message: &str) -> AppError {
     let mut errors = FieldErrors::new();

@@ -208,12 +208,7 @@ async fn a_patient_adds_a_passkey_and_signs_in_with_it_alone() {
     // With a passkey, her password alone no longer signs her in: the
     // passkey is asked for next.
     let mut again = app.browser();
-    let reply = again
-        .call(
-            "/api/sign-in",
-            &[("email", PATIENT), ("password", DEMO_PASSWORD)],
-        )
-        .await;
+    let reply = again.submit_sign_in(PATIENT, DEMO_PASSWORD).await;
     assert_eq!(reply.header("location"), Some("/sign-in/code"), "{reply:?}");
     assert!(again.visitor().await.user.is_none());
     let reply = prove(&mut again, "/api/passkey-confirm-begin", &mut phone).await;
@@ -346,12 +341,7 @@ async fn the_passkey_rule_walks_administrators_through_and_a_reset_clears_them()
     let app =
         TestApp::with_demo_and(&[ON_A_DOMAIN, ("CAIRN_PASSKEY_REQUIRED_ROLES", "admin")]).await;
     let mut admin = app.browser();
-    let reply = admin
-        .call(
-            "/api/sign-in",
-            &[("email", ADMIN), ("password", DEMO_PASSWORD)],
-        )
-        .await;
+    let reply = admin.submit_sign_in(ADMIN, DEMO_PASSWORD).await;
     assert_eq!(
         reply.header("location"),
         Some(app::ui::SETUP_PAGE),
@@ -384,19 +374,11 @@ async fn the_passkey_rule_walks_administrators_through_and_a_reset_clears_them()
     // Next time: the password, then the passkey; a lost device's recovery
     // code still works.
     let mut next = app.browser();
-    next.call(
-        "/api/sign-in",
-        &[("email", ADMIN), ("password", DEMO_PASSWORD)],
-    )
-    .await;
+    next.submit_sign_in(ADMIN, DEMO_PASSWORD).await;
     let reply = prove(&mut next, "/api/passkey-confirm-begin", &mut key).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let mut lost = app.browser();
-    lost.call(
-        "/api/sign-in",
-        &[("email", ADMIN), ("password", DEMO_PASSWORD)],
-    )
-    .await;
+    lost.submit_sign_in(ADMIN, DEMO_PASSWORD).await;
     let reply = lost.call("/api/sign-in-code", &[("code", &codes[0])]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
@@ -404,12 +386,7 @@ async fn the_passkey_rule_walks_administrators_through_and_a_reset_clears_them()
     // their own step-up): her passkey is gone.
     let target = colleague_of(&app, ADMIN, COLLEAGUE).await;
     let mut colleague = app.browser();
-    colleague
-        .call(
-            "/api/sign-in",
-            &[("email", COLLEAGUE), ("password", DEMO_PASSWORD)],
-        )
-        .await;
+    colleague.submit_sign_in(COLLEAGUE, DEMO_PASSWORD).await;
     add(&app, &mut colleague, "Colleague's key").await;
     let reply = colleague
         .call("/api/mfa-reset", &[("user_id", &target.to_string())])

@@ -2,10 +2,7 @@
 //! went wrong when it does not.
 
 use super::style;
-use crate::{
-    error::AppError,
-    ui::passkey::{Prove, prove},
-};
+use crate::ui::passkey::{Prove, problem_with, prove};
 use leptos::prelude::*;
 
 /// Asks the browser for a passkey (of anyone, or of this person), proves
@@ -27,11 +24,7 @@ pub fn PasskeyButton(
             then.run(token);
         }
     });
-    let problem = move || match run.value().get() {
-        Some(Err(AppError::Invalid(errors))) => errors.get("passkey").map(str::to_owned),
-        Some(Err(other)) => Some(other.to_string()),
-        _ => None,
-    };
+    let problem = move || problem_with(run.value().get());
     view! {
         <div>
             <button

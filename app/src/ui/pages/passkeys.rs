@@ -50,16 +50,8 @@ pub fn PasskeysSection(#[prop(into)] fresh_codes: Callback<RecoveryCodes>) -> im
         }
     });
     let name_error = field_error(add.value(), "name");
-    let add_problem = move || match add.value().get() {
-        Some(Err(AppError::Invalid(errors))) => errors.get("passkey").map(str::to_owned),
-        Some(Err(AppError::StepUpRequired)) | Some(Ok(_)) | None => None,
-        Some(Err(other)) => Some(other.to_string()),
-    };
-    let remove_problem = move || match remove.value().get() {
-        Some(Err(AppError::Invalid(errors))) => errors.get("passkey").map(str::to_owned),
-        Some(Err(AppError::StepUpRequired)) | Some(Ok(())) | None => None,
-        Some(Err(other)) => Some(other.to_string()),
-    };
+    let add_problem = move || passkey::problem_with(add.value().get());
+    let remove_problem = move || passkey::problem_with(remove.value().get());
     let remove_now = move |id: uuid::Uuid, csrf_token: String| {
         removing.set(Some(id));
         remove.dispatch(RemovePasskey { id, csrf_token });

@@ -282,11 +282,16 @@ impl Browser {
             .await
     }
 
+    /// Submits the sign-in form; answers what came back (a second step
+    /// or a setup may follow).
+    pub async fn submit_sign_in(&mut self, email: &str, password: &str) -> Reply {
+        self.call("/api/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+
     /// Signs in and asserts it worked.
     pub async fn sign_in(&mut self, email: &str, password: &str) {
-        let reply = self
-            .call("/api/sign-in", &[("email", email), ("password", password)])
-            .await;
+        let reply = self.submit_sign_in(email, password).await;
         assert_eq!(
             reply.status,
             StatusCode::OK,
@@ -303,9 +308,7 @@ impl Browser {
     /// refused.
     pub async fn fail_sign_in(&mut self, email: &str, password: &str, times: usize) {
         for _ in 0..times {
-            let reply = self
-                .call("/api/sign-in", &[("email", email), ("password", password)])
-                .await;
+            let reply = self.submit_sign_in(email, password).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
         }
     }

@@ -125,14 +125,34 @@ fn parse(stored: serde_json::Value) -> Result<Passkey, AppError> {
 
 /// Removes one of the person's own passkeys, with a fresh confirmation of
 /// theirs (`fresh`). Another person's, or one already gone, is `NotFound`.
+/// With `keep_one` (their role must use a passkey) the last one stays:
+/// their passkeys are locked while counted, so two removals at once cannot
+/// both take one of the last two.
 pub async fn remove(
     conn: &mut AsyncPgConnection,
     fresh: StepUp,
     id: Uuid,
+    keep_one: bool,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
     let user_id = fresh.user_id;
     conn.transaction::<_, AppError, _>(async |conn| {
+        if keep_one {
+            let theirs: Vec<Uuid> = passkeys::table
+                .filter(passkeys::user_id.eq(user_id))
+                .select(passkeys::id)
+                .for_update()
+                .load(conn)
+                .await?;
+            if theirs.len() <= 1 && theirs.contains(&id) {
+                let mut errors = crate::error::FieldErrors::new();
+                errors.add(
+                    "passkey",
+                    "Your practice requires a passkey for your role: add another before removing this one.",
+                );
+                return Err(AppError::Invalid(errors));
+            }
+        }
         let removed = diesel::delete(
             passkeys::table
                 .find(id)

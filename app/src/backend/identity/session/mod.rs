@@ -185,11 +185,19 @@ pub async fn await_second_factor(
         .map(drop)
 }
 
-/// The sign-in waiting for its second factor, if any.
+/// The sign-in waiting for its second factor, if any and not expired (an
+/// expired one is abandoned here).
 pub async fn pending(
     session: &tower_sessions::Session,
 ) -> Result<Option<PendingSignIn>, crate::error::AppError> {
-    read(session, PENDING_KEY).await
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match read::<PendingSignIn>(session, PENDING_KEY).await? {
+        Some(pending) if pending.is_expired(now) => {
+            update_pending(session, None).await?;
+            Ok(None)
+        }
+        fresh => Ok(fresh),
+    }
 }
 
 /// The value under `key` in the session's data, if any.
