@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     // An optional .env supplies variables not already set in the environment.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
+    if let Some(code) = server::cli::without_configuration(&cli) {
+        return code;
+    }
     let config = match Config::from_env(cli.production) {
         Ok(config) => config,
         Err(error) => {

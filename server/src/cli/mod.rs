@@ -3,6 +3,7 @@
 mod audit;
 mod create_admin;
 mod export;
+pub mod healthcheck;
 mod keys;
 mod retention;
 
@@ -11,6 +12,7 @@ use anyhow::bail;
 use app::backend::{db::migrate, organizations, seed};
 use clap::{Parser, Subcommand};
 use diesel_async::AsyncPgConnection;
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,6 +54,10 @@ pub enum Command {
     /// Records whose retention has ended: report them, or erase them.
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// Ask the server running here (at CAIRN_BIND) whether it is alive:
+    /// exit 0 if so, 1 if not. For a container's HEALTHCHECK; reads no
+    /// other setting.
+    Healthcheck(healthcheck::Args),
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
@@ -75,7 +81,25 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Keys(command) => keys::run(command, &config).await,
         Command::Export(args) => export::run(args, &config).await,
         Command::Retention(command) => retention::run(command, &config).await,
+        Command::Healthcheck(_) => {
+            bail!("healthcheck is answered before the configuration is read")
+        }
     }
+}
+
+/// Commands that need none of the configuration but `CAIRN_BIND`, answered
+/// before the rest is read (and could fail on a setting they never use).
+pub fn without_configuration(cli: &Cli) -> Option<ExitCode> {
+    let Some(Command::Healthcheck(args)) = &cli.command else {
+        return None;
+    };
+    Some(match Config::bind_from_env() {
+        Ok(bind) => healthcheck::run(args, bind),
+        Err(error) => {
+            eprintln!("cairn: configuration error: {error}");
+            ExitCode::from(2)
+        }
+    })
 }
 
 /// Opens one connection for a command (commands do not need a pool).

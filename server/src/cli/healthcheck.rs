@@ -1,0 +1,114 @@
+//! `cairn healthcheck`: asks the running server on this machine whether it
+//! is alive (or ready), so a container image needs no curl or shell for its
+//! `HEALTHCHECK`. It reads only `CAIRN_BIND`: a probe must not fail on a
+//! key or database setting it never uses.
+
+use std::{
+    io::{self, Read, Write},
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream},
+    process::ExitCode,
+    time::Duration,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Ask `/readyz` (the database is reachable and migrated) instead of
+    /// `/healthz` (the process answers). Orchestrators restart on a failed
+    /// liveness check, and restarting does not bring a database back, so
+    /// the container's check is the liveness one.
+    #[arg(long)]
+    pub ready: bool,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub timeout: u64,
+}
+
+/// Probes the server listening on `bind`; exit 0 on a 200, 1 otherwise,
+/// with one line saying why.
+pub fn run(args: &Args, bind: SocketAddr) -> ExitCode {
+    let path = if args.ready { "/readyz" } else { "/healthz" };
+    let target = local_address(bind);
+    match probe(target, path, Duration::from_secs(args.timeout)) {
+        Ok(200) => {
+            println!("ok: {path} on {target} answered 200");
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("cairn healthcheck: {path} on {target} answered {status}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("cairn healthcheck: no answer from {path} on {target}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where to reach a server bound to `bind` from the same machine: a
+/// wildcard address (`0.0.0.0`, `[::]`) is reached on loopback.
+pub fn local_address(bind: SocketAddr) -> SocketAddr {
+    let ip = match bind.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, bind.port())
+}
+
+/// The status code of a bare HTTP/1.1 `GET path`: enough for a health
+/// check without an HTTP client crate.
+pub fn probe(target: SocketAddr, path: &str, timeout: Duration) -> io::Result<u16> {
+    let mut stream = TcpStream::connect_timeout(&target, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes())?;
+    // The status line is all we need; health bodies are a few bytes.
+    let mut head = [0u8; 64];
+    let mut read = 0;
+    while read < head.len() {
+        match stream.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+        if head[..read].contains(&b'\n') {
+            break;
+        }
+    }
+    status_of(&head[..read])
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not an HTTP answer"))
+}
+
+/// `HTTP/1.1 200 OK` → 200.
+fn status_of(head: &[u8]) -> Option<u16> {
+    let line = std::str::from_utf8(head).ok()?.lines().next()?;
+    let mut parts = line.split(' ');
+    parts
+        .next()
+        .filter(|version| version.starts_with("HTTP/"))?;
+    parts.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_binds_are_probed_on_loopback() {
+        let probe = |bind: &str| local_address(bind.parse().expect("address")).to_string();
+        assert_eq!(probe("0.0.0.0:3000"), "127.0.0.1:3000");
+        assert_eq!(probe("[::]:8443"), "[::1]:8443");
+        assert_eq!(probe("10.0.0.7:3000"), "10.0.0.7:3000");
+    }
+
+    #[test]
+    fn only_an_http_status_line_counts() {
+        assert_eq!(
+            status_of(b"HTTP/1.1 503 Service Unavailable\r\n"),
+            Some(503)
+        );
+        assert_eq!(status_of(b"HTTP/1.1 200 OK\r\ncontent"), Some(200));
+        assert_eq!(status_of(b"SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(status_of(b""), None);
+    }
+}
