@@ -149,6 +149,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("CAIRN_BIND: could not listen on {}", config.bind))?;
     tracing::info!(address = %config.bind, public_url = %config.public_url, "Cairn is listening");
 
+    if let Some(address) = config.metrics_bind {
+        let metrics = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("CAIRN_METRICS_BIND: could not listen on {address}"))?;
+        tracing::info!(%address, "metrics for Prometheus at /metrics");
+        let router = http::metrics::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(metrics, router).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
     let app = http::router(state.clone(), (&config).into());
     let server = axum::serve(
         listener,
@@ -248,8 +260,33 @@ async fn prepare_database(config: Config, db: Database, fatal: oneshot::Sender<S
         Ok(count) => tracing::info!(count, "brought accounts' identities up to date"),
         Err(error) => tracing::error!(%error, "could not bring accounts' identities up to date"),
     }
+    note_keys(&config, &mut conn).await;
     db.set_schema_ready();
     tracing::info!("database ready");
+}
+
+/// Notes the keys this instance runs with (their ages start the first time
+/// they are seen: `cairn keys status`), and logs a warning for any in use
+/// longer than the configured limit.
+async fn note_keys(config: &Config, conn: &mut diesel_async::AsyncPgConnection) {
+    use app::backend::vault::inventory;
+    let now = time::OffsetDateTime::now_utc();
+    match inventory::ages(conn, &config.configured_keys()).await {
+        Ok(ages) => {
+            for age in ages {
+                let days = age.days(now);
+                if days > i64::from(config.key_max_age_days) {
+                    tracing::warn!(
+                        key = age.key.kind.variable(),
+                        version = age.key.version,
+                        days,
+                        "a key is older than CAIRN_KEY_MAX_AGE_DAYS; rotate it (cairn keys status)"
+                    );
+                }
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not note the keys in use"),
+    }
 }
 
 /// Seals free text stored in the clear before it was sealed (see

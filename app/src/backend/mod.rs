@@ -5,7 +5,7 @@
 //! [`records`] (the patient's record and the one way to reach it),
 //! [`vault`] (keys and sealing: the only way health information is
 //! opened), [`audit`] (the trail, its verification, review and alerts).
-//! The rest is plumbing: how many requests are served at once, the database, mail, throttles, client info,
+//! The rest is plumbing: how many requests are served at once, the database, mail, metrics, throttles, client info,
 //! secrets, settings an operator got wrong, dates, the practice, the shared state and the demo seed. No
 //! module imports one that imports it back (`server/tests/architecture`).
 
@@ -15,6 +15,7 @@ pub mod dates;
 pub mod db;
 pub mod identity;
 pub mod mail;
+pub mod metrics;
 pub mod organizations;
 pub mod practice_settings;
 pub mod records;

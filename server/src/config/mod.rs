@@ -9,7 +9,6 @@
 //! | `DATABASE_URL` | required | PostgreSQL URL of the application's role (`cairn_app`); production refuses a superuser, the tables' owner, or a role that may change the trail or delete what the practice keeps; `sslmode` as in libpq (`disable`, `prefer` (the default off loopback; unset on loopback is plain), `require`, `verify-ca`, `verify-full`), `sslrootcert` a CA bundle or `system`; production requires `verify-full` unless the host is loopback or a Unix socket |
 //! | `CAIRN_MIGRATION_DATABASE_URL` | `DATABASE_URL` | PostgreSQL URL of the tables' owner, used only to migrate (`cairn migrate`, `seed-demo`, and `serve` when `CAIRN_MIGRATE_ON_START` is on); same TLS rules |
 //! | `CAIRN_DB_CA_FILE` | none | PEM CA bundle for the database's certificate (the URL's `sslrootcert` wins) |
-//! | `CAIRN_BIND` | `127.0.0.1:3000` | address to listen on |
 //! | `CAIRN_PUBLIC_URL` | `http://127.0.0.1:3000`; required (https) in production | origin people use |
 //! | `CAIRN_SITE_ROOT` | `target/site` | folder with the built pkg/ and assets |
 //! | `CAIRN_MIGRATE_ON_START` | `true`; `false` in production | apply pending migrations at `serve` start, as `CAIRN_MIGRATION_DATABASE_URL` |
@@ -42,10 +41,12 @@
 //! | `CAIRN_EMERGENCY_ACCESS_MINUTES` | `60` | how long a therapist's emergency ("break the glass") access to a chart lasts |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 //!
-//! Two-step verification: see [`mfa`]. The PHI vault's keys: see [`vault`].
+//! Where it listens: see [`listen`]. Keys over time: see [`keys`]. Two-step verification: see [`mfa`].
+//! The PHI vault's keys: see [`vault`].
 
 mod database;
 mod keys;
+mod listen;
 mod mfa;
 mod parse;
 mod passkeys;
@@ -88,6 +89,8 @@ pub struct Config {
     /// (`CAIRN_MIGRATION_DATABASE_URL`; `DATABASE_URL` when unset).
     pub migration_database: DatabaseTarget,
     pub bind: SocketAddr,
+    /// The Prometheus listener's address, when metrics are on.
+    pub metrics_bind: Option<SocketAddr>,
     pub public_url: String,
     pub site_root: PathBuf,
     pub migrate_on_start: bool,
@@ -118,6 +121,10 @@ pub struct Config {
     pub vault: app::backend::vault::Vault,
     /// Signs audit checkpoints (`CAIRN_AUDIT_SIGNING_KEY`).
     pub audit_key: app::backend::audit::checkpoint::CheckpointKey,
+    /// Verify checkpoints signed before a rotation (`CAIRN_AUDIT_RETIRED_KEYS`).
+    pub audit_retired: Vec<app::backend::audit::checkpoint::VerifyingKey>,
+    /// Keys in use longer are warned about (`CAIRN_KEY_MAX_AGE_DAYS`).
+    pub key_max_age_days: u32,
 }
 
 /// A URL that may carry a password (SMTP). `Debug` hides it.
@@ -144,17 +151,18 @@ impl Config {
         Self::from_lookup(production, |name| std::env::var(name).ok())
     }
 
+    /// `CAIRN_BIND` alone, for `cairn healthcheck`.
+    pub fn bind_from_env() -> Result<SocketAddr, ConfigError> {
+        listen::bind(&set_values(|name| std::env::var(name).ok()))
+    }
+
     /// Reads configuration through `lookup`, so tests need not touch the
     /// process environment.
     pub fn from_lookup(
         production_flag: bool,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let var = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = set_values(lookup);
 
         let environment = match var("CAIRN_ENV").as_deref() {
             _ if production_flag => Environment::Production,
@@ -171,12 +179,8 @@ impl Config {
 
         let (database, migration_database) = database::targets(&var, production)?;
 
-        let bind = parse(
-            &var,
-            "CAIRN_BIND",
-            "127.0.0.1:3000".parse().ok(),
-            "an address such as 127.0.0.1:3000",
-        )?;
+        let bind = listen::bind(&var)?;
+        let metrics_bind = listen::metrics(&var, bind)?;
 
         let public_url = match var("CAIRN_PUBLIC_URL") {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -341,6 +345,7 @@ impl Config {
             database,
             migration_database,
             bind,
+            metrics_bind,
             public_url,
             site_root: PathBuf::from(
                 var("CAIRN_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
@@ -388,6 +393,8 @@ impl Config {
                 "cairn development-only audit checkpoint key: public, never use in production",
                 production,
             )?),
+            audit_retired: keys::retired_audit_keys(&var)?,
+            key_max_age_days: bounded(&var, "CAIRN_KEY_MAX_AGE_DAYS", 90, 1..=3650)?,
             vault: vault::vault(&var, production)?,
         };
         Ok(config)
@@ -395,6 +402,15 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+}
+
+/// The variables that hold something: values trimmed, blank ones unset.
+fn set_values(lookup: impl Fn(&str) -> Option<String>) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 }
 

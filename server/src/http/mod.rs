@@ -8,6 +8,7 @@ mod download;
 mod error_status;
 mod headers;
 mod health;
+pub mod metrics;
 mod record_export;
 mod refusals;
 mod session;
@@ -146,6 +147,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                     limits.request_timeout,
                 )),
         )
+        // Counts and times everything the stack answers, by the route it
+        // matched (axum routes before these layers run).
+        .layer(middleware::from_fn(metrics::measured))
         // Outermost of all: a request id only a trusted proxy may supply.
         .layer(middleware::from_fn_with_state(
             trusted,

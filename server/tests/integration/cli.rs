@@ -1,5 +1,5 @@
 //! The `cairn` binary itself: configuration errors, commands, and `serve`
-//! riding out a database that is not there yet.
+//! riding out a database that is not there yet (as `cairn healthcheck` sees it).
 
 use crate::support::{
     TestDb,
@@ -210,6 +210,7 @@ async fn create_admin_creates_an_admin_who_can_sign_in() {
 async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() {
     let name = format!("cairn_late_{}", uuid::Uuid::new_v4().simple());
     let port = free_port();
+    let metrics_port = free_port();
     let site = tempdir_with_pkg();
     let mut server = Guard(
         cairn(
@@ -217,6 +218,7 @@ async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() 
                 ("DATABASE_URL", &app_url_for(&name)),
                 ("CAIRN_MIGRATION_DATABASE_URL", &url_for(&name)),
                 ("CAIRN_BIND", &format!("127.0.0.1:{port}")),
+                ("CAIRN_METRICS_BIND", &format!("127.0.0.1:{metrics_port}")),
                 ("CAIRN_SITE_ROOT", site.to_str().expect("utf-8 path")),
             ],
             &["serve"],
@@ -233,6 +235,27 @@ async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() 
         "alive without a database"
     );
     assert_eq!(http_status(port, "/readyz").await, Some(503));
+    assert_eq!(
+        http_status(metrics_port, "/metrics").await,
+        Some(200),
+        "metrics on their own address, database or not"
+    );
+    assert_ne!(
+        http_status(port, "/metrics").await,
+        Some(200),
+        "never on the public one"
+    );
+    let bind = format!("0.0.0.0:{port}");
+    let healthcheck = |args: &[&str]| run(&[("CAIRN_BIND", &bind)], args);
+    let alive = healthcheck(&["healthcheck"]);
+    assert!(alive.status.success(), "{}", stderr(&alive));
+    let not_ready = healthcheck(&["healthcheck", "--ready"]);
+    assert_eq!(not_ready.status.code(), Some(1));
+    assert!(
+        stderr(&not_ready).contains("/readyz") && stderr(&not_ready).contains("503"),
+        "{}",
+        stderr(&not_ready)
+    );
 
     let mut admin = crate::support::db::connect(&admin_url())
         .await
@@ -242,7 +265,9 @@ async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() 
         .await
         .expect("create late database");
     let status = wait_for_status(port, "/readyz", 200).await;
+    let ready = healthcheck(&["healthcheck", "--ready"]);
     server.stop();
+    let stopped = healthcheck(&["healthcheck"]);
     sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await
@@ -250,6 +275,17 @@ async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() 
     assert_eq!(
         status, 200,
         "ready once the database exists and is migrated"
+    );
+    assert!(ready.status.success(), "{}", stderr(&ready));
+    assert_eq!(
+        stopped.status.code(),
+        Some(1),
+        "nobody answers once stopped"
+    );
+    assert!(
+        stderr(&stopped).contains("no answer"),
+        "{}",
+        stderr(&stopped)
     );
 }
 
@@ -313,39 +349,41 @@ async fn wait_for_status(port: u16, path: &str, want: u16) -> u16 {
     last
 }
 
-/// A bare HTTP/1.1 GET; enough for health checks without an HTTP client crate.
+/// The status of `GET path`, through the probe `cairn healthcheck` uses.
 async fn http_status(port: u16, path: &str) -> Option<u16> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.ok()?;
-    let text = String::from_utf8_lossy(&response);
-    text.split_whitespace().nth(1)?.parse().ok()
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        server::cli::healthcheck::probe(target, &path, Duration::from_secs(5)).ok()
+    })
+    .await
+    .ok()?
 }
 
-#[tokio::test]
-async fn audit_checkpoint_and_verify_catch_an_edited_event() {
+/// Appends one event to the trail (an anonymous failed sign-in): its id.
+pub(crate) async fn record_a_failed_sign_in(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
     use app::{
         backend::audit::{self, Actor, Event, Origin},
         model::audit::{AuditAction, AuditOutcome},
     };
+    let event = Event::new(
+        AuditAction::SignInFailed,
+        AuditOutcome::Denied,
+        Actor::Anonymous {
+            organization_id: None,
+        },
+        Origin::default(),
+    );
+    audit::record(conn, event).await.expect("record")
+}
+
+#[tokio::test]
+async fn audit_checkpoint_and_verify_catch_an_edited_event() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let event = Event::new(
-            AuditAction::SignInFailed,
-            AuditOutcome::Denied,
-            Actor::Anonymous {
-                organization_id: None,
-            },
-            Origin::default(),
-        );
-        ids.push(audit::record(&mut conn, event).await.expect("record"));
+        ids.push(record_a_failed_sign_in(&mut conn).await);
     }
     let env = [("DATABASE_URL", db.url.as_str())];
     let file = std::env::temp_dir().join(format!("cairn-checkpoint-{}", db.name));
@@ -456,6 +494,6 @@ async fn keys_rotate_the_kek_and_serve_refuses_to_start_without_a_kek_the_data_n
 }
 
 /// Borrowed name/value pairs for [`run`] and [`cairn`].
-fn pairs<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn pairs<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -286,11 +286,22 @@ async fn joined(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<Option
     if events.iter().any(|e| e.outcome == AuditOutcome::Denied) {
         super::refusals::noted();
     }
-    if in_transaction(conn) {
-        return append_all(conn, events).await;
+    let started = std::time::Instant::now();
+    let appended = if in_transaction(conn) {
+        append_all(conn, events).await
+    } else {
+        conn.transaction(async |conn| append_all(conn, events).await)
+            .await
+    };
+    if appended.is_ok() {
+        crate::backend::metrics::audit_appended(
+            events
+                .iter()
+                .map(|e| (e.action.as_str(), e.outcome.as_str())),
+            started.elapsed(),
+        );
     }
-    conn.transaction(async |conn| append_all(conn, events).await)
-        .await
+    appended
 }
 
 async fn append_all(

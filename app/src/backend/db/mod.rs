@@ -115,6 +115,16 @@ impl Database {
         })
     }
 
+    /// How the pool stands now (for a metrics scrape).
+    pub fn pool_use(&self) -> crate::backend::metrics::PoolUse {
+        let state = self.pool.state();
+        crate::backend::metrics::PoolUse {
+            open: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.config().max_size,
+        }
+    }
+
     /// True when the schema is current and a round trip to PostgreSQL
     /// succeeds: what `/readyz` reports.
     pub async fn is_ready(&self) -> bool {
