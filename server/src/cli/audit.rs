@@ -34,7 +34,9 @@ pub async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
     let mut conn = super::connect(config).await?;
     match command {
         AuditCommand::Verify { checkpoints } => {
-            let key = config.audit_key.verifying();
+            let keys: Vec<_> = std::iter::once(config.audit_key.verifying())
+                .chain(config.audit_retired.iter().copied())
+                .collect();
             let mut signed = Vec::new();
             for path in &checkpoints {
                 let text = std::fs::read_to_string(path)
@@ -45,7 +47,7 @@ pub async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
                     .filter(|(_, l)| !l.trim().is_empty())
                 {
                     signed.push(
-                        Checkpoint::parse(line, &key)
+                        Checkpoint::parse(line, &keys)
                             .with_context(|| format!("{} line {}", path.display(), n + 1))?,
                     );
                 }

@@ -7,16 +7,22 @@ use app::backend::{
     records::patients,
     vault::{
         dek,
+        inventory::{self, KeyKind},
         rotate::{self, Target},
     },
 };
 use clap::Subcommand;
+use diesel_async::AsyncPgConnection;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Show which KEK versions wrap how many data keys, and any data key
-    /// rotation left unfinished.
+    /// Show every key's age (the configured keys since this database first
+    /// saw each, data keys since they were made), which KEK versions wrap
+    /// how many data keys, any rotation left unfinished, and warn about
+    /// keys older than CAIRN_KEY_MAX_AGE_DAYS.
     Status,
     /// Re-wrap every data key with the current KEK (CAIRN_KEK_CURRENT, or
     /// the highest configured version). Values are not touched.
@@ -42,23 +48,7 @@ pub async fn run(command: KeysCommand, config: &Config) -> anyhow::Result<()> {
         bail!("{}", dek::missing_keks_problem(&missing));
     }
     match command {
-        KeysCommand::Status => {
-            for (version, keys) in dek::keys_by_kek(&mut conn).await? {
-                let mark = if version == vault.keks().current() {
-                    " (current)"
-                } else {
-                    ""
-                };
-                println!("KEK version {version}{mark}: wraps {keys} data keys");
-            }
-            let retired = dek::retired_count(&mut conn).await?;
-            if retired > 0 {
-                println!(
-                    "{retired} retired data key(s) still seal values: run `cairn keys rotate-dek` again to finish"
-                );
-            }
-            Ok(())
-        }
+        KeysCommand::Status => status(&mut conn, config).await,
         KeysCommand::RotateKek => {
             let done = rotate::rotate_kek(&mut conn, vault)
                 .await
@@ -91,4 +81,72 @@ pub async fn run(command: KeysCommand, config: &Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `cairn keys status`: each key and its age, what needs finishing, and a
+/// warning for every key in use longer than the configured limit.
+async fn status(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let limit = i64::from(config.key_max_age_days);
+    let mut too_old = Vec::new();
+    let wrapped: BTreeMap<u32, i64> = dek::keys_by_kek(conn).await?.into_iter().collect();
+    println!("Keys from configuration, in use since this database first saw each:");
+    for age in inventory::ages(conn, &config.configured_keys()).await? {
+        let key = age.key;
+        let what = match key.kind {
+            KeyKind::Kek => {
+                let current = if key.version == config.vault.keks().current() {
+                    " (current)"
+                } else {
+                    ""
+                };
+                let keys = wrapped.get(&key.version).copied().unwrap_or(0);
+                format!(
+                    "KEK version {}{current}: wraps {keys} data keys",
+                    key.version
+                )
+            }
+            KeyKind::BlindIndex => "blind-index key".to_owned(),
+            KeyKind::Mfa => "two-step (MFA) key".to_owned(),
+            KeyKind::AuditSigning => "audit signing key".to_owned(),
+        };
+        let days = age.days(now);
+        println!("  {what}, in use {days} days");
+        if days > limit {
+            too_old.push(format!("{what}: {days} days ({})", key.kind.variable()));
+        }
+    }
+    println!(
+        "  (the audit signing key's public half, to keep in CAIRN_AUDIT_RETIRED_KEYS once it is replaced: {})",
+        config.audit_key.public_base64()
+    );
+    match dek::in_use(conn).await? {
+        (_, None) => println!("Data keys: none yet."),
+        (count, Some(oldest)) => {
+            let days = (now - oldest).whole_days();
+            println!("Data keys: {count} in use, the oldest made {days} days ago.");
+            if days > limit {
+                too_old.push(format!(
+                    "data keys: the oldest is {days} days old (`cairn keys rotate-dek`)"
+                ));
+            }
+        }
+    }
+    let retired = dek::retired_count(conn).await?;
+    if retired > 0 {
+        println!(
+            "{retired} retired data key(s) still seal values: run `cairn keys rotate-dek` again to finish"
+        );
+    }
+    if too_old.is_empty() {
+        println!("Every key is younger than {limit} days (CAIRN_KEY_MAX_AGE_DAYS).");
+    } else {
+        println!(
+            "WARNING: in use longer than {limit} days (CAIRN_KEY_MAX_AGE_DAYS); rotate (docs/operations.md, \"Keys\"):"
+        );
+        for line in too_old {
+            println!("  {line}");
+        }
+    }
+    Ok(())
 }

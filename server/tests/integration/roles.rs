@@ -32,6 +32,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("audit_verifications", "SI"),
     ("care_team", "SIUD"),
     ("clinical_notes", "SIU"),
+    ("configured_keys", "SIu"),
     ("consent_templates", "SIu"),
     ("consents", "SIu"),
     ("data_key_destructions", "S"),

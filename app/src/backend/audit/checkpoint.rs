@@ -8,7 +8,8 @@
 //! `cairn-audit-checkpoint/v1 | id | hash | time` (fixed-width, big-endian).
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+pub use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -38,6 +39,12 @@ impl CheckpointKey {
         self.0.verifying_key()
     }
 
+    /// Tells the key apart (`vault::inventory`): of its public half, which
+    /// is no secret anyway.
+    pub fn fingerprint(&self) -> [u8; 16] {
+        crate::backend::vault::inventory::fingerprint(self.0.verifying_key().as_bytes())
+    }
+
     pub fn sign(&self, id: i64, hash: [u8; 32], at: i64) -> Checkpoint {
         let signature = self.0.sign(&message(id, &hash, at));
         Checkpoint {
@@ -47,6 +54,12 @@ impl CheckpointKey {
             signature: signature.to_bytes(),
         }
     }
+}
+
+/// A public key as [`CheckpointKey::public_base64`] writes it, or `None`.
+pub fn public_key(text: &str) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = STANDARD.decode(text.trim()).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
 }
 
 /// A checked checkpoint: its signature held under the configured key.
@@ -91,8 +104,10 @@ impl Checkpoint {
         serde_json::to_string(&wire).unwrap_or_default()
     }
 
-    /// Parses a line and checks its signature.
-    pub fn parse(line: &str, key: &VerifyingKey) -> Result<Self, CheckpointError> {
+    /// Parses a line and checks its signature under any of `keys`: the
+    /// current key's public half, and those of keys retired since, so
+    /// checkpoints signed before a rotation still verify.
+    pub fn parse(line: &str, keys: &[VerifyingKey]) -> Result<Self, CheckpointError> {
         let wire: Wire =
             serde_json::from_str(line.trim()).map_err(|_| CheckpointError::Malformed)?;
         if wire.version != 1 {
@@ -104,11 +119,14 @@ impl Checkpoint {
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or(CheckpointError::Malformed)?;
-        key.verify(
-            &message(wire.id, &hash, wire.at),
-            &Signature::from_bytes(&signature),
-        )
-        .map_err(|_| CheckpointError::BadSignature)?;
+        let signed = message(wire.id, &hash, wire.at);
+        let signature_bytes = Signature::from_bytes(&signature);
+        if !keys
+            .iter()
+            .any(|key| key.verify(&signed, &signature_bytes).is_ok())
+        {
+            return Err(CheckpointError::BadSignature);
+        }
         Ok(Checkpoint {
             id: wire.id,
             hash,
@@ -148,23 +166,29 @@ mod tests {
         let checkpoint = key.sign(42, [9; 32], 1_795_000_000);
         let line = checkpoint.to_line();
         assert_eq!(
-            Checkpoint::parse(&line, &key.verifying()),
+            Checkpoint::parse(&line, &[key.verifying()]),
             Ok(checkpoint.clone())
         );
 
         let moved = line.replace("\"id\":42", "\"id\":41");
         assert_eq!(
-            Checkpoint::parse(&moved, &key.verifying()),
+            Checkpoint::parse(&moved, &[key.verifying()]),
             Err(CheckpointError::BadSignature)
         );
         let other = CheckpointKey::from_seed(&[8; 32]);
         assert_eq!(
-            Checkpoint::parse(&line, &other.verifying()),
+            Checkpoint::parse(&line, &[other.verifying()]),
             Err(CheckpointError::BadSignature)
+        );
+        // After a rotation the retired key's public half still verifies
+        // what it signed.
+        assert_eq!(
+            Checkpoint::parse(&line, &[other.verifying(), key.verifying()]),
+            Ok(checkpoint.clone())
         );
         for junk in ["", "{}", "not json", "{\"version\":2}"] {
             assert_eq!(
-                Checkpoint::parse(junk, &key.verifying()),
+                Checkpoint::parse(junk, &[key.verifying()]),
                 Err(CheckpointError::Malformed)
             );
         }

@@ -103,6 +103,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    configured_keys (kind, fingerprint) {
+        kind -> Text,
+        fingerprint -> Bytea,
+        version -> Int4,
+        first_seen -> Timestamptz,
+        last_seen -> Timestamptz,
+    }
+}
+
+diesel::table! {
     consent_templates (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -506,6 +516,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_verifications,
     care_team,
     clinical_notes,
+    configured_keys,
     consent_templates,
     consents,
     data_key_destructions,

@@ -65,6 +65,11 @@ impl BlindKey {
         Self(Zeroizing::new(bytes))
     }
 
+    /// Tells the key apart without holding it (`inventory`).
+    pub fn fingerprint(&self) -> [u8; 16] {
+        super::inventory::fingerprint(self.0.as_slice())
+    }
+
     /// The index of `value` in `column` (e.g. "patients.legal_name") of
     /// practice `organization_id`.
     pub fn index(

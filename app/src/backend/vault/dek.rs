@@ -245,6 +245,18 @@ pub fn missing_keks_problem(missing: &[(u32, i64)]) -> String {
     )
 }
 
+/// Data keys in use (not retired): how many, and when the oldest was made.
+pub async fn in_use(
+    conn: &mut AsyncPgConnection,
+) -> Result<(i64, Option<time::OffsetDateTime>), AppError> {
+    use diesel::dsl::{count_star, min};
+    Ok(data_keys::table
+        .filter(data_keys::retired_at.is_null())
+        .select((count_star(), min(data_keys::created_at)))
+        .get_result(conn)
+        .await?)
+}
+
 /// Retired data keys not yet destroyed: an unfinished DEK rotation.
 pub async fn retired_count(conn: &mut AsyncPgConnection) -> Result<i64, AppError> {
     Ok(data_keys::table

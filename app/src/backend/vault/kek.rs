@@ -70,6 +70,13 @@ impl Keks {
         self.keys.contains_key(&version)
     }
 
+    /// Each configured version and its key's fingerprint.
+    pub fn fingerprints(&self) -> impl Iterator<Item = (u32, [u8; 16])> + '_ {
+        self.keys
+            .iter()
+            .map(|(version, key)| (*version, key.fingerprint()))
+    }
+
     /// Wraps data key `dek_id`'s bytes with the current KEK.
     pub(super) fn wrap(&self, dek_id: i32, dek: &[u8; 32]) -> (u32, Vec<u8>) {
         let kek = &self.keys[&self.current];

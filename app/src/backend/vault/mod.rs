@@ -12,6 +12,8 @@
 //!   the authorization and audit path issues.
 //! - [`blind`]: blind indexes for equality search.
 //! - [`rotate`]: KEK and DEK rotation, resumable, audited.
+//! - [`inventory`]: the keys from configuration by fingerprint, and how
+//!   long each has been in use.
 //!
 //! Per-patient data keys are the granularity because erasing a patient
 //! must be able to destroy exactly their data: delete their key and every
@@ -26,6 +28,7 @@ pub mod blind;
 mod cache;
 pub mod columns;
 pub mod dek;
+pub mod inventory;
 pub mod kek;
 pub mod leftovers;
 pub mod phi;
@@ -102,6 +105,26 @@ impl Vault {
     /// it sealed are gone with their rows by then.
     pub fn forget_destroyed(&self, id: u32) {
         self.cache.forget(id);
+    }
+
+    /// The vault's keys from configuration: every KEK version and the
+    /// blind-index key.
+    pub fn configured_keys(&self) -> Vec<inventory::ConfiguredKey> {
+        let mut keys: Vec<_> = self
+            .keks
+            .fingerprints()
+            .map(|(version, fingerprint)| inventory::ConfiguredKey {
+                kind: inventory::KeyKind::Kek,
+                version,
+                fingerprint,
+            })
+            .collect();
+        keys.push(inventory::ConfiguredKey {
+            kind: inventory::KeyKind::BlindIndex,
+            version: 1,
+            fingerprint: self.blind.fingerprint(),
+        });
+        keys
     }
 
     /// The index sign-in finds an account by: see

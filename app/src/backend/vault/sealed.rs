@@ -89,18 +89,29 @@ pub enum OpenError {
 pub struct FieldKey {
     id: u32,
     cipher: Aes256Gcm,
+    /// Tells the key apart without holding it (`inventory`).
+    fingerprint: [u8; 16],
 }
 
 impl FieldKey {
     pub fn new(id: u32, bytes: [u8; 32]) -> Self {
         let mut key = Key::<Aes256Gcm>::from(bytes);
         let cipher = Aes256Gcm::new(&key);
+        let fingerprint = super::inventory::fingerprint(key.as_slice());
         key.as_mut_slice().zeroize();
-        Self { id, cipher }
+        Self {
+            id,
+            cipher,
+            fingerprint,
+        }
     }
 
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    pub fn fingerprint(&self) -> [u8; 16] {
+        self.fingerprint
     }
 
     fn cipher(&self) -> &Aes256Gcm {
@@ -129,6 +140,10 @@ impl Keyring {
 
     pub fn current_id(&self) -> u32 {
         self.current.id
+    }
+
+    pub fn current_fingerprint(&self) -> [u8; 16] {
+        self.current.fingerprint
     }
 
     fn find(&self, id: u32) -> Option<&FieldKey> {
