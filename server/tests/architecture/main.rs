@@ -10,10 +10,12 @@
 //! - No hand-written source file passes 600 lines.
 //! - Today's date is the practice's: only `backend/dates/` reads a day off
 //!   the UTC clock.
+//! - `docs/controls.md` names only code and tests that exist (`controls`).
 //!
 //! Each rule is a function over plain text, so the tests at the bottom can
 //! show it failing on a planted fault.
 
+mod controls;
 mod source;
 
 use source::{code_only, module_of, named_paths, sources};
@@ -323,6 +325,21 @@ fn ui_reaches_the_backend_only_through_its_server_glue() {
         );
         assert!(!glue.is_empty());
     }
+}
+
+#[test]
+fn the_controls_map_names_only_code_and_tests_that_exist() {
+    let root = workspace();
+    let doc = std::fs::read_to_string(root.join("docs/controls.md")).expect("docs/controls.md");
+    let read = |path: &str| {
+        let at = root.join(path);
+        if at.is_dir() {
+            Some(String::new())
+        } else {
+            std::fs::read_to_string(at).ok()
+        }
+    };
+    fail_on("docs/controls.md", &controls::problems(&doc, &read));
 }
 
 #[test]
