@@ -273,16 +273,16 @@ async fn note_keys(config: &Config, conn: &mut diesel_async::AsyncPgConnection) 
     let now = time::OffsetDateTime::now_utc();
     match inventory::ages(conn, &config.configured_keys()).await {
         Ok(ages) => {
-            for age in ages {
-                let days = age.days(now);
-                if days > i64::from(config.key_max_age_days) {
-                    tracing::warn!(
-                        key = age.key.kind.variable(),
-                        version = age.key.version,
-                        days,
-                        "a key is older than CAIRN_KEY_MAX_AGE_DAYS; rotate it (cairn keys status)"
-                    );
-                }
+            for age in ages
+                .iter()
+                .filter(|age| age.past(config.key_max_age_days, now))
+            {
+                tracing::warn!(
+                    key = age.key.kind.variable(),
+                    version = age.key.version,
+                    days = age.days(now),
+                    "a key is older than CAIRN_KEY_MAX_AGE_DAYS; rotate it (cairn keys status)"
+                );
             }
         }
         Err(error) => tracing::warn!(%error, "could not note the keys in use"),

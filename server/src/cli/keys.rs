@@ -112,7 +112,7 @@ async fn status(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result
         };
         let days = age.days(now);
         println!("  {what}, in use {days} days");
-        if days > limit {
+        if age.past(config.key_max_age_days, now) {
             too_old.push(format!("{what}: {days} days ({})", key.kind.variable()));
         }
     }

@@ -104,6 +104,12 @@ impl KeyAge {
     pub fn days(&self, now: OffsetDateTime) -> i64 {
         (now - self.in_use_since).whole_days()
     }
+
+    /// Whether it has been in use longer than `limit_days` at `now`: the
+    /// one rule `serve`'s warning and `cairn keys status` both apply.
+    pub fn past(&self, limit_days: u32, now: OffsetDateTime) -> bool {
+        self.days(now) > i64::from(limit_days)
+    }
 }
 
 /// Since when each of `keys` has been in use (noted first, so every one
