@@ -1,7 +1,9 @@
 //! The audit trail at scale: fills a scratch database with 1,000,000
 //! events, then measures what administrators wait for (a filtered page of
-//! the access log: p50 and p95) and what every audited request pays (an
-//! append to the chain: events per second, one writer and eight at once).
+//! the access log and the alerts: p50 and p95), what the alert watcher
+//! costs (its first look at the trail, and a pass every 5 seconds), and
+//! what every audited request pays (an append to the chain: events per
+//! second, one writer and eight at once).
 //!
 //! Run: `cargo bench -p server --features app/ssr --bench audit`
 //! (`CAIRN_TEST_DATABASE_URL` names the server; `CAIRN_BENCH_EVENTS`
@@ -97,11 +99,29 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
         page_times(&mut conn, admin, failed, true).await?,
     );
 
-    println!("\nalerts (the last 30 days of the trail, computed per page load), 10 runs:");
+    println!("\nalerts: the watcher reads the trail once, then the page reads what it kept:");
+    let started = Instant::now();
+    let (mut passes, mut read, mut raised) = (0, 0, 0);
+    loop {
+        let pass =
+            alerts::watch(&mut conn, alerts::AlertPolicy::DEFAULT, Default::default()).await?;
+        passes += 1;
+        read += pass.read;
+        raised += pass.raised.len();
+        if !pass.more {
+            break;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "  first look (the last {} days): {read} events in {passes} passes, {secs:.1} s = {:.0} events/s; {raised} alerts",
+        alerts::DAYS,
+        read as f64 / secs
+    );
+    let vault = throwaway_vault()?;
     let mut times = Vec::new();
     let mut listed = None;
-    let vault = throwaway_vault()?;
-    for _ in 0..10 {
+    for run in 0..205 {
         let started = Instant::now();
         let list = alerts::list(
             &mut conn,
@@ -111,13 +131,52 @@ async fn run(url: &str, events: i64) -> Result<(), Box<dyn std::error::Error>> {
             &Zone::utc(),
         )
         .await?;
-        times.push(started.elapsed());
+        if run >= 5 {
+            times.push(started.elapsed());
+        }
         listed = Some((list.alerts.len(), list.more_open));
     }
     if let Some((shown, more)) = listed {
         println!("  ({shown} listed, {more} more open)");
     }
-    report("alerts", times);
+    report("alerts listed (200 runs)", times);
+    // The page as a whole: what its requests read, one after another.
+    let mut times = Vec::new();
+    for run in 0..105 {
+        let started = Instant::now();
+        audit::verify::status(&mut conn, &Zone::utc()).await?;
+        alerts::list(
+            &mut conn,
+            &vault,
+            admin,
+            alerts::AlertPolicy::DEFAULT,
+            &Zone::utc(),
+        )
+        .await?;
+        review::overview(&mut conn, &vault, admin, "7d", &Zone::utc()).await?;
+        let filter = review::filter(&mut conn, admin, &AuditQuery::default(), &Zone::utc()).await?;
+        review::page(&mut conn, &vault, admin, &filter, &Zone::utc()).await?;
+        if run >= 5 {
+            times.push(started.elapsed());
+        }
+    }
+    report("access review: status, alerts, week, log (100)", times);
+    // What `serve` pays every 5 seconds: a pass with nothing new, and one
+    // after 100 new events (one of them an emergency access).
+    let mut idle = Vec::new();
+    let mut busy = Vec::new();
+    for _ in 0..50 {
+        let started = Instant::now();
+        alerts::watch(&mut conn, alerts::AlertPolicy::DEFAULT, Default::default()).await?;
+        idle.push(started.elapsed());
+        let events: Vec<Event> = (0..100).map(event).collect();
+        audit::record_all(&mut conn, &events).await?;
+        let started = Instant::now();
+        alerts::watch(&mut conn, alerts::AlertPolicy::DEFAULT, Default::default()).await?;
+        busy.push(started.elapsed());
+    }
+    report("watcher pass, nothing new (50 runs)", idle);
+    report("watcher pass, 100 new events (50 runs)", busy);
 
     println!("\nappends to the chain (audit::record):");
     for writers in [1_usize, 8] {
@@ -161,6 +220,8 @@ fn event(n: usize) -> Event {
         },
     )
     .on("note", n)
+    // One of 500 patients, as the filler's views are.
+    .about_patient(Uuid::from_u128(0xbe0c_0000 + (n % 500) as u128))
 }
 
 fn day_before(days: i64) -> String {

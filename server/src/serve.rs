@@ -119,6 +119,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         mfa: config.mfa.clone(),
         passkeys: config.passkeys.clone(),
         alerts: config.alerts,
+        alert_webhook: config.alert_webhook.clone(),
         emergency_access: config.emergency_access,
         vault: config.vault.clone(),
         throttles: Throttles::new(config.rate_limits),
@@ -143,6 +144,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(mailer) = state.mailer.clone() {
         tokio::spawn(email_notices(mailer, state.db.clone(), state.vault.clone()));
     }
+    tokio::spawn(watch_alerts(state.clone()));
 
     let listener = TcpListener::bind(config.bind)
         .await
@@ -320,6 +322,42 @@ async fn email_notices(mailer: Mailer, db: Database, vault: Vault) {
     }
 }
 
+/// Every few seconds: finds new alerts in the trail (catching up without
+/// pause while it is behind) and sends those due.
+async fn watch_alerts(state: AppState) {
+    use app::backend::audit::alerts::{self, Channels, deliver};
+    let channels = Channels {
+        email: state.mailer.is_some(),
+        webhook: state.alert_webhook.is_some(),
+    };
+    let senders = deliver::Senders {
+        mailer: state.mailer.as_ref(),
+        webhook: state.alert_webhook.as_ref(),
+    };
+    let mut every = tokio::time::interval(ALERTS_WATCHED_EVERY);
+    loop {
+        every.tick().await;
+        let Ok(mut conn) = state.db.conn().await else {
+            continue;
+        };
+        loop {
+            match alerts::watch(&mut conn, state.alerts, channels).await {
+                Ok(pass) if pass.more => continue,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "could not look for alerts; will try again");
+                    break;
+                }
+            }
+        }
+        match deliver::send_due(&mut conn, &state.vault, senders).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "delivered alerts"),
+            Err(error) => tracing::warn!(%error, "could not deliver alerts; will try again"),
+        }
+    }
+}
+
 /// Every few seconds: records the sign-ins turned away because the hasher
 /// was full, as one event (see `accounts::record_turned_away`).
 async fn record_turned_away(state: AppState) {
@@ -336,6 +374,8 @@ async fn record_turned_away(state: AppState) {
 
 /// How often the sign-ins turned away are written to the trail.
 const TURNED_AWAY_RECORDED_EVERY: Duration = Duration::from_secs(10);
+/// How often the trail is read for new alerts, and alerts due are sent.
+const ALERTS_WATCHED_EVERY: Duration = Duration::from_secs(5);
 
 /// Once a minute: deletes expired sessions, and forgets rate-limit buckets
 /// that have filled up again.

@@ -152,7 +152,6 @@ pub async fn review_alert(
         &mut conn,
         &state.vault,
         admin,
-        state.alerts,
         alerts::Review {
             alert: &alert,
             through,

@@ -101,7 +101,6 @@ impl Mailer {
     /// Tells a clinician that a questionnaire waits for their review: no
     /// name, no answer, no score; only where to look.
     pub async fn review_notice(&self, to: &str) -> Result<(), String> {
-        let to = to.parse::<Mailbox>().map_err(|error| error.to_string())?;
         let body = format!(
             "A questionnaire needs your review in Cairn.\n\n\
              Sign in at {url}/home to see it.\n\n\
@@ -109,6 +108,35 @@ impl Mailer {
             url = self.public_url,
         );
         let subject = "A questionnaire needs your review in Cairn".to_owned();
+        self.send_plain(to, subject, body).await
+    }
+
+    /// Tells a practice's administrator of a new alert: its kind and when
+    /// it began, and where to review it; never who, which chart or why.
+    pub async fn alert_notice(
+        &self,
+        to: &str,
+        kind: crate::model::audit::AlertKind,
+        at: OffsetDateTime,
+    ) -> Result<(), String> {
+        let when = at
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_default();
+        let body = format!(
+            "Cairn alert: {what}\n\n\
+             A new alert was raised in your practice, beginning {when}.\n\
+             Review it at {url}/admin/audit (who and what are shown there, and your reading is recorded).\n\n\
+             You receive this because you administer the practice in Cairn. It contains no health information.\n",
+            what = kind.label(),
+            url = self.public_url,
+        );
+        self.send_plain(to, format!("Cairn alert: {}", kind.label()), body)
+            .await
+    }
+
+    /// Sends a plain-text message to the address `to`.
+    async fn send_plain(&self, to: &str, subject: String, body: String) -> Result<(), String> {
+        let to = to.parse::<Mailbox>().map_err(|error| error.to_string())?;
         let message = self.plain(to, subject, body)?;
         self.transport
             .send(message)

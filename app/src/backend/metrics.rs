@@ -1,7 +1,7 @@
 //! What the operator's Prometheus scrapes (README, "Metrics"): requests by
 //! route and status, their latency, the database pool, and the audit
 //! trail's appends (how long each took, and how many of each action and
-//! outcome, which include every sign-in's). Labels hold only route
+//! outcome, which include every sign-in's), and the alerts raised. Labels hold only route
 //! templates, methods, statuses and the trail's fixed words: never an id, a
 //! name or an address, so the scrape says nothing about anyone.
 //!
@@ -33,6 +33,11 @@ struct Route {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AlertKind {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct AuditKind {
     action: &'static str,
     outcome: &'static str,
@@ -49,6 +54,7 @@ struct Metrics {
     latency: Family<Route, Histogram, fn() -> Histogram>,
     audit_append: Histogram,
     audit_events: Family<AuditKind, Counter>,
+    alerts: Family<AlertKind, Counter>,
     pool_open: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
@@ -59,6 +65,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let latency = Family::new_with_constructor(seconds as fn() -> Histogram);
     let audit_append = seconds();
     let audit_events = Family::<AuditKind, Counter>::default();
+    let alerts = Family::<AlertKind, Counter>::default();
     let (pool_open, pool_idle, pool_max) = (Gauge::default(), Gauge::default(), Gauge::default());
     let mut registry = Registry::with_prefix("cairn");
     registry.register(
@@ -81,6 +88,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Audit events appended, by action and outcome (sign-ins are the sign_in.* actions); an event whose transaction then rolls back is counted too",
         audit_events.clone(),
     );
+    registry.register("alerts_raised", "Alerts raised, by kind", alerts.clone());
     registry.register(
         "db_pool_connections",
         "Database connections open in the pool",
@@ -102,6 +110,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         latency,
         audit_append,
         audit_events,
+        alerts,
         pool_open,
         pool_idle,
         pool_max,
@@ -137,6 +146,11 @@ pub fn audit_appended(kinds: impl Iterator<Item = (&'static str, &'static str)>,
             .get_or_create(&AuditKind { action, outcome })
             .inc();
     }
+}
+
+/// An alert raised (by the pass that kept it).
+pub fn alert_raised(kind: &'static str) {
+    METRICS.alerts.get_or_create(&AlertKind { kind }).inc();
 }
 
 /// How the database pool stands at the moment of a scrape.

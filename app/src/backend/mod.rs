@@ -17,6 +17,7 @@ pub mod identity;
 pub mod mail;
 pub mod metrics;
 pub mod organizations;
+pub mod outbound;
 pub mod practice_settings;
 pub mod records;
 pub mod secret;

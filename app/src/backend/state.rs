@@ -42,6 +42,8 @@ pub struct AppState {
     pub passkeys: super::identity::passkeys::PasskeyPolicy,
     /// When the trail raises alerts on the access review.
     pub alerts: super::audit::alerts::AlertPolicy,
+    /// Where new alerts are POSTed for a SIEM, when configured.
+    pub alert_webhook: Option<super::audit::alerts::webhook::Webhook>,
     /// How long an emergency ("break the glass") access lasts.
     pub emergency_access: Duration,
     /// Seals and opens health information.

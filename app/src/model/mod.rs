@@ -49,6 +49,7 @@ macro_rules! stored_enum {
 }
 
 pub mod account;
+pub mod alert;
 pub mod amendment;
 pub mod audit;
 pub mod chart;

@@ -75,18 +75,8 @@ pub fn probe(target: SocketAddr, path: &str, timeout: Duration) -> io::Result<u1
             break;
         }
     }
-    status_of(&head[..read])
+    app::backend::outbound::status_of(&head[..read])
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not an HTTP answer"))
-}
-
-/// `HTTP/1.1 200 OK` → 200.
-fn status_of(head: &[u8]) -> Option<u16> {
-    let line = std::str::from_utf8(head).ok()?.lines().next()?;
-    let mut parts = line.split(' ');
-    parts
-        .next()
-        .filter(|version| version.starts_with("HTTP/"))?;
-    parts.next()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -99,16 +89,5 @@ mod tests {
         assert_eq!(probe("0.0.0.0:3000"), "127.0.0.1:3000");
         assert_eq!(probe("[::]:8443"), "[::1]:8443");
         assert_eq!(probe("10.0.0.7:3000"), "10.0.0.7:3000");
-    }
-
-    #[test]
-    fn only_an_http_status_line_counts() {
-        assert_eq!(
-            status_of(b"HTTP/1.1 503 Service Unavailable\r\n"),
-            Some(503)
-        );
-        assert_eq!(status_of(b"HTTP/1.1 200 OK\r\ncontent"), Some(200));
-        assert_eq!(status_of(b"SSH-2.0-OpenSSH\r\n"), None);
-        assert_eq!(status_of(b""), None);
     }
 }

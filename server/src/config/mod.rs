@@ -36,14 +36,13 @@
 //! | `CAIRN_SENSITIVE_LIMIT_PER_ADDRESS` | `300` | the same attempts per 15 min from one address, for all accounts (a clinic may sit behind one) |
 //! | `CAIRN_SMTP_URL` | none | SMTP relay for security notices (`smtps://user:pass@host`, or `smtp://host:587?tls=required`); production refuses unencrypted |
 //! | `CAIRN_MAIL_FROM` | required with `CAIRN_SMTP_URL` | sender mailbox, e.g. `Cairn <security@clinic.example>` |
-//! | `CAIRN_ALERT_FAILED_SIGN_INS` | `10` | failed sign-ins from one IP, or for one account, within 5 minutes that raise an alert |
-//! | `CAIRN_ALERT_CHARTS_PER_HOUR` | `25` | distinct patients' charts one person opens within an hour that raise an alert |
 //! | `CAIRN_EMERGENCY_ACCESS_MINUTES` | `60` | how long a therapist's emergency ("break the glass") access to a chart lasts |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 //!
-//! Where it listens: see [`listen`]. Keys over time: see [`keys`]. Two-step verification: see [`mfa`].
+//! Where it listens: see [`listen`]. Alerts: see [`alerts`]. Keys over time: see [`keys`]. Two-step verification: see [`mfa`].
 //! The PHI vault's keys: see [`vault`].
 
+mod alerts;
 mod database;
 mod keys;
 mod listen;
@@ -115,6 +114,8 @@ pub struct Config {
     pub mfa: MfaPolicy,
     pub passkeys: app::backend::identity::passkeys::PasskeyPolicy,
     pub alerts: AlertPolicy,
+    /// Where new alerts are POSTed, when configured.
+    pub alert_webhook: Option<app::backend::audit::alerts::webhook::Webhook>,
     /// How long emergency access lasts (`CAIRN_EMERGENCY_ACCESS_MINUTES`).
     pub emergency_access: Duration,
     /// The PHI vault's keys (`CAIRN_KEKS`, `CAIRN_BLIND_INDEX_KEY`).
@@ -291,20 +292,7 @@ impl Config {
                 1..=1_000_000,
             )?,
         };
-        let alerts = AlertPolicy {
-            failed_sign_ins: bounded(
-                &var,
-                "CAIRN_ALERT_FAILED_SIGN_INS",
-                AlertPolicy::DEFAULT.failed_sign_ins,
-                2..=10_000,
-            )?,
-            charts_per_hour: bounded(
-                &var,
-                "CAIRN_ALERT_CHARTS_PER_HOUR",
-                AlertPolicy::DEFAULT.charts_per_hour,
-                2..=100_000,
-            )?,
-        };
+        let alerts = alerts::policy(&var)?;
         let smtp = match (var("CAIRN_SMTP_URL"), var("CAIRN_MAIL_FROM")) {
             (None, _) => None,
             (Some(_), None) => {
@@ -340,6 +328,7 @@ impl Config {
 
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
         let passkeys = passkeys::policy(&var, &public_url)?;
+        let alert_webhook = alerts::webhook(&var, &public_url)?;
         let config = Config {
             environment,
             database,
@@ -384,6 +373,7 @@ impl Config {
             mfa: mfa::policy(&var, production)?,
             passkeys,
             alerts,
+            alert_webhook,
             emergency_access: Duration::from_secs(
                 60 * bounded(&var, "CAIRN_EMERGENCY_ACCESS_MINUTES", 60, 5..=24 * 60)?,
             ),

@@ -9,7 +9,7 @@ use crate::support::{
 };
 use app::{
     backend::{
-        audit::{self, Actor, Event, Origin},
+        audit::{self, Actor, Event, Origin, alerts},
         db::schema::{audit_alert_reviews, audit_events, users},
         organizations,
         seed::DEMO_PASSWORD,
@@ -40,7 +40,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("CAIRN_SENSITIVE_LIMIT", "200"),
 ];
 
-async fn person(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid, Role) {
+pub(crate) async fn person(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid, Role) {
     users::table
         .filter(crate::support::records::email_is(email))
         .select((users::id, users::organization_id, users::role))
@@ -49,10 +49,37 @@ async fn person(conn: &mut AsyncPgConnection, email: &str) -> (Uuid, Uuid, Role)
         .expect("demo account")
 }
 
-async fn alerts(admin: &mut Browser) -> AlertList {
+/// The alerts as the access review lists them, once the watcher has read
+/// the trail (`serve` runs it every few seconds).
+pub(crate) async fn alerts(app: &TestApp, admin: &mut Browser) -> AlertList {
+    watched(app).await;
     let reply = admin.fetch("/api/audit-alerts").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     serde_json::from_str(&reply.body).expect("alert list")
+}
+
+/// Runs the alert watcher until it has read the whole trail; answers the
+/// kinds it raised.
+pub(crate) async fn watched(app: &TestApp) -> Vec<AlertKind> {
+    let mut conn = app.db.conn().await;
+    let mut raised = Vec::new();
+    loop {
+        let pass = alerts::watch(&mut conn, app.state.alerts, channels(app))
+            .await
+            .expect("a watcher's pass");
+        raised.extend(pass.raised);
+        if !pass.more {
+            return raised;
+        }
+    }
+}
+
+/// The channels `serve` would queue deliveries on for this app.
+pub(crate) fn channels(app: &TestApp) -> alerts::Channels {
+    alerts::Channels {
+        email: app.state.mailer.is_some(),
+        webhook: app.state.alert_webhook.is_some(),
+    }
 }
 
 /// Marks `alert` reviewed through event `through`, with `note`.
@@ -148,7 +175,7 @@ async fn broke_glass(
 }
 
 /// A failed sign-in for no known account, from `ip`, in `practice`.
-async fn failure_from(conn: &mut AsyncPgConnection, practice: Option<Uuid>, ip: &str) {
+pub(crate) async fn failure_from(conn: &mut AsyncPgConnection, practice: Option<Uuid>, ip: &str) {
     let event = Event::new(
         AuditAction::SignInFailed,
         AuditOutcome::Denied,
@@ -182,7 +209,7 @@ async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_ope
     }
     let mut admin = app.browser();
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     assert_eq!(list.failed_sign_ins, 3);
     let account = list
         .alerts
@@ -213,7 +240,7 @@ async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_ope
     let note = "Rowan forgot the new password; confirmed by phone";
     let reply = review(&mut admin, &key, &through, note).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     let review = by_key(&list, &key).review.as_ref().expect("reviewed");
     assert_eq!(review.by, "Morgan Reyes");
     assert_eq!(review.note.as_deref(), Some(note));
@@ -234,7 +261,7 @@ async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_ope
 
     // Another failure joins the episode: the same alert, open again.
     stranger.fail_sign_in(THERAPIST, "still-not-it", 1).await;
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     let reopened = by_key(&list, &key);
     assert_eq!(reopened.events, 4);
     assert!(reopened.review.is_none());
@@ -285,7 +312,7 @@ async fn chart_views_emergency_access_and_refused_charts_raise_alerts_with_their
 
     let mut admin = app.browser();
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     let of =
         |kind: AlertKind| -> Vec<_> { list.alerts.iter().filter(|a| a.kind == kind).collect() };
 
@@ -337,7 +364,7 @@ async fn another_practices_alerts_are_not_listed_and_cannot_be_reviewed() {
         .expect("an event");
     let mut admin = app.browser();
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    assert!(alerts(&mut admin).await.alerts.is_empty());
+    assert!(alerts(&app, &mut admin).await.alerts.is_empty());
     let key = format!("failed_sign_ins.ip:{elsewhere}");
     let reply = review(&mut admin, &key, &(elsewhere + 2).to_string(), "").await;
     assert_eq!(
@@ -359,7 +386,7 @@ async fn a_bad_review_is_named_next_to_its_field_and_changes_nothing() {
     }
     let mut admin = app.browser();
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    let alert = alerts(&mut admin).await.alerts.remove(0);
+    let alert = alerts(&app, &mut admin).await.alerts.remove(0);
     let through = alert.last_event_id.to_string();
     let long = "x".repeat(501);
     let after = (alert.last_event_id + 1).to_string();
@@ -388,7 +415,7 @@ async fn a_bad_review_is_named_next_to_its_field_and_changes_nothing() {
         .await
         .expect("count");
     assert_eq!(recorded, 0);
-    assert!(alerts(&mut admin).await.alerts[0].review.is_none());
+    assert!(alerts(&app, &mut admin).await.alerts[0].review.is_none());
 }
 
 #[tokio::test]
@@ -417,7 +444,7 @@ async fn the_newest_hundred_open_alerts_are_listed_and_the_rest_counted_and_stil
     }
     let mut admin = app.browser();
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     assert_eq!(list.alerts.len(), 100);
     assert_eq!(list.more_open, 1);
     let oldest = format!("denied_chart:{first_event}");
@@ -427,7 +454,7 @@ async fn the_newest_hundred_open_alerts_are_listed_and_the_rest_counted_and_stil
     );
     let reply = review(&mut admin, &oldest, &first_event.to_string(), "").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     assert_eq!(list.more_open, 0);
     assert_eq!(list.alerts.iter().filter(|a| a.review.is_some()).count(), 1);
 }
@@ -474,7 +501,7 @@ async fn free_text_stored_in_the_clear_before_is_sealed_and_still_reads() {
 
     let mut admin = app.browser();
     admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     let alert = list
         .alerts
         .iter()
@@ -523,7 +550,7 @@ async fn free_text_stored_in_the_clear_before_is_sealed_and_still_reads() {
     assert_eq!(clear, None);
 
     // Both still read, for the administrator.
-    let list = alerts(&mut admin).await;
+    let list = alerts(&app, &mut admin).await;
     let alert = by_key(&list, &alert.key);
     assert_eq!(alert.reason.as_deref(), Some(EMERGENCY_REASON));
     assert_eq!(

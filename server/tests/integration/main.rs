@@ -5,6 +5,7 @@ mod support;
 
 mod access_review;
 mod account_identity;
+mod alert_delivery;
 mod alerts;
 mod amendments;
 mod audit;

@@ -5,7 +5,7 @@
 use crate::model::{
     Role, SecurityEventKind, UserStatus,
     amendment::{AmendmentStatus, ItemKind},
-    audit::{AuditAction, AuditOutcome},
+    audit::{AlertKind, AuditAction, AuditOutcome},
     chart::{DiagnosisStatus, NoteKind, NoteStatus, NoteTemplate},
     consent::{ConsentKind, ConsentMethod},
 };
@@ -41,6 +41,7 @@ text_enum!(UserStatus);
 text_enum!(SecurityEventKind);
 text_enum!(AuditAction);
 text_enum!(AuditOutcome);
+text_enum!(AlertKind);
 text_enum!(NoteKind);
 text_enum!(NoteStatus);
 text_enum!(NoteTemplate);

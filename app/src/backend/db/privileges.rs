@@ -12,8 +12,9 @@ use diesel::{QueryableByName, sql_query, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Tables whose rows the application removes in its ordinary work: signing
-/// out, resetting two-step verification, removing a passkey, and changing
-/// a care team. Its role may DELETE from no other table.
+/// out, resetting two-step verification, removing a passkey, changing a
+/// care team, and the alert watcher's scratch (episodes that never became
+/// alerts, ids it waits for). Its role may DELETE from no other table.
 pub const DELETED_BY_THE_APPLICATION: &[&str] = &[
     "sessions",
     "mfa_factors",
@@ -21,6 +22,8 @@ pub const DELETED_BY_THE_APPLICATION: &[&str] = &[
     "recovery_codes",
     "passkeys",
     "care_team",
+    "alert_episodes",
+    "alert_watch_gaps",
 ];
 
 /// The tamper-evident trail and its verifications: written once, never

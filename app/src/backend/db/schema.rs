@@ -1,6 +1,56 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    alert_deliveries (id) {
+        id -> Uuid,
+        episode_id -> Uuid,
+        channel -> Text,
+        recipient_id -> Nullable<Uuid>,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    alert_episodes (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        kind -> Text,
+        episode_key -> Text,
+        first_event_id -> Int8,
+        first_at -> Timestamptz,
+        last_event_id -> Int8,
+        last_at -> Timestamptz,
+        events -> Int8,
+        peak -> Int8,
+        patient_ids -> Array<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        patient_id -> Nullable<Uuid>,
+        subject_user_id -> Nullable<Uuid>,
+        client_ip -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
+        raised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    alert_watch (only_row) {
+        only_row -> Bool,
+        through_event_id -> Int8,
+        through_verification_id -> Int8,
+    }
+}
+
+diesel::table! {
+    alert_watch_gaps (event_id) {
+        event_id -> Int8,
+        noted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     amendments (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -490,6 +540,9 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(alert_deliveries -> alert_episodes (episode_id));
+diesel::joinable!(alert_deliveries -> users (recipient_id));
+diesel::joinable!(alert_episodes -> organizations (organization_id));
 diesel::joinable!(audit_alert_reviews -> organizations (organization_id));
 diesel::joinable!(audit_alert_reviews -> users (reviewed_by));
 diesel::joinable!(care_team -> patients (patient_id));
@@ -510,6 +563,10 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_deliveries,
+    alert_episodes,
+    alert_watch,
+    alert_watch_gaps,
     amendments,
     audit_alert_reviews,
     audit_events,

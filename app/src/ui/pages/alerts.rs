@@ -36,7 +36,8 @@ fn AlertGroups(list: AlertList, reviewed: RwSignal<usize>) -> impl IntoView {
     let rules = format!(
         "From the last {} days: {} failed sign-ins within 5 minutes from one address or for one account; \
          one person opening {} different patients' charts within an hour; any emergency access; \
-         any refused attempt at a chart.",
+         any refused attempt at a chart; any locked account; a failed check of the audit trail. \
+         New alerts appear within seconds of their events.",
         list.days, list.failed_sign_ins, list.charts_per_hour
     );
     let (done, open): (Vec<Alert>, Vec<Alert>) =
@@ -84,17 +85,6 @@ fn AlertGroups(list: AlertList, reviewed: RwSignal<usize>) -> impl IntoView {
         {open_view}
         {more}
         {done_view}
-    }
-}
-
-/// What the kind is called on its badge.
-fn kind_label(kind: AlertKind) -> &'static str {
-    match kind {
-        AlertKind::FailedSignInsFromIp => "Failed sign-ins (address)",
-        AlertKind::FailedSignInsForAccount => "Failed sign-ins (account)",
-        AlertKind::ManyCharts => "Unusual number of charts",
-        AlertKind::EmergencyAccess => "Emergency access",
-        AlertKind::DeniedChart => "Refused chart access",
     }
 }
 
@@ -193,7 +183,7 @@ fn AlertCard(alert: Alert, reviewed: RwSignal<usize>) -> impl IntoView {
     view! {
         <article aria-labelledby=heading_id.clone() class=format!("space-y-3 rounded-xl border p-4 {tone}") data-testid="alert">
             <div class="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-                <span class="rounded-full bg-stone-800 px-2 py-0.5 text-xs font-medium text-white">{kind_label(alert.kind)}</span>
+                <span class="rounded-full bg-stone-800 px-2 py-0.5 text-xs font-medium text-white">{AlertKind::label(alert.kind)}</span>
                 <h3 id=heading_id.clone() class="font-semibold">{alert.summary.clone()}</h3>
             </div>
             <dl class="space-y-1 text-sm">

@@ -3,18 +3,18 @@
 //! events up to the newest one the reviewer saw; anything later opens the
 //! alert again.
 
-use super::{AlertPolicy, NOTE_MAX_CHARS, every_alert};
+use super::NOTE_MAX_CHARS;
 use crate::backend::dates::Zone;
 use crate::{
     backend::{
         audit::{Actor, Details, Event, Origin},
         client::ClientInfo,
-        db::schema::{audit_alert_reviews, users},
+        db::schema::{alert_episodes, audit_alert_reviews, users},
         identity::{account_identity::staff_name, authz::Admin},
         vault::{Sealed, Vault, columns},
     },
     error::{AppError, FieldErrors},
-    model::audit::{Alert, AlertReview, AuditAction, AuditOutcome},
+    model::audit::{Alert, AlertKind, AlertReview, AuditAction, AuditOutcome},
 };
 use diesel::{prelude::*, upsert::excluded};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -122,7 +122,6 @@ pub async fn mark_reviewed(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     admin: Admin,
-    policy: AlertPolicy,
     review: Review<'_>,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
@@ -139,12 +138,27 @@ pub async fn mark_reviewed(
             format!("Keep the note to {NOTE_MAX_CHARS} characters or fewer."),
         );
     }
-    // Only the alert's key and events matter here, not how its times read.
-    let alert = every_alert(conn, vault, admin, policy, &Zone::utc())
-        .await?
-        .into_iter()
-        .find(|a| a.key == key && through > 0 && through <= a.last_event_id);
-    let Some(alert) = alert else {
+    // Only a raised alert of this practice, through events it holds.
+    let named = key.rsplit_once(':').and_then(|(kind, first)| {
+        Some((kind.parse::<AlertKind>().ok()?, first.parse::<i64>().ok()?))
+    });
+    let last_event_id: Option<i64> = match named {
+        Some((kind, first)) => alert_episodes::table
+            .filter(alert_episodes::organization_id.eq(admin.organization_id))
+            .filter(alert_episodes::kind.eq(kind))
+            .filter(alert_episodes::first_event_id.eq(first))
+            .filter(alert_episodes::raised_at.is_not_null())
+            .select(alert_episodes::last_event_id)
+            .first(conn)
+            .await
+            .optional()?,
+        None => None,
+    };
+    let alert = named
+        .zip(last_event_id)
+        .filter(|(_, last)| through > 0 && through <= *last)
+        .map(|(named, _)| named);
+    let Some((kind, first)) = alert else {
         errors.add(
             "alert",
             "This alert has changed or is no longer listed. Reload the page and review it again.",
@@ -152,13 +166,16 @@ pub async fn mark_reviewed(
         return Err(AppError::Invalid(errors));
     };
     errors.into_result()?;
+    // Kept as the alert names itself, whatever spelling the form sent.
+    let key = super::rules::key_of(kind, first);
+    let key = key.as_str();
     let note = (!note.is_empty()).then(|| note.to_owned());
     conn.transaction::<_, AppError, _>(async |conn| {
         // The review's id (kept by an upsert) binds its sealed note.
         let id: Uuid = diesel::insert_into(audit_alert_reviews::table)
             .values((
                 audit_alert_reviews::organization_id.eq(admin.organization_id),
-                audit_alert_reviews::alert_key.eq(&alert.key),
+                audit_alert_reviews::alert_key.eq(key),
                 audit_alert_reviews::through_event_id.eq(through),
                 audit_alert_reviews::reviewed_by.eq(admin.user_id),
                 audit_alert_reviews::reviewed_at.eq(OffsetDateTime::now_utc()),
@@ -208,10 +225,10 @@ pub async fn mark_reviewed(
             Actor::from(admin),
             Origin::from(client),
         )
-        .on("audit_alert", &alert.key)
+        .on("audit_alert", key)
         .details(
             Details::new()
-                .with("kind", alert.kind.as_str())
+                .with("kind", kind.as_str())
                 .with("through_event", through)
                 .with("with_note", note.is_some()),
         );

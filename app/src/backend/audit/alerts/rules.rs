@@ -3,17 +3,20 @@
 //! threshold described as alerts. No database here (the parent loads the
 //! events and the reviews), so every rule is tested on plain values.
 
+use super::AlertPolicy;
 use crate::backend::dates::Zone;
 use crate::model::audit::{Alert, AlertKind, AuditAction, AuditOutcome, AuditQuery, PersonRef};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 pub(super) const FAILURE_WINDOW: Duration = Duration::minutes(5);
 pub(super) const CHART_WINDOW: Duration = Duration::HOUR;
+/// The longest window of any rule: an episode quiet for longer is over.
+pub(super) const LONGEST_WINDOW: Duration = CHART_WINDOW;
 
 /// Actions on a chart: a refused one is an alert.
-pub(super) const CHART_ACTIONS: &[AuditAction] = &[
+const CHART_ACTIONS: &[AuditAction] = &[
     AuditAction::RecordViewed,
     AuditAction::RecordListed,
     AuditAction::RecordCreated,
@@ -31,6 +34,7 @@ pub(super) struct Seen {
     pub(super) id: i64,
     pub(super) at: OffsetDateTime,
     pub(super) action: AuditAction,
+    pub(super) outcome: AuditOutcome,
     pub(super) actor: Option<Uuid>,
     pub(super) patient: Option<Uuid>,
     pub(super) subject: Option<Uuid>,
@@ -39,9 +43,23 @@ pub(super) struct Seen {
     pub(super) resource: Option<String>,
 }
 
+/// The column an episode key is read from, so the watcher reads only the
+/// events of the keys it has news of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeyColumn {
+    ClientIp,
+    SubjectUser,
+    Actor,
+}
+
 /// What one kind of alert watches and when it fires.
 pub(super) struct Rule {
     pub(super) kind: AlertKind,
+    /// The events it reads: these actions, ending so, and (with
+    /// `chart_only`) about a patient.
+    pub(super) actions: &'static [AuditAction],
+    pub(super) outcome: AuditOutcome,
+    pub(super) chart_only: bool,
     /// Events further apart than this start a new episode; the threshold is
     /// counted within one such window.
     pub(super) window: Duration,
@@ -50,6 +68,87 @@ pub(super) struct Rule {
     pub(super) distinct_patients: bool,
     /// The episode key of an event; `None` leaves the event out.
     pub(super) key: fn(&Seen) -> Option<String>,
+    pub(super) key_column: KeyColumn,
+}
+
+impl Rule {
+    /// Whether the rule reads `event` at all.
+    pub(super) fn reads(&self, event: &Seen) -> bool {
+        self.actions.contains(&event.action)
+            && event.outcome == self.outcome
+            && (!self.chart_only || event.patient.is_some())
+    }
+}
+
+/// Every rule, with the practice's thresholds.
+pub(super) fn rules(policy: AlertPolicy) -> [Rule; 6] {
+    let failed = usize::try_from(policy.failed_sign_ins).unwrap_or(usize::MAX);
+    let charts = usize::try_from(policy.charts_per_hour).unwrap_or(usize::MAX);
+    let sign_in_failures = |kind, key, key_column| Rule {
+        kind,
+        actions: &[AuditAction::SignInFailed],
+        outcome: AuditOutcome::Denied,
+        chart_only: false,
+        window: FAILURE_WINDOW,
+        threshold: failed,
+        distinct_patients: false,
+        key,
+        key_column,
+    };
+    // Each of these is an alert on its own; a burst within the hour is one.
+    let every_one = |kind, actions, outcome, key, key_column| Rule {
+        kind,
+        actions,
+        outcome,
+        chart_only: key_column == KeyColumn::Actor,
+        window: CHART_WINDOW,
+        threshold: 1,
+        distinct_patients: false,
+        key,
+        key_column,
+    };
+    [
+        sign_in_failures(AlertKind::FailedSignInsFromIp, by_ip, KeyColumn::ClientIp),
+        sign_in_failures(
+            AlertKind::FailedSignInsForAccount,
+            by_account,
+            KeyColumn::SubjectUser,
+        ),
+        // Views under emergency access count as chart views too; only the
+        // emergency events themselves raise that alert.
+        Rule {
+            kind: AlertKind::ManyCharts,
+            actions: &[AuditAction::RecordViewed, AuditAction::EmergencyAccess],
+            outcome: AuditOutcome::Allowed,
+            chart_only: true,
+            window: CHART_WINDOW,
+            threshold: charts,
+            distinct_patients: true,
+            key: by_actor,
+            key_column: KeyColumn::Actor,
+        },
+        every_one(
+            AlertKind::EmergencyAccess,
+            &[AuditAction::EmergencyAccess],
+            AuditOutcome::Allowed,
+            by_actor_and_patient,
+            KeyColumn::Actor,
+        ),
+        every_one(
+            AlertKind::DeniedChart,
+            CHART_ACTIONS,
+            AuditOutcome::Denied,
+            by_actor_and_patient,
+            KeyColumn::Actor,
+        ),
+        every_one(
+            AlertKind::AccountLocked,
+            &[AuditAction::AccountLockedOut],
+            AuditOutcome::Denied,
+            by_account,
+            KeyColumn::SubjectUser,
+        ),
+    ]
 }
 
 /// A run of events with one key, none further than the window from the one
@@ -60,10 +159,35 @@ pub(super) struct Episode {
     pub(super) last_id: i64,
     pub(super) last_at: OffsetDateTime,
     pub(super) events: usize,
-    /// Distinct patients over the whole episode.
-    pub(super) patients: usize,
+    /// Distinct patients over the whole episode (kept only by the rule that
+    /// counts them).
+    pub(super) patients: BTreeSet<Uuid>,
     /// The most in any one window.
     pub(super) peak: usize,
+}
+
+impl Episode {
+    fn starting(event: &Seen, rule: &Rule) -> Self {
+        let mut episode = Episode {
+            first: event.clone(),
+            last_id: event.id,
+            last_at: event.at,
+            events: 0,
+            patients: BTreeSet::new(),
+            peak: 0,
+        };
+        episode.join(event, rule);
+        episode
+    }
+
+    fn join(&mut self, event: &Seen, rule: &Rule) {
+        self.events += 1;
+        self.last_id = self.last_id.max(event.id);
+        self.last_at = self.last_at.max(event.at);
+        if let (true, Some(patient)) = (rule.distinct_patients, event.patient) {
+            self.patients.insert(patient);
+        }
+    }
 }
 
 pub(super) fn by_ip(e: &Seen) -> Option<String> {
@@ -83,78 +207,109 @@ pub(super) fn by_actor_and_patient(e: &Seen) -> Option<String> {
     e.patient.map(|patient| format!("{actor}/{patient}"))
 }
 
+/// Carries one key's episodes forward over new events. `latest` is the
+/// key's newest episode so far, if any; `events` are the key's events (in
+/// time order) from one window before the first new one, so every window
+/// that ends at a new event is whole; `is_new` tells which have not been
+/// counted yet. Each new event joins the episode before it or starts one,
+/// and the window ending at it counts towards the episode's peak, as does
+/// the window of any event counted before that it now falls within (it
+/// committed late). Answers the episodes touched, oldest first (`latest`
+/// among them).
+///
+/// Fed every event at once, as new, it is the whole computation; fed the
+/// trail a piece at a time it answers the same (the tests hold it to that).
+pub(super) fn advance(
+    rule: &Rule,
+    latest: Option<Episode>,
+    events: &[Seen],
+    is_new: impl Fn(&Seen) -> bool,
+) -> Vec<Episode> {
+    let mut touched = Vec::new();
+    let mut current = latest;
+    // The newest new event so far: an event counted before that comes
+    // after it (it committed late) has a window that just grew.
+    let mut last_new: Option<OffsetDateTime> = None;
+    for (i, event) in events.iter().enumerate() {
+        if !is_new(event) {
+            if let (Some(at), Some(episode)) = (last_new, current.as_mut())
+                && event.at - at <= rule.window
+            {
+                episode.peak = episode.peak.max(in_window(&events[..=i], rule));
+            }
+            continue;
+        }
+        last_new = Some(event.at);
+        let before = events[..i]
+            .last()
+            .map(|e| e.at)
+            .or(current.as_ref().map(|c| c.last_at));
+        match current.as_mut() {
+            Some(episode) if before.is_some_and(|at| event.at - at <= rule.window) => {
+                episode.join(event, rule);
+            }
+            _ => {
+                touched.extend(current.take());
+                current = Some(Episode::starting(event, rule));
+            }
+        }
+        let in_window = in_window(&events[..=i], rule);
+        if let Some(episode) = current.as_mut() {
+            episode.peak = episode.peak.max(in_window);
+        }
+    }
+    touched.extend(current);
+    touched
+}
+
+/// How many events (or distinct patients) lie within one window before the
+/// last of `events` (in time order), that one included.
+fn in_window(events: &[Seen], rule: &Rule) -> usize {
+    let Some(last) = events.last() else {
+        return 0;
+    };
+    let window = events
+        .iter()
+        .rev()
+        .take_while(|e| last.at - e.at <= rule.window);
+    if rule.distinct_patients {
+        window
+            .filter_map(|e| e.patient)
+            .collect::<BTreeSet<_>>()
+            .len()
+    } else {
+        window.count()
+    }
+}
+
 /// Groups `events` by the rule's key into episodes and keeps those that
-/// reach the threshold.
-pub(super) fn episodes(mut events: Vec<(String, Seen)>, rule: &Rule) -> Vec<Episode> {
+/// reach the threshold: the whole computation at once, which the watcher's
+/// pieces are held to.
+#[cfg(test)]
+fn episodes(mut events: Vec<(String, Seen)>, rule: &Rule) -> Vec<Episode> {
     events.sort_by(|(ka, a), (kb, b)| (ka, a.at, a.id).cmp(&(kb, b.at, b.id)));
     let mut found = Vec::new();
-    let mut start = 0;
-    for end in 1..=events.len() {
-        let splits = end == events.len() || {
-            let (key, this) = &events[end];
-            let (prev_key, prev) = &events[end - 1];
-            key != prev_key || this.at - prev.at > rule.window
-        };
-        if !splits {
-            continue;
-        }
-        let collected: Vec<&Seen> = events[start..end].iter().map(|(_, e)| e).collect();
-        let run: &[&Seen] = &collected;
-        start = end;
-        let peak = peak(run, rule);
-        if peak < rule.threshold {
-            continue;
-        }
-        let mut patients: Vec<Uuid> = run.iter().filter_map(|e| e.patient).collect();
-        patients.sort_unstable();
-        patients.dedup();
-        // A slice, not the Vec: on a Vec, diesel's `first` would shadow it.
-        let (Some(first), Some(last)) = (run.first(), run.last()) else {
-            continue;
-        };
-        found.push(Episode {
-            first: (*first).clone(),
-            last_id: run.iter().map(|e| e.id).max().unwrap_or(last.id),
-            last_at: last.at,
-            events: run.len(),
-            patients: patients.len(),
-            peak,
-        });
+    for run in events.chunk_by(|(a, _), (b, _)| a == b) {
+        let run: Vec<Seen> = run.iter().map(|(_, e)| e.clone()).collect();
+        found.extend(
+            advance(rule, None, &run, |_| true)
+                .into_iter()
+                .filter(|e| e.peak >= rule.threshold),
+        );
     }
     found
 }
 
-/// The most events (or distinct patients) within any one window of `run`,
-/// which is in time order.
-pub(super) fn peak(run: &[&Seen], rule: &Rule) -> usize {
-    let mut in_window: HashMap<Option<Uuid>, usize> = HashMap::new();
-    let mut left = 0;
-    let mut best = 0;
-    for (right, event) in run.iter().enumerate() {
-        *in_window.entry(event.patient).or_default() += 1;
-        while event.at - run[left].at > rule.window {
-            if let Some(n) = in_window.get_mut(&run[left].patient) {
-                *n -= 1;
-                if *n == 0 {
-                    in_window.remove(&run[left].patient);
-                }
-            }
-            left += 1;
-        }
-        let count = if rule.distinct_patients {
-            in_window.keys().filter(|p| p.is_some()).count()
-        } else {
-            right + 1 - left
-        };
-        best = best.max(count);
-    }
-    best
+/// An alert's name: its kind and its first event, so it keeps its name
+/// while an attack goes on.
+pub(super) fn key_of(kind: AlertKind, first_event_id: i64) -> String {
+    format!("{}:{}", kind.as_str(), first_event_id)
 }
 
 /// The alert a rule's episode makes: its words and the log filter that
 /// shows its events.
 pub(super) fn describe(
-    rule: &Rule,
+    kind: AlertKind,
     episode: &Episode,
     people: &BTreeMap<Uuid, PersonRef>,
     zone: &Zone,
@@ -170,11 +325,11 @@ pub(super) fn describe(
     // Only what holds for the whole episode is named: an address may try
     // many accounts, an account be tried from many addresses, and many
     // charts concern many patients.
-    let concerning = match rule.kind {
+    let concerning = match kind {
         AlertKind::FailedSignInsFromIp | AlertKind::ManyCharts => None,
         _ => person(first.patient.or(first.subject)),
     };
-    let ip = match rule.kind {
+    let ip = match kind {
         AlertKind::FailedSignInsFromIp => first.ip.clone(),
         _ => None,
     };
@@ -192,7 +347,7 @@ pub(super) fn describe(
             format!("{n} times")
         }
     };
-    let summary = match rule.kind {
+    let summary = match kind {
         AlertKind::FailedSignInsFromIp => {
             evidence.action = AuditAction::SignInFailed.as_str().to_owned();
             evidence.ip = first.ip.clone().unwrap_or_default();
@@ -219,7 +374,7 @@ pub(super) fn describe(
             format!(
                 "{} opened {} different patients' charts ({} within one hour)",
                 name(&actor),
-                episode.patients,
+                episode.patients.len(),
                 episode.peak
             )
         }
@@ -244,10 +399,26 @@ pub(super) fn describe(
                 times(episode.events)
             )
         }
+        AlertKind::AccountLocked => {
+            evidence.action = AuditAction::AccountLockedOut.as_str().to_owned();
+            evidence.patient = first.subject.map(|id| id.to_string()).unwrap_or_default();
+            format!(
+                "The account of {} was locked after failed sign-ins, {}",
+                name(&concerning),
+                times(episode.events)
+            )
+        }
+        AlertKind::AuditVerificationFailed => {
+            evidence.action = AuditAction::AuditVerified.as_str().to_owned();
+            format!(
+                "The audit trail failed verification: {}",
+                first.resource.as_deref().unwrap_or("no reason was kept")
+            )
+        }
     };
     Alert {
-        key: format!("{}:{}", rule.kind.as_str(), first.id),
-        kind: rule.kind,
+        key: key_of(kind, first.id),
+        kind,
         summary,
         first_at: zone.second(first.at),
         last_at: zone.second(episode.last_at),
@@ -258,7 +429,7 @@ pub(super) fn describe(
         ip,
         // Sealed: read for the page by `emergency::reasons`, not here.
         reason: None,
-        emergency_access: match rule.kind {
+        emergency_access: match kind {
             AlertKind::EmergencyAccess => first.resource.as_deref().and_then(|r| r.parse().ok()),
             _ => None,
         },
@@ -278,6 +449,7 @@ mod tests {
             id,
             at: datetime!(2026-11-24 09:00 UTC) + Duration::minutes(minute),
             action: AuditAction::RecordViewed,
+            outcome: AuditOutcome::Allowed,
             actor: Some(Uuid::from_u128(1)),
             patient: (patient != 0).then(|| Uuid::from_u128(patient)),
             subject: None,
@@ -289,10 +461,14 @@ mod tests {
     fn rule(threshold: usize, window: Duration, distinct_patients: bool) -> Rule {
         Rule {
             kind: AlertKind::FailedSignInsFromIp,
+            actions: &[AuditAction::RecordViewed],
+            outcome: AuditOutcome::Allowed,
+            chart_only: false,
             window,
             threshold,
             distinct_patients,
             key: by_ip,
+            key_column: KeyColumn::ClientIp,
         }
     }
 
@@ -367,7 +543,7 @@ mod tests {
         let found = episodes(keyed(events.clone(), by_actor), &hour(4));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].peak, 4);
-        assert_eq!(found[0].patients, 4);
+        assert_eq!(found[0].patients.len(), 4);
         assert_eq!(found[0].events, 6);
         assert!(episodes(keyed(events, by_actor), &hour(5)).is_empty());
     }
@@ -380,5 +556,88 @@ mod tests {
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].first.id, 7);
+    }
+
+    /// The watcher reads the trail a piece at a time, with each key's
+    /// newest episode kept between pieces: whatever the pieces, it finds
+    /// what reading everything at once finds.
+    #[test]
+    fn reading_the_trail_in_pieces_finds_what_reading_it_whole_finds() {
+        let mut events = Vec::new();
+        let mut id = 0;
+        // Bursts, pauses and a slow run, over three patients.
+        for (minute, patient) in [
+            (0, 2),
+            (1, 3),
+            (2, 2),
+            (3, 4),
+            (4, 2),
+            (20, 3),
+            (21, 2),
+            (22, 4),
+            (23, 3),
+            (90, 2),
+            (93, 3),
+            (96, 4),
+            (99, 2),
+            (102, 3),
+            (200, 4),
+        ] {
+            id += 1;
+            events.push(seen(id, minute, patient));
+        }
+        for (window, threshold, distinct) in [
+            (FAILURE_WINDOW, 3, false),
+            (FAILURE_WINDOW, 2, false),
+            (CHART_WINDOW, 3, true),
+            (Duration::minutes(10), 2, true),
+        ] {
+            let rule = rule(threshold, window, distinct);
+            let whole = episodes(keyed(events.clone(), by_ip), &rule);
+            for piece in [1, 2, 3, 5, 7] {
+                let mut latest: Option<Episode> = None;
+                let mut raised: Vec<Episode> = Vec::new();
+                for (n, chunk) in events.chunks(piece).enumerate() {
+                    let seen_before = n * piece;
+                    let first_new = &chunk[0];
+                    // What the watcher loads: one window before the first
+                    // new event, through the newest.
+                    let context: Vec<Seen> = events[..seen_before + chunk.len()]
+                        .iter()
+                        .filter(|e| first_new.at - e.at <= window)
+                        .cloned()
+                        .collect();
+                    let touched =
+                        advance(&rule, latest.take(), &context, |e| e.id > first_new.id - 1);
+                    for episode in touched {
+                        raised.retain(|r| r.first.id != episode.first.id);
+                        if episode.peak >= threshold {
+                            raised.push(episode.clone());
+                        }
+                        latest = Some(episode);
+                    }
+                }
+                raised.sort_by_key(|e| e.first.id);
+                assert_eq!(
+                    raised, whole,
+                    "pieces of {piece}, window {window}, threshold {threshold}"
+                );
+            }
+        }
+    }
+
+    /// An event whose transaction commits after later ones is read late:
+    /// it joins its episode, and the windows it falls within count it.
+    #[test]
+    fn an_event_read_late_counts_in_every_window_it_falls_within() {
+        let rule = rule(3, FAILURE_WINDOW, false);
+        let events: Vec<Seen> = (0..3).map(|i| seen(i + 1, i, 0)).collect();
+        let first = advance(&rule, None, &events, |e| e.id != 2);
+        assert_eq!(first.len(), 1);
+        assert_eq!((first[0].events, first[0].peak), (2, 2));
+        let then = advance(&rule, first.into_iter().next(), &events, |e| e.id == 2);
+        assert_eq!(then.len(), 1);
+        assert_eq!((then[0].first.id, then[0].events, then[0].peak), (1, 3, 3));
+        assert_eq!(then[0].last_id, 3);
     }
 }
