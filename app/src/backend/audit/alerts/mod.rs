@@ -19,6 +19,7 @@
 //! place in the trail; [`deliver`] sends them; listing reads what is kept.
 
 pub mod deliver;
+mod describe;
 mod reviews;
 mod rules;
 pub mod watch;
@@ -27,8 +28,9 @@ pub mod webhook;
 pub use reviews::{Review, mark_reviewed};
 pub use watch::{Channels, watch};
 
+use self::describe::describe;
 use self::reviews::{open_notes, reviews};
-use self::rules::{Episode, Seen, describe};
+use self::rules::{Episode, Seen};
 use crate::backend::dates::Zone;
 use crate::{
     backend::{db::schema::alert_episodes, identity::authz::Admin, vault::Vault},

@@ -167,7 +167,7 @@ pub async fn mark_reviewed(
     };
     errors.into_result()?;
     // Kept as the alert names itself, whatever spelling the form sent.
-    let key = super::rules::key_of(kind, first);
+    let key = super::describe::key_of(kind, first);
     let key = key.as_str();
     let note = (!note.is_empty()).then(|| note.to_owned());
     conn.transaction::<_, AppError, _>(async |conn| {

@@ -71,7 +71,7 @@ impl Webhook {
         let time = |at: OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
         let body = serde_json::json!({
             "id": alert.id,
-            "alert": super::rules::key_of(alert.kind, alert.first_event_id),
+            "alert": super::describe::key_of(alert.kind, alert.first_event_id),
             "kind": alert.kind.as_str(),
             "title": alert.kind.label(),
             "practice": organization_id,
