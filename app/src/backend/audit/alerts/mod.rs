@@ -28,7 +28,7 @@ pub mod webhook;
 pub use reviews::{Review, mark_reviewed};
 pub use watch::{Channels, watch};
 
-use self::describe::describe;
+use self::describe::{describe, key_of};
 use self::reviews::{open_notes, reviews};
 use self::rules::{Episode, Seen};
 use crate::backend::dates::Zone;
@@ -79,15 +79,43 @@ pub async fn list(
 ) -> Result<AlertList, AppError> {
     // A page that lists thousands of alerts helps no one: the newest open
     // and reviewed ones, and a count of the rest (their events are in the
-    // log, and they can still be reviewed).
-    let (mut alerts, mut reviewed): (Vec<Alert>, Vec<Alert>) =
-        every_alert(conn, vault, admin, zone)
-            .await?
-            .into_iter()
-            .partition(|a| a.review.is_none());
-    let more_open = alerts.len().saturating_sub(LISTED_OPEN);
-    alerts.truncate(LISTED_OPEN);
-    reviewed.truncate(LISTED_REVIEWED);
+    // log, and they can still be reviewed). Only those listed are put
+    // into words.
+    let org = admin.organization_id;
+    let since = OffsetDateTime::now_utc() - Duration::days(DAYS);
+    // Newest activity first (the trail's ids follow its time).
+    let kept: Vec<Kept> = alert_episodes::table
+        .filter(alert_episodes::organization_id.eq(org))
+        .filter(alert_episodes::raised_at.is_not_null())
+        .filter(alert_episodes::last_at.ge(since))
+        .order(alert_episodes::last_event_id.desc())
+        .select(Kept::as_select())
+        .load(conn)
+        .await?;
+    let mut reviews = reviews(conn, org, zone).await?;
+    let (open, done): (Vec<Kept>, Vec<Kept>) = kept.into_iter().partition(|k| {
+        reviews
+            .get(&key_of(k.kind, k.first_event_id))
+            .is_none_or(|(through, _)| *through < k.last_event_id)
+    });
+    let more_open = open.len().saturating_sub(LISTED_OPEN);
+    let people = super::review::practice_people(conn, vault, org).await?;
+    let mut words = |kept: Vec<Kept>, limit: usize, reviewed: bool| -> Vec<Alert> {
+        kept.into_iter()
+            .take(limit)
+            .map(|k| {
+                // The words never read the first event's action.
+                let episode = k.episode(AuditAction::AuditVerified, AuditOutcome::Allowed);
+                let mut alert = describe(k.kind, &episode, &people, zone);
+                if reviewed {
+                    alert.review = reviews.remove(&alert.key).map(|(_, review)| review);
+                }
+                alert
+            })
+            .collect()
+    };
+    let mut alerts = words(open, LISTED_OPEN, false);
+    let mut reviewed = words(done, LISTED_REVIEWED, true);
     open_notes(conn, vault, admin, &mut reviewed).await?;
     alerts.append(&mut reviewed);
     Ok(AlertList {
@@ -144,43 +172,4 @@ impl Kept {
             peak: count(self.peak),
         }
     }
-}
-
-/// Every alert of the last [`DAYS`] days, open ones first, each group
-/// newest first.
-async fn every_alert(
-    conn: &mut AsyncPgConnection,
-    vault: &Vault,
-    admin: Admin,
-    zone: &Zone,
-) -> Result<Vec<Alert>, AppError> {
-    let org = admin.organization_id;
-    let since = OffsetDateTime::now_utc() - Duration::days(DAYS);
-    let kept: Vec<Kept> = alert_episodes::table
-        .filter(alert_episodes::organization_id.eq(org))
-        .filter(alert_episodes::raised_at.is_not_null())
-        .filter(alert_episodes::last_at.ge(since))
-        .select(Kept::as_select())
-        .load(conn)
-        .await?;
-    let people = super::review::practice_people(conn, vault, org).await?;
-    let reviews = reviews(conn, org, zone).await?;
-    let mut alerts: Vec<Alert> = kept
-        .iter()
-        .map(|k| {
-            let episode = k.episode(AuditAction::AuditVerified, AuditOutcome::Allowed);
-            let mut alert = describe(k.kind, &episode, &people, zone);
-            alert.review = reviews
-                .get(&alert.key)
-                .filter(|(through, _)| *through >= alert.last_event_id)
-                .map(|(_, review)| review.clone());
-            alert
-        })
-        .collect();
-    // Open first; newest activity first within each (the trail's ids
-    // follow its time; the times are written for people, not sorting).
-    alerts.sort_by(|a, b| {
-        (a.review.is_some(), b.last_event_id).cmp(&(b.review.is_some(), a.last_event_id))
-    });
-    Ok(alerts)
 }

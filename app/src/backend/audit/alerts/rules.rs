@@ -4,7 +4,7 @@
 
 use super::AlertPolicy;
 use crate::model::audit::{AlertKind, AuditAction, AuditOutcome};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -225,15 +225,17 @@ pub(super) fn advance(
 ) -> Vec<Episode> {
     let mut touched = Vec::new();
     let mut current = latest;
+    let mut window = Window::default();
     // The newest new event so far: an event counted before that comes
     // after it (it committed late) has a window that just grew.
     let mut last_new: Option<OffsetDateTime> = None;
     for (i, event) in events.iter().enumerate() {
+        let in_window = window.slide_to(events, i, rule);
         if !is_new(event) {
             if let (Some(at), Some(episode)) = (last_new, current.as_mut())
                 && event.at - at <= rule.window
             {
-                episode.peak = episode.peak.max(in_window(&events[..=i], rule));
+                episode.peak = episode.peak.max(in_window);
             }
             continue;
         }
@@ -251,7 +253,6 @@ pub(super) fn advance(
                 current = Some(Episode::starting(event, rule));
             }
         }
-        let in_window = in_window(&events[..=i], rule);
         if let Some(episode) = current.as_mut() {
             episode.peak = episode.peak.max(in_window);
         }
@@ -260,23 +261,44 @@ pub(super) fn advance(
     touched
 }
 
-/// How many events (or distinct patients) lie within one window before the
-/// last of `events` (in time order), that one included.
-fn in_window(events: &[Seen], rule: &Rule) -> usize {
-    let Some(last) = events.last() else {
-        return 0;
-    };
-    let window = events
-        .iter()
-        .rev()
-        .take_while(|e| last.at - e.at <= rule.window);
-    if rule.distinct_patients {
-        window
-            .filter_map(|e| e.patient)
-            .collect::<BTreeSet<_>>()
-            .len()
-    } else {
-        window.count()
+/// The events within one window before the latest, slid along events in
+/// time order: each is added once and dropped once, however many there are.
+#[derive(Default)]
+struct Window {
+    /// The oldest event still inside.
+    left: usize,
+    events: usize,
+    /// How many events inside concern each patient.
+    patients: HashMap<Uuid, usize>,
+}
+
+impl Window {
+    /// Takes in `events[i]`, lets out what is more than the rule's window
+    /// before it, and answers how many events (or distinct patients) are
+    /// inside.
+    fn slide_to(&mut self, events: &[Seen], i: usize, rule: &Rule) -> usize {
+        let newest = &events[i];
+        self.events += 1;
+        if let Some(patient) = newest.patient {
+            *self.patients.entry(patient).or_default() += 1;
+        }
+        while newest.at - events[self.left].at > rule.window {
+            self.events -= 1;
+            if let Some(patient) = events[self.left].patient
+                && let Some(n) = self.patients.get_mut(&patient)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    self.patients.remove(&patient);
+                }
+            }
+            self.left += 1;
+        }
+        if rule.distinct_patients {
+            self.patients.len()
+        } else {
+            self.events
+        }
     }
 }
 
