@@ -1,7 +1,7 @@
 // The access review in the browser: an administrator filters to failed
 // sign-ins made earlier in the test, sees the chart, verifies the chain and
 // exports the events as CSV; a patient sees who accessed their record.
-import { test, expect, demo } from "./fixtures";
+import { test, expect, demo, onSharedDatabase } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 
@@ -162,4 +162,30 @@ test("repeated failed sign-ins for one account raise an alert; the administrator
   await page.goto("/admin/audit?action=audit.alert_reviewed");
   await expect(page.getByTestId("access-log").getByRole("listitem").first()).toContainText("Alert reviewed");
   for (const open of [stranger, page]) await open.context().close();
+});
+
+test("a staff account nobody has used for months is listed on the access review and marked on People", async ({ page }) => {
+  // What only time would make: a therapist set up 90 days ago who has
+  // never signed in (a fresh address per run, so a retry adds its own).
+  const name = "Quinn Archer (demo, unused)";
+  const email = `quinn.archer.${Date.now()}@juniper-creek.example`;
+  onSharedDatabase(
+    `INSERT INTO users (organization_id, email, display_name, role, status, active_since) ` +
+      `SELECT id, '${email}', '${name}', 'therapist', 'active', now() - interval '90 days' ` +
+      `FROM organizations WHERE slug = 'juniper-creek-demo'`,
+  );
+  await signIn(page, demo.admin.email);
+  await expect(page).toHaveURL(/\/home$/);
+  await page.goto("/admin/audit");
+  await hydrated(page);
+  const unused = page.getByTestId("unused-accounts");
+  await expect(unused.getByRole("listitem").filter({ hasText: name }).first()).toContainText("Therapist · never signed in");
+  await expect(unused).not.toContainText(demo.admin.name);
+  await unused.locator("xpath=..").getByRole("link", { name: "People" }).click();
+  await expect(page).toHaveURL(/\/people$/);
+  const row = page.getByRole("row", { name: new RegExp(name.replace(/[()]/g, "\\$&")) }).first();
+  await expect(row).toContainText("Unused");
+  await expect(row).toContainText("Never");
+  // The administrator, just signed in, is in use.
+  await expect(page.getByRole("row", { name: new RegExp(demo.admin.name) })).toContainText("just now");
 });

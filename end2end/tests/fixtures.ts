@@ -47,6 +47,11 @@ function asOwner(variable: string, sql: string) {
   if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
 }
 
+/** Runs `sql` as the owner of the database the "up" server uses. */
+export function onSharedDatabase(sql: string) {
+  asOwner("CAIRN_E2E_DATABASE_URL", sql);
+}
+
 /**
  * Puts the "mfa" server's staff back to no two-step verification and no
  * sessions, so a test there (and its retry) starts from what it expects.

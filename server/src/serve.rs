@@ -120,6 +120,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         passkeys: config.passkeys.clone(),
         alerts: config.alerts,
         alert_webhook: config.alert_webhook.clone(),
+        unused: config.unused,
         emergency_access: config.emergency_access,
         vault: config.vault.clone(),
         throttles: Throttles::new(config.rate_limits),
@@ -357,6 +358,28 @@ async fn watch_alerts(state: AppState) {
         }
     }
 }
+
+/// Every hour (the first a minute after start, once the database is
+/// ready): deactivates staff accounts unused for `CAIRN_DORMANT_DAYS`.
+async fn deactivate_unused(state: AppState) {
+    use app::backend::identity::unused;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let mut every = tokio::time::interval(UNUSED_ACCOUNTS_CHECKED_EVERY);
+    loop {
+        every.tick().await;
+        let Ok(mut conn) = state.db.conn().await else {
+            continue;
+        };
+        match unused::deactivate_unused(&mut conn, state.unused).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "deactivated unused accounts"),
+            Err(error) => tracing::warn!(%error, "could not deactivate unused accounts"),
+        }
+    }
+}
+
+/// How often unused accounts are looked for (they are counted in days).
+const UNUSED_ACCOUNTS_CHECKED_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Every few seconds: records the sign-ins turned away because the hasher
 /// was full, as one event (see `accounts::record_turned_away`).

@@ -16,7 +16,7 @@ pub async fn list_people() -> Result<Vec<PersonRow>, AppError> {
     let state = super::state()?;
     let client = super::client().await;
     let mut conn = state.db.conn().await?;
-    people::list(&mut conn, &state.vault, viewer, &client).await
+    people::list(&mut conn, &state.vault, viewer, state.unused, &client).await
 }
 
 /// Invites someone; answers the link to copy and send them.

@@ -44,6 +44,9 @@ pub struct AppState {
     pub alerts: super::audit::alerts::AlertPolicy,
     /// Where new alerts are POSTed for a SIEM, when configured.
     pub alert_webhook: Option<super::audit::alerts::webhook::Webhook>,
+    /// When a staff account counts as unused, and whether it is then
+    /// deactivated.
+    pub unused: super::identity::unused::UnusedPolicy,
     /// How long an emergency ("break the glass") access lasts.
     pub emergency_access: Duration,
     /// Seals and opens health information.

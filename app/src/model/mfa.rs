@@ -9,6 +9,8 @@ pub struct MfaStatus {
     pub enrolled: bool,
     pub enrolled_days_ago: Option<i64>,
     pub recovery_codes_left: u32,
+    /// When the unused recovery codes were made.
+    pub recovery_codes_made_secs_ago: Option<i64>,
 }
 
 /// The Security page's two-step section: status, and what the role allows.

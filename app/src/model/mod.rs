@@ -167,6 +167,20 @@ pub struct PersonRow {
     pub mfa_on: bool,
     /// The person looking at the list.
     pub you: bool,
+    /// Never signed in when `None`.
+    pub last_signed_in_secs_ago: Option<i64>,
+    /// A staff account that has gone without a sign-in for longer than the
+    /// practice allows (listed on the access review).
+    pub unused: bool,
+    /// The pending invitation of an account not yet set up.
+    pub invitation: Option<InvitationAge>,
+}
+
+/// How old an invitation not yet used is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationAge {
+    pub sent_secs_ago: i64,
+    pub expired: bool,
 }
 
 /// A fresh invitation, for the inviter to copy and send.

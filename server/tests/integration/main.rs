@@ -48,4 +48,5 @@ mod security;
 mod sessions;
 mod sign_in;
 mod time_zone;
+mod unused_accounts;
 mod vault;

@@ -5,7 +5,7 @@
 use crate::support::{TestApp, app::Browser};
 use app::{
     backend::{
-        db::schema::{mfa_factors, users},
+        db::schema::{mfa_factors, recovery_codes, users},
         identity::mfa::totp::TotpSecret,
         seed::DEMO_PASSWORD,
     },
@@ -96,7 +96,9 @@ async fn enrollment_needs_a_right_code_and_gives_ten_recovery_codes_once() {
     let app = TestApp::with_demo().await;
     let mut browser = app.browser();
     browser.sign_in(PATIENT, DEMO_PASSWORD).await;
-    assert!(!overview(&mut browser).await.status.enrolled);
+    let before = overview(&mut browser).await.status;
+    assert!(!before.enrolled);
+    assert_eq!(before.recovery_codes_made_secs_ago, None);
 
     let first: MfaSetup =
         serde_json::from_str(&browser.fetch("/api/mfa-setup").await.body).expect("setup");
@@ -126,9 +128,28 @@ async fn enrollment_needs_a_right_code_and_gives_ten_recovery_codes_once() {
     let status = overview(&mut browser).await;
     assert!(status.status.enrolled && !status.required);
     assert_eq!(status.status.recovery_codes_left, 10);
+    assert!(
+        status
+            .status
+            .recovery_codes_made_secs_ago
+            .is_some_and(|secs| secs < 60)
+    );
+
+    // The codes' age is shown (a person sees when they last made them).
+    let mut conn = app.db.conn().await;
+    let month_ago = time::OffsetDateTime::now_utc() - time::Duration::days(30);
+    diesel::update(recovery_codes::table)
+        .set(recovery_codes::created_at.eq(month_ago))
+        .execute(&mut conn)
+        .await
+        .expect("aged");
+    let made = overview(&mut browser)
+        .await
+        .status
+        .recovery_codes_made_secs_ago;
+    assert!(made.is_some_and(|secs| (30 * 86_400..31 * 86_400).contains(&secs)));
 
     // The database holds neither the secret nor a code in the clear.
-    let mut conn = app.db.conn().await;
     let sealed: Vec<u8> = mfa_factors::table
         .select(mfa_factors::secret_sealed)
         .first(&mut conn)

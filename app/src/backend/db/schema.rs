@@ -537,12 +537,15 @@ diesel::table! {
         email_index -> Nullable<Bytea>,
         email_sealed -> Nullable<Bytea>,
         display_name_sealed -> Nullable<Bytea>,
+        last_signed_in_at -> Nullable<Timestamptz>,
+        active_since -> Timestamptz,
     }
 }
 
 diesel::joinable!(alert_deliveries -> alert_episodes (episode_id));
 diesel::joinable!(alert_deliveries -> users (recipient_id));
 diesel::joinable!(alert_episodes -> organizations (organization_id));
+diesel::joinable!(audit_tally -> organizations (organization_id));
 diesel::joinable!(audit_alert_reviews -> organizations (organization_id));
 diesel::joinable!(audit_alert_reviews -> users (reviewed_by));
 diesel::joinable!(care_team -> patients (patient_id));

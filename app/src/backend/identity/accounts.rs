@@ -571,3 +571,26 @@ async fn password_is_right(
     }
     Ok(())
 }
+
+/// Deactivates `target` and ends their sessions (the caller records it).
+pub(crate) async fn deactivate(conn: &mut AsyncPgConnection, target: Uuid) -> Result<(), AppError> {
+    set_status(conn, target, UserStatus::Deactivated).await?;
+    crate::backend::identity::session::mine::end_all(conn, target, None).await?;
+    Ok(())
+}
+
+/// Sets `target`'s status (the caller records why).
+pub(crate) async fn set_status(
+    conn: &mut AsyncPgConnection,
+    target: Uuid,
+    status: UserStatus,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(target))
+        .set((
+            users::status.eq(status),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! Identity: who someone is and how they prove it. Accounts and their
 //! passwords (argon2id, the NIST rules), invitations, the practice's people,
 //! two-step verification, sessions, the role proofs the rest asks for
-//! (`authz`), and the security events shown to their owners.
+//! (`authz`), the security events shown to their owners, and accounts
+//! gone unused.
 //!
 //! May use: the vault (TOTP secrets, patients' sealed account names and
 //! emails), the audit trail, and the plumbing (db, throttle, client,
@@ -21,3 +22,4 @@ pub mod password_rules;
 pub mod people;
 pub mod security_events;
 pub mod session;
+pub mod unused;

@@ -10,12 +10,13 @@ use crate::backend::{
     identity::accounts,
     identity::authz::{Admin, Inviter},
     identity::session::mine,
+    identity::unused::{UnusedPolicy, Use},
     vault::Vault,
 };
 use crate::{
     error::AppError,
     model::{
-        PersonRow, Role, UserStatus,
+        InvitationAge, PersonRow, Role, UserStatus,
         audit::{AuditAction, AuditOutcome},
     },
 };
@@ -24,26 +25,30 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// identity, role, status, locked until, has an authenticator, their
-/// record when a patient has one.
+/// identity, how it is used (role and status among it), locked until,
+/// has an authenticator, their record when a patient has one, live
+/// sessions, their pending invitation's (sent, expires).
 type PersonColumns = (
     account_identity::Stored,
-    Role,
-    UserStatus,
+    Use,
     Option<OffsetDateTime>,
     bool,
     Option<Uuid>,
+    Option<i64>,
+    (Option<OffsetDateTime>, Option<OffsetDateTime>),
 );
 
 /// Everyone in the administrator's practice, or, for a therapist, the
 /// patients they invited, by role and name. Patients' names and emails are
 /// opened for it, so the listing is recorded (`account.listed`, one event
 /// per patient listed, about their record when they have one) in the
-/// transaction that reads them: no record, no list.
+/// transaction that reads them: no record, no list. Staff accounts unused
+/// under `unused` are marked.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     vault: &Vault,
     viewer: Inviter,
+    unused: UnusedPolicy,
     client: &ClientInfo,
 ) -> Result<Vec<PersonRow>, AppError> {
     let record = patients::table
@@ -51,18 +56,34 @@ pub async fn list(
         .filter(patients::deleted_at.is_null())
         .select(patients::id.nullable())
         .single_value();
+    let live_sessions = sessions::table
+        .filter(sessions::user_id.eq(users::id.nullable()))
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .count()
+        .single_value();
+    let pending = invitations::table
+        .filter(invitations::user_id.eq(users::id))
+        .filter(invitations::used_at.is_null());
     let mut query = users::table
         .filter(users::organization_id.eq(viewer.organization_id))
         .select((
             account_identity::Stored::as_select(),
-            users::role,
-            users::status,
+            Use::as_select(),
             users::locked_until,
             // A second factor of either kind (what a reset removes).
             diesel::dsl::exists(mfa_factors::table.filter(mfa_factors::user_id.eq(users::id))).or(
                 diesel::dsl::exists(passkeys::table.filter(passkeys::user_id.eq(users::id))),
             ),
             record,
+            live_sessions,
+            (
+                pending
+                    .select(diesel::dsl::max(invitations::created_at))
+                    .single_value(),
+                pending
+                    .select(diesel::dsl::max(invitations::expires_at))
+                    .single_value(),
+            ),
         ))
         .into_boxed();
     if viewer.role != Role::Admin {
@@ -79,15 +100,10 @@ pub async fn list(
             let rows: Vec<PersonColumns> = query.load(conn).await?;
             let mut people = Vec::with_capacity(rows.len());
             let mut listed = Vec::new();
-            for (stored, role, status, locked_until, mfa_on, record) in rows {
+            for (stored, use_, locked_until, mfa_on, record, live, invited) in rows {
                 let id = stored.id;
+                let role = use_.role;
                 let who = account_identity::open(conn, vault, &stored).await?;
-                let active_sessions: i64 = sessions::table
-                    .filter(sessions::user_id.eq(id))
-                    .filter(sessions::expires_at.gt(diesel::dsl::now))
-                    .count()
-                    .get_result(conn)
-                    .await?;
                 if role == Role::Patient {
                     let event = Event::new(
                         AuditAction::AccountListed,
@@ -107,11 +123,20 @@ pub async fn list(
                     display_name: who.display_name,
                     email: who.email,
                     role,
-                    status,
+                    status: use_.status,
                     locked: locked_until.is_some_and(|until| until > now),
-                    active_sessions,
+                    active_sessions: live.unwrap_or(0),
                     mfa_on,
                     you: id == viewer.user_id,
+                    last_signed_in_secs_ago: use_.last_signed_in_at.map(|at| secs_between(at, now)),
+                    unused: unused.is_unused(&use_, now),
+                    invitation: match (use_.status, invited) {
+                        (UserStatus::Invited, (Some(sent), Some(expires))) => Some(InvitationAge {
+                            sent_secs_ago: secs_between(sent, now),
+                            expired: expires <= now,
+                        }),
+                        _ => None,
+                    },
                 });
             }
             audit::record_all(conn, &listed).await?;
@@ -167,8 +192,7 @@ pub async fn apply(
     conn.transaction(async |conn| {
         let audited = match action {
             AccountAction::Deactivate => {
-                set_status(conn, target, UserStatus::Deactivated).await?;
-                mine::end_all(conn, target, None).await?;
+                accounts::deactivate(conn, target).await?;
                 AuditAction::AccountDeactivated
             }
             AccountAction::Reactivate => {
@@ -185,7 +209,7 @@ pub async fn apply(
                 } else {
                     UserStatus::Invited
                 };
-                set_status(conn, target, next).await?;
+                accounts::set_status(conn, target, next).await?;
                 AuditAction::AccountReactivated
             }
             AccountAction::Unlock => {
@@ -212,19 +236,9 @@ pub async fn apply(
     .await
 }
 
-async fn set_status(
-    conn: &mut AsyncPgConnection,
-    target: Uuid,
-    status: UserStatus,
-) -> Result<(), AppError> {
-    diesel::update(users::table.find(target))
-        .set((
-            users::status.eq(status),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Whole seconds from `then` to `now`, never below zero.
+fn secs_between(then: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    (now - then).whole_seconds().max(0)
 }
 
 /// Removes the authenticator of `target` (in the administrator's practice)

@@ -6,7 +6,7 @@
 use crate::backend::{
     audit::{self, Actor, Event, Origin},
     client::ClientInfo,
-    db::schema::security_events,
+    db::schema::{security_events, users},
 };
 use crate::{
     error::AppError,
@@ -101,7 +101,8 @@ fn audited_as(kind: SecurityEventKind) -> Option<(AuditAction, AuditOutcome)> {
 /// Records a sign-in by `actor` (the account `user_id`, whose practice and
 /// role the caller already has), and a new-device notice when this address
 /// and device have not signed in to the account before (not for the very
-/// first sign-in: there is nothing to compare with).
+/// first sign-in: there is nothing to compare with). The account's last
+/// sign-in is kept with it (People; unused accounts).
 pub async fn record_sign_in(
     conn: &mut AsyncPgConnection,
     actor: Actor,
@@ -123,6 +124,10 @@ pub async fn record_sign_in(
     if any > 0 && same == 0 {
         record_by(conn, actor, user_id, SecurityEventKind::NewDevice, client).await?;
     }
+    diesel::update(users::table.find(user_id))
+        .set(users::last_signed_in_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
     record_by(conn, actor, user_id, SecurityEventKind::SignedIn, client).await
 }
 

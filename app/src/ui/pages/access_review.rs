@@ -12,7 +12,7 @@ use crate::{
     },
     error::AppError,
     model::{
-        PersonRow,
+        PersonRow, ago,
         audit::{
             AuditAction, AuditOutcome, AuditOverview, AuditPage, AuditQuery, AuditRow, ChainStatus,
         },
@@ -78,6 +78,11 @@ pub fn AccessReviewPage() -> impl IntoView {
                 })}
             </Transition>
             <AlertsSection />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    people.await.ok().map(|people| view! { <UnusedAccounts people /> })
+                })}
+            </Transition>
             <section aria-labelledby="overview-heading" class="space-y-4">
                 <div class="flex flex-wrap items-baseline justify-between gap-3">
                     <h2 id="overview-heading" class="text-lg font-semibold">"Overview"</h2>
@@ -111,6 +116,45 @@ pub fn AccessReviewPage() -> impl IntoView {
                 </Transition>
             </section>
         </div>
+    }
+}
+
+/// Staff accounts gone without a sign-in for longer than the practice
+/// allows (`CAIRN_DORMANT_DAYS`), to deactivate on People.
+#[component]
+fn UnusedAccounts(people: Vec<PersonRow>) -> impl IntoView {
+    let unused: Vec<PersonRow> = people.into_iter().filter(|p| p.unused).collect();
+    let listed = (!unused.is_empty()).then(|| {
+        view! {
+            <p class="text-sm text-stone-700">
+                "These staff accounts have not signed in for a long time. An account nobody uses is a way in nobody watches: deactivate it on "
+                <a href="/people" class="text-teal-800 underline">"People"</a>
+                " unless it is still needed."
+            </p>
+            <ul class="divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white text-sm" data-testid="unused-accounts">
+                {unused.into_iter().map(|p| {
+                    let last = p.last_signed_in_secs_ago.map_or_else(
+                        || "never signed in".to_owned(),
+                        |secs| format!("last signed in {}", ago(secs)),
+                    );
+                    view! {
+                        <li class="px-4 py-2">
+                            <span class="font-medium">{p.display_name}</span>
+                            {format!(" · {} · {last}", p.role.label())}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    });
+    view! {
+        <section aria-labelledby="unused-heading" class="space-y-3">
+            <h2 id="unused-heading" class="text-lg font-semibold">"Unused accounts"</h2>
+            {match listed {
+                Some(listed) => listed.into_any(),
+                None => view! { <p class="text-sm text-stone-600">"Every staff account has signed in recently."</p> }.into_any(),
+            }}
+        </section>
     }
 }
 

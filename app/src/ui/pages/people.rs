@@ -5,7 +5,7 @@ use crate::ui::components::style;
 use crate::{
     api::{AccountAction, InvitePerson, ResetMfa, people::list_people},
     error::AppError,
-    model::{PersonRow, Role, UserStatus},
+    model::{PersonRow, Role, UserStatus, ago},
     ui::{
         components::{
             Confirm, CsrfField, FormAlert, LoadFailed, SelectField, StepUpForm, TextField,
@@ -125,6 +125,7 @@ fn PeopleTable(
                         <th scope="col" class="px-4 py-2">"Email"</th>
                         <th scope="col" class="px-4 py-2">"Role"</th>
                         <th scope="col" class="px-4 py-2">"Status"</th>
+                        <th scope="col" class="px-4 py-2">"Last sign-in"</th>
                         <th scope="col" class="px-4 py-2">"Sessions"</th>
                         <th scope="col" class="px-4 py-2">"Two-step"</th>
                         {admin.then(|| view! { <th scope="col" class="px-4 py-2">"Actions"</th> })}
@@ -132,7 +133,8 @@ fn PeopleTable(
                 </thead>
                 <tbody class="divide-y divide-stone-200">
                     {list.into_iter().map(|p| {
-                        let status = if p.locked { "Locked".to_owned() } else { status_label(p.status).to_owned() };
+                        let status = status_text(&p);
+                        let last = p.last_signed_in_secs_ago.map_or_else(|| "Never".to_owned(), ago);
                         let actions = admin.then(|| actions_for(&p));
                         let id = p.id.to_string();
                         let name = p.display_name.clone();
@@ -144,7 +146,13 @@ fn PeopleTable(
                                 <th scope="row" class="px-4 py-2 text-left font-medium">{p.display_name.clone()}</th>
                                 <td class="px-4 py-2">{p.email.clone()}</td>
                                 <td class="px-4 py-2">{p.role.label()}</td>
-                                <td class="px-4 py-2">{status}</td>
+                                <td class="px-4 py-2">
+                                    {status}
+                                    {p.unused.then(|| view! {
+                                        <span class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900">"Unused"</span>
+                                    })}
+                                </td>
+                                <td class="px-4 py-2">{last}</td>
                                 <td class="px-4 py-2">{p.active_sessions}</td>
                                 <td class="px-4 py-2">{if p.mfa_on { "On" } else { "Off" }}</td>
                                 {actions.map(|actions| view! {
@@ -228,12 +236,20 @@ fn ResetMfaProgress(reset: ServerAction<ResetMfa>) -> impl IntoView {
     }
 }
 
-fn status_label(status: UserStatus) -> &'static str {
-    match status {
-        UserStatus::Invited => "Invited",
-        UserStatus::Active => "Active",
-        UserStatus::Locked => "Locked",
-        UserStatus::Deactivated => "Deactivated",
+/// The account's state in words; an invitation says how old it is.
+fn status_text(person: &PersonRow) -> String {
+    if person.locked {
+        return "Locked".to_owned();
+    }
+    match (person.status, person.invitation) {
+        (UserStatus::Invited, Some(sent)) if sent.expired => {
+            format!("Invitation expired (sent {})", ago(sent.sent_secs_ago))
+        }
+        (UserStatus::Invited, Some(sent)) => format!("Invited {}", ago(sent.sent_secs_ago)),
+        (UserStatus::Invited, None) => "Invited".to_owned(),
+        (UserStatus::Active, _) => "Active".to_owned(),
+        (UserStatus::Locked, _) => "Locked".to_owned(),
+        (UserStatus::Deactivated, _) => "Deactivated".to_owned(),
     }
 }
 

@@ -169,11 +169,15 @@ fn Manage(
         ])
     });
     let left = status.recovery_codes_left;
+    let made = status
+        .recovery_codes_made_secs_ago
+        .map(|secs| format!(" They were made {}.", crate::model::ago(secs)));
     view! {
         <div class="space-y-4 rounded-xl border border-stone-200 bg-white p-6" data-testid="mfa-on">
             <p class="font-medium text-teal-900">"Two-step verification is on."</p>
             <p class="text-sm text-stone-700">
                 {format!("You have {left} unused recovery code{}.", if left == 1 { "" } else { "s" })}
+                {made}
                 {(left <= 3).then_some(" Make new ones soon.")}
             </p>
             {move || needs_step_up().then(|| view! { <StepUpForm then=carry_on /> })}

@@ -90,17 +90,21 @@ pub async fn status(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<
         .first(conn)
         .await
         .optional()?;
-    let codes_left: i64 = recovery_codes::table
+    let (codes_left, made_at): (i64, Option<OffsetDateTime>) = recovery_codes::table
         .filter(recovery_codes::user_id.eq(user_id))
         .filter(recovery_codes::used_at.is_null())
-        .count()
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(recovery_codes::created_at),
+        ))
         .get_result(conn)
         .await?;
+    let now = OffsetDateTime::now_utc();
     Ok(MfaStatus {
         enrolled: enrolled_at.is_some(),
-        enrolled_days_ago: enrolled_at
-            .map(|at| (OffsetDateTime::now_utc() - at).whole_days().max(0)),
+        enrolled_days_ago: enrolled_at.map(|at| (now - at).whole_days().max(0)),
         recovery_codes_left: u32::try_from(codes_left).unwrap_or(0),
+        recovery_codes_made_secs_ago: made_at.map(|at| (now - at).whole_seconds().max(0)),
     })
 }
 
