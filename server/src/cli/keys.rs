@@ -1,9 +1,10 @@
 //! `cairn keys`: the operator's key rotations (README, "Rotating keys").
-//! Both are resumable: after a crash, run the same command again.
+//! Each is resumable: after a crash, run the same command again.
 
 use crate::config::Config;
 use anyhow::{Context, bail};
 use app::backend::{
+    identity::mfa::reseal,
     records::patients,
     vault::{
         dek,
@@ -38,6 +39,10 @@ pub enum KeysCommand {
         #[arg(long, value_name = "ID")]
         patient: Option<Uuid>,
     },
+    /// Seal every two-step secret again with the current CAIRN_MFA_KEY
+    /// (after a rotation: the old key kept in CAIRN_MFA_RETIRED_KEYS until
+    /// this has run).
+    ResealMfa,
 }
 
 pub async fn run(command: KeysCommand, config: &Config) -> anyhow::Result<()> {
@@ -80,6 +85,19 @@ pub async fn run(command: KeysCommand, config: &Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        KeysCommand::ResealMfa => {
+            let done = reseal::reseal_all(&mut conn, &config.mfa.keys)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("re-sealing stopped; nothing is lost, run it again")?;
+            println!(
+                "Re-sealed {} authenticator secret(s) and {} unfinished set-up(s) with MFA key version {}. CAIRN_MFA_RETIRED_KEYS may be emptied once every instance runs with this configuration.",
+                done.factors,
+                done.enrollments,
+                config.mfa.keys.current_id()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -90,6 +108,7 @@ async fn status(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result
     let limit = i64::from(config.key_max_age_days);
     let mut too_old = Vec::new();
     let wrapped: BTreeMap<u32, i64> = dek::keys_by_kek(conn).await?.into_iter().collect();
+    let mfa_sealed = reseal::by_key(conn).await?;
     println!("Keys from configuration, in use since this database first saw each:");
     for age in inventory::ages(conn, &config.configured_keys()).await? {
         let key = age.key;
@@ -107,7 +126,13 @@ async fn status(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result
                 )
             }
             KeyKind::BlindIndex => "blind-index key".to_owned(),
-            KeyKind::Mfa => "two-step (MFA) key".to_owned(),
+            KeyKind::Mfa => {
+                let secrets = mfa_sealed.get(&key.version).copied().unwrap_or(0);
+                format!(
+                    "two-step (MFA) key version {}: seals {secrets} secrets",
+                    key.version
+                )
+            }
             KeyKind::AuditSigning => "audit signing key".to_owned(),
         };
         let days = age.days(now);
@@ -131,6 +156,17 @@ async fn status(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result
                 ));
             }
         }
+    }
+    let mfa_current = config.mfa.keys.current_id();
+    let mfa_left: i64 = mfa_sealed
+        .iter()
+        .filter(|(version, _)| **version != mfa_current)
+        .map(|(_, count)| count)
+        .sum();
+    if mfa_left > 0 {
+        println!(
+            "{mfa_left} two-step secret(s) are sealed with an older MFA key: run `cairn keys reseal-mfa` before removing it from CAIRN_MFA_RETIRED_KEYS"
+        );
     }
     let retired = dek::retired_count(conn).await?;
     if retired > 0 {

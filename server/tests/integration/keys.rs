@@ -1,6 +1,6 @@
 //! The operator's keys over time: every key's age in `cairn keys status`,
-//! and replacing the audit signing key without losing what the old one
-//! signed.
+//! replacing the audit signing key without losing what the old one
+//! signed, and rotating the two-step key.
 
 use crate::{
     cli::{pairs, record_a_failed_sign_in, run, stderr},
@@ -24,7 +24,7 @@ async fn keys_status_tells_each_key_s_age_and_warns_past_the_limit() {
     for line in [
         "KEK version 1 (current): wraps 0 data keys, in use 0 days",
         "blind-index key, in use 0 days",
-        "two-step (MFA) key, in use 0 days",
+        "two-step (MFA) key version 1: seals 0 secrets, in use 0 days",
         "audit signing key, in use 0 days",
         "Every key is younger than 90 days",
     ] {
@@ -47,7 +47,9 @@ async fn keys_status_tells_each_key_s_age_and_warns_past_the_limit() {
     assert!(later.status.success(), "{}", stderr(&later));
     assert!(
         stdout(&later).contains("WARNING: in use longer than 90 days")
-            && stdout(&later).contains("two-step (MFA) key: 120 days (CAIRN_MFA_KEY)"),
+            && stdout(&later).contains(
+                "two-step (MFA) key version 1: seals 0 secrets: 120 days (CAIRN_MFA_KEY)"
+            ),
         "{}",
         stdout(&later)
     );
@@ -121,4 +123,95 @@ async fn a_replaced_audit_signing_key_still_verifies_what_it_signed() {
     let malformed = run(&pairs(&with(&new, "not a key")), &["audit", "verify"]);
     assert_eq!(malformed.status.code(), Some(2));
     assert!(stderr(&malformed).contains("CAIRN_AUDIT_RETIRED_KEYS"));
+}
+
+/// The command line's variables for `db`, with `extra`.
+fn env_of(db: &TestDb, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("DATABASE_URL", db.url.clone()),
+        ("CAIRN_MIGRATION_DATABASE_URL", db.owner_url.clone()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    env
+}
+
+fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_two_step_key_rotates_and_every_authenticator_still_works() {
+    use crate::support::{TestApp, app::Browser};
+    use app::backend::{identity::mfa::totp::now_secs, seed::DEMO_PASSWORD};
+    use base64::{Engine, engine::general_purpose};
+    use http::StatusCode;
+    const THERAPIST: &str = "rowan.ellis@juniper-creek.example";
+    let (old, new) = (
+        general_purpose::STANDARD.encode([5u8; 32]),
+        general_purpose::STANDARD.encode([6u8; 32]),
+    );
+    let app = TestApp::with_demo_and(&[("CAIRN_MFA_KEY", &old)]).await;
+    let (secret, _) = {
+        let mut browser = app.browser();
+        browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
+        crate::mfa::enroll(&mut browser).await
+    };
+    // Signs in on `browser` with a password and the authenticator's code
+    // `steps` ahead of now (each code is good once; one step either side
+    // of the server's is accepted).
+    let signs_in_with_a_code = async |mut browser: Browser, steps: u64| {
+        browser.sign_in(THERAPIST, DEMO_PASSWORD).await;
+        let code = secret.code_at(now_secs() + 30 * steps);
+        let reply = browser.call("/api/sign-in-code", &[("code", &code)]).await;
+        reply.status == StatusCode::OK
+    };
+
+    // Restarted with the new key current and the old one retired: the
+    // secret sealed before still opens.
+    let (current, retired) = (format!("2:{new}"), format!("1:{old}"));
+    let rotated = [
+        ("CAIRN_MFA_KEY", current.as_str()),
+        ("CAIRN_MFA_RETIRED_KEYS", retired.as_str()),
+    ];
+    let during = Browser::new(app.another_instance_with(&rotated));
+    assert!(
+        signs_in_with_a_code(during, 0).await,
+        "opens with the retired key"
+    );
+    let vars = env_of(&app.db, &rotated);
+    let before = run(&pairs(&vars), &["keys", "status"]);
+    assert!(
+        stdout_of(&before).contains("1 two-step secret(s) are sealed with an older MFA key"),
+        "{}",
+        stdout_of(&before)
+    );
+    let resealed = run(&pairs(&vars), &["keys", "reseal-mfa"]);
+    assert!(resealed.status.success(), "{}", stderr(&resealed));
+    assert!(
+        stdout_of(&resealed).contains("Re-sealed 1 authenticator secret(s)"),
+        "{}",
+        stdout_of(&resealed)
+    );
+    let again = run(&pairs(&vars), &["keys", "reseal-mfa"]);
+    assert!(
+        stdout_of(&again).contains("Re-sealed 0 authenticator secret(s)"),
+        "a second run has nothing left: {}",
+        stdout_of(&again)
+    );
+
+    // The old key removed: the code still works, and status sees nothing
+    // left under it.
+    let only_new = [("CAIRN_MFA_KEY", current.as_str())];
+    let after = Browser::new(app.another_instance_with(&only_new));
+    assert!(
+        signs_in_with_a_code(after, 1).await,
+        "opens with the new key alone"
+    );
+    let status = run(&pairs(&env_of(&app.db, &only_new)), &["keys", "status"]);
+    let text = stdout_of(&status);
+    assert!(
+        text.contains("two-step (MFA) key version 2: seals 1 secrets"),
+        "{text}"
+    );
+    assert!(!text.contains("older MFA key"), "{text}");
 }

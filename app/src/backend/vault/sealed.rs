@@ -157,6 +157,20 @@ impl Keyring {
         self.current.seal(binding, plaintext)
     }
 
+    /// `sealed` sealed again with the current key, or `None` when it
+    /// already is (a rotation re-seals only what an older key sealed).
+    pub fn reseal(
+        &self,
+        binding: Binding<'_>,
+        sealed: &[u8],
+    ) -> Result<Option<Vec<u8>>, OpenError> {
+        if parse_header(sealed)?.key_id == self.current.id {
+            return Ok(None);
+        }
+        let plaintext = self.open(binding, sealed)?;
+        Ok(Some(self.seal(binding, &plaintext)))
+    }
+
     /// Opens a value sealed for `binding` with whichever configured key
     /// its header names. The plaintext is wiped when the caller drops it.
     pub fn open(
@@ -321,6 +335,31 @@ mod tests {
         assert_eq!(
             parse_header(&rotated.seal(at(row), b"x")).map(|h| h.key_id),
             Ok(2)
+        );
+    }
+
+    #[test]
+    fn reseal_moves_only_what_an_older_key_sealed() {
+        let row = Uuid::new_v4();
+        let old = ring(1, 7).seal(at(row), b"secret");
+        let rotated = Keyring::new(FieldKey::new(2, [9; 32]), vec![FieldKey::new(1, [7; 32])]);
+        let moved = rotated
+            .reseal(at(row), &old)
+            .expect("opens")
+            .expect("re-sealed");
+        assert_eq!(parse_header(&moved).map(|h| h.key_id), Ok(2));
+        assert_eq!(
+            ring(2, 9)
+                .open(at(row), &moved)
+                .as_deref()
+                .map(Vec::as_slice),
+            Ok(&b"secret"[..])
+        );
+        assert_eq!(rotated.reseal(at(row), &moved), Ok(None), "already current");
+        // A value moved to another row is refused, not laundered.
+        assert_eq!(
+            rotated.reseal(at(Uuid::new_v4()), &old),
+            Err(OpenError::Unauthentic)
         );
     }
 

@@ -115,7 +115,13 @@ impl TestApp {
 
     /// A second app instance (its own state and pool) on the same database.
     pub fn another_instance(&self) -> Router {
-        let config = config_for(&self.db);
+        self.another_instance_with(&[])
+    }
+
+    /// A second instance on the same database, configured with `extra`
+    /// (a restart with changed settings).
+    pub fn another_instance_with(&self, extra: &[(&str, &str)]) -> Router {
+        let config = config_with(&self.db, extra);
         let state = build_state(&config).expect("state");
         state.db.set_schema_ready();
         router(state, (&config).into())

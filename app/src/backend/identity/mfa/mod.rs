@@ -7,6 +7,7 @@
 //! the audit trail will read).
 
 pub mod recovery;
+pub mod reseal;
 pub mod totp;
 
 use crate::backend::{
