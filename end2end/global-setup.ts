@@ -7,12 +7,15 @@
 //    not change how the other tests sign in)
 //  - "short": the same database with a 20 s idle timeout and a warning at
 //    10 s, to watch the session-timeout warning without waiting 15 minutes
-//  - "down": a database URL where nothing listens, to see the 503 paths.
+//  - "down": a database URL where nothing listens, to see the 503 paths
+//  - "secure": the first database again, speaking HTTPS itself with a
+//    certificate made for the run (openssl), plain HTTP redirected to it.
 // The suite signs in from one address far more often than a person would,
 // so the sign-in rate limit is raised for it.
 // Their URLs reach the tests through environment variables; the returned
 // function stops both and drops the database.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
+import { request } from "node:https";
 import { createServer } from "node:net";
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -100,6 +103,43 @@ function seededDatabase(): [string, string, Record<string, string>] {
   return [database, ownerUrl, roles];
 }
 
+/** A self-signed certificate for localhost, made for this run, and its
+ * key: what the "secure" server serves. */
+function testCertificate(): { cert: string; key: string } {
+  const dir = path.join(__dirname, "test-results", "tls");
+  mkdirSync(dir, { recursive: true });
+  const cert = path.join(dir, "cert.pem");
+  const key = path.join(dir, "key.pem");
+  const made = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+      "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+    { encoding: "utf8" },
+  );
+  if (made.status !== 0) throw new Error(`openssl could not make the test certificate: ${made.stderr}`);
+  return { cert, key };
+}
+
+/** Like waitFor, over HTTPS, trusting only the run's certificate. */
+async function waitForHttps(url: string, cert: string, child: ChildProcess, seconds = 60) {
+  const ca = readFileSync(cert);
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cairn exited early (${child.exitCode}); see end2end/test-results/*.log`);
+    const status = await new Promise<number>((resolve) => {
+      const asked = request(url, { ca }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      asked.on("error", () => resolve(0));
+      asked.end();
+    });
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer 200 within ${seconds} s`);
+}
+
 // fixtures.ts's AXE_REPORTS (not imported: Playwright loads this file before the tests').
 const axeReports = path.join(__dirname, "axe-report");
 
@@ -141,11 +181,13 @@ export default async function globalSetup() {
   rmSync(axeReports, { recursive: true, force: true });
   mkdirSync(axeReports, { recursive: true });
   ensureApplicationRole();
-  const [database, , roles] = seededDatabase();
+  const [database, ownerUrl, roles] = seededDatabase();
   const [mfaDatabase, mfaOwnerUrl, mfaRoles] = seededDatabase();
   const [passkeyDatabase, passkeyOwnerUrl, passkeyRoles] = seededDatabase();
 
-  const [upPort, shortPort, downPort, deadDbPort, mfaPort, passkeyPort] = await Promise.all([
+  const [upPort, shortPort, downPort, deadDbPort, mfaPort, passkeyPort, securePort, redirectPort] = await Promise.all([
+    freePort(),
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -197,6 +239,17 @@ export default async function globalSetup() {
     CAIRN_PASSKEY_REQUIRED_ROLES: "admin",
     CAIRN_STEP_UP_SECS: "30",
   });
+  // A small practice's setup: HTTPS by Cairn itself, plain HTTP redirected.
+  const tls = testCertificate();
+  const secure = serve("server-secure", {
+    ...limits,
+    ...roles,
+    CAIRN_BIND: `127.0.0.1:${securePort}`,
+    CAIRN_PUBLIC_URL: `https://localhost:${securePort}`,
+    CAIRN_TLS_CERT: tls.cert,
+    CAIRN_TLS_KEY: tls.key,
+    CAIRN_HTTP_REDIRECT_BIND: `127.0.0.1:${redirectPort}`,
+  });
   const down = serve("server-down", {
     DATABASE_URL: `postgres://postgres@127.0.0.1:${deadDbPort}/nothing`,
     CAIRN_BIND: `127.0.0.1:${downPort}`,
@@ -207,12 +260,16 @@ export default async function globalSetup() {
   process.env.CAIRN_E2E_MFA_URL = `http://127.0.0.1:${mfaPort}`;
   process.env.CAIRN_E2E_PASSKEY_URL = `http://localhost:${passkeyPort}`;
   process.env.CAIRN_E2E_PASSKEY_DATABASE_URL = passkeyOwnerUrl;
+  // A test sets up what only time would (an account unused for months).
+  process.env.CAIRN_E2E_DATABASE_URL = ownerUrl;
+  process.env.CAIRN_E2E_SECURE_URL = `https://localhost:${securePort}`;
+  process.env.CAIRN_E2E_REDIRECT_URL = `http://localhost:${redirectPort}`;
   // Resetting two-step state between tests is done as the owner.
   process.env.CAIRN_E2E_MFA_DATABASE_URL = mfaOwnerUrl;
 
   const stop = async () => {
     axeTotals();
-    for (const child of [up, short, down, mfa, passkey]) child.kill("SIGTERM");
+    for (const child of [up, short, down, mfa, passkey, secure]) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     psql(`DROP DATABASE IF EXISTS ${mfaDatabase} WITH (FORCE)`);
@@ -224,6 +281,7 @@ export default async function globalSetup() {
     await waitFor(`${process.env.CAIRN_E2E_SHORT_URL}/readyz`, 200, short);
     await waitFor(`${process.env.CAIRN_E2E_MFA_URL}/readyz`, 200, mfa);
     await waitFor(`http://127.0.0.1:${passkeyPort}/readyz`, 200, passkey);
+    await waitForHttps(`${process.env.CAIRN_E2E_SECURE_URL}/readyz`, tls.cert, secure);
   } catch (error) {
     await stop();
     throw error;

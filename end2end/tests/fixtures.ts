@@ -32,6 +32,18 @@ export const servers = {
     if (!url) throw new Error("CAIRN_E2E_PASSKEY_URL is not set: run through playwright.config.ts");
     return url;
   },
+  /** Speaks HTTPS itself, with a certificate made for the run. */
+  get secure(): string {
+    const url = process.env.CAIRN_E2E_SECURE_URL;
+    if (!url) throw new Error("CAIRN_E2E_SECURE_URL is not set: run through playwright.config.ts");
+    return url;
+  },
+  /** Plain HTTP, redirected to `secure`. */
+  get redirect(): string {
+    const url = process.env.CAIRN_E2E_REDIRECT_URL;
+    if (!url) throw new Error("CAIRN_E2E_REDIRECT_URL is not set: run through playwright.config.ts");
+    return url;
+  },
   get down(): string {
     const url = process.env.CAIRN_E2E_DOWN_URL;
     if (!url) throw new Error("CAIRN_E2E_DOWN_URL is not set: run through playwright.config.ts");

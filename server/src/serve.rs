@@ -1,7 +1,13 @@
 //! `cairn serve`: build the state, prepare the database in the background,
 //! listen, and shut down gracefully on SIGTERM or Ctrl-C.
 
-use crate::{config::Config, http};
+use crate::{
+    config::Config,
+    http::{
+        self,
+        tls::{self, Certificates, TlsListener},
+    },
+};
 use anyhow::{Context, bail};
 use app::backend::{
     AppState,
@@ -13,9 +19,12 @@ use app::backend::{
     throttle::Throttles,
     vault::{Vault, dek},
 };
+use axum::serve::ListenerExt;
 use leptos::config::{Env, LeptosOptions};
 use std::{
+    future::{Future, IntoFuture},
     path::{Path, PathBuf},
+    pin::Pin,
     time::Duration,
 };
 use tokio::{net::TcpListener, sync::oneshot};
@@ -137,6 +146,13 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     check_site(&config.site_root)?;
+    config.refuse_plain_http()?;
+    // Read before anything listens: a certificate that does not load stops
+    // the start with the reason.
+    let certificates = match &config.tls {
+        Some(files) => Some(Certificates::load(files.clone()).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let state = build_state(&config)?;
     let (fatal_tx, fatal_rx) = oneshot::channel();
     tokio::spawn(prepare_database(config.clone(), state.db.clone(), fatal_tx));
@@ -164,12 +180,39 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         });
     }
-    let app = http::router(state.clone(), (&config).into());
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal());
+    if let Some(address) = config.http_redirect_bind {
+        let plain = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("CAIRN_HTTP_REDIRECT_BIND: could not listen on {address}"))?;
+        tracing::info!(%address, "plain HTTP redirected to HTTPS");
+        let router = tls::redirect_router(&config.public_url);
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(plain, router).await {
+                tracing::error!(%error, "the HTTP redirect listener stopped");
+            }
+        });
+    }
+    let app = http::router(state.clone(), (&config).into())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // One future either way: plain HTTP, or TLS with the files watched.
+    let server: Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> = match certificates {
+        None => Box::pin(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .into_future(),
+        ),
+        Some(certificates) => {
+            tokio::spawn(tls::watch(certificates.clone()));
+            let config = tls::server_config(certificates).map_err(anyhow::Error::msg)?;
+            // `tap_io` only so axum hands the peer's address on (ConnectInfo).
+            let listener = TlsListener::new(listener, config)?.tap_io(|_| {});
+            Box::pin(
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .into_future(),
+            )
+        }
+    };
     tokio::select! {
         result = server => result.context("server error")?,
         Ok(reason) = fatal_rx => bail!(reason),

@@ -94,7 +94,7 @@ pub fn without_configuration(cli: &Cli) -> Option<ExitCode> {
         return None;
     };
     Some(match Config::bind_from_env() {
-        Ok(bind) => healthcheck::run(args, bind),
+        Ok(bind) => healthcheck::run(args, bind, std::env::var_os("CAIRN_TLS_CERT").is_some()),
         Err(error) => {
             eprintln!("cairn: configuration error: {error}");
             ExitCode::from(2)

@@ -90,6 +90,9 @@ pub struct Config {
     pub bind: SocketAddr,
     /// The Prometheus listener's address, when metrics are on.
     pub metrics_bind: Option<SocketAddr>,
+    /// Certificate and key when `serve` speaks TLS itself.
+    pub tls: Option<crate::http::tls::TlsFiles>,
+    pub http_redirect_bind: Option<SocketAddr>,
     pub public_url: String,
     pub site_root: PathBuf,
     pub migrate_on_start: bool,
@@ -191,6 +194,7 @@ impl Config {
                     "required in production: the https:// origin people use",
                 ));
             }
+            None if var("CAIRN_TLS_CERT").is_some() => format!("https://{bind}"),
             None => format!("http://{bind}"),
         };
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
@@ -202,6 +206,7 @@ impl Config {
         if production && !public_url.starts_with("https://") {
             return Err(problem("CAIRN_PUBLIC_URL", "production requires https://"));
         }
+        let tls = listen::tls(&var, &public_url)?;
 
         let log_format = match var("CAIRN_LOG_FORMAT").as_deref() {
             None if production => LogFormat::Json,
@@ -335,6 +340,8 @@ impl Config {
             migration_database,
             bind,
             metrics_bind,
+            http_redirect_bind: listen::redirect(&var, bind, tls.is_some())?,
+            tls,
             public_url,
             site_root: PathBuf::from(
                 var("CAIRN_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),

@@ -14,6 +14,7 @@ mod refusals;
 mod session;
 mod shed;
 mod throttle;
+pub mod tls;
 
 use crate::config::Config;
 use app::{

@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-fn cairn(env: &[(&str, &str)], args: &[&str]) -> Command {
+pub(crate) fn cairn(env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
     command
         .args(args)
@@ -66,11 +66,12 @@ fn production_refuses_an_insecure_public_url() {
     );
 }
 
-/// What production needs besides the database: an https origin, full
-/// hashing cost, and keys. Test-only values (bytes repeated), never real
-/// ones.
-const PRODUCTION: &[(&str, &str)] = &[
+/// What production needs besides the database: an https origin (here
+/// behind a proxy on this machine that terminates TLS), full hashing cost,
+/// and keys. Test-only values (bytes repeated), never real ones.
+pub(crate) const PRODUCTION: &[(&str, &str)] = &[
     ("CAIRN_PUBLIC_URL", "https://cairn.example"),
+    ("CAIRN_TRUSTED_PROXIES", "127.0.0.1"),
     ("CAIRN_ARGON2_MEMORY_KIB", "19456"),
     ("CAIRN_ARGON2_ITERATIONS", "2"),
     (
@@ -91,7 +92,7 @@ const PRODUCTION: &[(&str, &str)] = &[
     ),
 ];
 
-fn production_with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn production_with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     PRODUCTION.iter().chain(extra).copied().collect()
 }
 
@@ -289,7 +290,7 @@ async fn serve_waits_for_a_missing_database_and_becomes_ready_when_it_appears() 
     );
 }
 
-struct Guard(Child);
+pub(crate) struct Guard(pub(crate) Child);
 
 impl Guard {
     fn stop(&mut self) {
@@ -334,7 +335,7 @@ pub(crate) fn tempdir_with_pkg() -> std::path::PathBuf {
 }
 
 /// Polls `path` for up to 60 s; returns the last status seen.
-async fn wait_for_status(port: u16, path: &str, want: u16) -> u16 {
+pub(crate) async fn wait_for_status(port: u16, path: &str, want: u16) -> u16 {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut last = 0;
     while Instant::now() < deadline {

@@ -23,6 +23,7 @@ mod erasure;
 mod exports;
 mod health;
 mod homes;
+mod https;
 mod keys;
 mod mail;
 mod markup;

@@ -38,7 +38,7 @@ impl TestCa {
     }
 
     /// A server certificate for `names` and its key, both PEM.
-    fn issue(&self, names: &[&str]) -> (String, String) {
+    pub fn issue(&self, names: &[&str]) -> (String, String) {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let params = CertificateParams::new(names).expect("server parameters");
         let key = KeyPair::generate().expect("server key");
