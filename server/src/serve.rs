@@ -162,6 +162,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tokio::spawn(email_notices(mailer, state.db.clone(), state.vault.clone()));
     }
     tokio::spawn(watch_alerts(state.clone()));
+    if state.unused.deactivate {
+        tokio::spawn(deactivate_unused(state.clone()));
+    }
 
     let listener = TcpListener::bind(config.bind)
         .await

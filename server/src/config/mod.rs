@@ -39,9 +39,10 @@
 //! | `CAIRN_EMERGENCY_ACCESS_MINUTES` | `60` | how long a therapist's emergency ("break the glass") access to a chart lasts |
 //! | `CAIRN_TRUSTED_PROXIES` | none | comma-separated proxy IPs whose X-Forwarded-For is believed |
 //!
-//! Where it listens: see [`listen`]. Alerts: see [`alerts`]. Keys over time: see [`keys`]. Two-step verification: see [`mfa`].
+//! Where it listens, and HTTPS: see [`listen`]. Alerts: see [`alerts`]. Unused accounts: see [`accounts`]. Keys over time: see [`keys`]. Two-step verification: see [`mfa`].
 //! The PHI vault's keys: see [`vault`].
 
+mod accounts;
 mod alerts;
 mod database;
 mod keys;
@@ -119,6 +120,7 @@ pub struct Config {
     pub alerts: AlertPolicy,
     /// Where new alerts are POSTed, when configured.
     pub alert_webhook: Option<app::backend::audit::alerts::webhook::Webhook>,
+    pub unused: app::backend::identity::unused::UnusedPolicy,
     /// How long emergency access lasts (`CAIRN_EMERGENCY_ACCESS_MINUTES`).
     pub emergency_access: Duration,
     /// The PHI vault's keys (`CAIRN_KEKS`, `CAIRN_BLIND_INDEX_KEY`).
@@ -381,6 +383,7 @@ impl Config {
             passkeys,
             alerts,
             alert_webhook,
+            unused: accounts::unused(&var)?,
             emergency_access: Duration::from_secs(
                 60 * bounded(&var, "CAIRN_EMERGENCY_ACCESS_MINUTES", 60, 5..=24 * 60)?,
             ),
