@@ -7,19 +7,16 @@
 //! verifications of the trail.
 
 use crate::{
-    alerts::{alerts, failure_from, person, watched},
+    alerts::{alerts, failure_from, failure_held_open, person, watched},
     support::{TestApp, app::Browser},
 };
 use app::{
     backend::{
-        audit::{
-            self, Actor, Event, Origin,
-            alerts::{Channels, deliver, watch},
-        },
+        audit::alerts::{Channels, deliver, watch},
         db::schema::{alert_deliveries, audit_verifications},
         seed::DEMO_PASSWORD,
     },
-    model::audit::{AlertKind, AuditAction, AuditOutcome},
+    model::audit::AlertKind,
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -275,31 +272,7 @@ async fn the_watcher_keeps_its_place_and_reads_an_event_whose_transaction_commit
 
     // An append whose transaction stays open: its id is taken, its row not
     // yet seen. Meanwhile another lane commits one more.
-    let mut slow = app.db.conn().await;
-    let (opened_tx, opened) = tokio::sync::oneshot::channel::<()>();
-    let (commit_tx, commit) = tokio::sync::oneshot::channel::<()>();
-    let late = tokio::spawn(async move {
-        slow.transaction::<_, diesel::result::Error, _>(async |conn| {
-            let event = Event::new(
-                AuditAction::SignInFailed,
-                AuditOutcome::Denied,
-                Actor::Anonymous {
-                    organization_id: Some(practice),
-                },
-                Origin {
-                    ip: Some("198.51.100.4".to_owned()),
-                    ..Origin::default()
-                },
-            );
-            audit::record(conn, event).await.expect("recorded");
-            let _ = opened_tx.send(());
-            let _ = commit.await;
-            Ok(())
-        })
-        .await
-        .expect("committed");
-    });
-    opened.await.expect("the slow append is open");
+    let (commit_tx, late) = failure_held_open(&app, practice, "198.51.100.4").await;
     failure_from(&mut conn, Some(practice), "198.51.100.4").await;
     // Two of three seen: nothing yet, and the place moves past the open id.
     assert!(watched(&app).await.is_empty());

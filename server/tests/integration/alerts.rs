@@ -191,6 +191,37 @@ pub(crate) async fn failure_from(conn: &mut AsyncPgConnection, practice: Option<
     audit::record(conn, event).await.expect("recorded");
 }
 
+/// A failed sign-in from `ip` whose transaction stays open until the
+/// answered sender is used: its id is taken, its row not yet seen, while
+/// other appends commit past it. Answers once it is open, with the task
+/// that commits it.
+pub(crate) async fn failure_held_open(
+    app: &TestApp,
+    practice: Uuid,
+    ip: &str,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    use diesel_async::AsyncConnection;
+    let mut slow = app.db.conn().await;
+    let ip = ip.to_owned();
+    let (opened_tx, opened) = tokio::sync::oneshot::channel::<()>();
+    let (commit_tx, commit) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        slow.transaction::<_, diesel::result::Error, _>(async |conn| {
+            failure_from(conn, Some(practice), &ip).await;
+            let _ = opened_tx.send(());
+            let _ = commit.await;
+            Ok(())
+        })
+        .await
+        .expect("committed");
+    });
+    opened.await.expect("the held append is open");
+    (commit_tx, task)
+}
+
 #[tokio::test]
 async fn failed_sign_ins_raise_one_alert_a_review_closes_it_and_new_failures_open_it_again() {
     let app = TestApp::with_demo_and(SETTINGS).await;

@@ -31,6 +31,7 @@ mod matrix;
 mod measures;
 mod metrics;
 mod mfa;
+mod overview;
 mod own_access;
 mod pages;
 mod passkeys;

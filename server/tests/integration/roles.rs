@@ -33,6 +33,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("amendments", "SIu"),
     ("audit_alert_reviews", "SIU"),
     ("audit_events", "SI"),
+    ("audit_tally", "SIUD"),
     ("audit_verifications", "SI"),
     ("care_team", "SIUD"),
     ("clinical_notes", "SIU"),

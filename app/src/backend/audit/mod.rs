@@ -13,6 +13,7 @@ pub mod checkpoint;
 mod event;
 pub mod refusals;
 pub mod review;
+pub mod tally;
 pub mod verify;
 
 pub use event::{Actor, Details, Event, LANES, Origin, authorize, record, record_all};

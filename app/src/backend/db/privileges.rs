@@ -24,6 +24,7 @@ pub const DELETED_BY_THE_APPLICATION: &[&str] = &[
     "care_team",
     "alert_episodes",
     "alert_watch_gaps",
+    "audit_tally",
 ];
 
 /// The tamper-evident trail and its verifications: written once, never

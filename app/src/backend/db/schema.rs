@@ -111,6 +111,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_tally (organization_id, quarter, action, outcome, actor_id) {
+        organization_id -> Uuid,
+        quarter -> Timestamptz,
+        action -> Text,
+        outcome -> Text,
+        actor_id -> Nullable<Uuid>,
+        events -> Int8,
+    }
+}
+
+diesel::table! {
     audit_verifications (id) {
         id -> Int8,
         verified_at -> Timestamptz,
@@ -573,6 +584,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     amendments,
     audit_alert_reviews,
     audit_events,
+    audit_tally,
     audit_verifications,
     care_team,
     clinical_notes,

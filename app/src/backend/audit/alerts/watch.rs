@@ -8,13 +8,15 @@
 //! The trail's lanes commit out of id order, so an id passed over may
 //! still appear: it is noted (`alert_watch_gaps`) and read when it does.
 //! Such a late event joins its episode, and the windows it falls within
-//! are counted again.
+//! are counted again. Each event read is also added to the overview's
+//! counts (`audit::tally`), in the same pass.
 
 use super::{
     AlertPolicy, DAYS, Kept, deliver,
     rules::{Episode, KeyColumn, LONGEST_WINDOW, Rule, Seen, rules},
 };
 use crate::{
+    backend::audit::tally::{self, Counted},
     backend::db::schema::{
         alert_episodes, alert_watch, alert_watch_gaps, audit_events, audit_verifications,
         organizations,
@@ -137,6 +139,20 @@ pub async fn watch(
             let newest = fresh.last().map_or(through, |row| row.id);
             let late = arrived(conn, &fresh, through).await?;
             let read = fresh.len() + late.len();
+            let counted: Vec<Counted> = fresh
+                .iter()
+                .chain(&late)
+                .filter_map(|row| {
+                    Some(Counted {
+                        organization_id: row.organization_id?,
+                        at: row.occurred_at,
+                        action: row.action,
+                        outcome: row.outcome,
+                        actor: row.actor_id,
+                    })
+                })
+                .collect();
+            tally::add(conn, &counted).await?;
             let new: Vec<(Uuid, Seen)> = fresh
                 .into_iter()
                 .chain(late)

@@ -3,17 +3,18 @@
 
 use super::practice_people;
 use crate::{
-    backend::{dates::Zone, db::schema::audit_events, identity::authz::Admin},
+    backend::{audit::tally, dates::Zone, identity::authz::Admin},
     error::AppError,
     model::audit::{AuditAction, AuditOutcome, AuditOverview},
 };
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use std::collections::BTreeMap;
+use diesel_async::AsyncPgConnection;
+use std::collections::{BTreeMap, HashMap};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-/// The overview of `period` ("24h", "7d" or "30d"; anything else is 7d).
+/// The overview of `period` ("24h", "7d" or "30d"; anything else is 7d),
+/// from the counts kept by quarter hour (`audit::tally`): its first bucket
+/// starts at the quarter hour the period begins in.
 pub async fn overview(
     conn: &mut AsyncPgConnection,
     vault: &crate::backend::vault::Vault,
@@ -21,75 +22,43 @@ pub async fn overview(
     period: &str,
     zone: &Zone,
 ) -> Result<AuditOverview, AppError> {
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::{BigInt, Text};
-    let (period, span, bucket) = match period {
-        "24h" => ("24h", Duration::HOUR * 24, "hour"),
-        "30d" => ("30d", Duration::DAY * 30, "day"),
-        _ => ("7d", Duration::DAY * 7, "day"),
+    let (period, span, hourly) = match period {
+        "24h" => ("24h", Duration::HOUR * 24, true),
+        "30d" => ("30d", Duration::DAY * 30, false),
+        _ => ("7d", Duration::DAY * 7, false),
     };
     let since = OffsetDateTime::now_utc() - span;
-    let in_period = audit_events::organization_id
-        .eq(admin.organization_id)
-        .and(audit_events::occurred_at.ge(since));
-    let counts: Vec<(AuditAction, AuditOutcome, i64)> = audit_events::table
-        .filter(in_period)
-        .group_by((audit_events::action, audit_events::outcome))
-        .select((audit_events::action, audit_events::outcome, count_star()))
-        .load(conn)
-        .await?;
+    let rows = tally::since(conn, admin.organization_id, since, hourly, zone).await?;
     let count = |wanted: &[AuditAction], outcome: Option<AuditOutcome>| -> i64 {
-        counts
-            .iter()
-            .filter(|(a, o, _)| wanted.contains(a) && outcome.is_none_or(|x| x == *o))
-            .map(|(_, _, n)| n)
+        rows.iter()
+            .filter(|r| wanted.contains(&r.action) && outcome.is_none_or(|x| x == r.outcome))
+            .map(|r| r.events)
             .sum()
     };
-    // Buckets: the truncated time in the practice's zone, as text, so the
-    // labels need no parsing. The zone's name is one the zone database
-    // knows, checked again to hold only a name's characters before it is
-    // written into the statement.
-    let bucket_expr = format!(
-        "to_char(date_trunc('{bucket}', occurred_at AT TIME ZONE '{}'), '{}')",
-        zone.sql_name(),
-        if bucket == "hour" {
-            "YYYY-MM-DD HH24:00"
+    let mut per_bucket: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let mut views: HashMap<Option<Uuid>, i64> = HashMap::new();
+    for row in &rows {
+        let (allowed, denied) = per_bucket.entry(row.label.as_str()).or_default();
+        if row.outcome == AuditOutcome::Allowed {
+            *allowed += row.events;
         } else {
-            "YYYY-MM-DD"
+            *denied += row.events;
         }
-    );
-    let denied_expr = "count(*) FILTER (WHERE outcome <> 'allowed')";
-    let allowed_expr = "count(*) FILTER (WHERE outcome = 'allowed')";
-    let per_bucket: Vec<(String, i64, i64)> = audit_events::table
-        .filter(in_period)
-        .group_by(sql::<Text>(&bucket_expr))
-        .select((
-            sql::<Text>(&bucket_expr),
-            sql::<BigInt>(allowed_expr),
-            sql::<BigInt>(denied_expr),
-        ))
-        .load(conn)
-        .await?;
-    let per_bucket: BTreeMap<String, (i64, i64)> = per_bucket
-        .into_iter()
-        .map(|(label, allowed, denied)| (label, (allowed, denied)))
-        .collect();
-    let series = buckets(since, span, bucket == "hour", zone)
+        if row.action == AuditAction::RecordViewed {
+            *views.entry(row.actor_id).or_default() += row.events;
+        }
+    }
+    let series = buckets(since, span, hourly, zone)
         .into_iter()
         .map(|label| {
-            let (allowed, denied) = per_bucket.get(&label).copied().unwrap_or_default();
+            let (allowed, denied) = per_bucket.get(label.as_str()).copied().unwrap_or_default();
             (label, allowed, denied)
         })
         .collect();
-    let viewers: Vec<(Option<Uuid>, i64)> = audit_events::table
-        .filter(in_period)
-        .filter(audit_events::action.eq(AuditAction::RecordViewed))
-        .group_by(audit_events::actor_id)
-        .select((audit_events::actor_id, count_star()))
-        .order(count_star().desc())
-        .limit(8)
-        .load(conn)
-        .await?;
+    // The most views first; the same count in a stable order.
+    let mut viewers: Vec<(Option<Uuid>, i64)> = views.into_iter().collect();
+    viewers.sort_by_key(|(id, views)| (std::cmp::Reverse(*views), *id));
+    viewers.truncate(TOP_VIEWERS);
     let people = practice_people(conn, vault, admin.organization_id).await?;
     let top_viewers = viewers
         .into_iter()
@@ -113,6 +82,9 @@ pub async fn overview(
         top_viewers,
     })
 }
+
+/// The people with the most record views listed.
+const TOP_VIEWERS: usize = 8;
 
 /// Every bucket label from `since` to now, in the practice's zone, so
 /// quiet hours show as zero. Steps an hour at a time even for days: a day
