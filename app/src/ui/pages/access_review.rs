@@ -152,7 +152,7 @@ fn UnusedAccounts(people: Vec<PersonRow>) -> impl IntoView {
             <h2 id="unused-heading" class="text-lg font-semibold">"Unused accounts"</h2>
             {match listed {
                 Some(listed) => listed.into_any(),
-                None => view! { <p class="text-sm text-stone-600">"Every staff account has signed in recently."</p> }.into_any(),
+                None => view! { <p class="text-sm text-stone-600">"No staff account has gone unused for too long."</p> }.into_any(),
             }}
         </section>
     }
