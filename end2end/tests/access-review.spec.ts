@@ -170,9 +170,9 @@ test("a staff account nobody has used for months is listed on the access review 
   const name = "Quinn Archer (demo, unused)";
   const email = `quinn.archer.${Date.now()}@juniper-creek.example`;
   onSharedDatabase(
-    `INSERT INTO users (organization_id, email, display_name, role, status, active_since) ` +
-      `SELECT id, '${email}', '${name}', 'therapist', 'active', now() - interval '90 days' ` +
-      `FROM organizations WHERE slug = 'juniper-creek-demo'`,
+    `INSERT INTO users (organization_id, email, display_name, role, status, password_hash, active_since) ` +
+      `SELECT organization_id, '${email}', '${name}', 'therapist', 'active', password_hash, now() - interval '90 days' ` +
+      `FROM users WHERE email = '${demo.admin.email}'`,
   );
   await signIn(page, demo.admin.email);
   await expect(page).toHaveURL(/\/home$/);
