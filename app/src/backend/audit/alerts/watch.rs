@@ -102,6 +102,14 @@ pub async fn watch(
 ) -> Result<Pass, AppError> {
     let pass = conn
         .transaction::<_, AppError, _>(async |conn| {
+            // Each pass's ranges differ (a month on a first look, seconds
+            // after), and PostgreSQL's plan for a statement prepared with
+            // the first ones read a whole practice's chart views where one
+            // person's last hour was asked for (200 ms at a million
+            // events). Planned with each pass's own values instead.
+            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(conn)
+                .await?;
             let place: Option<(i64, i64)> = alert_watch::table
                 .select((
                     alert_watch::through_event_id,
